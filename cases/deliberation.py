@@ -1,0 +1,662 @@
+"""The async orchestrator: Round 1 proposals, Round 2 cross-review, decision, persistence.
+
+All calls of a round run concurrently, each with its own timeout. Once ``n - f`` valid
+answers are in, the rest get the panel's grace period, then count as timed out. Rows and
+events are written as each answer arrives; ``protocol`` makes every decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cases import audit, prompts, protocol, streaming
+from cases.models import (
+    Case,
+    CaseStatus,
+    Deliberation,
+    DeliberationStatus,
+    Escalation,
+    EscalationReason,
+    Proposal,
+    TurnStatus,
+    Vote,
+)
+from panels.models import Panel, ProviderCredential, member_spec
+from panels.providers import base
+from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Usage
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT = "The case text is empty."
+TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
+PANEL_NOT_FOUND = "There is no panel named {name!r}."
+NOT_QUEUED = "Deliberation {id} is not queued (status {status}); it was not run again."
+
+
+class CaseRejected(ValueError):
+    """A case or panel that cannot be deliberated; the message says why, in one line."""
+
+
+# --- starting ----------------------------------------------------------------------------
+
+
+def validate_case_text(text: str) -> str:
+    """The stripped case text, or CaseRejected when it is empty or over the size limit."""
+    stripped = text.strip()
+    if not stripped:
+        raise CaseRejected(EMPTY_TEXT)
+    limit = settings.CASE_TEXT_MAX_CHARS
+    if len(stripped) > limit:
+        raise CaseRejected(TEXT_TOO_LONG.format(length=len(stripped), limit=limit))
+    return stripped
+
+
+def resolve_panel(name: str | None) -> Panel:
+    """The named panel (or the default one), checked ready to deliberate."""
+    try:
+        panel = (
+            Panel.objects.get(name=name)
+            if name
+            else Panel.objects.filter(is_default=True).get()
+        )
+    except Panel.DoesNotExist:
+        raise CaseRejected(PANEL_NOT_FOUND.format(name=name or "default")) from None
+    try:
+        panel.check_ready()
+    except ValidationError as exc:
+        raise CaseRejected(" ".join(exc.messages)) from None
+    return panel
+
+
+def create(
+    text: str,
+    *,
+    panel: Panel,
+    submitted_by_id: int | None,
+    age: int | None = None,
+    sex: str = "",
+    is_evaluation: bool = False,
+) -> Deliberation:
+    """Validate the case and create it with a queued deliberation on a snapshot of ``panel``,
+    in one transaction. Raises CaseRejected and writes nothing when the input is bad."""
+    text = validate_case_text(text)
+    with transaction.atomic():
+        case = Case.objects.create(
+            text=text, age=age, sex=sex, submitted_by_id=submitted_by_id, is_evaluation=is_evaluation
+        )
+        deliberation = Deliberation.objects.create(
+            case=case,
+            panel=panel,
+            panel_snapshot=panel.snapshot(),
+            seed=random.SystemRandom().randrange(2**62),
+        )
+        if not is_evaluation:
+            audit.record("case.submitted", obj=case, actor_id=submitted_by_id, payload={"panel": panel.name})
+    return deliberation
+
+
+# --- one member turn ---------------------------------------------------------------------
+
+
+@dataclass
+class TurnResult:
+    """What a member produced in one round, before it is persisted."""
+
+    status: str
+    raw_text: str = ""
+    error: str = ""
+    repaired: bool = False
+    usage: Usage = field(default_factory=Usage)
+    latency_ms: int = 0
+    proposal: protocol.ProposalData | None = None
+    vote: protocol.VoteData | None = None
+
+
+class DeltaCoalescer:
+    """Gathers a member's text deltas and publishes them as one event per interval, so a
+    fast stream costs a few rows a second rather than one per token."""
+
+    def __init__(self, deliberation_id: int, member_index: int, round_no: int) -> None:
+        self.deliberation_id = deliberation_id
+        self.member_index = member_index
+        self.round_no = round_no
+        self.interval = settings.STREAM_COALESCE_MS / 1000
+        self.buffer: list[str] = []
+        self.flusher: asyncio.Task[None] | None = None
+
+    async def add(self, delta: str) -> None:
+        self.buffer.append(delta)
+        if self.flusher is None:
+            self.flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.interval)
+        self.flusher = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        if not self.buffer:
+            return
+        text, self.buffer = "".join(self.buffer), []
+        await streaming.apublish(
+            self.deliberation_id,
+            "member.delta",
+            {"member": self.member_index, "round": self.round_no, "text": text},
+        )
+
+    async def close(self) -> None:
+        if self.flusher is not None:
+            self.flusher.cancel()
+            self.flusher = None
+        await self.flush()
+
+
+Parser = Callable[[str, bool], protocol.ProposalData | protocol.VoteData]
+
+
+async def _turn(
+    provider: base.Provider,
+    spec: MemberSpec,
+    request: CallRequest,
+    parse: Parser,
+    sink: DeltaCoalescer,
+) -> TurnResult:
+    """One member's answer with one repair attempt; every failure becomes a fault status."""
+    started = time.monotonic()
+    usage = Usage()
+    text = ""
+    repaired = False
+    try:
+        for attempt in (1, 2):
+            async with asyncio.timeout(spec.timeout_s):
+                completion = await provider.complete(request, on_delta=sink.add)
+            usage += completion.usage
+            text = completion.text
+            try:
+                # The repair answer is accepted without a valid code (name fallback).
+                parsed = parse(text, attempt == 1)
+                break
+            except protocol.ProtocolError as exc:
+                if attempt == 2:
+                    return TurnResult(
+                        TurnStatus.INVALID, text, str(exc), repaired, usage, _ms(started)
+                    )
+                repaired = True
+                request = prompts.repair_request(request, answer=text, error=str(exc))
+    except TimeoutError:
+        return TurnResult(
+            TurnStatus.TIMEOUT, text, f"no answer within {spec.timeout_s:g} s", repaired, usage, _ms(started)
+        )
+    except base.ProviderError as exc:
+        return TurnResult(TurnStatus.ERROR, text, str(exc), repaired, usage, _ms(started))
+    except Exception as exc:  # a provider bug must fault one member, not the deliberation
+        log.exception("provider %s raised unexpectedly", spec.label)
+        return TurnResult(TurnStatus.ERROR, text, f"{type(exc).__name__}: {exc}", repaired, usage, _ms(started))
+    result = TurnResult(TurnStatus.OK, text, "", repaired, usage, _ms(started))
+    if isinstance(parsed, protocol.ProposalData):
+        result.proposal = parsed
+    else:
+        result.vote = parsed
+    return result
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+# --- one round ---------------------------------------------------------------------------
+
+
+async def _round(
+    calls: dict[int, Awaitable[TurnResult]],
+    *,
+    tolerance: int,
+    grace_s: float,
+    on_result: Callable[[int, TurnResult], Awaitable[None]],
+    settled: Callable[[int], bool] | None = None,
+) -> dict[int, TurnResult]:
+    """Run ``calls`` (member index -> turn) concurrently, handing each result to ``on_result``
+    as it arrives. Once all but ``tolerance`` members answered validly, the rest get
+    ``grace_s`` and then time out. ``settled(outstanding)`` true cancels the rest."""
+    tasks = {asyncio.ensure_future(call): index for index, call in calls.items()}
+    results: dict[int, TurnResult] = {}
+    need = max(0, len(calls) - tolerance)
+    deadline: float | None = None
+    pending = set(tasks)
+    cancel_status: str | None = None
+    try:
+        while pending:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, pending = await asyncio.wait(
+                pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in sorted(done, key=lambda t: tasks[t]):
+                index = tasks[task]
+                results[index] = task.result()
+                await on_result(index, results[index])
+            valid = sum(1 for r in results.values() if r.status == TurnStatus.OK)
+            if pending and settled is not None and settled(len(pending)):
+                cancel_status = TurnStatus.CANCELLED
+                break
+            if deadline is None and valid >= need:
+                deadline = time.monotonic() + grace_s
+            if pending and deadline is not None and time.monotonic() >= deadline:
+                cancel_status = TurnStatus.TIMEOUT
+                break
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+    for task in sorted(pending, key=lambda t: tasks[t]):
+        index = tasks[task]
+        if not task.cancelled() and task.exception() is None:
+            results[index] = task.result()  # finished while being cancelled: keep it
+        elif cancel_status == TurnStatus.CANCELLED:
+            results[index] = TurnResult(TurnStatus.CANCELLED, error="outcome already decided")
+        else:
+            results[index] = TurnResult(
+                TurnStatus.TIMEOUT, error=f"still running {grace_s:g} s after the quorum answered"
+            )
+        await on_result(index, results[index])
+    return results
+
+
+# --- persistence (sync, called through sync_to_async) ------------------------------------
+
+
+def _claim(deliberation_id: int) -> bool:
+    # A conditional update: a second runner (a retried task) finds nothing to claim.
+    return (
+        Deliberation.objects.filter(pk=deliberation_id, status=DeliberationStatus.QUEUED).update(
+            status=DeliberationStatus.RUNNING, started_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
+    deliberation = Deliberation.objects.select_related("case").get(pk=deliberation_id)
+    keys: dict[int, str | None] = {}
+    for index, member in enumerate(deliberation.panel_snapshot["members"]):
+        credential_id = member.get("credential_id")
+        keys[index] = (
+            ProviderCredential.objects.get(pk=credential_id).reveal() if credential_id else None
+        )
+    return deliberation, keys
+
+
+def _usage_fields(result: TurnResult) -> dict[str, Any]:
+    return {
+        "input_tokens": result.usage.input_tokens,
+        "output_tokens": result.usage.output_tokens,
+        "cost_usd": Decimal(str(round(result.usage.cost_usd, 6))),
+        "latency_ms": result.latency_ms,
+    }
+
+
+def _save_proposal(
+    deliberation: Deliberation, index: int, alias: str, result: TurnResult, key: str
+) -> Proposal:
+    p = result.proposal
+    return Proposal.objects.create(
+        deliberation=deliberation,
+        member_index=index,
+        alias=alias,
+        status=result.status,
+        error=result.error,
+        raw_text=result.raw_text,
+        repaired=result.repaired,
+        diagnosis=p.diagnosis if p else "",
+        icd10=(p.icd10 or "") if p else "",
+        icd10_raw=p.icd10_raw if p else "",
+        confidence=p.confidence if p else None,
+        reasoning=p.reasoning if p else "",
+        differential=list(p.differential) if p else [],
+        class_key=key,
+        **_usage_fields(result),
+    )
+
+
+def _save_vote(
+    deliberation: Deliberation,
+    index: int,
+    alias: str,
+    result: TurnResult,
+    ballot: list[Proposal],
+) -> Vote:
+    chosen: Proposal | None = None
+    if result.vote is not None:
+        chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
+    return Vote.objects.create(
+        deliberation=deliberation,
+        member_index=index,
+        alias=alias,
+        status=result.status,
+        error=result.error,
+        raw_text=result.raw_text,
+        repaired=result.repaired,
+        ballot=[p.member_index for p in ballot],
+        letter=result.vote.letter if result.vote else "",
+        proposal=chosen,
+        reasoning=result.vote.reasoning if result.vote else "",
+        class_key=chosen.class_key if chosen else "",
+        **_usage_fields(result),
+    )
+
+
+def _finish(
+    deliberation: Deliberation,
+    decision: protocol.Decision,
+    *,
+    rounds: int,
+    skipped: str,
+    proposals: list[Proposal],
+    votes: list[Vote],
+    usage: Usage,
+) -> Escalation | None:
+    winner: Proposal | None = None
+    if decision.winner is not None:
+        in_class = [p for p in proposals if p.class_key == decision.winner]
+        received = {p.pk: sum(1 for v in votes if v.proposal_id == p.pk) for p in in_class}
+        winner = max(in_class, key=lambda p: (received[p.pk], p.confidence or 0, -p.member_index))
+    escalation = None
+    with transaction.atomic():
+        deliberation.status = DeliberationStatus.FINISHED
+        deliberation.outcome = decision.outcome
+        deliberation.reason = decision.reason
+        deliberation.rounds = rounds
+        deliberation.round2_skipped = skipped
+        deliberation.winner_key = decision.winner or ""
+        deliberation.winner_diagnosis = winner.diagnosis if winner else ""
+        deliberation.winner_icd10 = winner.icd10 if winner else ""
+        deliberation.winner_votes = decision.votes
+        deliberation.tally = decision.tally
+        deliberation.input_tokens = usage.input_tokens
+        deliberation.output_tokens = usage.output_tokens
+        deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
+        deliberation.finished_at = timezone.now()
+        deliberation.save()
+        case = deliberation.case
+        if decision.outcome == "consensus":
+            case.status = CaseStatus.CONSENSUS
+        else:
+            case.status = CaseStatus.ESCALATED
+            escalation = _escalate(deliberation, decision.reason)
+        case.save(update_fields=["status", "updated_at"])
+        if not case.is_evaluation:
+            audit.record(
+                "deliberation.finished",
+                obj=deliberation,
+                payload={"outcome": decision.outcome, "reason": decision.reason, "winner": decision.winner},
+            )
+    return escalation
+
+
+def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
+    if deliberation.case.is_evaluation:
+        return None  # evaluation runs never reach the human queue
+    escalation = Escalation.objects.create(
+        case=deliberation.case, deliberation=deliberation, reason=reason
+    )
+    audit.record("escalation.created", obj=escalation, payload={"reason": reason})
+    return escalation
+
+
+def fail(deliberation_id: int, why: str) -> Escalation | None:
+    """Mark a deliberation that could not finish as failed, with ``why``, and send its case to
+    human review. Idempotent for deliberations that already ended."""
+    with transaction.atomic():
+        deliberation = (
+            Deliberation.objects.select_for_update().select_related("case").get(pk=deliberation_id)
+        )
+        if deliberation.is_terminal:
+            return None
+        deliberation.status = DeliberationStatus.FAILED
+        deliberation.failure = why
+        deliberation.finished_at = timezone.now()
+        deliberation.save()
+        deliberation.case.status = CaseStatus.ESCALATED
+        deliberation.case.save(update_fields=["status", "updated_at"])
+        escalation = _escalate(deliberation, EscalationReason.FAILED)
+        streaming.publish(
+            deliberation_id,
+            "deliberation.failed",
+            {"reason": why, "escalation": escalation.pk if escalation else None},
+        )
+    return escalation
+
+
+# --- the protocol ------------------------------------------------------------------------
+
+
+def _fault_payload(index: int, round_no: int, result: TurnResult) -> dict[str, Any]:
+    return {"member": index, "round": round_no, "status": result.status, "error": result.error}
+
+
+async def run(deliberation_id: int) -> None:
+    """Run a queued deliberation to its end: rounds, decision, escalation, events.
+
+    Claims the deliberation first, so running it twice is harmless. Any unexpected error
+    marks it failed (and escalates the case) rather than leaving it running.
+    """
+    if not await sync_to_async(_claim)(deliberation_id):
+        log.info("deliberation %s was already claimed", deliberation_id)
+        return
+    try:
+        await _run_claimed(deliberation_id)
+    except asyncio.CancelledError:
+        await sync_to_async(fail)(deliberation_id, "The deliberation was interrupted.")
+        raise
+    except Exception as exc:
+        log.exception("deliberation %s failed", deliberation_id)
+        await sync_to_async(fail)(deliberation_id, f"Internal error: {type(exc).__name__}: {exc}")
+
+
+async def _run_claimed(deliberation_id: int) -> None:
+    deliberation, keys = await sync_to_async(_load)(deliberation_id)
+    snap = deliberation.panel_snapshot
+    q, f = snap["q"], snap["f"]
+    level = snap["agreement_level"]
+    grace = float(snap["grace_period_s"])
+    specs = [member_spec(m) for m in snap["members"]]
+    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
+    case_text = deliberation.case.text
+    usage = Usage()
+    publish = streaming.apublish
+
+    await publish(
+        deliberation_id,
+        "deliberation.started",
+        {
+            "panel": snap["name"],
+            "n": snap["n"],
+            "q": q,
+            "f": f,
+            "members": [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)],
+        },
+    )
+
+    # Round 1: independent proposals.
+    await publish(deliberation_id, "round.started", {"round": 1})
+    proposals: dict[int, Proposal] = {}
+    sinks = {i: DeltaCoalescer(deliberation_id, i, 1) for i in range(len(specs))}
+
+    def parse_proposal(text: str, strict: bool) -> protocol.ProposalData:
+        return protocol.parse_proposal(text, strict_icd10=strict)
+
+    async def on_proposal(index: int, result: TurnResult) -> None:
+        nonlocal usage
+        usage += result.usage
+        await sinks[index].close()
+        p = result.proposal
+        key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p else ""
+        row = await sync_to_async(_save_proposal)(deliberation, index, specs[index].alias, result, key)
+        proposals[index] = row
+        if result.status == TurnStatus.OK:
+            await publish(deliberation_id, "member.proposal", _proposal_payload(row))
+        else:
+            await publish(deliberation_id, "member.fault", _fault_payload(index, 1, result))
+
+    await _round(
+        {
+            i: _turn(providers[i], spec, prompts.proposal_request(spec, case_text), parse_proposal, sinks[i])
+            for i, spec in enumerate(specs)
+        },
+        tolerance=f,
+        grace_s=grace,
+        on_result=on_proposal,
+    )
+    valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
+    faulty = {i for i, p in proposals.items() if p.is_fault}
+    await publish(deliberation_id, "round.finished", {"round": 1, "valid": len(valid), "faults": len(faulty)})
+
+    unanimous = (
+        protocol.unanimous_class([p.class_key for p in valid], q=q) if snap["early_abort"] else None
+    )
+    votes: dict[int, Vote] = {}
+    skipped = ""
+    if len(faulty) > f:
+        skipped = "too_many_faults"
+    elif unanimous is not None:
+        skipped = "unanimous_round1"
+    else:
+        # Round 2: every member still standing reviews all valid proposals and votes.
+        await publish(deliberation_id, "round.started", {"round": 2})
+        voters = [i for i in range(len(specs)) if i not in faulty]
+        ballots: dict[int, list[Proposal]] = {}
+        vote_sinks = {i: DeltaCoalescer(deliberation_id, i, 2) for i in voters}
+        calls: dict[int, Awaitable[TurnResult]] = {}
+        for i in voters:
+            order = protocol.shuffled_order(len(valid), seed=deliberation.seed + i)
+            ballots[i] = [valid[j] for j in order]
+            letters = protocol.ballot_letters(len(valid))
+            entries = tuple(
+                BallotEntry(letter, p.diagnosis, p.icd10 or None, p.confidence or 0, p.reasoning)
+                for letter, p in zip(letters, ballots[i], strict=True)
+            )
+
+            def parse_vote(text: str, strict: bool, letters: list[str] = letters) -> protocol.VoteData:
+                return protocol.parse_vote(text, letters=letters)
+
+            calls[i] = _turn(
+                providers[i], specs[i], prompts.vote_request(specs[i], case_text, entries), parse_vote, vote_sinks[i]
+            )
+
+        async def on_vote(index: int, result: TurnResult) -> None:
+            nonlocal usage
+            usage += result.usage
+            await vote_sinks[index].close()
+            row = await sync_to_async(_save_vote)(deliberation, index, specs[index].alias, result, ballots[index])
+            votes[index] = row
+            if result.status == TurnStatus.OK:
+                await publish(deliberation_id, "member.vote", _vote_payload(row))
+            elif result.status == TurnStatus.CANCELLED:
+                await publish(deliberation_id, "member.cancelled", {"member": index, "round": 2})
+            else:
+                await publish(deliberation_id, "member.fault", _fault_payload(index, 2, result))
+
+        def settled(outstanding: int) -> bool:
+            counts = protocol.tally(v.class_key for v in votes.values() if v.status == TurnStatus.OK)
+            return protocol.is_settled(counts, q=q, outstanding=outstanding)
+
+        await _round(
+            calls,
+            tolerance=max(0, f - len(faulty)),
+            grace_s=grace,
+            on_result=on_vote,
+            settled=settled if snap["early_decision"] else None,
+        )
+        faulty |= {i for i, v in votes.items() if v.is_fault}
+        ok_votes = [v for v in votes.values() if v.status == TurnStatus.OK]
+        await publish(
+            deliberation_id,
+            "round.finished",
+            {"round": 2, "valid": len(ok_votes), "faults": len(faulty)},
+        )
+
+    decision = protocol.decide(
+        q=q,
+        f=f,
+        faults=len(faulty),
+        vote_keys=[v.class_key for v in votes.values() if v.status == TurnStatus.OK],
+        unanimous_key=unanimous,
+        proposals=len(valid),
+    )
+    escalation = await sync_to_async(_finish)(
+        deliberation,
+        decision,
+        rounds=2 if votes else 1,
+        skipped=skipped,
+        proposals=valid,
+        votes=list(votes.values()),
+        usage=usage,
+    )
+    await publish(
+        deliberation_id,
+        "deliberation.finished",
+        {
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "winner": _winner_payload(deliberation),
+            "tally": decision.tally,
+            "q": q,
+            "faults": sorted(faulty),
+            "escalation": escalation.pk if escalation else None,
+            "tokens": usage.input_tokens + usage.output_tokens,
+        },
+    )
+
+
+def _proposal_payload(row: Proposal) -> dict[str, Any]:
+    return {
+        "member": row.member_index,
+        "round": 1,
+        "diagnosis": row.diagnosis,
+        "icd10": row.icd10,
+        "icd10_description": protocol.icd10_description(row.icd10),
+        "confidence": row.confidence,
+        "reasoning": row.reasoning,
+        "differential": row.differential,
+        "class_key": row.class_key,
+        "repaired": row.repaired,
+    }
+
+
+def _vote_payload(row: Vote) -> dict[str, Any]:
+    chosen = row.proposal
+    return {
+        "member": row.member_index,
+        "round": 2,
+        "letter": row.letter,
+        "for_member": chosen.member_index if chosen else None,
+        "diagnosis": chosen.diagnosis if chosen else "",
+        "class_key": row.class_key,
+        "reasoning": row.reasoning,
+        "repaired": row.repaired,
+    }
+
+
+def _winner_payload(deliberation: Deliberation) -> dict[str, Any] | None:
+    if not deliberation.winner_key:
+        return None
+    return {
+        "class_key": deliberation.winner_key,
+        "diagnosis": deliberation.winner_diagnosis,
+        "icd10": deliberation.winner_icd10,
+        "icd10_description": protocol.icd10_description(deliberation.winner_icd10),
+        "votes": deliberation.winner_votes,
+    }

@@ -1,0 +1,330 @@
+"""WHAT is deliberated: cases, their deliberations, every proposal, vote and event, and the
+human side (escalations, sign-offs, the audit trail)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role:
+    """Group names that carry the product's roles; superusers count as administrators."""
+
+    CLINICIAN = "clinician"
+    REVIEWER = "reviewer"
+    ADMINISTRATOR = "administrator"
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return user.groups.filter(name=role).exists()  # type: ignore[attr-defined]
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> CaseQuerySet:
+        """The one access gate: clinicians see their own cases; reviewers and administrators
+        see all clinical cases; evaluation cases only administrators."""
+        if not user.is_authenticated:
+            return self.none()
+        if has_role(user, Role.ADMINISTRATOR):
+            return self.all()
+        if has_role(user, Role.REVIEWER):
+            return self.filter(is_evaluation=False)
+        return self.filter(submitted_by=user, is_evaluation=False)
+
+
+class CaseStatus(models.TextChoices):
+    DELIBERATING = "deliberating", "Deliberating"
+    CONSENSUS = "consensus", "Consensus"
+    ESCALATED = "escalated", "Awaiting human review"
+    RESOLVED = "resolved", "Resolved by reviewer"
+    FAILED = "failed", "Failed"
+
+
+class Sex(models.TextChoices):
+    UNKNOWN = "", "Not given"
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+
+
+class Case(models.Model):
+    """A clinical case as submitted: free text, optional age and sex."""
+
+    text = models.TextField()
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True, default=Sex.UNKNOWN)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, default=CaseStatus.DELIBERATING
+    )
+    is_evaluation = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["submitted_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}"
+
+
+class DeliberationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+DELIBERATION_TERMINAL = {DeliberationStatus.FINISHED, DeliberationStatus.FAILED}
+
+
+class Outcome(models.TextChoices):
+    CONSENSUS = "consensus", "Consensus"
+    NO_CONSENSUS = "no_consensus", "No consensus"
+
+
+class Deliberation(models.Model):
+    """One run of the protocol on a case, against a frozen snapshot of its panel."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deliberations")
+    panel = models.ForeignKey(
+        "panels.Panel", null=True, on_delete=models.SET_NULL, related_name="deliberations"
+    )
+    panel_snapshot = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliberationStatus.choices, default=DeliberationStatus.QUEUED
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    reason = models.CharField(max_length=30, blank=True)
+    failure = models.TextField(blank=True, help_text="Why the deliberation could not finish.")
+    rounds = models.PositiveSmallIntegerField(default=0)
+    round2_skipped = models.CharField(max_length=30, blank=True)
+    winner_key = models.CharField(max_length=210, blank=True)
+    winner_diagnosis = models.CharField(max_length=200, blank=True)
+    winner_icd10 = models.CharField(max_length=10, blank=True)
+    winner_votes = models.PositiveSmallIntegerField(default=0)
+    tally = models.JSONField(default=dict, blank=True)
+    seed = models.BigIntegerField(default=0, help_text="Seeds the per-voter ballot shuffles.")
+    last_seq = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Deliberation {self.pk} on case {self.case_id}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in DELIBERATION_TERMINAL
+
+    @property
+    def elapsed_s(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class TurnStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    OK = "ok", "Done"
+    TIMEOUT = "timeout", "Timed out"
+    ERROR = "error", "Faulted: provider error"
+    INVALID = "invalid", "Faulted: invalid output"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FAULT_STATUSES = {TurnStatus.TIMEOUT, TurnStatus.ERROR, TurnStatus.INVALID}
+
+
+class MemberTurn(models.Model):
+    """What one member did in one round: status, raw text, repair, usage."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE)
+    member_index = models.PositiveSmallIntegerField()
+    alias = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=TurnStatus.choices, default=TurnStatus.OK)
+    error = models.TextField(blank=True)
+    raw_text = models.TextField(blank=True)
+    repaired = models.BooleanField(default=False, help_text="A repair request was sent.")
+    reasoning = models.TextField(blank=True)
+    class_key = models.CharField(max_length=210, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["member_index"]
+
+    @property
+    def is_fault(self) -> bool:
+        return self.status in FAULT_STATUSES
+
+
+class Proposal(MemberTurn):
+    """A member's Round 1 answer (or its fault)."""
+
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.CASCADE, related_name="proposals"
+    )
+    diagnosis = models.CharField(max_length=200, blank=True)
+    icd10 = models.CharField(max_length=10, blank=True)
+    icd10_raw = models.CharField(max_length=20, blank=True)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    differential = models.JSONField(default=list, blank=True)
+
+    class Meta(MemberTurn.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliberation", "member_index"], name="one_proposal_per_member"
+            )
+        ]
+
+
+class Vote(MemberTurn):
+    """A member's Round 2 ballot: the shuffled order it saw and the proposal it chose."""
+
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="votes")
+    ballot = models.JSONField(
+        default=list, help_text="Proposal member indices in ballot order (A, B, C, ...)."
+    )
+    letter = models.CharField(max_length=1, blank=True)
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="votes_received"
+    )
+
+    class Meta(MemberTurn.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliberation", "member_index"], name="one_vote_per_member"
+            )
+        ]
+
+
+class DeliberationEvent(models.Model):
+    """One step of a deliberation, numbered gap-free per deliberation, replayed to pages."""
+
+    deliberation = models.ForeignKey(
+        Deliberation, on_delete=models.CASCADE, related_name="events"
+    )
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deliberation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["deliberation", "seq"], name="unique_event_seq")
+        ]
+
+
+class EscalationReason(models.TextChoices):
+    NO_SUPERMAJORITY = "no_supermajority", "No supermajority"
+    TIE = "tie", "Tie between diagnoses"
+    TOO_MANY_FAULTS = "too_many_faults", "Too many faulty members"
+    DISPUTED = "disputed", "Disputed by the clinician"
+    FAILED = "failed", "Deliberation failed"
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLAIMED = "claimed", "Claimed"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Escalation(models.Model):
+    """A case a human reviewer must decide."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    deliberation = models.ForeignKey(
+        Deliberation, null=True, on_delete=models.SET_NULL, related_name="escalations"
+    )
+    reason = models.CharField(max_length=20, choices=EscalationReason.choices)
+    status = models.CharField(
+        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    priority = models.IntegerField(default=0)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claimed_escalations",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=~Q(status="resolved"),
+                name="one_open_escalation_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.pk} ({self.reason})"
+
+
+class SignOff(models.Model):
+    """A reviewer's signed final diagnosis. Append-only: a correction supersedes, never edits."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="signoffs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    diagnosis = models.CharField(max_length=200)
+    icd10 = models.CharField(max_length=10)
+    rationale = models.TextField()
+    chosen_proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="signoffs"
+    )
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class AuditEvent(models.Model):
+    """One state change, hash-chained to the one before it so tampering is detectable."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=50)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -1,0 +1,281 @@
+"""The consensus protocol as pure functions: parse and validate member output, class keys,
+tally and decision. No Django, no I/O: everything here is decided from plain data."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import simple_icd_10_cm as icd
+
+Outcome = Literal["consensus", "no_consensus"]
+Reason = Literal["unanimous_round1", "supermajority", "no_supermajority", "tie", "too_many_faults"]
+AgreementLevel = Literal["category", "code"]
+
+MAX_DIAGNOSIS_CHARS = 200
+MAX_REASONING_CHARS = 4000
+MAX_DIFFERENTIAL = 10
+
+NO_JSON = "The answer contains no JSON object. Reply with one JSON object only."
+NOT_AN_OBJECT = "The answer's JSON is not an object. Reply with one JSON object only."
+MISSING_FIELD = "Field {name!r} is missing or empty."
+BAD_CONFIDENCE = "Field 'confidence' must be an integer from 0 to 100, not {value!r}."
+BAD_ICD10 = (
+    "Field 'icd10' is {value!r}, which is not a valid ICD-10-CM category or code "
+    "(for example J18.9). Use a real ICD-10-CM code, or null if you cannot name one."
+)
+BAD_DIFFERENTIAL = "Field 'differential' must be a list of diagnosis names."
+TOO_LONG = "Field {name!r} is longer than {limit} characters."
+BAD_VOTE = "Field 'vote' is {value!r}, which is not one of the ballot letters {letters}."
+
+
+class ProtocolError(ValueError):
+    """Member output that fails validation. The message is written to be sent back to the
+    member as a repair request."""
+
+
+@dataclass(frozen=True)
+class ProposalData:
+    """A validated Round 1 proposal. ``icd10`` is a valid dotted ICD-10-CM code or None;
+    ``icd10_raw`` keeps what the member actually wrote."""
+
+    diagnosis: str
+    icd10: str | None
+    confidence: int
+    reasoning: str
+    differential: tuple[str, ...] = ()
+    icd10_raw: str = ""
+
+
+@dataclass(frozen=True)
+class VoteData:
+    """A validated Round 2 ballot: the letter voted for and why."""
+
+    letter: str
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a deliberation. ``winner`` is a class key or None; ``tally`` maps class
+    keys to votes (Round 2), or to proposals when Round 1 decided."""
+
+    outcome: Outcome
+    reason: Reason
+    winner: str | None = None
+    votes: int = 0
+    tally: dict[str, int] = field(default_factory=dict)
+
+
+# --- ICD-10-CM ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def normalize_icd10(raw: str | None) -> str | None:
+    """The dotted ICD-10-CM code for ``raw`` ("j189", " J18.9 ") or None when it is not a
+    valid category or (sub)code. Chapters and blocks ("J00-J06") are not codes."""
+    if not raw:
+        return None
+    code = re.sub(r"\s+", "", str(raw)).upper()
+    if not re.fullmatch(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?", code):
+        return None
+    if not icd.is_valid_item(code) or not icd.is_category_or_subcategory(code):
+        return None
+    return str(icd.add_dot(code)) if len(code.replace(".", "")) > 3 else code.replace(".", "")
+
+
+def icd10_description(code: str | None) -> str:
+    """The official description of a valid code, or "" for None/invalid input."""
+    normal = normalize_icd10(code)
+    return str(icd.get_description(normal)) if normal else ""
+
+
+def is_billable(code: str | None) -> bool:
+    """True when ``code`` is a valid ICD-10-CM code with no children (billable)."""
+    normal = normalize_icd10(code)
+    return bool(normal) and bool(icd.is_leaf(normal))
+
+
+def normalize_name(name: str) -> str:
+    """Lower case, accents and punctuation folded to single spaces: the name fallback key."""
+    folded = name.casefold().replace("é", "e").replace("è", "e")
+    return " ".join(re.findall(r"[a-z0-9]+", folded))
+
+
+def class_key(diagnosis: str, icd10: str | None, *, level: AgreementLevel = "category") -> str:
+    """The diagnosis class a proposal belongs to: its ICD-10-CM code cut to ``level``, or its
+    normalised name when it has no valid code."""
+    code = normalize_icd10(icd10)
+    if code:
+        return code[:3] if level == "category" else code
+    return "name:" + normalize_name(diagnosis)
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+def extract_json(text: str) -> dict[str, Any]:
+    """The first JSON object in ``text``: bare, inside a code fence, or inside prose.
+
+    Raises ProtocolError when there is none.
+    """
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        for start in (i for i, ch in enumerate(candidate) if ch == "{"):
+            try:
+                value, _ = decoder.raw_decode(candidate, start)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                return value
+            raise ProtocolError(NOT_AN_OBJECT)
+    raise ProtocolError(NO_JSON)
+
+
+def _text_field(data: dict[str, Any], name: str, limit: int) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ProtocolError(MISSING_FIELD.format(name=name))
+    if len(value) > limit:
+        raise ProtocolError(TOO_LONG.format(name=name, limit=limit))
+    return value.strip()
+
+
+def parse_proposal(text: str, *, strict_icd10: bool = True) -> ProposalData:
+    """Validate a Round 1 answer ``{diagnosis, icd10, confidence, reasoning, differential}``.
+
+    With ``strict_icd10`` an invalid code is an error (so the member is asked to repair it);
+    without, it is dropped and the proposal falls back to its name. Raises ProtocolError.
+    """
+    data = extract_json(text)
+    diagnosis = _text_field(data, "diagnosis", MAX_DIAGNOSIS_CHARS)
+    reasoning = _text_field(data, "reasoning", MAX_REASONING_CHARS)
+    confidence = data.get("confidence")
+    if isinstance(confidence, str) and confidence.strip().rstrip("%").isdigit():
+        confidence = int(confidence.strip().rstrip("%"))
+    if isinstance(confidence, float) and confidence.is_integer():
+        confidence = int(confidence)
+    if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
+        raise ProtocolError(BAD_CONFIDENCE.format(value=data.get("confidence")))
+    raw_code = data.get("icd10")
+    raw_code = "" if raw_code is None else str(raw_code).strip()
+    code = normalize_icd10(raw_code)
+    if raw_code and code is None and strict_icd10:
+        raise ProtocolError(BAD_ICD10.format(value=raw_code))
+    differential = data.get("differential", [])
+    if differential is None:
+        differential = []
+    if not isinstance(differential, list) or not all(isinstance(d, str) for d in differential):
+        raise ProtocolError(BAD_DIFFERENTIAL)
+    return ProposalData(
+        diagnosis=diagnosis,
+        icd10=code,
+        confidence=confidence,
+        reasoning=reasoning,
+        differential=tuple(d.strip()[:MAX_DIAGNOSIS_CHARS] for d in differential[:MAX_DIFFERENTIAL]),
+        icd10_raw=raw_code[:20],
+    )
+
+
+def parse_vote(text: str, *, letters: Sequence[str]) -> VoteData:
+    """Validate a Round 2 answer ``{vote, reasoning}`` against the voter's ballot letters.
+
+    Raises ProtocolError for a missing field or a letter not on the ballot.
+    """
+    data = extract_json(text)
+    raw = data.get("vote")
+    letter = str(raw).strip().upper() if raw is not None else ""
+    letter = re.sub(r"^(PROPOSAL|OPTION)\s+", "", letter)
+    if letter not in letters:
+        shown = ", ".join(letters)
+        raise ProtocolError(BAD_VOTE.format(value=raw, letters=shown))
+    return VoteData(letter=letter, reasoning=_text_field(data, "reasoning", MAX_REASONING_CHARS))
+
+
+# --- ballots -----------------------------------------------------------------------------
+
+
+def ballot_letters(count: int) -> list[str]:
+    """Letters A, B, C, ... for ``count`` ballot entries (at most 26)."""
+    if not 0 <= count <= len(string.ascii_uppercase):
+        raise ValueError(f"a ballot holds at most 26 entries, not {count}")
+    return list(string.ascii_uppercase[:count])
+
+
+def shuffled_order(count: int, *, seed: int) -> list[int]:
+    """A per-voter permutation of proposal indices: entry i of the ballot (letter i) shows
+    proposal ``order[i]``. Shuffled so no voter can favour a position, itself or a brand."""
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    return order
+
+
+# --- tally and decision -------------------------------------------------------------------
+
+
+def tally(keys: Iterable[str]) -> dict[str, int]:
+    """Votes per class, most votes first, then by key: independent of ballot order."""
+    counts = Counter(keys)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def unanimous_class(proposal_keys: Sequence[str], *, q: int) -> str | None:
+    """The class of every valid Round 1 proposal when they all agree and reach ``q``."""
+    if len(proposal_keys) >= q and len(set(proposal_keys)) == 1:
+        return proposal_keys[0]
+    return None
+
+
+def is_settled(counts: dict[str, int], *, q: int, outstanding: int) -> bool:
+    """True once one class has ``q`` votes, or no class can still reach ``q`` with the
+    ``outstanding`` ballots: further votes cannot change the outcome."""
+    best = max(counts.values(), default=0)
+    return best >= q or best + outstanding < q
+
+
+def decide(
+    *,
+    q: int,
+    f: int,
+    faults: int,
+    vote_keys: Sequence[str] = (),
+    unanimous_key: str | None = None,
+    proposals: int = 0,
+) -> Decision:
+    """Decide a deliberation.
+
+    ``faults`` counts distinct faulty members; more than ``f`` is NO CONSENSUS whatever the
+    votes say. ``unanimous_key`` (from :func:`unanimous_class`) decides without Round 2, with
+    ``proposals`` as its count. Otherwise the class with at least ``q`` of ``vote_keys`` wins;
+    a tie at the top without quorum is ``tie``, anything else ``no_supermajority``.
+    """
+    if faults > f:
+        return Decision(outcome="no_consensus", reason="too_many_faults", tally=tally(vote_keys))
+    if unanimous_key is not None:
+        return Decision(
+            outcome="consensus",
+            reason="unanimous_round1",
+            winner=unanimous_key,
+            votes=proposals,
+            tally={unanimous_key: proposals},
+        )
+    counts = tally(vote_keys)
+    ranked = list(counts.items())
+    if ranked and ranked[0][1] >= q:
+        key, votes = ranked[0]
+        return Decision(
+            outcome="consensus", reason="supermajority", winner=key, votes=votes, tally=counts
+        )
+    if len(ranked) >= 2 and ranked[0][1] == ranked[1][1]:
+        return Decision(outcome="no_consensus", reason="tie", tally=counts)
+    return Decision(outcome="no_consensus", reason="no_supermajority", tally=counts)

@@ -1,0 +1,237 @@
+"""WHO deliberates: panels, their members and the vendor credentials they use."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from panels import quorum
+from panels.providers.base import MemberSpec
+
+
+class AgreementLevel(models.TextChoices):
+    CATEGORY = "category", "ICD-10-CM category (3 characters)"
+    CODE = "code", "Full ICD-10-CM code"
+
+
+class ProviderKind(models.TextChoices):
+    BUILTIN = "builtin", "Offline reference engine (DDXPlus)"
+    OPENAI = "openai", "OpenAI or OpenAI-compatible"
+    ANTHROPIC = "anthropic", "Anthropic"
+
+
+class FaultMode(models.TextChoices):
+    NONE = "", "None (honest)"
+    CRASH = "crash", "Crash on every call"
+    HANG = "hang", "Hang until timed out"
+    GARBAGE = "garbage", "Return garbage"
+    WRONG = "wrong", "Answer a chosen wrong diagnosis"
+    COLLUDE = "collude", "Collude with other faulty members on one target"
+    SELF_VOTE = "self_vote", "Always vote for its own proposal"
+    OUT_OF_RANGE = "out_of_range", "Vote for a ballot letter that does not exist"
+
+
+def _fernet() -> MultiFernet:
+    keys = list(settings.CREDENTIAL_KEYS)
+    if not keys:
+        digest = hashlib.sha256(f"credentials:{settings.SECRET_KEY}".encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+class ProviderCredential(models.Model):
+    """A vendor API key, encrypted at rest with Fernet; only its last 4 characters are shown."""
+
+    name = models.CharField(max_length=100, unique=True)
+    vendor = models.CharField(max_length=20, choices=ProviderKind.choices)
+    encrypted_key = models.BinaryField(editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.last4})"
+
+    def set_key(self, plaintext: str) -> None:
+        plaintext = plaintext.strip()
+        if not plaintext:
+            raise ValidationError("The API key is empty.")
+        self.encrypted_key = _fernet().encrypt(plaintext.encode())
+        self.last4 = plaintext[-4:]
+
+    def reveal(self) -> str:
+        """The plaintext key, for the provider call only. Raises ValidationError if the
+        encryption keys no longer open it."""
+        try:
+            return _fernet().decrypt(bytes(self.encrypted_key)).decode()
+        except InvalidToken:
+            raise ValidationError(
+                f"Credential {self.name!r} cannot be decrypted with the configured CREDENTIAL_KEYS."
+            ) from None
+
+
+class Panel(models.Model):
+    """A named group of n agents that decides with quorum q while tolerating f faults."""
+
+    name = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    n = models.PositiveSmallIntegerField(default=5, help_text="Number of members.")
+    q = models.PositiveSmallIntegerField(default=3, help_text="Votes needed to decide.")
+    f = models.PositiveSmallIntegerField(default=2, help_text="Faulty members tolerated.")
+    agreement_level = models.CharField(
+        max_length=10, choices=AgreementLevel.choices, default=AgreementLevel.CATEGORY
+    )
+    early_abort = models.BooleanField(
+        default=True, help_text="Skip Round 2 when every Round 1 proposal agrees with quorum."
+    )
+    early_decision = models.BooleanField(
+        default=True, help_text="Cancel outstanding votes once the outcome is settled."
+    )
+    grace_period_s = models.FloatField(
+        default=2.0, help_text="Seconds the slowest members get once n - f answers are in."
+    )
+    member_timeout_s = models.FloatField(default=60.0, help_text="Default per-call timeout.")
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(q__gt=models.F("n") / 2.0), name="panel_quorum_is_majority"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(q__gt=models.F("f")), name="panel_quorum_exceeds_faults"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(n__gte=models.F("q") + models.F("f")),
+                name="panel_honest_members_can_decide",
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_panel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rules(self) -> quorum.QuorumRules:
+        return quorum.QuorumRules(n=self.n, q=self.q, f=self.f)
+
+    def clean(self) -> None:
+        try:
+            quorum.validate(self.n, self.q, self.f)
+        except quorum.QuorumError as exc:
+            raise ValidationError(str(exc)) from None
+        if self.grace_period_s < 0 or self.member_timeout_s <= 0:
+            raise ValidationError("Timeouts must be positive and the grace period not negative.")
+
+    def check_ready(self) -> None:
+        """Raise ValidationError unless this panel can deliberate: valid rules and exactly n
+        members."""
+        self.clean()
+        count = self.members.count()
+        if count != self.n:
+            raise ValidationError(
+                f"Panel {self.name!r} is configured for n={self.n} members but has {count}."
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """A frozen, JSON-serialisable copy of the panel and its members, stored with each
+        deliberation so later edits never change a past one."""
+        members = [m.spec_dict() for m in self.members.order_by("position", "id")]
+        return {
+            "panel_id": self.pk,
+            "name": self.name,
+            "n": self.n,
+            "q": self.q,
+            "f": self.f,
+            "agreement_level": self.agreement_level,
+            "early_abort": self.early_abort,
+            "early_decision": self.early_decision,
+            "grace_period_s": self.grace_period_s,
+            "member_timeout_s": self.member_timeout_s,
+            "members": members,
+        }
+
+
+class PanelMember(models.Model):
+    """One agent seat on a panel: which provider and model answers, and how."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField(default=0)
+    alias = models.CharField(max_length=40)
+    provider = models.CharField(max_length=20, choices=ProviderKind.choices)
+    model_name = models.CharField(max_length=100, blank=True)
+    base_url = models.URLField(blank=True, help_text="For OpenAI-compatible endpoints.")
+    credential = models.ForeignKey(
+        ProviderCredential, null=True, blank=True, on_delete=models.PROTECT
+    )
+    temperature = models.FloatField(default=0.3, help_text="Round 1 temperature.")
+    vote_temperature = models.FloatField(default=0.2, help_text="Round 2 temperature.")
+    max_tokens = models.PositiveIntegerField(default=1024)
+    timeout_s = models.FloatField(null=True, blank=True, help_text="Empty: the panel default.")
+    system_prompt = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    fault_mode = models.CharField(
+        max_length=20, choices=FaultMode.choices, default=FaultMode.NONE, blank=True
+    )
+    fault_target = models.CharField(
+        max_length=200, blank=True, help_text="Diagnosis that wrong/colluding members push."
+    )
+
+    class Meta:
+        ordering = ["panel", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "alias"], name="unique_member_alias"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} ({self.provider}{'/' + self.model_name if self.model_name else ''})"
+
+    def spec_dict(self) -> dict[str, Any]:
+        return {
+            "member_id": self.pk,
+            "alias": self.alias,
+            "provider": self.provider,
+            "model": self.model_name,
+            "temperature": self.temperature,
+            "vote_temperature": self.vote_temperature,
+            "max_tokens": self.max_tokens,
+            "timeout_s": self.timeout_s if self.timeout_s is not None else self.panel.member_timeout_s,
+            "system_prompt": self.system_prompt,
+            "base_url": self.base_url,
+            "options": self.options,
+            "fault_mode": self.fault_mode,
+            "fault_target": self.fault_target,
+            "credential_id": self.credential_id,
+        }
+
+
+def member_spec(data: dict[str, Any]) -> MemberSpec:
+    """Rebuild a MemberSpec from a snapshot entry (see Panel.snapshot)."""
+    return MemberSpec(
+        alias=data["alias"],
+        provider=data["provider"],
+        model=data.get("model", ""),
+        temperature=data.get("temperature", 0.3),
+        vote_temperature=data.get("vote_temperature", 0.2),
+        max_tokens=data.get("max_tokens", 1024),
+        timeout_s=data.get("timeout_s", 60.0),
+        system_prompt=data.get("system_prompt", ""),
+        base_url=data.get("base_url", ""),
+        options=data.get("options", {}),
+        fault_mode=data.get("fault_mode", ""),
+        fault_target=data.get("fault_target", ""),
+    )

@@ -1,0 +1,191 @@
+"""The provider contract: one async, streaming call per agent turn.
+
+Every vendor module maps a :class:`CallRequest` to its SDK and its stream back to text deltas;
+nothing outside ``panels/providers`` knows which vendor it talks to. Providers never import
+``cases``: what they need of a deliberation travels in the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Phase = Literal["propose", "vote"]
+
+DeltaSink = Callable[[str], Awaitable[None]]
+"""Receives each text delta as the provider produces it."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class BallotEntry:
+    """One anonymised proposal as a voter sees it in Round 2."""
+
+    letter: str
+    diagnosis: str
+    icd10: str | None
+    confidence: int
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """Everything one agent turn needs.
+
+    ``system`` and ``messages`` are the rendered prompt that LLM providers send. ``case_text``
+    and ``ballot`` carry the same content as data, for providers that reason without a prompt
+    (the offline engine, the fault injector). ``messages`` ends with the user turn; a repair
+    request appends the faulty answer and the validation error as two more turns.
+    """
+
+    phase: Phase
+    system: str
+    messages: tuple[Message, ...]
+    case_text: str
+    ballot: tuple[BallotEntry, ...] = ()
+    temperature: float = 0.3
+    max_tokens: int = 1024
+    is_repair: bool = False
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+        )
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
+class ProviderError(Exception):
+    """A call failed. ``retryable`` says whether the same call may succeed later."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """A panel member as frozen into a deliberation's snapshot."""
+
+    alias: str
+    provider: str
+    model: str = ""
+    temperature: float = 0.3
+    vote_temperature: float = 0.2
+    max_tokens: int = 1024
+    timeout_s: float = 60.0
+    system_prompt: str = ""
+    base_url: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    fault_mode: str = ""
+    fault_target: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}/{self.model}" if self.model else self.provider
+
+
+class Provider(Protocol):
+    """One agent. A provider instance lives for one deliberation and may keep state across it."""
+
+    async def complete(self, request: CallRequest, *, on_delta: DeltaSink) -> Completion:
+        """Answer ``request``, awaiting ``on_delta`` with each text delta as it is produced.
+
+        Returns the full text and its usage. Raises :class:`ProviderError` on any failure the
+        vendor reports; cancellation (``asyncio.CancelledError``) must close what it opened.
+        """
+        ...
+
+
+async def stream_text(
+    text: str, on_delta: DeltaSink, *, chunk_chars: int = 12, delay_s: float = 0.0
+) -> None:
+    """Feed ``text`` to ``on_delta`` in word-aligned chunks of about ``chunk_chars``, sleeping
+    ``delay_s`` between them: how providers without a network stream simulate one."""
+    import asyncio
+    import re
+
+    piece = ""
+    for token in re.findall(r"\S+\s*|\s+", text):
+        piece += token
+        if len(piece) >= chunk_chars:
+            await on_delta(piece)
+            piece = ""
+            if delay_s:
+                await asyncio.sleep(delay_s)
+    if piece:
+        await on_delta(piece)
+
+
+def word_count(*texts: str) -> int:
+    """A rough token count for providers that have no tokenizer."""
+    return sum(len(t.split()) for t in texts)
+
+
+ProviderFactory = Callable[[MemberSpec, str | None], Provider]
+
+_REGISTRY: dict[str, ProviderFactory] = {}
+
+
+def register(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
+    """Class or function decorator that makes a provider available under ``name``."""
+
+    def decorate(factory: ProviderFactory) -> ProviderFactory:
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+def provider_names() -> list[str]:
+    _load_builtin_modules()
+    return sorted(_REGISTRY)
+
+
+def build(spec: MemberSpec, *, api_key: str | None = None) -> Provider:
+    """Build the provider for ``spec``, wrapped in the fault injector when it has a fault mode.
+
+    Raises :class:`ProviderError` for an unknown provider name.
+    """
+    _load_builtin_modules()
+    try:
+        factory = _REGISTRY[spec.provider]
+    except KeyError:
+        raise ProviderError(f"unknown provider {spec.provider!r}") from None
+    provider = factory(spec, api_key)
+    if spec.fault_mode:
+        from panels.providers.faults import FaultInjector
+
+        provider = FaultInjector(provider, mode=spec.fault_mode, target=spec.fault_target)
+    return provider
+
+
+def _load_builtin_modules() -> None:
+    # Importing a vendor module registers it; kept lazy so SDKs load only when used.
+    import importlib
+
+    for module in ("builtin", "openai", "anthropic"):
+        try:
+            importlib.import_module(f"panels.providers.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"panels.providers.{module}":
+                raise
