@@ -358,6 +358,13 @@ def _save_vote(
     )
 
 
+_FINISH_FIELDS = [
+    "status", "outcome", "reason", "rounds", "round2_skipped", "winner_key", "winner_diagnosis",
+    "winner_icd10", "winner_votes", "tally", "input_tokens", "output_tokens", "cost_usd",
+    "finished_at",
+]
+
+
 def _finish(
     deliberation: Deliberation,
     decision: protocol.Decision,
@@ -389,7 +396,8 @@ def _finish(
         deliberation.output_tokens = usage.output_tokens
         deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
         deliberation.finished_at = timezone.now()
-        deliberation.save()
+        # Never write last_seq from this stale instance: streaming owns the event counter.
+        deliberation.save(update_fields=_FINISH_FIELDS)
         case = deliberation.case
         if decision.outcome == "consensus":
             case.status = CaseStatus.CONSENSUS
@@ -428,7 +436,7 @@ def fail(deliberation_id: int, why: str) -> Escalation | None:
         deliberation.status = DeliberationStatus.FAILED
         deliberation.failure = why
         deliberation.finished_at = timezone.now()
-        deliberation.save()
+        deliberation.save(update_fields=["status", "failure", "finished_at"])
         deliberation.case.status = CaseStatus.ESCALATED
         deliberation.case.save(update_fields=["status", "updated_at"])
         escalation = _escalate(deliberation, EscalationReason.FAILED)

@@ -3,14 +3,24 @@ human side (escalations, sign-offs, the audit trail)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import simple_icd_10_cm as icd
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+SEVERITY_RULE_BAD_CODE = (
+    "{code!r} is not an ICD-10-CM chapter number, block, category or code (for example 9, "
+    "I20-I25, I21 or I21.4)."
+)
 
 
 class Role:
@@ -46,6 +56,7 @@ class CaseStatus(models.TextChoices):
     DELIBERATING = "deliberating", "Deliberating"
     CONSENSUS = "consensus", "Consensus"
     ESCALATED = "escalated", "Awaiting human review"
+    AWAITING_COSIGN = "awaiting_cosign", "Awaiting co-signature"
     RESOLVED = "resolved", "Resolved by reviewer"
     FAILED = "failed", "Failed"
 
@@ -252,6 +263,7 @@ class EscalationReason(models.TextChoices):
 class EscalationStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLAIMED = "claimed", "Claimed"
+    AWAITING_COSIGN = "awaiting_cosign", "Awaiting co-signature"
     RESOLVED = "resolved", "Resolved"
 
 
@@ -264,9 +276,19 @@ class Escalation(models.Model):
     )
     reason = models.CharField(max_length=20, choices=EscalationReason.choices)
     status = models.CharField(
-        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+        max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
     )
-    priority = models.IntegerField(default=0)
+    priority = models.IntegerField(
+        default=0, help_text="Head start in priority points from the candidates' severity."
+    )
+    severity = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most severe candidate condition, 1 (worst) to 5."
+    )
+    rank_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="created_at moved back by the head start; the queue sorts on it, oldest first.",
+    )
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -279,7 +301,7 @@ class Escalation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-priority", "created_at"]
+        ordering = ["rank_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],
@@ -292,8 +314,31 @@ class Escalation(models.Model):
         return f"Escalation {self.pk} ({self.reason})"
 
 
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or delete a row of an append-only table."""
+
+
+class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
+    """Refuses bulk and single-row updates and deletes: ``update``, ``bulk_update`` and
+    ``delete`` here, and ``save()`` of an existing row (Django routes it through
+    ``_update`` of the base manager)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+    def _update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+
 class SignOff(models.Model):
-    """A reviewer's signed final diagnosis. Append-only: a correction supersedes, never edits."""
+    """A reviewer's signed final diagnosis. Append-only: a correction supersedes, never edits.
+
+    ``overrides_panel`` is true when the diagnosis is in none of the panel's proposal classes;
+    such a sign-off needs a second reviewer's :class:`CoSignature` before the case is final.
+    """
 
     escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="signoffs")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -303,13 +348,97 @@ class SignOff(models.Model):
     chosen_proposal = models.ForeignKey(
         Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="signoffs"
     )
-    supersedes = models.ForeignKey(
+    supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
+    overrides_panel = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet["SignOff"].as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        base_manager_name = "objects"
+
+    def __str__(self) -> str:
+        return f"Sign-off {self.pk}: {self.icd10} {self.diagnosis}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("SignOff rows are append-only.")
+
+
+class CoSignature(models.Model):
+    """A second reviewer's signature on a sign-off that overrides the panel. Append-only."""
+
+    signoff = models.OneToOneField(
+        SignOff, on_delete=models.PROTECT, related_name="cosignature"
+    )
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet["CoSignature"].as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        base_manager_name = "objects"
+
+    def __str__(self) -> str:
+        return f"Co-signature of sign-off {self.signoff_id}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("CoSignature rows are append-only.")
+
+
+class AcknowledgementDecision(models.TextChoices):
+    ACCEPT = "accept", "Accepted"
+    DISPUTE = "dispute", "Disputed"
+
+
+class Acknowledgement(models.Model):
+    """The submitting clinician's answer to a consensus: accept it, or dispute it (which
+    sends the case to the escalation queue with reason ``disputed``)."""
+
+    deliberation = models.OneToOneField(
+        Deliberation, on_delete=models.CASCADE, related_name="acknowledgement"
+    )
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decision = models.CharField(max_length=10, choices=AcknowledgementDecision.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} deliberation {self.deliberation_id}"
+
+
+class SeverityRule(models.Model):
+    """An administrator's severity for conditions the DDXPlus knowledge base does not know:
+    ``code`` is an ICD-10-CM chapter number ("9"), block ("I20-I25"), category ("I21") or
+    code ("I21.4"); the most specific rule matching a candidate's code wins."""
+
+    code = models.CharField(max_length=20, unique=True)
+    severity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 = most severe, 5 = least severe (the DDXPlus scale).",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=5), name="severity_rule_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: severity {self.severity}"
+
+    def clean(self) -> None:
+        code = self.code.strip().upper()
+        if not icd.is_valid_item(code):
+            raise ValidationError({"code": SEVERITY_RULE_BAD_CODE.format(code=self.code)})
+        self.code = code
 
 
 class AuditEvent(models.Model):
@@ -328,3 +457,23 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class ApiToken(models.Model):
+    """A per-user API token for scripts. Only the SHA-256 hash of the token is stored; the
+    plaintext is shown once, when it is created (see ``cases.api_tokens``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,81 @@
+## consensus-dx: Byzantine-fault-tolerant diagnostic panel. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python >= 3.12 found: $PYTHON, then python3.13/3.12 on PATH, then pyenv's versions.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$c; break; }; done)
+
+.PHONY: help install install-test run run-scaleout worker test e2e lint fmt typecheck migrations-check bench ci clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python 3.12 or newer found (tried python3.13, python3.12, python3 and pyenv versions). Install one or set PYTHON=/path/to/python3.12." >&2; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q --group test --group dev
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project
+
+install-test: $(VENV)/.installed-test ## Install the test and dev tools too
+
+run: install ## Migrate, load demo users and panels, serve http://127.0.0.1:8000 (embedded mode)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py recover_deliberations
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
+
+run-scaleout: install ## Serve with Celery + Redis (needs REDIS_URL; run `make worker` beside it)
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) and DATABASE_URL first." >&2; exit 1; }
+	DELIBERATION_RUNNER=celery $(PY) manage.py migrate --noinput
+	DELIBERATION_RUNNER=celery $(PY) manage.py seed_demo
+	DELIBERATION_RUNNER=celery $(PY) manage.py recover_deliberations
+	DELIBERATION_RUNNER=celery $(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
+
+worker: install ## Start a Celery worker for the scale-out mode
+	DELIBERATION_RUNNER=celery $(VENV)/bin/celery -A consensus_site worker -l info --concurrency 2
+
+test: install-test ## Run the whole suite (unit, integration, websocket, then browser tests)
+	$(PY) -m pytest -m "not e2e" -n 2 --dist loadscope --durations=20
+	$(PY) -m pytest -m e2e -p no:xdist
+
+e2e: install-test ## Browser tests only (Playwright on /usr/bin/chromium)
+	$(PY) -m pytest -m e2e -p no:xdist
+
+lint: install-test ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+fmt: install-test ## Format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install-test ## mypy only
+	$(VENV)/bin/mypy .
+
+migrations-check: install ## Fail when models changed without a migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install-test ## Benchmarks: print figures (no assertions)
+	$(PY) bench/orchestrator.py
+
+ci: lint migrations-check test ## What CI runs (see .ci/run)
+
+clean: ## Remove the virtual environment and local state
+	rm -rf $(VENV) var db.sqlite3 artifacts

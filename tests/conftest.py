@@ -1,0 +1,73 @@
+"""Shared fixtures. Browser tests live in tests/e2e and carry the `e2e` marker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from cases.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def make_user(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def clinician(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("clin", Role.CLINICIAN)
+
+
+@pytest.fixture
+def other_clinician(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("clin2", Role.CLINICIAN)
+
+
+@pytest.fixture
+def reviewer(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("rev", Role.REVIEWER)
+
+
+@pytest.fixture
+def reviewer2(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("rev2", Role.REVIEWER)
+
+
+@pytest.fixture
+def administrator(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("admin1", Role.ADMINISTRATOR)
+
+
+def service_missing(name: str, reason: str) -> None:
+    """Scale-out tests need a real service: fail loudly in CI, skip with the reason elsewhere."""
+    message = f"{name} is not available: {reason}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (CI=true: .ci/run must start it)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError as exc:
+        service_missing("Redis", f"{url}: {exc}")
+    yield url
+
+
+assert settings.configured

@@ -1,0 +1,63 @@
+"""A scripted provider for orchestrator tests and benchmarks, registered as ``scripted``.
+
+Its behaviour comes from the member's ``options``:
+- ``propose``: the Round 1 answer, a dict (sent as JSON) or a raw string;
+- ``vote_for``: the ICD-10 code or diagnosis name it votes for in Round 2 (default: the
+  ballot entry matching its own proposal);
+- ``delay_s`` / ``vote_delay_s``: how long each round's answer takes;
+- ``repair``: a second answer, sent when the orchestrator asks for a repair.
+Every request it receives is appended to ``CALLS`` so tests can inspect prompts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from panels.providers import base
+from panels.providers.base import CallRequest, Completion, DeltaSink, MemberSpec, Usage
+
+CALLS: list[tuple[str, CallRequest]] = []
+
+
+def answer(diagnosis: str, icd10: str | None, confidence: int = 80) -> dict[str, Any]:
+    """A well-formed Round 1 answer."""
+    return {
+        "diagnosis": diagnosis,
+        "icd10": icd10,
+        "confidence": confidence,
+        "reasoning": f"Findings fit {diagnosis}.",
+        "differential": [],
+    }
+
+
+class ScriptedProvider:
+    def __init__(self, spec: MemberSpec) -> None:
+        self.spec = spec
+        self.options = dict(spec.options)
+
+    async def complete(self, request: CallRequest, *, on_delta: DeltaSink) -> Completion:
+        CALLS.append((self.spec.alias, request))
+        if request.phase == "propose":
+            await asyncio.sleep(float(self.options.get("delay_s", 0)))
+            script = self.options["repair"] if request.is_repair else self.options["propose"]
+            text = script if isinstance(script, str) else json.dumps(script)
+        else:
+            await asyncio.sleep(float(self.options.get("vote_delay_s", 0)))
+            text = json.dumps({"vote": self._choose(request), "reasoning": "Best supported."})
+        await base.stream_text(text, on_delta)
+        return Completion(text, Usage(input_tokens=100, output_tokens=len(text.split())))
+
+    def _choose(self, request: CallRequest) -> str:
+        own = self.options.get("propose")
+        target = self.options.get("vote_for") or (own.get("icd10") if isinstance(own, dict) else "")
+        for entry in request.ballot:
+            if target and target in (entry.icd10, entry.diagnosis):
+                return entry.letter
+        return request.ballot[0].letter
+
+
+@base.register("scripted")
+def _factory(spec: MemberSpec, api_key: str | None) -> ScriptedProvider:
+    return ScriptedProvider(spec)
