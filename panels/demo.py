@@ -1,0 +1,101 @@
+"""Demo users and panels for the embedded mode: `python manage.py seed_demo` (idempotent)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from panels.models import Panel, PanelMember
+
+# Demo logins, printed in the README: for a local machine only (a deployment never runs
+# seed_demo). Existing users keep the password they have.
+DEMO_USERS = [
+    ("clinician", "clinician-demo", "clinician"),
+    ("reviewer", "reviewer-demo", "reviewer"),
+    ("reviewer2", "reviewer2-demo", "reviewer"),
+    ("admin", "admin-demo", "administrator"),
+]
+
+OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
+CHAOS_TARGET = "Pulmonary embolism | I26.99"
+
+
+def _panel(name: str, description: str, *, is_default: bool) -> Panel:
+    panel, _ = Panel.objects.update_or_create(
+        name=name,
+        defaults={
+            "description": description,
+            "n": 5,
+            "q": 3,
+            "f": 2,
+            "is_default": is_default,
+            "grace_period_s": 2.0,
+            "member_timeout_s": 30.0,
+        },
+    )
+    return panel
+
+
+def _members(panel: Panel, members: list[dict[str, object]]) -> None:
+    aliases = [str(fields["alias"]) for fields in members]
+    panel.members.exclude(alias__in=aliases).delete()
+    for position, fields in enumerate(members):
+        defaults = {"position": position, "provider": "builtin", "fault_mode": "", **fields}
+        PanelMember.objects.update_or_create(
+            panel=panel, alias=defaults.pop("alias"), defaults=defaults
+        )
+
+
+@transaction.atomic
+def seed() -> list[str]:
+    """Create or refresh the demo groups, users and the `offline` and `chaos` panels.
+
+    Returns one line per thing created, for the command to print.
+    """
+    created: list[str] = []
+    for role in ("clinician", "reviewer", "administrator"):
+        Group.objects.get_or_create(name=role)
+    for username, password, role in DEMO_USERS:
+        user, new = User.objects.get_or_create(username=username)
+        if new:
+            user.set_password(password)
+            user.is_staff = role == "administrator"
+            user.is_superuser = role == "administrator"
+            user.save()
+            created.append(f"user {username} / {password} ({role})")
+        user.groups.add(Group.objects.get(name=role))
+
+    Panel.objects.filter(is_default=True).exclude(name="offline").update(is_default=False)
+    offline = _panel("offline", f"Five offline members. {OFFLINE_NOTE}", is_default=True)
+    _members(
+        offline,
+        [{"alias": f"Offline-{i}", "options": {"seed": i}} for i in range(1, 6)],
+    )
+    chaos = _panel(
+        "chaos",
+        "Fault demonstration: two honest offline members, one that returns garbage and two "
+        f"that collude on {CHAOS_TARGET.split(' |')[0]}. {OFFLINE_NOTE}",
+        is_default=False,
+    )
+    _members(
+        chaos,
+        [
+            {"alias": "Honest-1", "options": {"seed": 1}},
+            {"alias": "Honest-2", "options": {"seed": 2}},
+            {"alias": "Garbage", "options": {"seed": 3}, "fault_mode": "garbage"},
+            {
+                "alias": "Colluder-1",
+                "options": {"seed": 4},
+                "fault_mode": "collude",
+                "fault_target": CHAOS_TARGET,
+            },
+            {
+                "alias": "Colluder-2",
+                "options": {"seed": 5},
+                "fault_mode": "collude",
+                "fault_target": CHAOS_TARGET,
+            },
+        ],
+    )
+    created.append("panels offline (default) and chaos")
+    return created
