@@ -98,10 +98,22 @@ class MemberSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     fault_mode: str = ""
     fault_target: str = ""
+    # USD per million tokens, frozen from the price table when the deliberation started;
+    # None: no price known, the call costs 0.
+    input_price_per_mtok: float | None = None
+    output_price_per_mtok: float | None = None
 
     @property
     def label(self) -> str:
         return f"{self.provider}/{self.model}" if self.model else self.provider
+
+    def usage(self, input_tokens: int, output_tokens: int) -> Usage:
+        """``Usage`` for these token counts, priced with this member's frozen prices."""
+        cost = (
+            input_tokens * (self.input_price_per_mtok or 0.0)
+            + output_tokens * (self.output_price_per_mtok or 0.0)
+        ) / 1_000_000
+        return Usage(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost)
 
 
 class Provider(Protocol):
@@ -177,6 +189,42 @@ def build(spec: MemberSpec, *, api_key: str | None = None) -> Provider:
 
         provider = FaultInjector(provider, mode=spec.fault_mode, target=spec.fault_target)
     return provider
+
+
+ConnectionCheck = Callable[[MemberSpec, str | None], Awaitable[tuple[bool, str]]]
+
+_CHECKS: dict[str, ConnectionCheck] = {}
+
+NO_CHECK_NEEDED = "Nothing to check: this provider makes no network calls."
+
+
+def register_check(name: str) -> Callable[[ConnectionCheck], ConnectionCheck]:
+    """Decorator that registers the credential check of the provider called ``name``."""
+
+    def decorate(check_fn: ConnectionCheck) -> ConnectionCheck:
+        _CHECKS[name] = check_fn
+        return check_fn
+
+    return decorate
+
+
+async def check(spec: MemberSpec, *, api_key: str | None = None) -> tuple[bool, str]:
+    """Test ``spec``'s endpoint and key with the vendor's cheapest call.
+
+    Returns ``(True, what was checked)`` or ``(False, the vendor's error in plain words)``;
+    never raises for a vendor failure and never includes the key. Providers that make no
+    network calls pass. An unknown provider name fails.
+    """
+    _load_builtin_modules()
+    if spec.provider not in _REGISTRY:
+        return False, f"unknown provider {spec.provider!r}"
+    check_fn = _CHECKS.get(spec.provider)
+    if check_fn is None:
+        return True, NO_CHECK_NEEDED
+    try:
+        return await check_fn(spec, api_key)
+    except ProviderError as exc:
+        return False, str(exc)
 
 
 def _load_builtin_modules() -> None:
