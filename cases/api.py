@@ -1,0 +1,336 @@
+"""The cases JSON API (django-ninja): submit a case, list and read cases, read a whole
+deliberation. Same access rules as the pages: another user's case is a 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import field_validator
+
+from cases import deliberation, live, protocol, queries, runners, streaming
+from cases.deliberation import CaseRejected
+from cases.models import CANNOT_SUBMIT, Case, Deliberation, can_submit_cases
+
+router = Router(tags=["cases"])
+
+PAGE_SIZE = 20
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+
+class CaseIn(Schema):
+    text: str = Field(description="The case as free text.")
+    age: int | None = Field(None, ge=0, le=130, description="Age in years.")
+    sex: Literal["", "F", "M"] = Field("", description='"F", "M" or "" (not given).')
+    panel: str | None = Field(None, description="Panel name; the default panel when omitted.")
+
+    @field_validator("text")
+    @classmethod
+    def _text_within_limits(cls, value: str) -> str:
+        try:
+            return deliberation.validate_case_text(value)
+        except CaseRejected as exc:
+            raise ValueError(str(exc)) from None
+
+
+class CaseOut(Schema):
+    id: int
+    text: str
+    age: int | None
+    sex: str
+    status: str
+    status_label: str
+    submitted_by: str | None
+    created_at: datetime
+    deliberation_id: int | None
+    panel: str | None
+    outcome: str
+    winner_diagnosis: str
+    winner_icd10: str
+    elapsed_s: float | None
+    page_url: str
+
+    # Resolvers read the case's latest deliberation, so list operations can return a lazy,
+    # paginated queryset rather than shaping every row first.
+    @staticmethod
+    def resolve_status_label(case: Case) -> str:
+        return case.get_status_display()
+
+    @staticmethod
+    def resolve_submitted_by(case: Case) -> str | None:
+        return case.submitted_by.get_username() if case.submitted_by else None
+
+    @staticmethod
+    def resolve_deliberation_id(case: Case) -> int | None:
+        latest = queries.latest_deliberation(case)
+        return latest.pk if latest else None
+
+    @staticmethod
+    def resolve_panel(case: Case) -> str | None:
+        latest = queries.latest_deliberation(case)
+        return str(latest.panel_snapshot.get("name")) if latest else None
+
+    @staticmethod
+    def resolve_outcome(case: Case) -> str:
+        latest = queries.latest_deliberation(case)
+        return latest.outcome if latest else ""
+
+    @staticmethod
+    def resolve_winner_diagnosis(case: Case) -> str:
+        latest = queries.latest_deliberation(case)
+        return latest.winner_diagnosis if latest else ""
+
+    @staticmethod
+    def resolve_winner_icd10(case: Case) -> str:
+        latest = queries.latest_deliberation(case)
+        return latest.winner_icd10 if latest else ""
+
+    @staticmethod
+    def resolve_elapsed_s(case: Case) -> float | None:
+        latest = queries.latest_deliberation(case)
+        return latest.elapsed_s if latest else None
+
+    @staticmethod
+    def resolve_page_url(case: Case) -> str:
+        return reverse("cases:detail", args=[case.pk])
+
+
+class MemberOut(Schema):
+    index: int
+    alias: str
+    provider: str
+    model: str
+    offline: bool
+    status: str
+
+
+class ProposalOut(Schema):
+    member: int
+    alias: str
+    status: str
+    error: str
+    diagnosis: str
+    icd10: str
+    icd10_description: str
+    confidence: int | None
+    reasoning: str
+    differential: list[str]
+    class_key: str
+    repaired: bool
+    latency_ms: int | None
+
+
+class VoteOut(Schema):
+    member: int
+    alias: str
+    status: str
+    error: str
+    letter: str
+    for_member: int | None
+    class_key: str
+    reasoning: str
+    repaired: bool
+    latency_ms: int | None
+
+
+class WinnerOut(Schema):
+    class_key: str
+    diagnosis: str
+    icd10: str
+    icd10_description: str
+    votes: int
+
+
+class EventOut(Schema):
+    seq: int
+    type: str
+    payload: dict[str, Any]
+
+
+class DeliberationOut(Schema):
+    id: int
+    case_id: int
+    panel: str
+    n: int
+    q: int
+    f: int
+    status: str
+    state: Literal["deliberating", "consensus", "no_consensus", "failed"]
+    outcome: str
+    reason: str
+    reason_text: str
+    failure: str
+    rounds: int
+    round2_skipped: str
+    winner: WinnerOut | None
+    tally: dict[str, int]
+    members: list[MemberOut]
+    proposals: list[ProposalOut]
+    votes: list[VoteOut]
+    escalation_id: int | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    last_seq: int
+    events: list[EventOut] = Field(description="Events with a sequence number above `after`.")
+
+
+# --- shaping ------------------------------------------------------------------------------
+
+
+def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
+    state = live.state_for(d)
+    snap = d.panel_snapshot
+    aliases = {i: m["alias"] for i, m in enumerate(snap["members"])}
+    escalation = d.escalations.order_by("-id").first()
+    winner = None
+    if d.winner_key:
+        winner = {
+            "class_key": d.winner_key,
+            "diagnosis": d.winner_diagnosis,
+            "icd10": d.winner_icd10,
+            "icd10_description": protocol.icd10_description(d.winner_icd10),
+            "votes": d.winner_votes,
+        }
+    return {
+        "id": d.pk,
+        "case_id": d.case_id,
+        "panel": snap["name"],
+        "n": snap["n"],
+        "q": snap["q"],
+        "f": snap["f"],
+        "status": d.status,
+        "state": state.state,
+        "outcome": d.outcome,
+        "reason": d.reason,
+        "reason_text": state.reason_text,
+        "failure": d.failure,
+        "rounds": d.rounds,
+        "round2_skipped": d.round2_skipped,
+        "winner": winner,
+        "tally": d.tally,
+        "members": [
+            {
+                "index": c.index,
+                "alias": c.alias,
+                "provider": c.provider,
+                "model": c.model,
+                "offline": c.offline,
+                "status": c.status,
+            }
+            for c in state.members
+        ],
+        "proposals": [
+            {
+                "member": p.member_index,
+                "alias": aliases.get(p.member_index, p.alias),
+                "status": p.status,
+                "error": p.error,
+                "diagnosis": p.diagnosis,
+                "icd10": p.icd10,
+                "icd10_description": protocol.icd10_description(p.icd10),
+                "confidence": p.confidence,
+                "reasoning": p.reasoning,
+                "differential": p.differential,
+                "class_key": p.class_key,
+                "repaired": p.repaired,
+                "latency_ms": p.latency_ms,
+            }
+            for p in d.proposals.all()
+        ],
+        "votes": [
+            {
+                "member": v.member_index,
+                "alias": aliases.get(v.member_index, v.alias),
+                "status": v.status,
+                "error": v.error,
+                "letter": v.letter,
+                "for_member": v.proposal.member_index if v.proposal else None,
+                "class_key": v.class_key,
+                "reasoning": v.reasoning,
+                "repaired": v.repaired,
+                "latency_ms": v.latency_ms,
+            }
+            for v in d.votes.select_related("proposal")
+        ],
+        "escalation_id": escalation.pk if escalation else None,
+        "input_tokens": d.input_tokens,
+        "output_tokens": d.output_tokens,
+        "cost_usd": str(d.cost_usd),
+        "created_at": d.created_at,
+        "started_at": d.started_at,
+        "finished_at": d.finished_at,
+        "last_seq": state.last_seq,
+        "events": [
+            {"seq": e["seq"], "type": e["type"], "payload": e["payload"]}
+            for e in streaming.events_after(d.pk, after)
+        ],
+    }
+
+
+def _field_error(field: str, message: str) -> NinjaValidationError:
+    return NinjaValidationError([{"loc": ["body", "payload", field], "msg": message}])
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+@router.post("/cases", response={201: CaseOut}, summary="Submit a case and start its deliberation")
+def submit_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Case]:
+    user = request.auth  # type: ignore[attr-defined]
+    if not can_submit_cases(user):
+        raise HttpError(403, CANNOT_SUBMIT)
+    try:
+        panel = deliberation.resolve_panel(payload.panel)
+    except CaseRejected as exc:
+        raise _field_error("panel", str(exc)) from None
+    try:
+        created = deliberation.create(
+            payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex
+        )
+    except CaseRejected as exc:
+        raise _field_error("text", str(exc)) from None
+    runners.start(created.pk)
+    return 201, created.case
+
+
+@router.get("/cases", response=list[CaseOut], summary="Cases you may see, newest first")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def list_cases(
+    request: HttpRequest, outcome: Query[queries.OutcomeFilter | None] = None
+) -> QuerySet[Case]:
+    return queries.cases_for(request.auth, outcome=outcome)  # type: ignore[attr-defined]
+
+
+@router.get("/cases/{case_id}", response=CaseOut, summary="One case")
+def get_case(request: HttpRequest, case_id: int) -> Case:
+    case = queries.cases_for(request.auth).filter(pk=case_id).first()  # type: ignore[attr-defined]
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+@router.get(
+    "/deliberations/{deliberation_id}",
+    response=DeliberationOut,
+    summary="A whole deliberation: proposals, votes, tally, outcome, and events after `after`",
+)
+def get_deliberation(
+    request: HttpRequest, deliberation_id: int, after: Query[int] = 0
+) -> dict[str, Any]:
+    found = queries.visible_deliberation(request.auth, deliberation_id)  # type: ignore[attr-defined]
+    if found is None:
+        raise Http404("No such deliberation.")
+    return deliberation_out(found, after=after)

@@ -1,0 +1,61 @@
+"""The new-case form: parses and validates input with the orchestrator's own checks."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from cases import deliberation
+from cases.deliberation import CaseRejected
+from cases.models import Sex
+from panels.models import Panel
+
+
+class CaseForm(forms.Form):
+    # No maxlength attribute on purpose: a browser would silently cut pasted text at the
+    # limit, and a clinician must see that the case is too long, not lose its end.
+    # Not required at the form level so an empty case gets the orchestrator's message; the
+    # widget still carries `required` for the browser.
+    text = forms.CharField(
+        label="Case",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true", "required": True}),
+    )
+    age = forms.IntegerField(label="Age (years)", required=False, min_value=0, max_value=130)
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, required=False)
+    # A CharField with a select: an unknown name gets resolve_panel's message, not Django's
+    # generic "select a valid choice".
+    panel = forms.CharField(label="Panel", widget=forms.Select)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["text"].help_text = (
+            f"Free text: history, findings, results. Up to "
+            f"{settings.CASE_TEXT_MAX_CHARS:,} characters."
+        )
+        panels = list(Panel.objects.order_by("-is_default", "name"))
+        panel_field = self.fields["panel"]
+        assert isinstance(panel_field.widget, forms.Select)
+        panel_field.widget.choices = [
+            (p.name, f"{p.name} ({p.n} members, {p.q} to decide){' · default' * p.is_default}")
+            for p in panels
+        ]
+        default = next((p.name for p in panels if p.is_default), None)
+        if default:
+            panel_field.initial = default
+        self.resolved_panel: Panel | None = None
+
+    def clean_text(self) -> str:
+        try:
+            return deliberation.validate_case_text(self.cleaned_data.get("text") or "")
+        except CaseRejected as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_panel(self) -> str:
+        name: str = self.cleaned_data["panel"]
+        try:
+            self.resolved_panel = deliberation.resolve_panel(name)
+        except CaseRejected as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return name
