@@ -36,7 +36,7 @@ def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return user.groups.filter(name=role).exists()  # type: ignore[attr-defined]
+    return bool(user.groups.filter(name=role).exists())  # type: ignore[attr-defined]
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -49,7 +49,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.all()
         if has_role(user, Role.REVIEWER):
             return self.filter(is_evaluation=False)
-        return self.filter(submitted_by=user, is_evaluation=False)
+        return self.filter(submitted_by_id=user.pk, is_evaluation=False)
 
 
 class CaseStatus(models.TextChoices):
@@ -477,3 +477,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+CANNOT_SUBMIT = "Only clinicians and administrators can submit cases."
+
+
+def can_submit_cases(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Clinicians submit cases; administrators may too (to try a panel)."""
+    return has_role(user, Role.CLINICIAN) or has_role(user, Role.ADMINISTRATOR)

@@ -66,7 +66,7 @@ class FaultInjector:
             return await self._say(GARBAGE, request, on_delta)
         if request.phase == "propose":
             if self.mode in ("wrong", "collude"):
-                answer = {
+                answer: dict[str, object] = {
                     "diagnosis": self.diagnosis,
                     "icd10": self.code,
                     "confidence": 95,

@@ -41,7 +41,9 @@ def event_types(d: Deliberation) -> list[str]:
 
 
 def test_unanimous_round1_skips_round2(db):
-    panel = make_panel("unanimous", [member(PNEUMONIA)] * 3 + [member(PNEUMONIA_NAMED_DIFFERENTLY)] * 2)
+    panel = make_panel(
+        "unanimous", [member(PNEUMONIA)] * 3 + [member(PNEUMONIA_NAMED_DIFFERENTLY)] * 2
+    )
 
     d = deliberate(panel)
 
@@ -167,7 +169,7 @@ def test_invalid_icd10_code_is_sent_back_for_repair(db):
 
 
 def test_early_decision_cancels_outstanding_voters(db):
-    slow = dict(vote_delay_s=30)
+    slow = {"vote_delay_s": 30}
     panel = make_panel(
         "early",
         [member(PNEUMONIA)] * 3 + [member(PE, **slow), member(ASTHMA, **slow)],
@@ -193,7 +195,7 @@ def test_ballots_are_anonymised_and_shuffled_per_voter_with_the_order_stored(db)
     orders = [tuple(v.ballot) for v in d.votes.order_by("member_index")]
     assert all(sorted(o) == [0, 1, 2, 3, 4] for o in orders)
     assert len(set(orders)) > 1
-    for alias, request in scripted.CALLS:
+    for _alias, request in scripted.CALLS:
         if request.phase == "vote":
             prompt = request.messages[-1].content
             assert "Agent-" not in prompt and "scripted" not in prompt
