@@ -68,9 +68,7 @@ def _client(spec: MemberSpec, api_key: str) -> anthropic.AsyncAnthropic:
     )
 
 
-def _failure(
-    exc: anthropic.AnthropicError, *, url: str, api_key: str, emitted: int
-) -> retry.Failure:
+def _failure(exc: Exception, *, url: str, api_key: str, emitted: int) -> retry.Failure:
     if isinstance(exc, anthropic.APIStatusError):
         if exc.status_code < 400:
             # An ``error`` event inside a 200 stream (e.g. overloaded_error): transient.
@@ -81,12 +79,13 @@ def _failure(
         return retry.from_status(
             VENDOR, exc.status_code, body=exc.body, headers=exc.response.headers, api_key=api_key
         )
-    if isinstance(exc, anthropic.APIConnectionError):
+    # The SDK wraps transport errors, except (Anthropic) those raised mid-stream.
+    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return retry.connection_failed(
             VENDOR,
             url=url,
             why=retry.cause(exc, api_key=api_key),
-            timed_out=isinstance(exc, anthropic.APITimeoutError),
+            timed_out=isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException),
             emitted_chars=emitted,
         )
     return retry.Failure(f"{VENDOR}: {retry.plain(str(exc), api_key=api_key)}", retryable=False)
@@ -185,7 +184,7 @@ class AnthropicProvider:
                                     + (event.usage.cache_creation_input_tokens or 0)
                                     + (event.usage.cache_read_input_tokens or 0)
                                 )
-        except anthropic.AnthropicError as exc:
+        except (anthropic.AnthropicError, httpx2.TransportError) as exc:
             emitted = sum(len(p) for p in parts)
             raise _failure(exc, url=self.url, api_key=api_key, emitted=emitted) from None
         return Completion("".join(parts), self.spec.usage(input_tokens, output_tokens))
@@ -204,5 +203,5 @@ async def check_connection(spec: MemberSpec, api_key: str | None) -> tuple[bool,
                 return True, f"Connected to {VENDOR}; model {info.id!r} is available."
             page = await client.models.list(limit=100)
             return True, f"Connected to {VENDOR}; {len(page.data)} models available."
-    except anthropic.AnthropicError as exc:
+    except (anthropic.AnthropicError, httpx2.TransportError) as exc:
         return False, str(_failure(exc, url=url, api_key=key, emitted=0))

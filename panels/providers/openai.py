@@ -59,7 +59,7 @@ def _client(spec: MemberSpec, api_key: str) -> openai.AsyncOpenAI:
     )
 
 
-def _failure(exc: openai.OpenAIError, *, url: str, api_key: str, emitted: int) -> retry.Failure:
+def _failure(exc: Exception, *, url: str, api_key: str, emitted: int) -> retry.Failure:
     vendor = _vendor(url)
     if isinstance(exc, openai.APIStatusError):
         return retry.from_status(
@@ -69,12 +69,13 @@ def _failure(exc: openai.OpenAIError, *, url: str, api_key: str, emitted: int) -
             headers=exc.response.headers,
             api_key=api_key,
         )
-    if isinstance(exc, openai.APIConnectionError):
+    # The SDK wraps transport errors, except (Anthropic) those raised mid-stream.
+    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
         return retry.connection_failed(
             vendor,
             url=url,
             why=retry.cause(exc, api_key=api_key),
-            timed_out=isinstance(exc, openai.APITimeoutError),
+            timed_out=isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException),
             emitted_chars=emitted,
         )
     if isinstance(exc, openai.APIError):
@@ -143,7 +144,7 @@ class OpenAIProvider:
                             if choice.index == 0 and choice.delta.content:
                                 parts.append(choice.delta.content)
                                 await sink(choice.delta.content)
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx2.TransportError) as exc:
             emitted = sum(len(p) for p in parts)
             raise _failure(exc, url=self.url, api_key=api_key, emitted=emitted) from None
         text = "".join(parts)
@@ -164,7 +165,7 @@ async def check_connection(spec: MemberSpec, api_key: str | None) -> tuple[bool,
         async with _client(spec, key) as client:
             page = await client.models.list()
             ids = [model.id async for model in page]
-    except openai.OpenAIError as exc:
+    except (openai.OpenAIError, httpx2.TransportError) as exc:
         return False, str(_failure(exc, url=url, api_key=key, emitted=0))
     vendor = _vendor(url)
     if spec.model and spec.model not in ids:

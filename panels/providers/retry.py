@@ -46,9 +46,10 @@ CONNECTION_FAILED = "{vendor}: could not reach {url} ({why})."
 STATUS_FAILED = "{vendor} answered HTTP {status}: {message}"
 GAVE_UP = " Gave up after {attempts} attempts."
 
-# Long runs of key-like characters after a vendor key prefix, masked or not (OpenAI echoes
-# "Incorrect API key provided: sk-proj-****abcd").
-_KEYLIKE = re.compile(r"\b(sk|sk-ant|sk-proj|key|api)[-_][A-Za-z0-9_\-*.]{6,}", re.IGNORECASE)
+# Vendor keys, masked or not (OpenAI echoes "Incorrect API key provided: sk-proj-****abcd"):
+# sk-/sk-ant-/sk-or- (OpenAI, Anthropic, OpenRouter), gsk_ (Groq), xai-, and long opaque
+# alphanumeric runs such as Together's hex keys.
+_KEYLIKE = re.compile(r"\b(?:sk|gsk|xai)[-_][\w\-*.]{6,}|\b[A-Za-z0-9]{32,}\b")
 
 
 class Failure(ProviderError):
