@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import audit, prompts, protocol, streaming
+from cases import escalation as escalations
 from cases.models import (
     Case,
     CaseStatus,
@@ -68,9 +69,7 @@ def resolve_panel(name: str | None) -> Panel:
     """The named panel (or the default one), checked ready to deliberate."""
     try:
         panel = (
-            Panel.objects.get(name=name)
-            if name
-            else Panel.objects.filter(is_default=True).get()
+            Panel.objects.get(name=name) if name else Panel.objects.filter(is_default=True).get()
         )
     except Panel.DoesNotExist:
         raise CaseRejected(PANEL_NOT_FOUND.format(name=name or "default")) from None
@@ -95,7 +94,11 @@ def create(
     text = validate_case_text(text)
     with transaction.atomic():
         case = Case.objects.create(
-            text=text, age=age, sex=sex, submitted_by_id=submitted_by_id, is_evaluation=is_evaluation
+            text=text,
+            age=age,
+            sex=sex,
+            submitted_by_id=submitted_by_id,
+            is_evaluation=is_evaluation,
         )
         deliberation = Deliberation.objects.create(
             case=case,
@@ -104,7 +107,9 @@ def create(
             seed=random.SystemRandom().randrange(2**62),
         )
         if not is_evaluation:
-            audit.record("case.submitted", obj=case, actor_id=submitted_by_id, payload={"panel": panel.name})
+            audit.record(
+                "case.submitted", obj=case, actor_id=submitted_by_id, payload={"panel": panel.name}
+            )
     return deliberation
 
 
@@ -127,7 +132,8 @@ class TurnResult:
 
 class DeltaCoalescer:
     """Gathers a member's text deltas and publishes them as one event per interval, so a
-    fast stream costs a few rows a second rather than one per token."""
+    fast stream costs a few rows a second rather than one per token. Flushes never overlap
+    and are never cut short, so every delta is published once and in order."""
 
     def __init__(self, deliberation_id: int, member_index: int, round_no: int) -> None:
         self.deliberation_id = deliberation_id
@@ -135,32 +141,37 @@ class DeltaCoalescer:
         self.round_no = round_no
         self.interval = settings.STREAM_COALESCE_MS / 1000
         self.buffer: list[str] = []
-        self.flusher: asyncio.Task[None] | None = None
+        self.timer: asyncio.Task[None] | None = None
+        self.lock = asyncio.Lock()
 
     async def add(self, delta: str) -> None:
         self.buffer.append(delta)
-        if self.flusher is None:
-            self.flusher = asyncio.create_task(self._flush_later())
+        if self.timer is None:
+            self.timer = asyncio.create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
-        self.flusher = None
-        await self.flush()
+        self.timer = None
+        # Shielded: cancelling the timer (close) must not interrupt a flush half-way, or an
+        # event could be stored but never sent.
+        await asyncio.shield(self.flush())
 
     async def flush(self) -> None:
-        if not self.buffer:
-            return
-        text, self.buffer = "".join(self.buffer), []
-        await streaming.apublish(
-            self.deliberation_id,
-            "member.delta",
-            {"member": self.member_index, "round": self.round_no, "text": text},
-        )
+        async with self.lock:
+            if not self.buffer:
+                return
+            text, self.buffer = "".join(self.buffer), []
+            await streaming.apublish(
+                self.deliberation_id,
+                "member.delta",
+                {"member": self.member_index, "round": self.round_no, "text": text},
+            )
 
     async def close(self) -> None:
-        if self.flusher is not None:
-            self.flusher.cancel()
-            self.flusher = None
+        """Publish what is buffered; call once the member's turn has ended."""
+        timer, self.timer = self.timer, None
+        if timer is not None:
+            timer.cancel()
         await self.flush()
 
 
@@ -198,13 +209,20 @@ async def _turn(
                 request = prompts.repair_request(request, answer=text, error=str(exc))
     except TimeoutError:
         return TurnResult(
-            TurnStatus.TIMEOUT, text, f"no answer within {spec.timeout_s:g} s", repaired, usage, _ms(started)
+            TurnStatus.TIMEOUT,
+            text,
+            f"no answer within {spec.timeout_s:g} s",
+            repaired,
+            usage,
+            _ms(started),
         )
     except base.ProviderError as exc:
         return TurnResult(TurnStatus.ERROR, text, str(exc), repaired, usage, _ms(started))
     except Exception as exc:  # a provider bug must fault one member, not the deliberation
         log.exception("provider %s raised unexpectedly", spec.label)
-        return TurnResult(TurnStatus.ERROR, text, f"{type(exc).__name__}: {exc}", repaired, usage, _ms(started))
+        return TurnResult(
+            TurnStatus.ERROR, text, f"{type(exc).__name__}: {exc}", repaired, usage, _ms(started)
+        )
     result = TurnResult(TurnStatus.OK, text, "", repaired, usage, _ms(started))
     if isinstance(parsed, protocol.ProposalData):
         result.proposal = parsed
@@ -280,12 +298,24 @@ async def _round(
 
 def _claim(deliberation_id: int) -> bool:
     # A conditional update: a second runner (a retried task) finds nothing to claim.
-    return (
-        Deliberation.objects.filter(pk=deliberation_id, status=DeliberationStatus.QUEUED).update(
-            status=DeliberationStatus.RUNNING, started_at=timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Deliberation.objects.filter(
+                pk=deliberation_id, status=DeliberationStatus.QUEUED
+            ).update(status=DeliberationStatus.RUNNING, started_at=timezone.now())
+            == 1
         )
-        == 1
-    )
+        case_id, is_evaluation = Deliberation.objects.values_list(
+            "case_id", "case__is_evaluation"
+        ).get(pk=deliberation_id)
+        if claimed and not is_evaluation:
+            audit.record(
+                "deliberation.started",
+                object_type=Deliberation._meta.label_lower,
+                object_id=str(deliberation_id),
+                payload={"case": case_id},
+            )
+    return claimed
 
 
 def _load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
@@ -359,8 +389,19 @@ def _save_vote(
 
 
 _FINISH_FIELDS = [
-    "status", "outcome", "reason", "rounds", "round2_skipped", "winner_key", "winner_diagnosis",
-    "winner_icd10", "winner_votes", "tally", "input_tokens", "output_tokens", "cost_usd",
+    "status",
+    "outcome",
+    "reason",
+    "rounds",
+    "round2_skipped",
+    "winner_key",
+    "winner_diagnosis",
+    "winner_icd10",
+    "winner_votes",
+    "tally",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
     "finished_at",
 ]
 
@@ -409,7 +450,11 @@ def _finish(
             audit.record(
                 "deliberation.finished",
                 obj=deliberation,
-                payload={"outcome": decision.outcome, "reason": decision.reason, "winner": decision.winner},
+                payload={
+                    "outcome": decision.outcome,
+                    "reason": decision.reason,
+                    "winner": decision.winner,
+                },
             )
     return escalation
 
@@ -417,11 +462,8 @@ def _finish(
 def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
     if deliberation.case.is_evaluation:
         return None  # evaluation runs never reach the human queue
-    escalation = Escalation.objects.create(
-        case=deliberation.case, deliberation=deliberation, reason=reason
-    )
-    audit.record("escalation.created", obj=escalation, payload={"reason": reason})
-    return escalation
+    # Ranks the escalation, audits it and announces it to open queue pages on commit.
+    return escalations.create(deliberation, reason=reason)
 
 
 def fail(deliberation_id: int, why: str) -> Escalation | None:
@@ -439,6 +481,8 @@ def fail(deliberation_id: int, why: str) -> Escalation | None:
         deliberation.save(update_fields=["status", "failure", "finished_at"])
         deliberation.case.status = CaseStatus.ESCALATED
         deliberation.case.save(update_fields=["status", "updated_at"])
+        if not deliberation.case.is_evaluation:
+            audit.record("deliberation.failed", obj=deliberation, payload={"why": why})
         escalation = _escalate(deliberation, EscalationReason.FAILED)
         streaming.publish(
             deliberation_id,
@@ -494,7 +538,9 @@ async def _run_claimed(deliberation_id: int) -> None:
             "n": snap["n"],
             "q": q,
             "f": f,
-            "members": [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)],
+            "members": [
+                {"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)
+            ],
         },
     )
 
@@ -512,7 +558,9 @@ async def _run_claimed(deliberation_id: int) -> None:
         await sinks[index].close()
         p = result.proposal
         key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p else ""
-        row = await sync_to_async(_save_proposal)(deliberation, index, specs[index].alias, result, key)
+        row = await sync_to_async(_save_proposal)(
+            deliberation, index, specs[index].alias, result, key
+        )
         proposals[index] = row
         if result.status == TurnStatus.OK:
             await publish(deliberation_id, "member.proposal", _proposal_payload(row))
@@ -521,7 +569,13 @@ async def _run_claimed(deliberation_id: int) -> None:
 
     await _round(
         {
-            i: _turn(providers[i], spec, prompts.proposal_request(spec, case_text), parse_proposal, sinks[i])
+            i: _turn(
+                providers[i],
+                spec,
+                prompts.proposal_request(spec, case_text),
+                parse_proposal,
+                sinks[i],
+            )
             for i, spec in enumerate(specs)
         },
         tolerance=f,
@@ -530,7 +584,9 @@ async def _run_claimed(deliberation_id: int) -> None:
     )
     valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
     faulty = {i for i, p in proposals.items() if p.is_fault}
-    await publish(deliberation_id, "round.finished", {"round": 1, "valid": len(valid), "faults": len(faulty)})
+    await publish(
+        deliberation_id, "round.finished", {"round": 1, "valid": len(valid), "faults": len(faulty)}
+    )
 
     unanimous = (
         protocol.unanimous_class([p.class_key for p in valid], q=q) if snap["early_abort"] else None
@@ -557,18 +613,26 @@ async def _run_claimed(deliberation_id: int) -> None:
                 for letter, p in zip(letters, ballots[i], strict=True)
             )
 
-            def parse_vote(text: str, strict: bool, letters: list[str] = letters) -> protocol.VoteData:
+            def parse_vote(
+                text: str, strict: bool, letters: list[str] = letters
+            ) -> protocol.VoteData:
                 return protocol.parse_vote(text, letters=letters)
 
             calls[i] = _turn(
-                providers[i], specs[i], prompts.vote_request(specs[i], case_text, entries), parse_vote, vote_sinks[i]
+                providers[i],
+                specs[i],
+                prompts.vote_request(specs[i], case_text, entries),
+                parse_vote,
+                vote_sinks[i],
             )
 
         async def on_vote(index: int, result: TurnResult) -> None:
             nonlocal usage
             usage += result.usage
             await vote_sinks[index].close()
-            row = await sync_to_async(_save_vote)(deliberation, index, specs[index].alias, result, ballots[index])
+            row = await sync_to_async(_save_vote)(
+                deliberation, index, specs[index].alias, result, ballots[index]
+            )
             votes[index] = row
             if result.status == TurnStatus.OK:
                 await publish(deliberation_id, "member.vote", _vote_payload(row))
@@ -578,7 +642,9 @@ async def _run_claimed(deliberation_id: int) -> None:
                 await publish(deliberation_id, "member.fault", _fault_payload(index, 2, result))
 
         def settled(outstanding: int) -> bool:
-            counts = protocol.tally(v.class_key for v in votes.values() if v.status == TurnStatus.OK)
+            counts = protocol.tally(
+                v.class_key for v in votes.values() if v.status == TurnStatus.OK
+            )
             return protocol.is_settled(counts, q=q, outstanding=outstanding)
 
         await _round(
