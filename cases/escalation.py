@@ -1,0 +1,825 @@
+"""The human escalation queue: create, prioritise, claim, release, reassign, sign off,
+co-sign, correct, and the clinician's acknowledgement of a consensus.
+
+Every write here is one ``transaction.atomic`` block that also appends to the audit trail;
+a refused request raises :class:`EscalationError` (its message is one of the constants
+below) and changes nothing. Claiming is a conditional ``UPDATE ... WHERE claimed_by IS NULL``
+whose row count says who won, so two simultaneous claims never both succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+import simple_icd_10_cm as icd
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases import audit, protocol
+from cases.models import (
+    Acknowledgement,
+    AcknowledgementDecision,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    CoSignature,
+    Deliberation,
+    Escalation,
+    EscalationReason,
+    EscalationStatus,
+    Outcome,
+    Proposal,
+    Role,
+    SeverityRule,
+    SignOff,
+    TurnStatus,
+    has_role,
+)
+from panels import ddxplus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+
+log = logging.getLogger(__name__)
+
+# --- user-facing messages ----------------------------------------------------------------
+
+NOT_A_REVIEWER = "Only reviewers can work the escalation queue."
+NOT_AN_ADMINISTRATOR = "Only an administrator can reassign an escalation."
+NOT_FOUND = "There is no escalation {id}."
+ALREADY_CLAIMED = "This escalation is already claimed by {name}."
+ALREADY_RESOLVED = "This escalation is already resolved."
+AWAITING_COSIGNATURE = "This escalation is signed and awaiting a second reviewer's co-signature."
+NOT_CLAIMED = "Claim this escalation before signing it off."
+CLAIMED_BY_OTHER = "This escalation is claimed by {name}, not by you."
+NOT_YOUR_CLAIM = "You can only release an escalation you have claimed."
+REASSIGN_TARGET_NOT_REVIEWER = "{name} is not a reviewer, so cannot be assigned an escalation."
+UNKNOWN_USER = "There is no user named {name!r}."
+WRONG_PASSWORD = "The password is not correct. Re-enter your password to sign."
+EMPTY_RATIONALE = "A rationale is required: say why this is the final diagnosis."
+NO_DIAGNOSIS = "Choose one of the panel's proposals, or enter a diagnosis with an ICD-10-CM code."
+BOTH_DIAGNOSES = "Choose a panel proposal or enter another diagnosis, not both."
+UNKNOWN_PROPOSAL = "That proposal is not a valid proposal of this case's deliberation."
+INVALID_ICD10 = "{code!r} is not a valid ICD-10-CM code."
+NOT_BILLABLE = (
+    "{code} ({description}) is a category, not a billable code. Enter a more specific code."
+)
+NOTHING_TO_COSIGN = "This escalation is not awaiting a co-signature."
+COSIGN_BY_SIGNER = "You signed this diagnosis; a second reviewer must co-sign it."
+NOTHING_TO_CORRECT = "Only a signed escalation can be corrected."
+NOT_SUBMITTER = "Only the clinician who submitted the case can accept or dispute its outcome."
+NOT_A_CONSENSUS = "Only a consensus outcome can be accepted or disputed."
+ALREADY_ACKNOWLEDGED = "This outcome was already {decision}."
+DISPUTE_NEEDS_COMMENT = "Say why you dispute the consensus."
+UNKNOWN_DECISION = "Choose whether you accept or dispute the consensus."
+
+GROUP = "escalations"
+"""The channel group every open queue page joins."""
+
+QueueFilter = Literal["open", "mine", "unclaimed", "cosign", "resolved"]
+QUEUE_FILTERS: dict[str, str] = {
+    "open": "All open",
+    "mine": "Claimed by me",
+    "unclaimed": "Unclaimed",
+    "cosign": "Awaiting co-signature",
+    "resolved": "Resolved",
+}
+
+# Priority is measured in hours of waiting: a candidate's severity gives the escalation a
+# head start, then every hour in the queue adds a point. A fresh severity-1 case (e.g. STEMI)
+# outranks a severity-5 case until the latter has waited two days.
+HEAD_START_HOURS: dict[int, int] = {1: 48, 2: 24, 3: 12, 4: 4, 5: 0}
+UNKNOWN_SEVERITY_HEAD_START = HEAD_START_HOURS[3]
+
+
+class ErrorKind:
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+
+
+class EscalationError(ValueError):
+    """A refused request. ``str(exc)`` is the user-facing message; ``kind`` is one of
+    :class:`ErrorKind` so interfaces can pick a status code."""
+
+    def __init__(self, message: str, *, kind: str = ErrorKind.INVALID) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _display_name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "nobody"
+    full = getattr(user, "get_full_name", lambda: "")()
+    return str(full or user.get_username())
+
+
+def _require_reviewer(user: AbstractBaseUser | AnonymousUser) -> None:
+    if not has_role(user, Role.REVIEWER):
+        raise EscalationError(NOT_A_REVIEWER, kind=ErrorKind.FORBIDDEN)
+
+
+def can_view_queue(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Reviewers work the queue; administrators see it to reassign."""
+    return has_role(user, Role.REVIEWER) or has_role(user, Role.ADMINISTRATOR)
+
+
+# --- severity and priority -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def ddxplus_severities() -> dict[str, int]:
+    """ICD-10-CM category (3 characters, upper case) -> the most severe DDXPlus severity of
+    the conditions filed under it. "j17, j18" style entries count for each category."""
+    by_category: dict[str, int] = {}
+    for condition in ddxplus.load(settings.DDXPLUS_DIR).conditions.values():
+        for raw in condition.icd10.split(","):
+            category = raw.strip().upper().replace(".", "")[:3]
+            if len(category) == 3:
+                severity = condition.severity
+                by_category[category] = min(severity, by_category.get(category, severity))
+    return by_category
+
+
+def severity_of(code: str | None) -> int | None:
+    """The severity (1 = most severe .. 5) of the condition coded ``code``: the DDXPlus
+    severity for known conditions, else the most specific administrator :class:`SeverityRule`
+    (code, category, block or chapter), else None."""
+    normal = protocol.normalize_icd10(code)
+    if normal is None:
+        return None
+    known = ddxplus_severities().get(normal[:3])
+    if known is not None:
+        return known
+    rules = dict(SeverityRule.objects.values_list("code", "severity"))
+    if not rules:
+        return None
+    for candidate in [normal, *icd.get_ancestors(normal)]:
+        if candidate in rules:
+            return rules[candidate]
+    return None
+
+
+def head_start(severity: int | None) -> timedelta:
+    """How far ahead of its arrival time an escalation of ``severity`` is ranked."""
+    hours = UNKNOWN_SEVERITY_HEAD_START if severity is None else HEAD_START_HOURS[severity]
+    return timedelta(hours=hours)
+
+
+def priority_now(escalation: Escalation, *, now: datetime | None = None) -> int:
+    """The escalation's priority in points: its severity head start plus hours waited."""
+    elapsed = (now or timezone.now()) - escalation.rank_at
+    return max(0, int(elapsed.total_seconds() // 3600))
+
+
+def age(escalation: Escalation, *, now: datetime | None = None) -> timedelta:
+    """How long the escalation has been (or was) in the queue."""
+    end = escalation.resolved_at or now or timezone.now()
+    return end - escalation.created_at
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One diagnosis class the panel put forward, with its Round 2 vote count."""
+
+    class_key: str
+    diagnosis: str
+    icd10: str
+    description: str
+    votes: int
+    proposals: int
+    severity: int | None
+    proposal_ids: tuple[int, ...]
+
+
+def candidates(deliberation: Deliberation | None) -> list[Candidate]:
+    """The valid proposals of ``deliberation`` grouped by class, most votes first."""
+    if deliberation is None:
+        return []
+    proposals = list(deliberation.proposals.filter(status=TurnStatus.OK).order_by("member_index"))
+    vote_keys = list(
+        deliberation.votes.filter(status=TurnStatus.OK).values_list("class_key", flat=True)
+    )
+    counts = protocol.tally(vote_keys)
+    grouped: dict[str, list[Proposal]] = {}
+    for proposal in proposals:
+        grouped.setdefault(proposal.class_key, []).append(proposal)
+    result = []
+    for key, members in grouped.items():
+        lead = max(members, key=lambda p: (p.confidence or 0, -p.member_index))
+        result.append(
+            Candidate(
+                class_key=key,
+                diagnosis=lead.diagnosis,
+                icd10=lead.icd10,
+                description=protocol.icd10_description(lead.icd10),
+                votes=counts.get(key, 0),
+                proposals=len(members),
+                severity=severity_of(lead.icd10),
+                proposal_ids=tuple(p.pk for p in members),
+            )
+        )
+    result.sort(key=lambda c: (-c.votes, -c.proposals, c.diagnosis))
+    return result
+
+
+def _most_severe(found: Iterable[Candidate]) -> int | None:
+    severities = [c.severity for c in found if c.severity is not None]
+    return min(severities) if severities else None
+
+
+# --- creating and announcing ------------------------------------------------------------
+
+
+class EscalationAnnouncement(TypedDict):
+    """What an open queue page receives when a case is escalated."""
+
+    type: Literal["escalation.created"]
+    id: int
+    case: int
+    reason: str
+    reason_display: str
+    priority: int
+    severity: int | None
+    summary: str
+    candidates: list[str]
+    url: str
+
+
+def announcement(escalation: Escalation) -> EscalationAnnouncement:
+    """The queue-page payload for ``escalation`` (JSON-serialisable)."""
+    found = candidates(escalation.deliberation)
+    return EscalationAnnouncement(
+        type="escalation.created",
+        id=escalation.pk,
+        case=escalation.case_id,
+        reason=escalation.reason,
+        reason_display=escalation.get_reason_display(),
+        priority=priority_now(escalation),
+        severity=escalation.severity,
+        summary=summary(escalation.case),
+        candidates=[f"{c.diagnosis} ({c.icd10 or 'no code'}): {c.votes} votes" for c in found],
+        url=f"/escalations/{escalation.pk}/",
+    )
+
+
+def summary(case: Case, *, limit: int = 160) -> str:
+    """The first ``limit`` characters of the case text, on one line."""
+    text = " ".join(case.text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def announce(escalation_id: int) -> None:
+    """Send a new escalation to every open queue page (the ``escalations`` group). Called on
+    commit; a missing channel layer or a send failure never breaks the escalation itself."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        escalation = Escalation.objects.select_related("case", "deliberation").get(pk=escalation_id)
+        async_to_sync(layer.group_send)(
+            GROUP, {"type": "escalation.created", "escalation": dict(announcement(escalation))}
+        )
+    except Exception:  # the row is committed; a lost live update is recovered by a reload
+        log.exception("could not announce escalation %s", escalation_id)
+
+
+def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = None) -> Escalation:
+    """Put ``deliberation``'s case in the queue for ``reason`` (an :class:`EscalationReason`),
+    ranked by the severity of its candidate diagnoses, record ``escalation.created`` and
+    announce it to open queue pages once the transaction commits."""
+    with transaction.atomic():
+        severity = _most_severe(candidates(deliberation))
+        now = timezone.now()
+        escalation = Escalation.objects.create(
+            case=deliberation.case,
+            deliberation=deliberation,
+            reason=reason,
+            severity=severity,
+            priority=int(head_start(severity).total_seconds() // 3600),
+            rank_at=now - head_start(severity),
+        )
+        audit.record(
+            "escalation.created",
+            obj=escalation,
+            actor_id=actor_id,
+            payload={"reason": reason, "case": deliberation.case_id, "severity": severity},
+        )
+        escalation_id = escalation.pk
+        transaction.on_commit(lambda: announce(escalation_id))
+    return escalation
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> QuerySet[Escalation]:
+    """Escalations ``user`` may see, filtered by ``show`` (one of :data:`QUEUE_FILTERS`),
+    highest priority first (resolved: most recently resolved first)."""
+    rows = _visible(user)
+    unresolved = ~Q(status=EscalationStatus.RESOLVED)
+    if show == "mine":
+        return rows.filter(unresolved, claimed_by=user)  # type: ignore[misc]
+    if show == "unclaimed":
+        return rows.filter(status=EscalationStatus.OPEN)
+    if show == "cosign":
+        return rows.filter(status=EscalationStatus.AWAITING_COSIGN)
+    if show == "resolved":
+        return rows.filter(status=EscalationStatus.RESOLVED).order_by("-resolved_at", "-id")
+    return rows.filter(unresolved)
+
+
+def _visible(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Escalation]:
+    if not can_view_queue(user):
+        raise EscalationError(NOT_A_REVIEWER, kind=ErrorKind.FORBIDDEN)
+    return Escalation.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
+        "case", "deliberation", "claimed_by"
+    )
+
+
+def get(escalation_id: int, *, user: AbstractBaseUser | AnonymousUser) -> Escalation:
+    """The escalation if ``user`` may work the queue and see its case, else EscalationError."""
+    try:
+        return _visible(user).get(pk=escalation_id)
+    except Escalation.DoesNotExist:
+        raise EscalationError(
+            NOT_FOUND.format(id=escalation_id), kind=ErrorKind.NOT_FOUND
+        ) from None
+
+
+def _locked(escalation_id: int) -> Escalation:
+    try:
+        return (
+            Escalation.objects.select_for_update()
+            .select_related("case", "deliberation", "claimed_by")
+            .get(pk=escalation_id)
+        )
+    except Escalation.DoesNotExist:
+        raise EscalationError(
+            NOT_FOUND.format(id=escalation_id), kind=ErrorKind.NOT_FOUND
+        ) from None
+
+
+# --- claim, release, reassign --------------------------------------------------------------
+
+
+def claim(escalation_id: int, *, user: User) -> Escalation:
+    """Claim an open escalation for ``user``. Exactly one of several simultaneous claims
+    wins; the others get :data:`ALREADY_CLAIMED` naming the winner."""
+    _require_reviewer(user)
+    with transaction.atomic():
+        now = timezone.now()
+        won = Escalation.objects.filter(
+            pk=escalation_id, claimed_by__isnull=True, status=EscalationStatus.OPEN
+        ).update(claimed_by=user, claimed_at=now, status=EscalationStatus.CLAIMED)
+        escalation = _locked(escalation_id)
+        if won != 1:
+            raise _not_claimable(escalation)
+        audit.record(
+            "escalation.claimed",
+            obj=escalation,
+            actor_id=user.pk,
+            payload={"case": escalation.case_id},
+        )
+    return escalation
+
+
+def _not_claimable(escalation: Escalation) -> EscalationError:
+    if escalation.status == EscalationStatus.RESOLVED:
+        return EscalationError(ALREADY_RESOLVED, kind=ErrorKind.CONFLICT)
+    if escalation.status == EscalationStatus.AWAITING_COSIGN:
+        return EscalationError(AWAITING_COSIGNATURE, kind=ErrorKind.CONFLICT)
+    return EscalationError(
+        ALREADY_CLAIMED.format(name=_display_name(escalation.claimed_by)), kind=ErrorKind.CONFLICT
+    )
+
+
+def release(escalation_id: int, *, user: User) -> Escalation:
+    """Give back an escalation ``user`` has claimed, so it is open again."""
+    _require_reviewer(user)
+    with transaction.atomic():
+        released = Escalation.objects.filter(
+            pk=escalation_id, claimed_by=user, status=EscalationStatus.CLAIMED
+        ).update(claimed_by=None, claimed_at=None, status=EscalationStatus.OPEN)
+        escalation = _locked(escalation_id)
+        if released != 1:
+            raise EscalationError(NOT_YOUR_CLAIM, kind=ErrorKind.CONFLICT)
+        audit.record("escalation.released", obj=escalation, actor_id=user.pk)
+    return escalation
+
+
+def reassign(escalation_id: int, *, admin: User, to_username: str) -> Escalation:
+    """An administrator hands an unresolved, unsigned escalation to the reviewer named
+    ``to_username`` (claimed on their behalf), whoever held it before."""
+    if not has_role(admin, Role.ADMINISTRATOR):
+        raise EscalationError(NOT_AN_ADMINISTRATOR, kind=ErrorKind.FORBIDDEN)
+    target = get_user_model().objects.filter(username=to_username).first()
+    if target is None:
+        raise EscalationError(UNKNOWN_USER.format(name=to_username))
+    if not has_role(target, Role.REVIEWER):
+        raise EscalationError(REASSIGN_TARGET_NOT_REVIEWER.format(name=_display_name(target)))
+    with transaction.atomic():
+        escalation = _locked(escalation_id)
+        if escalation.status not in {EscalationStatus.OPEN, EscalationStatus.CLAIMED}:
+            raise _not_claimable(escalation)
+        previous = escalation.claimed_by
+        escalation.claimed_by = target
+        escalation.claimed_at = timezone.now()
+        escalation.status = EscalationStatus.CLAIMED
+        escalation.save(update_fields=["claimed_by", "claimed_at", "status"])
+        audit.record(
+            "escalation.reassigned",
+            obj=escalation,
+            actor_id=admin.pk,
+            payload={
+                "from": previous.get_username() if previous else None,
+                "to": target.get_username(),
+            },
+        )
+    return escalation
+
+
+# --- signing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A checked final diagnosis: what is signed."""
+
+    diagnosis: str
+    icd10: str
+    proposal: Proposal | None
+    overrides_panel: bool
+
+
+def check_icd10(code: str) -> tuple[str, str]:
+    """The normalised billable code and its official description, or EscalationError with
+    :data:`INVALID_ICD10` / :data:`NOT_BILLABLE`."""
+    normal = protocol.normalize_icd10(code)
+    if normal is None:
+        raise EscalationError(INVALID_ICD10.format(code=code.strip()))
+    description = protocol.icd10_description(normal)
+    if not protocol.is_billable(normal):
+        raise EscalationError(NOT_BILLABLE.format(code=normal, description=description))
+    return normal, description
+
+
+def _diagnosis(
+    escalation: Escalation, *, proposal_id: int | None, icd10: str, diagnosis: str
+) -> Diagnosis:
+    deliberation = escalation.deliberation
+    valid = (
+        list(deliberation.proposals.filter(status=TurnStatus.OK))
+        if deliberation is not None
+        else []
+    )
+    if proposal_id is not None and icd10.strip():
+        raise EscalationError(BOTH_DIAGNOSES)
+    if proposal_id is not None:
+        chosen = next((p for p in valid if p.pk == proposal_id), None)
+        if chosen is None:
+            raise EscalationError(UNKNOWN_PROPOSAL)
+        return Diagnosis(chosen.diagnosis, chosen.icd10, chosen, overrides_panel=False)
+    if not icd10.strip():
+        raise EscalationError(NO_DIAGNOSIS)
+    code, description = check_icd10(icd10)
+    level: protocol.AgreementLevel = "category"
+    if deliberation is not None and deliberation.panel_snapshot.get("agreement_level") == "code":
+        level = "code"
+    key = protocol.class_key(diagnosis or description, code, level=level)
+    same_class = next((p for p in valid if p.class_key == key), None)
+    return Diagnosis(
+        diagnosis.strip()[:200] or description[:200],
+        code,
+        same_class,
+        overrides_panel=same_class is None,
+    )
+
+
+def _check_signature(user: User, password: str, rationale: str | None) -> None:
+    if rationale is not None and not rationale.strip():
+        raise EscalationError(EMPTY_RATIONALE)
+    if not password or not user.check_password(password):
+        raise EscalationError(WRONG_PASSWORD, kind=ErrorKind.FORBIDDEN)
+
+
+def current_signoff(escalation: Escalation) -> SignOff | None:
+    """The sign-off in force: the latest one no later sign-off supersedes."""
+    return (
+        escalation.signoffs.filter(superseded_by__isnull=True)
+        .select_related("signer", "chosen_proposal")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _settle(escalation: Escalation, signoff: SignOff) -> None:
+    """Set the escalation and case status after a signature: final, or awaiting a co-sign."""
+    now = timezone.now()
+    case = escalation.case
+    if signoff.overrides_panel and not CoSignature.objects.filter(signoff=signoff).exists():
+        escalation.status = EscalationStatus.AWAITING_COSIGN
+        escalation.resolved_at = None
+        case.status = CaseStatus.AWAITING_COSIGN
+    else:
+        escalation.status = EscalationStatus.RESOLVED
+        escalation.resolved_at = now
+        case.status = CaseStatus.RESOLVED
+    escalation.save(update_fields=["status", "resolved_at"])
+    case.save(update_fields=["status", "updated_at"])
+
+
+def sign_off(
+    escalation_id: int,
+    *,
+    user: User,
+    password: str,
+    rationale: str,
+    proposal_id: int | None = None,
+    icd10: str = "",
+    diagnosis: str = "",
+) -> SignOff:
+    """Sign the final diagnosis of an escalation ``user`` has claimed: one of the panel's
+    proposals (``proposal_id``) or another diagnosis with a billable ICD-10-CM code. Needs a
+    non-empty rationale and the signer's password. A diagnosis outside every panel proposal
+    class leaves the case awaiting a second reviewer's co-signature; otherwise it is final."""
+    _require_reviewer(user)
+    with transaction.atomic():
+        escalation = _locked(escalation_id)
+        if escalation.status != EscalationStatus.CLAIMED:
+            if escalation.status == EscalationStatus.OPEN:
+                raise EscalationError(NOT_CLAIMED, kind=ErrorKind.CONFLICT)
+            raise _not_claimable(escalation)
+        if escalation.claimed_by_id != user.pk:
+            raise EscalationError(
+                CLAIMED_BY_OTHER.format(name=_display_name(escalation.claimed_by)),
+                kind=ErrorKind.CONFLICT,
+            )
+        chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
+        _check_signature(user, password, rationale)
+        signoff = SignOff.objects.create(
+            escalation=escalation,
+            signer=user,
+            diagnosis=chosen.diagnosis,
+            icd10=chosen.icd10,
+            rationale=rationale.strip(),
+            chosen_proposal=chosen.proposal,
+            overrides_panel=chosen.overrides_panel,
+        )
+        _settle(escalation, signoff)
+        audit.record(
+            "escalation.signed",
+            obj=escalation,
+            actor_id=user.pk,
+            payload=_signoff_payload(signoff),
+        )
+    return signoff
+
+
+def correct(
+    escalation_id: int,
+    *,
+    user: User,
+    password: str,
+    rationale: str,
+    proposal_id: int | None = None,
+    icd10: str = "",
+    diagnosis: str = "",
+) -> SignOff:
+    """Correct a signed escalation: a new sign-off, with its own rationale and signature,
+    that supersedes the one in force (which stays in the history). The same diagnosis rules
+    as :func:`sign_off`, including the co-signature for a panel override."""
+    _require_reviewer(user)
+    with transaction.atomic():
+        escalation = _locked(escalation_id)
+        previous = current_signoff(escalation)
+        if previous is None:
+            raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
+        chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
+        _check_signature(user, password, rationale)
+        signoff = SignOff.objects.create(
+            escalation=escalation,
+            signer=user,
+            diagnosis=chosen.diagnosis,
+            icd10=chosen.icd10,
+            rationale=rationale.strip(),
+            chosen_proposal=chosen.proposal,
+            overrides_panel=chosen.overrides_panel,
+            supersedes=previous,
+        )
+        _settle(escalation, signoff)
+        audit.record(
+            "escalation.corrected",
+            obj=escalation,
+            actor_id=user.pk,
+            payload={**_signoff_payload(signoff), "supersedes": previous.pk},
+        )
+    return signoff
+
+
+def co_sign(escalation_id: int, *, user: User, password: str, note: str = "") -> CoSignature:
+    """A second reviewer co-signs the sign-off that overrides the panel, making it final.
+    The first signer cannot co-sign; the password is required."""
+    _require_reviewer(user)
+    with transaction.atomic():
+        escalation = _locked(escalation_id)
+        signoff = current_signoff(escalation)
+        if escalation.status != EscalationStatus.AWAITING_COSIGN or signoff is None:
+            raise EscalationError(NOTHING_TO_COSIGN, kind=ErrorKind.CONFLICT)
+        if signoff.signer_id == user.pk:
+            raise EscalationError(COSIGN_BY_SIGNER, kind=ErrorKind.FORBIDDEN)
+        _check_signature(user, password, None)
+        cosignature = CoSignature.objects.create(signoff=signoff, signer=user, note=note.strip())
+        _settle(escalation, signoff)
+        audit.record(
+            "escalation.cosigned",
+            obj=escalation,
+            actor_id=user.pk,
+            payload={"signoff": signoff.pk, "note": cosignature.note},
+        )
+    return cosignature
+
+
+def _signoff_payload(signoff: SignOff) -> dict[str, Any]:
+    return {
+        "signoff": signoff.pk,
+        "diagnosis": signoff.diagnosis,
+        "icd10": signoff.icd10,
+        "proposal": signoff.chosen_proposal_id,
+        "overrides_panel": signoff.overrides_panel,
+        "rationale": signoff.rationale,
+    }
+
+
+# --- the clinician's acknowledgement -----------------------------------------------------------
+
+
+def acknowledge(case_id: int, *, user: User, decision: str, comment: str = "") -> Acknowledgement:
+    """The submitting clinician accepts the consensus of their case, or disputes it (a
+    comment is required), which sends the case to the queue with reason ``disputed``."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.submitted_by_id != user.pk:
+            raise EscalationError(NOT_SUBMITTER, kind=ErrorKind.FORBIDDEN)
+        deliberation = case.deliberations.order_by("-created_at", "-id").first()
+        if (
+            case.status != CaseStatus.CONSENSUS
+            or deliberation is None
+            or deliberation.outcome != Outcome.CONSENSUS
+        ):
+            raise EscalationError(NOT_A_CONSENSUS, kind=ErrorKind.CONFLICT)
+        existing = Acknowledgement.objects.filter(deliberation=deliberation).first()
+        if existing is not None:
+            raise EscalationError(
+                ALREADY_ACKNOWLEDGED.format(decision=existing.get_decision_display().lower()),
+                kind=ErrorKind.CONFLICT,
+            )
+        if decision not in AcknowledgementDecision.values:
+            raise EscalationError(UNKNOWN_DECISION)
+        if decision == AcknowledgementDecision.DISPUTE and not comment.strip():
+            raise EscalationError(DISPUTE_NEEDS_COMMENT)
+        ack = Acknowledgement.objects.create(
+            deliberation=deliberation, clinician=user, decision=decision, comment=comment.strip()
+        )
+        audit.record(
+            f"case.{'accepted' if decision == AcknowledgementDecision.ACCEPT else 'disputed'}",
+            obj=case,
+            actor_id=user.pk,
+            payload={"deliberation": deliberation.pk, "comment": ack.comment},
+        )
+        if decision == AcknowledgementDecision.DISPUTE:
+            case.status = CaseStatus.ESCALATED
+            case.save(update_fields=["status", "updated_at"])
+            create(deliberation, reason=EscalationReason.DISPUTED, actor_id=user.pk)
+    return ack
+
+
+# --- the record of a case --------------------------------------------------------------------
+
+
+@dataclass
+class ChainStep:
+    """One line of a case's decision record."""
+
+    at: datetime
+    what: str
+    who: str = ""
+    detail: str = ""
+
+
+@dataclass
+class EscalationRecord:
+    escalation: Escalation
+    steps: list[ChainStep]
+    signoffs: list[SignOff]
+    current: SignOff | None
+
+
+@dataclass
+class CaseChain:
+    """Everything that decided a case: panel outcome, escalations, claims, sign-offs,
+    co-signatures, and the diagnosis in force (with who decided it)."""
+
+    case: Case
+    deliberation: Deliberation | None
+    acknowledgement: Acknowledgement | None
+    escalations: list[EscalationRecord] = field(default_factory=list)
+
+    @property
+    def final(self) -> SignOff | None:
+        for record in reversed(self.escalations):
+            if record.current is not None:
+                return record.current
+        return None
+
+    @property
+    def awaiting_cosignature(self) -> bool:
+        return self.case.status == CaseStatus.AWAITING_COSIGN
+
+
+_STEP_TEXT = {
+    "escalation.created": "Escalated to human review",
+    "escalation.claimed": "Claimed",
+    "escalation.released": "Released",
+    "escalation.reassigned": "Reassigned",
+    "escalation.signed": "Signed off",
+    "escalation.corrected": "Corrected",
+    "escalation.cosigned": "Co-signed",
+}
+
+
+def _step(event: AuditEvent, names: dict[int, str]) -> ChainStep:
+    payload = event.payload
+    detail = ""
+    if event.action == "escalation.created":
+        detail = str(EscalationReason(payload["reason"]).label)
+    elif event.action == "escalation.reassigned":
+        detail = f"from {payload.get('from') or 'nobody'} to {payload.get('to')}"
+    elif event.action in {"escalation.signed", "escalation.corrected"}:
+        detail = f"{payload.get('icd10')} {payload.get('diagnosis')}"
+    return ChainStep(
+        at=event.created_at,
+        what=_STEP_TEXT.get(event.action, event.action),
+        who=names.get(event.actor_id or 0, "system" if event.actor_id is None else "?"),
+        detail=detail,
+    )
+
+
+def case_chain(case: Case) -> CaseChain:
+    """The full decision record of ``case`` (the caller has checked it may see the case)."""
+    deliberation = case.deliberations.order_by("-created_at", "-id").first()
+    ack = (
+        Acknowledgement.objects.filter(deliberation__case=case).select_related("clinician").first()
+    )
+    escalations = list(case.escalations.order_by("created_at", "id"))
+    events = list(
+        AuditEvent.objects.filter(
+            object_type=Escalation._meta.label_lower,
+            object_id__in=[str(e.pk) for e in escalations],
+        ).order_by("id")
+    )
+    user_ids = {e.actor_id for e in events if e.actor_id is not None}
+    names = {u.pk: _display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    chain = CaseChain(case=case, deliberation=deliberation, acknowledgement=ack)
+    for escalation in escalations:
+        signoffs = list(
+            escalation.signoffs.select_related(
+                "signer", "cosignature__signer", "supersedes", "chosen_proposal"
+            ).order_by("created_at", "id")
+        )
+        current = next((s for s in reversed(signoffs) if not _is_superseded(s, signoffs)), None)
+        chain.escalations.append(
+            EscalationRecord(
+                escalation=escalation,
+                steps=[_step(e, names) for e in events if e.object_id == str(escalation.pk)],
+                signoffs=signoffs,
+                current=current,
+            )
+        )
+    return chain
+
+
+def _is_superseded(signoff: SignOff, signoffs: list[SignOff]) -> bool:
+    return any(s.supersedes_id == signoff.pk for s in signoffs)
+
+
+def reviewer_names() -> list[str]:
+    """Usernames of everyone who can be assigned an escalation, for the reassign form."""
+    users = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name=Role.REVIEWER), is_active=True
+    )
+    return sorted({str(u.get_username()) for u in users})

@@ -1,0 +1,208 @@
+"""The escalation queue JSON API: list the queue, claim, release, reassign, sign off,
+co-sign, correct. Same rules and messages as the pages (``cases.escalation``); a refusal is
+``{"detail": <message>}`` with 400 (bad input), 403 (not allowed / wrong password), 404 or
+409 (someone else's claim, already resolved)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from cases import escalation
+from cases.escalation import ErrorKind, EscalationError
+from cases.models import CoSignature, Escalation, SignOff
+
+router = Router(tags=["escalations"])
+
+PAGE_SIZE = 20
+STATUS_FOR_ERROR = {
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.INVALID: 400,
+    ErrorKind.NOT_FOUND: 404,
+}
+
+
+class CandidateOut(Schema):
+    diagnosis: str
+    icd10: str
+    description: str
+    votes: int
+    proposals: int
+    severity: int | None
+    proposal_ids: list[int]
+
+
+class EscalationOut(Schema):
+    id: int
+    case_id: int
+    deliberation_id: int | None
+    reason: str
+    reason_label: str
+    status: str
+    priority: int
+    severity: int | None
+    summary: str
+    candidates: list[CandidateOut]
+    claimed_by: str | None
+    claimed_at: datetime | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_reason_label(e: Escalation) -> str:
+        return e.get_reason_display()
+
+    @staticmethod
+    def resolve_priority(e: Escalation) -> int:
+        return escalation.priority_now(e)
+
+    @staticmethod
+    def resolve_summary(e: Escalation) -> str:
+        return escalation.summary(e.case)
+
+    @staticmethod
+    def resolve_candidates(e: Escalation) -> list[dict[str, Any]]:
+        return [
+            {**vars(c), "proposal_ids": list(c.proposal_ids)}
+            for c in escalation.candidates(e.deliberation)
+        ]
+
+    @staticmethod
+    def resolve_claimed_by(e: Escalation) -> str | None:
+        return e.claimed_by.get_username() if e.claimed_by else None
+
+
+class SignOffIn(Schema):
+    password: str = Field(description="The signer's password: a signature, not a click.")
+    rationale: str = Field(description="Why this is the final diagnosis (required).")
+    proposal_id: int | None = Field(None, description="Sign one of the panel's proposals...")
+    icd10: str = Field("", description="...or another diagnosis with a billable code.")
+    diagnosis: str = Field("", max_length=200, description="Name; the official one if empty.")
+
+
+class SignOffOut(Schema):
+    id: int
+    escalation_id: int
+    signer: str
+    diagnosis: str
+    icd10: str
+    rationale: str
+    chosen_proposal_id: int | None
+    overrides_panel: bool
+    supersedes_id: int | None
+    created_at: datetime
+    escalation_status: str
+
+    @staticmethod
+    def resolve_signer(s: SignOff) -> str:
+        return str(s.signer.get_username())
+
+    @staticmethod
+    def resolve_escalation_status(s: SignOff) -> str:
+        return str(Escalation.objects.values_list("status", flat=True).get(pk=s.escalation_id))
+
+
+class CoSignIn(Schema):
+    password: str
+    note: str = ""
+
+
+class CoSignOut(Schema):
+    id: int
+    signoff_id: int
+    signer: str
+    note: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_signer(c: CoSignature) -> str:
+        return str(c.signer.get_username())
+
+
+class ReassignIn(Schema):
+    to: str = Field(description="Username of the reviewer who takes the escalation over.")
+
+
+class QueueFilter(Schema):
+    show: Literal["open", "mine", "unclaimed", "cosign", "resolved"] = "open"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a service function, turning its refusal into the matching HTTP error."""
+    try:
+        return fn(*args, **kwargs)
+    except EscalationError as exc:
+        raise HttpError(STATUS_FOR_ERROR.get(exc.kind, 400), str(exc)) from None
+
+
+@router.get("/escalations/", response=list[EscalationOut])
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def list_escalations(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
+    """The queue as the page shows it, highest priority first."""
+    return _call(escalation.queue, _user(request), show=filters.show)
+
+
+@router.get("/escalations/{escalation_id}/", response=EscalationOut)
+def get_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
+    return _call(escalation.get, escalation_id, user=_user(request))
+
+
+@router.post("/escalations/{escalation_id}/claim/", response=EscalationOut)
+def claim(request: HttpRequest, escalation_id: int) -> Escalation:
+    """Claim an open escalation; 409 naming the holder when someone else has it."""
+    _call(escalation.get, escalation_id, user=_user(request))
+    return _call(escalation.claim, escalation_id, user=_user(request))
+
+
+@router.post("/escalations/{escalation_id}/release/", response=EscalationOut)
+def release(request: HttpRequest, escalation_id: int) -> Escalation:
+    _call(escalation.get, escalation_id, user=_user(request))
+    return _call(escalation.release, escalation_id, user=_user(request))
+
+
+@router.post("/escalations/{escalation_id}/reassign/", response=EscalationOut)
+def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> Escalation:
+    """Administrators only."""
+    _call(escalation.get, escalation_id, user=_user(request))
+    return _call(escalation.reassign, escalation_id, admin=_user(request), to_username=payload.to)
+
+
+@router.post("/escalations/{escalation_id}/signoff/", response={201: SignOffOut})
+def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> tuple[int, SignOff]:
+    """Sign the final diagnosis of an escalation you have claimed."""
+    _call(escalation.get, escalation_id, user=_user(request))
+    return 201, _call(escalation.sign_off, escalation_id, user=_user(request), **payload.dict())
+
+
+@router.post("/escalations/{escalation_id}/correction/", response={201: SignOffOut})
+def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> tuple[int, SignOff]:
+    """A new sign-off superseding the one in force (which stays in the history)."""
+    _call(escalation.get, escalation_id, user=_user(request))
+    return 201, _call(escalation.correct, escalation_id, user=_user(request), **payload.dict())
+
+
+@router.post("/escalations/{escalation_id}/cosign/", response={201: CoSignOut})
+def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> tuple[int, CoSignature]:
+    """A second reviewer's co-signature on a sign-off that overrides the panel."""
+    _call(escalation.get, escalation_id, user=_user(request))
+    return 201, _call(
+        escalation.co_sign,
+        escalation_id,
+        user=_user(request),
+        password=payload.password,
+        note=payload.note,
+    )

@@ -1,0 +1,66 @@
+"""Forms of the escalation pages. They only parse input; every rule (required rationale,
+valid billable code, password, who may sign) is checked once, in ``cases.escalation``."""
+
+from __future__ import annotations
+
+from django import forms
+
+from cases.models import AcknowledgementDecision
+
+OTHER = "other"
+
+
+class SignOffForm(forms.Form):
+    """A final diagnosis: a proposal id or ``other`` with a code, a rationale, a password."""
+
+    choice = forms.CharField(required=False)
+    icd10 = forms.CharField(required=False, max_length=20, label="ICD-10-CM code")
+    diagnosis = forms.CharField(required=False, max_length=200, label="Diagnosis (optional)")
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        label="Your password (to sign)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def proposal_id(self) -> int | None:
+        """The chosen proposal's id, or None for "another diagnosis" / nothing chosen."""
+        choice = self.cleaned_data.get("choice") or ""
+        return int(choice) if choice.isdigit() else None
+
+    def other_code(self) -> str:
+        """The entered code, only when "another diagnosis" is chosen (or nothing is)."""
+        if self.proposal_id() is not None:
+            return ""
+        return str(self.cleaned_data.get("icd10") or "")
+
+
+class CoSignForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        label="Your password (to co-sign)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ReassignForm(forms.Form):
+    to = forms.CharField(max_length=150, label="Reviewer")
+
+
+class AcknowledgeForm(forms.Form):
+    decision = forms.ChoiceField(choices=AcknowledgementDecision.choices)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit trail page and its exports; every field is optional."""
+
+    action = forms.CharField(required=False, max_length=50)
+    actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
+    object_type = forms.CharField(required=False, max_length=50)
+    object_id = forms.CharField(required=False, max_length=50)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
