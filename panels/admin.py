@@ -1,10 +1,11 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from panels.models import Panel, PanelMember, ProviderCredential
+from panels import checks
+from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential
 
 
 class PanelMemberInline(admin.TabularInline[PanelMember, Panel]):
@@ -29,6 +30,12 @@ class PanelMemberInline(admin.TabularInline[PanelMember, Panel]):
 class PanelAdmin(admin.ModelAdmin[Panel]):
     list_display = ["name", "n", "q", "f", "agreement_level", "early_abort", "is_default"]
     inlines = [PanelMemberInline]
+    actions = ["test_connection"]
+
+    @admin.action(description="Test connection of every member")
+    def test_connection(self, request: HttpRequest, queryset: Any) -> None:
+        for panel in queryset:
+            _report(self, request, checks.check_panel(panel))
 
 
 class CredentialForm(forms.ModelForm[ProviderCredential]):
@@ -59,6 +66,12 @@ class CredentialForm(forms.ModelForm[ProviderCredential]):
 class ProviderCredentialAdmin(admin.ModelAdmin[ProviderCredential]):
     form = CredentialForm
     list_display = ["name", "vendor", "masked", "rotated_at"]
+    actions = ["test_connection"]
+
+    @admin.action(description="Test connection")
+    def test_connection(self, request: HttpRequest, queryset: Any) -> None:
+        for credential in queryset:
+            _report(self, request, checks.check_credential(credential))
 
     @admin.display(description="Key")
     def masked(self, obj: ProviderCredential) -> str:
@@ -66,3 +79,28 @@ class ProviderCredentialAdmin(admin.ModelAdmin[ProviderCredential]):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["masked"] if obj else []
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin[ModelPrice]):
+    list_display = [
+        "provider",
+        "model_name",
+        "input_usd_per_mtok",
+        "output_usd_per_mtok",
+        "updated_at",
+    ]
+    list_filter = ["provider"]
+    search_fields = ["model_name"]
+
+
+def _report(
+    model_admin: admin.ModelAdmin[Any], request: HttpRequest, results: list[checks.CheckResult]
+) -> None:
+    # One message per check; the messages framework escapes the vendor's text.
+    for result in results:
+        model_admin.message_user(
+            request,
+            f"{result.subject}: {'OK' if result.ok else 'FAILED'}. {result.message}",
+            messages.SUCCESS if result.ok else messages.ERROR,
+        )

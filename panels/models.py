@@ -216,6 +216,7 @@ class PanelMember(models.Model):
             "fault_mode": self.fault_mode,
             "fault_target": self.fault_target,
             "credential_id": self.credential_id,
+            **ModelPrice.frozen(self.provider, self.model_name),
         }
 
 
@@ -234,4 +235,45 @@ def member_spec(data: dict[str, Any]) -> MemberSpec:
         options=data.get("options", {}),
         fault_mode=data.get("fault_mode", ""),
         fault_target=data.get("fault_target", ""),
+        input_price_per_mtok=data.get("input_price_per_mtok"),
+        output_price_per_mtok=data.get("output_price_per_mtok"),
     )
+
+
+class ModelPrice(models.Model):
+    """What a vendor charges for one model, in USD per million tokens, edited by
+    administrators. A deliberation freezes the prices into its snapshot when it is created,
+    so later edits never change what a past deliberation cost."""
+
+    provider = models.CharField(max_length=20, choices=ProviderKind.choices)
+    model_name = models.CharField(max_length=100)
+    input_usd_per_mtok = models.DecimalField(
+        max_digits=10, decimal_places=4, help_text="USD per million input (prompt) tokens."
+    )
+    output_usd_per_mtok = models.DecimalField(
+        max_digits=10, decimal_places=4, help_text="USD per million output tokens."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "model_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_name"], name="unique_model_price"),
+            models.CheckConstraint(
+                condition=models.Q(input_usd_per_mtok__gte=0, output_usd_per_mtok__gte=0),
+                name="model_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.model_name}"
+
+    @classmethod
+    def frozen(cls, provider: str, model_name: str) -> dict[str, float | None]:
+        """The snapshot fields for ``provider``/``model_name``: both prices, or None each
+        when the table has no row (the member's calls then cost 0)."""
+        price = cls.objects.filter(provider=provider, model_name=model_name).first()
+        return {
+            "input_price_per_mtok": float(price.input_usd_per_mtok) if price else None,
+            "output_price_per_mtok": float(price.output_usd_per_mtok) if price else None,
+        }

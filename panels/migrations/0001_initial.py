@@ -76,4 +76,19 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('panel', 'alias'), name='unique_member_alias')],
             },
         ),
+        migrations.CreateModel(
+            name='ModelPrice',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('provider', models.CharField(choices=[('builtin', 'Offline reference engine (DDXPlus)'), ('openai', 'OpenAI or OpenAI-compatible'), ('anthropic', 'Anthropic')], max_length=20)),
+                ('model_name', models.CharField(max_length=100)),
+                ('input_usd_per_mtok', models.DecimalField(decimal_places=4, help_text='USD per million input (prompt) tokens.', max_digits=10)),
+                ('output_usd_per_mtok', models.DecimalField(decimal_places=4, help_text='USD per million output tokens.', max_digits=10)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+            ],
+            options={
+                'ordering': ['provider', 'model_name'],
+                'constraints': [models.UniqueConstraint(fields=('provider', 'model_name'), name='unique_model_price'), models.CheckConstraint(condition=models.Q(('input_usd_per_mtok__gte', 0), ('output_usd_per_mtok__gte', 0)), name='model_price_not_negative')],
+            },
+        ),
     ]

@@ -489,3 +489,54 @@ def _anthropic_events(record: Recorded, reply: Reply) -> list[tuple[bool, str]]:
         (False, _sse({"type": "message_stop"}, "message_stop")),
     ]
     return events
+
+
+def last_user_message(record: Recorded) -> str:
+    """The text of the last user turn of a chat-completions or messages request."""
+    body = record.body if isinstance(record.body, dict) else {}
+    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    content = users[-1]["content"] if users else ""
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def panel_responder(
+    diagnosis: str = "Community-acquired pneumonia",
+    icd10: str = "J18.9",
+    *,
+    first_answers: dict[str, str] | None = None,
+    **reply_fields: Any,
+) -> Responder:
+    """Answers like an honest panel member that believes ``diagnosis``: proposes it in
+    Round 1 and, in Round 2, votes for the ballot letter whose code shares its category.
+
+    ``first_answers`` maps a model name to the raw text that model sends instead of its
+    first proposal (malformed JSON, an invalid code...); its repair answer is the honest one.
+    """
+    category = icd10.replace(".", "")[:3]
+
+    def respond(record: Recorded) -> Reply:
+        body = record.body if isinstance(record.body, dict) else {}
+        prompt = last_user_message(record)
+        if "<proposals>" in prompt:
+            section = prompt.split("<proposals>", 1)[1].split("</proposals>", 1)[0]
+            entries = [json.loads(line) for line in section.strip().splitlines()]
+            chosen = next(
+                (e for e in entries if (e.get("icd10") or "").replace(".", "")[:3] == category),
+                entries[0],
+            )
+            text = json.dumps({"vote": chosen["letter"], "reasoning": f"{diagnosis} fits best."})
+            return Reply(text=text, **reply_fields)
+        is_repair = len(body.get("messages", [])) > 2
+        special = (first_answers or {}).get(str(body.get("model", "")))
+        if special is not None and not is_repair:
+            return Reply(text=special, **reply_fields)
+        proposal = {
+            "diagnosis": diagnosis,
+            "icd10": icd10,
+            "confidence": 85,
+            "reasoning": "Fever, productive cough and focal crackles.",
+            "differential": ["Acute bronchitis"],
+        }
+        return Reply(text=json.dumps(proposal), **reply_fields)
+
+    return respond
