@@ -3,15 +3,13 @@ co-sign, correct. Same rules and messages as the pages (``cases.escalation``); a
 ``{"detail": <message>}`` with 400 (bad input), 403 (not allowed / wrong password), 404 or
 409 (someone else's claim, already resolved)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -131,8 +129,7 @@ class ReassignIn(Schema):
     to: str = Field(description="Username of the reviewer who takes the escalation over.")
 
 
-class QueueFilter(Schema):
-    show: Literal["open", "mine", "unclaimed", "cosign", "resolved"] = "open"
+QueueShow = Literal["open", "mine", "unclaimed", "cosign", "resolved"]
 
 
 def _user(request: HttpRequest) -> User:
@@ -151,9 +148,9 @@ def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 @router.get("/escalations/", response=list[EscalationOut])
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def list_escalations(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
-    """The queue as the page shows it, highest priority first."""
-    return _call(escalation.queue, _user(request), show=filters.show)
+def list_escalations(request: HttpRequest, show: QueueShow = "open") -> Any:
+    """The queue as the page shows it, highest priority first (``show`` filters it)."""
+    return _call(escalation.queue, _user(request), show=show)
 
 
 @router.get("/escalations/{escalation_id}/", response=EscalationOut)
@@ -182,27 +179,30 @@ def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> E
 
 
 @router.post("/escalations/{escalation_id}/signoff/", response={201: SignOffOut})
-def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> tuple[int, SignOff]:
+def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """Sign the final diagnosis of an escalation you have claimed."""
     _call(escalation.get, escalation_id, user=_user(request))
-    return 201, _call(escalation.sign_off, escalation_id, user=_user(request), **payload.dict())
+    signoff = _call(escalation.sign_off, escalation_id, user=_user(request), **payload.dict())
+    return Status(201, signoff)
 
 
 @router.post("/escalations/{escalation_id}/correction/", response={201: SignOffOut})
-def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> tuple[int, SignOff]:
+def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """A new sign-off superseding the one in force (which stays in the history)."""
     _call(escalation.get, escalation_id, user=_user(request))
-    return 201, _call(escalation.correct, escalation_id, user=_user(request), **payload.dict())
+    signoff = _call(escalation.correct, escalation_id, user=_user(request), **payload.dict())
+    return Status(201, signoff)
 
 
 @router.post("/escalations/{escalation_id}/cosign/", response={201: CoSignOut})
-def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> tuple[int, CoSignature]:
+def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> Status[CoSignature]:
     """A second reviewer's co-signature on a sign-off that overrides the panel."""
     _call(escalation.get, escalation_id, user=_user(request))
-    return 201, _call(
+    cosignature = _call(
         escalation.co_sign,
         escalation_id,
         user=_user(request),
         password=payload.password,
         note=payload.note,
     )
+    return Status(201, cosignature)

@@ -272,14 +272,19 @@ def test_signing_a_panel_proposal_resolves_the_case_as_human_decided(clinician, 
     item = make_escalated_case(clinician)
     escalation.claim(item.pk, user=reviewer)
     signoff = escalation.sign_off(
-        item.pk, user=reviewer, password="pw-rev", rationale="Lobar consolidation.",
+        item.pk,
+        user=reviewer,
+        password="pw-rev",
+        rationale="Lobar consolidation.",
         proposal_id=_first(item),
     )
     item.refresh_from_db()
     assert item.status == EscalationStatus.RESOLVED and item.resolved_at is not None
     assert item.case.status == CaseStatus.RESOLVED
     assert (signoff.diagnosis, signoff.icd10, signoff.overrides_panel) == (
-        "Community-acquired pneumonia", "J18.9", False,
+        "Community-acquired pneumonia",
+        "J18.9",
+        False,
     )
     html = login(clinician).get(f"/escalations/cases/{item.case_id}/record/").content.decode()
     assert "Final diagnosis, decided by a human reviewer" in html
@@ -380,15 +385,17 @@ def test_sign_off_through_the_page_needs_the_password(clinician, reviewer):
 @pytest.mark.django_db
 def test_icd10_lookup_shows_the_official_description_or_why_not(reviewer):
     client = login(reviewer)
-    assert "J18.9: Pneumonia, unspecified organism" in client.get(
-        "/escalations/icd10/?icd10=j189"
-    ).content.decode()
+    assert (
+        "J18.9: Pneumonia, unspecified organism"
+        in client.get("/escalations/icd10/?icd10=j189").content.decode()
+    )
     assert escalation.INVALID_ICD10.format(code="Q99.99.9") in client.get(
         "/escalations/icd10/?icd10=Q99.99.9"
     ).content.decode().replace("&#x27;", "'")
-    assert "is a category, not a billable code" in client.get(
-        "/escalations/icd10/?icd10=J18"
-    ).content.decode()
+    assert (
+        "is a category, not a billable code"
+        in client.get("/escalations/icd10/?icd10=J18").content.decode()
+    )
 
 
 # --- co-signature ------------------------------------------------------------------------------
@@ -401,7 +408,10 @@ def test_overriding_every_proposal_waits_for_a_second_reviewers_co_signature(
     item = make_escalated_case(clinician)
     escalation.claim(item.pk, user=reviewer)
     signoff = escalation.sign_off(
-        item.pk, user=reviewer, password="pw-rev", rationale="Classic appendicitis.",
+        item.pk,
+        user=reviewer,
+        password="pw-rev",
+        rationale="Classic appendicitis.",
         icd10="K35.80",
     )
     assert signoff.overrides_panel
@@ -452,7 +462,9 @@ def test_a_correction_supersedes_and_the_history_shows_both(clinician, reviewer,
         item.pk, user=reviewer, password="pw-rev", rationale="Pneumonia.", proposal_id=_first(item)
     )
     with pytest.raises(EscalationError, match=escalation.EMPTY_RATIONALE):
-        escalation.correct(item.pk, user=reviewer2, password="pw-rev2", rationale="", icd10="I26.99")
+        escalation.correct(
+            item.pk, user=reviewer2, password="pw-rev2", rationale="", icd10="I26.99"
+        )
     second = escalation.correct(
         item.pk, user=reviewer2, password="pw-rev2", rationale="CT angiogram: PE.", icd10="I26.99"
     )
@@ -552,7 +564,9 @@ def test_case_record_offers_accept_and_dispute_only_to_the_submitter(clinician, 
 @pytest.mark.django_db
 def test_another_clinicians_case_record_is_not_found(clinician, other_clinician):
     item = make_escalated_case(clinician)
-    assert login(other_clinician).get(f"/escalations/cases/{item.case_id}/record/").status_code == 404
+    assert (
+        login(other_clinician).get(f"/escalations/cases/{item.case_id}/record/").status_code == 404
+    )
 
 
 # --- live arrivals ---------------------------------------------------------------------------------
@@ -572,7 +586,9 @@ def test_new_escalation_is_announced_to_the_queue_group_on_commit(
     assert message["type"] == "escalation.created"
     payload = message["escalation"]
     assert (payload["id"], payload["reason"], payload["url"]) == (
-        item.pk, "no_supermajority", f"/escalations/{item.pk}/",
+        item.pk,
+        "no_supermajority",
+        f"/escalations/{item.pk}/",
     )
     assert payload["summary"] == "Crushing chest pain radiating to the jaw."
     assert "Pulmonary embolism (I26.99): 2 votes" in payload["candidates"]
