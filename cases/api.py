@@ -1,7 +1,9 @@
 """The cases JSON API (django-ninja): submit a case, list and read cases, read a whole
-deliberation. Same access rules as the pages: another user's case is a 404."""
+deliberation. Same access rules as the pages: another user's case is a 404.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ninja reads the operation annotations at
+run time to build its request schemas.
+"""
 
 from datetime import datetime
 from typing import Any, Literal
@@ -9,7 +11,7 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination, paginate
@@ -288,7 +290,7 @@ def _field_error(field: str, message: str) -> NinjaValidationError:
 
 
 @router.post("/cases", response={201: CaseOut}, summary="Submit a case and start its deliberation")
-def submit_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Case]:
+def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     user = request.auth  # type: ignore[attr-defined]
     if not can_submit_cases(user):
         raise HttpError(403, CANNOT_SUBMIT)
@@ -303,7 +305,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Case]:
     except CaseRejected as exc:
         raise _field_error("text", str(exc)) from None
     runners.start(created.pk)
-    return 201, created.case
+    return Status(201, created.case)
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, newest first")

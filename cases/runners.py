@@ -8,6 +8,7 @@ never looks for a row that is not there yet.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from functools import partial
 
@@ -45,8 +46,13 @@ def _start_in_process(deliberation_id: int) -> None:
 
 
 async def _spawn(deliberation_id: int) -> None:
+    # A fresh context: the caller's context belongs to the request's sync thread, and asgiref
+    # would route the deliberation's sync_to_async calls back to that thread's executor,
+    # which stops when the request ends ("CurrentThreadExecutor already quit").
     task = asyncio.get_running_loop().create_task(
-        deliberation.run(deliberation_id), name=f"deliberation-{deliberation_id}"
+        deliberation.run(deliberation_id),
+        name=f"deliberation-{deliberation_id}",
+        context=contextvars.Context(),
     )
     _running.add(task)
     task.add_done_callback(_running.discard)
