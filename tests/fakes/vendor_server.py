@@ -46,7 +46,8 @@ class Reply:
 
     ``status`` 200 streams ``text`` in pieces of ``chunk_chars`` characters, waiting
     ``first_byte_delay_s`` before the headers and ``delay_s`` between pieces; the usage
-    reported is ``input_tokens`` and ``output_tokens`` (default: one per 4 characters).
+    reported is ``input_tokens`` and ``output_tokens`` (default: one token per 4 characters
+    of the request's system and messages, and of ``text``).
     ``drop_after_chunks`` closes the socket after that many pieces (0: before any byte of
     the response). Other statuses send a vendor-format error body with ``message``.
     """
@@ -59,7 +60,7 @@ class Reply:
     delay_s: float = 0.0
     first_byte_delay_s: float = 0.0
     drop_after_chunks: int | None = None
-    input_tokens: int = 100
+    input_tokens: int | None = None
     output_tokens: int | None = None
 
     @property
@@ -67,6 +68,15 @@ class Reply:
         return [
             self.text[i : i + self.chunk_chars] for i in range(0, len(self.text), self.chunk_chars)
         ]
+
+    def prompt_tokens(self, record: Recorded) -> int:
+        if self.input_tokens is not None:
+            return self.input_tokens
+        body = record.body if isinstance(record.body, dict) else {}
+        chars = len(str(body.get("system", ""))) + sum(
+            len(str(m.get("content", ""))) for m in body.get("messages", [])
+        )
+        return max(1, chars // 4)
 
     @property
     def completion_tokens(self) -> int:
@@ -403,10 +413,11 @@ def _openai_events(record: Recorded, reply: Reply) -> list[tuple[bool, str]]:
     events.append((False, chunk({}, "stop")))
     options = record.body.get("stream_options") or {} if isinstance(record.body, dict) else {}
     if options.get("include_usage"):
+        prompt = reply.prompt_tokens(record)
         usage = {
-            "prompt_tokens": reply.input_tokens,
+            "prompt_tokens": prompt,
             "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.input_tokens + reply.completion_tokens,
+            "total_tokens": prompt + reply.completion_tokens,
         }
         events.append(
             (
@@ -442,7 +453,7 @@ def _anthropic_events(record: Recorded, reply: Reply) -> list[tuple[bool, str]]:
         "model": body.get("model", ""),
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": {"input_tokens": reply.input_tokens, "output_tokens": 1},
+        "usage": {"input_tokens": reply.prompt_tokens(record), "output_tokens": 1},
     }
     events = [
         (False, _sse({"type": "message_start", "message": message}, "message_start")),

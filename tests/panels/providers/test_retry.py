@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from email.utils import format_datetime
 
 import pytest
@@ -98,7 +99,9 @@ async def test_call_retries_until_success_and_stops_once_text_was_emitted():
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    outcomes = iter([retry.Failure("busy", retryable=True, retry_after_s=2.0), "ok"])
+    outcomes: Iterator[retry.Failure | str] = iter(
+        [retry.Failure("busy", retryable=True, retry_after_s=2.0), "ok"]
+    )
 
     async def attempt(sink):
         outcome = next(outcomes)
