@@ -62,6 +62,7 @@ class Reply:
     drop_after_chunks: int | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    report_usage: bool = True  # False: ignore include_usage, as some compatible servers do
 
     @property
     def pieces(self) -> list[str]:
@@ -412,7 +413,7 @@ def _openai_events(record: Recorded, reply: Reply) -> list[tuple[bool, str]]:
     events += [(True, chunk({"content": piece})) for piece in reply.pieces]
     events.append((False, chunk({}, "stop")))
     options = record.body.get("stream_options") or {} if isinstance(record.body, dict) else {}
-    if options.get("include_usage"):
+    if options.get("include_usage") and reply.report_usage:
         prompt = reply.prompt_tokens(record)
         usage = {
             "prompt_tokens": prompt,

@@ -86,3 +86,12 @@ async def test_check_warns_when_the_model_is_not_listed(vendor_server):
     ok, message = await base.check(spec, api_key=API_KEY)
     assert ok
     assert "'gpt-unknown' is not among the 2 models" in message
+
+
+async def test_estimates_usage_when_the_endpoint_reports_none(vendor_server, make_provider):
+    vendor_server.enqueue(answer("one two three four", report_usage=False))
+    call = request(system="alpha beta", messages=(Message("user", "gamma delta epsilon"),))
+
+    completion = await make_provider("openai").complete(call, on_delta=Deltas())
+
+    assert (completion.usage.input_tokens, completion.usage.output_tokens) == (5, 4)
