@@ -19,6 +19,7 @@ from cases.models import (
     TurnStatus,
     Vote,
 )
+from panels.models import Panel
 
 # (diagnosis, icd10) per member; votes name the proposal index each member voted for.
 SPLIT = [
@@ -53,13 +54,15 @@ def make_escalated_case(
     reason: str = "no_supermajority",
     text: str = "67-year-old with fever, productive cough and pleuritic chest pain.",
     panel: str = "chaos",
+    panel_record: Panel | None = None,
 ) -> Escalation:
     proposals = SPLIT if proposals is None else proposals
     votes = SPLIT_VOTES if votes is None else votes
     case = Case.objects.create(text=text, submitted_by=clinician, status=CaseStatus.ESCALATED)
     deliberation = Deliberation.objects.create(
         case=case,
-        panel_snapshot=snapshot(panel),
+        panel=panel_record,
+        panel_snapshot=panel_record.snapshot() if panel_record else snapshot(panel),
         status=DeliberationStatus.FINISHED,
         outcome=Outcome.NO_CONSENSUS,
         reason=reason,

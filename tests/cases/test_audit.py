@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import cast
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from cases import audit, escalation
@@ -233,7 +235,9 @@ def test_export_csv_and_json_lines_carry_the_filtered_events_and_hashes(administ
     response = client.get("/audit/export.csv?action=escalation.claimed")
     assert response["Content-Type"] == "text/csv"
     assert "attachment;" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(cast(StreamingHttpResponse, response).getvalue().decode()))
+    )
     assert [(r["action"], r["actor"]) for r in rows] == [
         ("escalation.claimed", "rev"),
         ("escalation.claimed", "rev2"),
@@ -242,7 +246,10 @@ def test_export_csv_and_json_lines_carry_the_filtered_events_and_hashes(administ
     assert [r["hash"] for r in rows] == [e.hash for e in stored]
 
     response = client.get("/audit/export.jsonl?action=escalation.")
-    lines = [json.loads(x) for x in b"".join(response.streaming_content).decode().splitlines()]
+    lines = [
+        json.loads(x)
+        for x in cast(StreamingHttpResponse, response).getvalue().decode().splitlines()
+    ]
     assert [x["action"] for x in lines] == [
         "escalation.created",
         "escalation.created",

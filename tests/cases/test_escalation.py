@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -325,7 +326,7 @@ def test_bad_sign_off_is_refused_with_a_clear_message_and_changes_nothing(
     item = make_escalated_case(clinician)
     escalation.claim(item.pk, user=reviewer)
     before = snapshot(item)
-    arguments = {"password": "pw-rev", "rationale": "Because.", **fields}
+    arguments: dict[str, Any] = {"password": "pw-rev", "rationale": "Because.", **fields}
     with pytest.raises(EscalationError) as exc:
         escalation.sign_off(item.pk, user=reviewer, **arguments)
     assert str(exc.value) == message
@@ -337,7 +338,11 @@ def test_sign_off_on_someone_elses_claim_or_unclaimed_or_resolved_is_refused(
     clinician, reviewer, reviewer2
 ):
     item = make_escalated_case(clinician)
-    sign = {"password": "pw-rev2", "rationale": "Mine.", "proposal_id": _first(item)}
+    sign: dict[str, Any] = {
+        "password": "pw-rev2",
+        "rationale": "Mine.",
+        "proposal_id": _first(item),
+    }
     with pytest.raises(EscalationError, match=escalation.NOT_CLAIMED):
         escalation.sign_off(item.pk, user=reviewer2, **sign)
     escalation.claim(item.pk, user=reviewer)
@@ -569,7 +574,7 @@ def test_another_clinicians_case_record_is_not_found(clinician, other_clinician)
     )
 
 
-# --- live arrivals ---------------------------------------------------------------------------------
+# --- live arrivals ----------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -577,6 +582,7 @@ def test_new_escalation_is_announced_to_the_queue_group_on_commit(
     clinician, django_capture_on_commit_callbacks
 ):
     layer = get_channel_layer()
+    assert layer is not None
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(escalation.GROUP, channel)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -1,0 +1,89 @@
+"""The browser test base: a daphne live server (child process, file-based test database)
+and one headless Debian chromium per test class, driven by Playwright's sync API."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from channels.testing import ChannelsLiveServerTestCase
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class BrowserTestCase(ChannelsLiveServerTestCase):
+    """Starts Playwright once per class. Each test gets fresh pages from :meth:`new_page`;
+    console errors are collected and a page error fails the test."""
+
+    playwright: ClassVar[Playwright]
+    browser: ClassVar[Browser]
+    _async_unsafe: ClassVar[str | None]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        # Playwright's sync API runs an event loop in this thread; Django's ORM would then
+        # refuse to run here. Allowed for the class only, restored afterwards.
+        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        super().setUpClass()
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+        if cls._async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.contexts: list[BrowserContext] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+
+    def tearDown(self) -> None:
+        for context in self.contexts:
+            context.close()
+        super().tearDown()
+        assert not self.page_errors, f"JavaScript errors on the page: {self.page_errors}"
+
+    def new_page(self) -> Page:
+        """A page in its own browser context (its own cookies: one signed-in user)."""
+        context = self.browser.new_context(base_url=self.live_server_url)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        return page
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+            print(f"browser console error: {message.text}")  # noqa: T201
+
+    @staticmethod
+    def set_password(username: str, password: str) -> None:
+        """Store ``password`` hashed with a hasher the server process knows: it runs with the
+        project's settings, not the test process's fast MD5 hasher."""
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+        from django.contrib.auth.models import User
+
+        hasher = PBKDF2PasswordHasher()
+        encoded = hasher.encode(password, hasher.salt(), iterations=1000)
+        User.objects.filter(username=username).update(password=encoded)
+
+    def log_in(self, page: Page, username: str, password: str) -> None:
+        """Sign in through the login form."""
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
