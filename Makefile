@@ -73,7 +73,9 @@ migrations-check: install ## Fail when models changed without a migration
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install-test ## Benchmarks: print figures (no assertions)
-	$(PY) bench/orchestrator.py
+	$(PY) -m bench.orchestrator
+	$(PY) -m bench.providers
+	$(PY) -m bench.streaming
 
 ci: lint migrations-check test ## What CI runs (see .ci/run)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from _setup import django_on_scratch_db
+from bench._setup import django_on_scratch_db
 
 django_on_scratch_db("providers")
 
