@@ -1,0 +1,231 @@
+"""Live streaming figures, over a real websocket on loopback (daphne serving the project's ASGI
+application in this process):
+
+- latency from a provider emitting a token delta to the page receiving it (p50/p95), through
+  the DeltaCoalescer, the DeliberationEvent write, the channel layer and the consumer, at
+  STREAM_COALESCE_MS = 100 (the default) and 0 (no coalescing) for comparison;
+- how many events per second one page can receive when events are published back to back.
+
+Each figure is measured with the in-memory channel layer, then with Redis (channels-redis)
+when one answers at REDIS_URL or redis://127.0.0.1:6379/14. Prints figures; asserts nothing.
+Run: `make bench` or `.venv/bin/python -m bench.streaming`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+TOKENS = 300
+TOKEN_GAP_S = 0.01  # a fast vendor stream: ~100 tokens a second
+BURST = 2000
+
+
+# --- a minimal websocket client (RFC 6455, text frames only) --------------------------------
+
+
+class Socket:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int, path: str, cookie: str) -> Socket:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n"
+                f"Cookie: {cookie}\r\n\r\n"
+            ).encode()
+        )
+        status = await reader.readuntil(b"\r\n\r\n")
+        if b" 101 " not in status.split(b"\r\n", 1)[0]:
+            raise RuntimeError(f"websocket refused: {status[:80]!r}")
+        return cls(reader, writer)
+
+    async def send(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data).encode()
+        mask = os.urandom(4)
+        header = bytes([0x81, 0x80 | len(payload)]) + mask  # short frames only (< 126 bytes)
+        self.writer.write(header + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        await self.writer.drain()
+
+    async def receive(self) -> dict[str, Any]:
+        first, second = await self.reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            (length,) = struct.unpack("!H", await self.reader.readexactly(2))
+        elif length == 127:
+            (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
+        data = await self.reader.readexactly(length)
+        if first & 0x0F == 0x8:
+            raise ConnectionError("server closed the socket")
+        message: dict[str, Any] = json.loads(data)
+        return message
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+# --- one measurement run (one channel layer) ------------------------------------------------
+
+
+def measure(layer: str) -> dict[str, float]:
+    from bench._setup import django_on_scratch_db
+
+    django_on_scratch_db(f"streaming-{layer}")
+
+    import daphne.server  # installs the asyncio reactor daphne runs on
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from twisted.internet import reactor
+
+    from cases import deliberation, streaming
+    from cases.deliberation import DeltaCoalescer
+    from consensus_site.asgi import application
+    from tests.factories import make_panel
+
+    user = User.objects.create_user("bench", password="x", is_superuser=True)
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    panel = make_panel("bench", [{"provider": "builtin"}] * 5)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = daphne.server.Server(
+        application=application,
+        endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
+        signal_handlers=False,
+        verbosity=0,
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    server_loop: asyncio.AbstractEventLoop = reactor._asyncioEventloop
+
+    def on_server(coro: Any) -> Any:
+        # The in-memory layer lives on daphne's loop: publish from there, as the in-process
+        # runner does.
+        return asyncio.run_coroutine_threadsafe(coro, server_loop).result()
+
+    def new_deliberation() -> Any:
+        return deliberation.create("bench", panel=panel, submitted_by_id=user.pk)
+
+    async def latency(d: Any) -> list[float]:
+        ws = await Socket.open(port, f"/ws/deliberations/{d.pk}/", cookie)
+        await ws.send({"resume_from": 0})
+        emitted: dict[str, float] = {}
+
+        async def provider() -> None:
+            sink = DeltaCoalescer(d.pk, 0, 1)
+            for i in range(TOKENS):
+                token = f"t{i} "
+                emitted[token.strip()] = time.perf_counter()
+                await sink.add(token)
+                await asyncio.sleep(TOKEN_GAP_S)
+            await sink.close()
+
+        future = asyncio.run_coroutine_threadsafe(provider(), server_loop)
+        delays: list[float] = []
+        while len(delays) < TOKENS:
+            event = await ws.receive()
+            now = time.perf_counter()
+            delays += [now - emitted[t] for t in event["payload"]["text"].split()]
+        future.result()
+        ws.close()
+        return delays
+
+    async def throughput(d: Any) -> float:
+        ws = await Socket.open(port, f"/ws/deliberations/{d.pk}/", cookie)
+        await ws.send({"resume_from": 0})
+
+        async def burst() -> None:
+            for i in range(BURST):
+                await streaming.apublish(
+                    d.pk, "member.delta", {"member": 0, "round": 1, "text": f"t{i} "}
+                )
+
+        started = time.perf_counter()
+        future = asyncio.run_coroutine_threadsafe(burst(), server_loop)
+        for _ in range(BURST):
+            await ws.receive()
+        elapsed = time.perf_counter() - started
+        future.result()
+        ws.close()
+        return BURST / elapsed
+
+    time.sleep(0.5)  # let daphne start listening
+    on_server(asyncio.sleep(0))
+    figures: dict[str, float] = {}
+    for interval in (100, 0):
+        settings.STREAM_COALESCE_MS = interval
+        delays = asyncio.run(latency(new_deliberation()))
+        cut = statistics.quantiles(delays, n=20)
+        figures[f"p50_ms_{interval}"] = statistics.median(delays) * 1000
+        figures[f"p95_ms_{interval}"] = cut[18] * 1000
+    figures["events_per_s"] = asyncio.run(throughput(new_deliberation()))
+    reactor.callFromThread(reactor.stop)  # type: ignore[misc]
+    return figures
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        return None
+    return url
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--layer":
+        print(json.dumps(measure(sys.argv[2])))
+        return
+    layers: list[tuple[str, dict[str, str]]] = [("in-memory", {"REDIS_URL": ""})]
+    url = redis_url()
+    if url:
+        layers.append(("redis", {"REDIS_URL": url}))
+    print(
+        f"Token delta -> websocket, {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s; "
+        f"burst of {BURST} events to one page"
+    )
+    for name, env in layers:
+        # One process per layer: settings read REDIS_URL once, at start-up.
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.streaming", "--layer", name],
+            env={**os.environ, **env, "LOG_LEVEL": "WARNING"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        f = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"  {name:9}  coalesce 100 ms: p50 {f['p50_ms_100']:6.1f} ms"
+            f"  p95 {f['p95_ms_100']:6.1f} ms"
+            f" | no coalescing: p50 {f['p50_ms_0']:5.1f} ms  p95 {f['p95_ms_0']:5.1f} ms"
+            f" | {f['events_per_s']:6.0f} events/s to one page"
+        )
+    if not url:
+        print("  redis      skipped: no Redis at REDIS_URL or redis://127.0.0.1:6379/14")
+
+
+if __name__ == "__main__":
+    main()
