@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cases import views as case_views
 from consensus_site.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", case_views.home, name="home"),
+    path("cases/", include("cases.urls")),
+    path("escalations/", include("cases.escalation_urls")),
+    path("audit/", include("cases.audit_urls")),
 ]
