@@ -1,0 +1,309 @@
+"""The evaluation report: results.json rendered as one self-contained HTML page (inline CSS,
+inline SVG charts, no external assets), and the chart geometry the analytics page shares.
+
+Charts are plain data (rectangles, lines, labels with coordinates already computed), drawn by
+the ``chart`` partial of ``templates/evaluation/report.html``; every label goes through the
+template's autoescaping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template.loader import render_to_string
+
+CHART_WIDTH = 640
+LABEL_WIDTH = 200
+ROW_HEIGHT = 22
+BAR_HEIGHT = 14
+TOP = 24
+COLOURS = {"correct": "good", "wrong": "bad", "none": "none"}
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    css: str = "axis"
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    text: str
+    anchor: str = "start"
+    css: str = ""
+
+
+@dataclass
+class Chart:
+    """An SVG drawing: a title for screen readers, a size, and shapes to draw."""
+
+    title: str
+    width: int
+    height: int
+    rects: list[Rect] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BarItem:
+    """One bar: a label, a value and optionally its 95% interval."""
+
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    css: str = "bar"
+    note: str = ""
+
+
+def _fmt(value: float, scale: str) -> str:
+    if scale == "rate":
+        return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.2%}"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+
+
+def bars(title: str, items: Sequence[BarItem], *, scale: str = "rate") -> Chart:
+    """Horizontal bars, one per item, with whiskers for the intervals. ``scale`` "rate" draws
+    0-100%; "absolute" draws 0 to the largest value."""
+    plot = CHART_WIDTH - LABEL_WIDTH - 70
+    top = max([1.0] if scale == "rate" else [i.high or i.value for i in items] or [1.0])
+    top = top or 1.0
+    chart = Chart(title, CHART_WIDTH, TOP + ROW_HEIGHT * len(items) + 24)
+
+    def x(v: float) -> float:
+        return LABEL_WIDTH + plot * max(0.0, min(v, top)) / top
+
+    for row, item in enumerate(items):
+        y = TOP + row * ROW_HEIGHT
+        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, item.label, "end"))
+        chart.rects.append(
+            Rect(LABEL_WIDTH, y, x(item.value) - LABEL_WIDTH, BAR_HEIGHT, item.css, item.note)
+        )
+        if item.low is not None and item.high is not None:
+            mid = y + BAR_HEIGHT / 2
+            chart.lines.append(Line(x(item.low), mid, x(item.high), mid, "whisker"))
+            for end in (item.low, item.high):
+                chart.lines.append(Line(x(end), mid - 4, x(end), mid + 4, "whisker"))
+        end = x(item.high if item.high is not None else item.value)
+        chart.labels.append(Label(end + 4, y + BAR_HEIGHT - 3, _fmt(item.value, scale)))
+    _axis(chart, LABEL_WIDTH, plot, len(items), top, scale)
+    return chart
+
+
+def _axis(chart: Chart, left: float, plot: float, rows: int, top: float, scale: str) -> None:
+    bottom = TOP + rows * ROW_HEIGHT
+    chart.lines.append(Line(left, TOP - 4, left, bottom, "axis"))
+    for step in range(5):
+        v = top * step / 4
+        xv = left + plot * step / 4
+        chart.lines.append(Line(xv, bottom, xv, bottom + 4, "axis"))
+        chart.labels.append(Label(xv, bottom + 16, _fmt(v, scale), "middle", "tick"))
+
+
+def stacked(title: str, rows: Sequence[tuple[str, dict[str, float]]]) -> Chart:
+    """100% stacked horizontal bars of the correct / wrong / none shares, one per row."""
+    plot = CHART_WIDTH - LABEL_WIDTH - 20
+    chart = Chart(title, CHART_WIDTH, TOP + ROW_HEIGHT * len(rows) + 24)
+    chart.legend = [
+        ("good", "correct consensus"),
+        ("bad", "wrong consensus"),
+        ("none", "no consensus"),
+    ]
+    for row, (label, shares) in enumerate(rows):
+        y = TOP + row * ROW_HEIGHT
+        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, label, "end"))
+        left = float(LABEL_WIDTH)
+        for outcome in ("correct", "wrong", "none"):
+            width = plot * shares.get(outcome, 0.0)
+            if width > 0:
+                note = f"{label}: {outcome} {shares[outcome]:.1%}"
+                chart.rects.append(Rect(left, y, width, BAR_HEIGHT, COLOURS[outcome], note))
+            left += width
+    _axis(chart, LABEL_WIDTH, plot, len(rows), 1.0, "rate")
+    return chart
+
+
+def log_groups(
+    title: str,
+    groups: Sequence[tuple[str, Sequence[tuple[str, float, str]]]],
+    *,
+    floor: float = 1e-5,
+) -> Chart:
+    """Grouped bars on a log scale from ``floor`` to 1, so 0.0006 and 0.04 can be compared:
+    ``groups`` is [(group label, [(series label, value, css), ...]), ...]. Values below
+    ``floor`` (including 0) are drawn at the floor and labelled with their value."""
+    plot = CHART_WIDTH - LABEL_WIDTH - 70
+    decades = -math.log10(floor)
+    series = max((len(s) for _, s in groups), default=0)
+    group_height = series * (BAR_HEIGHT + 2) + 10
+    chart = Chart(title, CHART_WIDTH, TOP + group_height * len(groups) + 24)
+
+    def x(v: float) -> float:
+        return LABEL_WIDTH + plot * (math.log10(max(v, floor)) + decades) / decades
+
+    y = float(TOP)
+    for group, items in groups:
+        chart.labels.append(Label(8, y + BAR_HEIGHT - 3, group, "start", "group"))
+        for name, value, css in items:
+            chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, name, "end"))
+            chart.rects.append(Rect(LABEL_WIDTH, y, x(value) - LABEL_WIDTH, BAR_HEIGHT, css))
+            chart.labels.append(Label(x(value) + 4, y + BAR_HEIGHT - 3, f"{value:.5f}"))
+            y += BAR_HEIGHT + 2
+        y += 10
+    bottom = y - 10
+    chart.lines.append(Line(LABEL_WIDTH, TOP - 4, LABEL_WIDTH, bottom, "axis"))
+    for step in range(int(decades) + 1):
+        xv = LABEL_WIDTH + plot * step / decades
+        chart.lines.append(Line(xv, bottom, xv, bottom + 4, "axis"))
+        power = int(decades) - step
+        chart.labels.append(
+            Label(xv, bottom + 16, f"1e-{power}" if power else "1", "middle", "tick")
+        )
+    chart.height = int(bottom + 24)
+    return chart
+
+
+def heatmap(title: str, labels: Sequence[str], matrix: Sequence[Sequence[float | None]]) -> Chart:
+    """A square matrix of correlations in [-1, 1]: warm for positive, cool for negative,
+    grey where undefined."""
+    cell = 56
+    left = LABEL_WIDTH
+    size = len(labels)
+    chart = Chart(title, left + cell * size + 20, TOP + 60 + cell * size)
+    top = TOP + 50
+    for j, name in enumerate(labels):
+        chart.labels.append(Label(left + j * cell + cell / 2, top - 8, name[:14], "middle", "tick"))
+    for i, name in enumerate(labels):
+        chart.labels.append(Label(left - 6, top + i * cell + cell / 2 + 4, name, "end"))
+        for j, value in enumerate(matrix[i]):
+            css = "cell-na" if value is None else f"heat-{_heat_bin(value)}"
+            text = "—" if value is None else f"{value:.2f}"
+            note = f"{name} vs {labels[j]}: {text}"
+            chart.rects.append(Rect(left + j * cell, top + i * cell, cell - 2, cell - 2, css, note))
+            chart.labels.append(
+                Label(
+                    left + j * cell + cell / 2,
+                    top + i * cell + cell / 2 + 4,
+                    text,
+                    "middle",
+                    "cell",
+                )
+            )
+    return chart
+
+
+def _heat_bin(value: float) -> str:
+    """One of nine colour bins: n4..n1 negative, 0 near zero, p1..p4 positive."""
+    step = min(4, int(abs(value) * 4 + 0.5))
+    if step == 0:
+        return "0"
+    return f"{'p' if value > 0 else 'n'}{step}"
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _item(label: str, interval: dict[str, Any], css: str = "bar") -> BarItem:
+    note = f"{interval['count']} of {interval['of']}"
+    return BarItem(label, interval["rate"], interval["low"], interval["high"], css, note)
+
+
+def charts(results: dict[str, Any]) -> dict[str, Chart]:
+    """Every chart of the report, by name, from the content of results.json."""
+    panel = results["panel"]
+    intervals = panel["intervals"]
+    reliability = results["reliability"]
+    found = {
+        "members": bars(
+            "Top-1 accuracy of each member alone (Round 1), with 95% Wilson intervals",
+            [_item(m["alias"], m["accuracy_ci"]) for m in results["members"]],
+        ),
+        "panel": bars(
+            "Panel outcomes with 95% Wilson intervals",
+            [
+                _item("correct consensus", intervals["correct"], "good"),
+                _item("wrong consensus", intervals["wrong"], "bad"),
+                _item("no consensus", intervals["none"], "none"),
+            ],
+        ),
+        "severity": stacked(
+            "Outcomes by severity of the true condition (1 = most severe)",
+            [(f"severity {r['group']} ({r['cases']})", _shares(r)) for r in results["by_severity"]],
+        ),
+        "pathology": stacked(
+            "Outcomes by true condition",
+            [(f"{r['group']} ({r['cases']})", _shares(r)) for r in results["by_pathology"]],
+        ),
+        "cost": bars(
+            "Tokens per case",
+            [
+                BarItem("mean", panel["tokens_per_case"]),
+                BarItem("median", panel["tokens_median"]),
+                BarItem("95th percentile", panel["tokens_p95"]),
+            ]
+            + (
+                [
+                    BarItem(
+                        "no early stop (estimate)",
+                        results["early_stop"]["estimated_tokens_per_case_without_early_stop"],
+                        css="none",
+                    )
+                ]
+                if results["early_stop"]["estimated_tokens_per_case_without_early_stop"]
+                else []
+            ),
+            scale="absolute",
+        ),
+        "correlation": heatmap(
+            "Correlation (phi) of members' errors",
+            results["error_correlation"]["aliases"],
+            results["error_correlation"]["matrix"],
+        ),
+    }
+    exact = {row["k"]: row for row in reliability["exact"]}
+    if exact:
+        groups = []
+        for outcome, label in (("wrong", "wrong consensus"), ("none", "no consensus")):
+            items = [(f"exact, k={k}", float(row[outcome]), "none") for k, row in exact.items()]
+            items.append(
+                (
+                    "observed, Round 1 as votes",
+                    reliability["observed_round1_as_votes"][outcome],
+                    "bar",
+                )
+            )
+            items.append(("observed, panel", reliability["observed_panel"][outcome], "bad"))
+            groups.append((label, items))
+        found["reliability"] = log_groups(
+            "Exact table for the measured error rate beside the observed rates (log scale)", groups
+        )
+    return found
+
+
+def _shares(row: dict[str, Any]) -> dict[str, float]:
+    return {outcome: row[outcome]["rate"] for outcome in ("correct", "wrong", "none")}
+
+
+def render(results: dict[str, Any]) -> str:
+    """The self-contained HTML report for ``results`` (the content of results.json)."""
+    return render_to_string("evaluation/report.html", {"r": results, "charts": charts(results)})

@@ -1,0 +1,200 @@
+"""`manage.py evaluate`: DDXPlus patients deliberated by the offline panel end to end, the
+files it writes, fault injection on a copy of the panel, and --simulate."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases import evaluation
+from cases.models import Case, Escalation, EvaluationItem, EvaluationRun, Proposal, TurnStatus
+from panels import ddxplus
+from panels.demo import seed
+from panels.models import Panel, PanelMember
+
+
+@pytest.fixture
+def offline(db, kb):
+    """The demo `offline` panel (five builtin members), with a short grace period so that
+    hanging members time out quickly."""
+    seed()
+    Panel.objects.filter(name="offline").update(grace_period_s=0.2)
+    return Panel.objects.get(name="offline")
+
+
+def evaluate(out: Path, *args: str) -> dict:
+    call_command("evaluate", "--out", str(out), *args, stdout=io.StringIO(), stderr=io.StringIO())
+    return json.loads((out / "results.json").read_text())
+
+
+def test_evaluates_50_patients_end_to_end_and_writes_both_files(offline, tmp_path):
+    results = evaluate(tmp_path, "--limit", "50", "--seed", "11")
+
+    assert results["n_cases"] == 50
+    panel = results["panel"]
+    rates = [panel["correct_consensus"], panel["wrong_consensus"], panel["no_consensus"]]
+    assert sum(rates) == pytest.approx(1.0)
+    assert panel["correct_consensus"] > 0.5  # chance is 1/49
+    assert panel["tokens_per_case"] > 0
+    assert [m["alias"] for m in results["members"]] == [f"Offline-{i}" for i in range(1, 6)]
+    assert all(0 <= m["accuracy"] <= 1 for m in results["members"])
+    assert results["run"]["folds"] == 5  # out-of-sample by default
+
+    # The figures are the stored rows': recount one member's accuracy from the database.
+    run = EvaluationRun.objects.get()
+    items = list(run.items.all())
+    assert len(items) == 50
+    right = sum(
+        Proposal.objects.get(deliberation=item.deliberation, member_index=0).class_key
+        in item.true_classes
+        for item in items
+    )
+    assert results["members"][0]["accuracy"] == right / 50
+    assert run.results["n_cases"] == 50
+
+    # Evaluation cases stay out of clinicians' lists and the human queue.
+    assert Case.objects.filter(is_evaluation=False).count() == 0
+    assert Escalation.objects.count() == 0
+
+    html = (tmp_path / "report.html").read_text()
+    assert html.count("<svg") >= 5
+    assert "Offline-3" in html and "Wilson" in html
+    # Self-contained: no scripts, stylesheets or images fetched from anywhere.
+    assert not re.search(r"<(script|link|img)\b", html)
+    assert not re.search(r"\b(src|href)=", html)
+
+
+def test_each_round_1_proposal_is_judged_against_the_row_it_came_from(offline, tmp_path, kb):
+    evaluate(tmp_path, "--limit", "5", "--seed", "2")
+    for item in EvaluationItem.objects.select_related("deliberation__case"):
+        row = kb.rows[item.row_index]
+        assert item.pathology == row.pathology
+        assert item.deliberation.case.text == ddxplus.render_patient(row)
+        assert item.severity == kb.conditions[row.pathology].severity
+
+
+def test_crash_2_gives_2_faulted_members_per_case_and_leaves_the_saved_panel_alone(
+    offline, tmp_path
+):
+    results = evaluate(tmp_path, "--limit", "10", "--crash", "2")
+
+    assert results["panel"]["faulted_members_per_case"] == 2.0
+    # Crashed members fault in Round 1 and take no part in Round 2.
+    assert results["panel"]["faults_by_kind"] == {TurnStatus.ERROR: 20}
+    crashed = [m for m in results["members"] if m["fault_mode"] == "crash"]
+    assert [m["alias"] for m in crashed] == ["Offline-4 (crash)", "Offline-5 (crash)"]
+    assert all(m["accuracy"] == 0 and m["faults"] == {"error": 10} for m in crashed)
+    saved = PanelMember.objects.filter(panel=offline).values_list("fault_mode", flat=True)
+    assert set(saved) == {""}
+    # Three members remain, the table is for them.
+    assert results["reliability"]["voters"] == 3
+
+
+def test_garbage_and_hang_are_counted_as_their_own_fault_kinds(offline, tmp_path):
+    results = evaluate(tmp_path, "--limit", "4", "--garbage", "1", "--hang", "1")
+
+    assert results["panel"]["faulted_members_per_case"] == 2.0
+    assert results["panel"]["faults_by_kind"] == {TurnStatus.INVALID: 4, TurnStatus.TIMEOUT: 4}
+
+
+def test_two_colluders_beside_a_crash_turn_consensus_into_no_consensus(offline, tmp_path):
+    crash_only = evaluate(tmp_path / "a", "--limit", "12", "--seed", "3", "--crash", "1")
+    attacked = evaluate(
+        tmp_path / "b", "--limit", "12", "--seed", "3", "--crash", "1", "--byzantine", "2"
+    )
+
+    harmed = attacked["panel"]["wrong_consensus"] + attacked["panel"]["no_consensus"]
+    before = crash_only["panel"]["wrong_consensus"] + crash_only["panel"]["no_consensus"]
+    assert harmed > before
+    # Colluders push a diagnosis that is wrong for every patient.
+    for proposal in Proposal.objects.filter(alias__endswith="(collude)"):
+        item = proposal.deliberation.evaluation_item
+        assert proposal.class_key not in item.true_classes
+    # With 3 faulty members (> f = 2) the panel may only fail safe, never agree on a lie
+    # unless honest members also made that mistake.
+    assert attacked["panel"]["wrong_consensus"] <= crash_only["panel"]["wrong_consensus"]
+
+
+def test_byzantine_members_always_propose_their_target(offline, tmp_path):
+    results = evaluate(tmp_path, "--limit", "8", "--byzantine", "2")
+
+    colluders = [m for m in results["members"] if m["fault_mode"] == "collude"]
+    assert len(colluders) == 2
+    assert all(m["accuracy"] == 0 and m["valid_proposals"] == 8 for m in colluders)
+    assert results["reliability"]["b"] == 2
+
+
+def test_without_early_abort_every_case_runs_round_2(offline, tmp_path):
+    with_abort = evaluate(tmp_path / "a", "--limit", "6", "--seed", "5")
+    without = evaluate(tmp_path / "b", "--limit", "6", "--seed", "5", "--no-early-abort")
+
+    assert without["early_stop"]["round2_skipped"] == 0
+    assert without["early_stop"]["round2_run"] == 6
+    assert without["panel"]["tokens_per_case"] > with_abort["panel"]["tokens_per_case"]
+
+
+def test_more_faults_than_members_is_refused(offline, tmp_path):
+    with pytest.raises(CommandError, match="only 5 members"):
+        call_command("evaluate", "--out", str(tmp_path), "--crash", "4", "--garbage", "2")
+    assert not Case.objects.exists()
+
+
+def test_faulty_snapshot_is_a_copy():
+    snapshot = {"members": [{"alias": f"M{i}", "options": {}} for i in range(5)]}
+
+    copy = evaluation.faulty_snapshot(snapshot, faults=evaluation.Faults(byzantine=1, hang=1))
+
+    assert [m.get("fault_mode", "") for m in copy["members"]] == ["", "", "", "collude", "hang"]
+    assert copy["members"][3]["fault_target"] == evaluation.COLLUDE_TARGETS[0]
+    assert all("fault_mode" not in m for m in snapshot["members"])
+
+
+def test_true_classes_split_codes_and_correct_sle(kb):
+    pneumonia = kb.conditions["Pneumonia"]  # "j17, j18" in the knowledge base
+    assert evaluation.true_classes(pneumonia, level="category") == ["J17", "J18"]
+    assert evaluation.true_classes(kb.conditions["SLE"], level="category") == ["M32"]
+    angina = kb.conditions["Unstable angina"]
+    assert evaluation.true_classes(angina, level="code") == ["I20.0"]
+
+
+def test_colluders_switch_target_when_the_first_is_the_truth():
+    assert evaluation.collude_target_for(["I26"], level="category") == evaluation.COLLUDE_TARGETS[1]
+    assert evaluation.collude_target_for(["J18"], level="category") == evaluation.COLLUDE_TARGETS[0]
+
+
+def test_sample_rows_is_reproducible_and_distinct():
+    first = evaluation.sample_rows(100, limit=10, seed=4)
+    assert first == evaluation.sample_rows(100, limit=10, seed=4)
+    assert len(set(first)) == 10
+    assert evaluation.sample_rows(5, limit=None, seed=4) == [0, 1, 2, 3, 4]
+
+
+def test_simulate_prints_simulated_and_exact_rates():
+    out = io.StringIO()
+    call_command(
+        "evaluate",
+        "--simulate",
+        "--p",
+        "0.1",
+        "--k",
+        "10",
+        "--b",
+        "2",
+        "--trials",
+        "2000",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "2000 trials" in text
+    # The exact column carries DESIGN's reference figures for b=2, k=10.
+    exact = {
+        line.split()[0]: float(line.split()[2])
+        for line in text.splitlines()
+        if line.split() and line.split()[0] in ("correct", "wrong", "none")
+    }
+    assert exact == pytest.approx({"correct": 0.7290, "wrong": 0.0297, "none": 0.2413}, abs=6e-5)
