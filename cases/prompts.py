@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import replace
 
-from panels.providers.base import BallotEntry, CallRequest, Message, MemberSpec
+from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Message
 
 SYSTEM = """You are one member of a panel of independent diagnosticians. Your answer is \
 combined with the other members' by a supermajority vote, and cases without agreement go to \
@@ -88,7 +88,9 @@ def vote_request(spec: MemberSpec, case_text: str, ballot: tuple[BallotEntry, ..
     return CallRequest(
         phase="vote",
         system=_system(spec),
-        messages=(Message("user", VOTE.format(case=_as_data(case_text), proposals=_as_data(proposals))),),
+        messages=(
+            Message("user", VOTE.format(case=_as_data(case_text), proposals=_as_data(proposals))),
+        ),
         case_text=case_text,
         ballot=ballot,
         temperature=spec.vote_temperature,

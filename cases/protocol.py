@@ -165,7 +165,11 @@ def parse_proposal(text: str, *, strict_icd10: bool = True) -> ProposalData:
         confidence = int(confidence.strip().rstrip("%"))
     if isinstance(confidence, float) and confidence.is_integer():
         confidence = int(confidence)
-    if isinstance(confidence, bool) or not isinstance(confidence, int) or not 0 <= confidence <= 100:
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int)
+        or not 0 <= confidence <= 100
+    ):
         raise ProtocolError(BAD_CONFIDENCE.format(value=data.get("confidence")))
     raw_code = data.get("icd10")
     raw_code = "" if raw_code is None else str(raw_code).strip()
@@ -182,7 +186,9 @@ def parse_proposal(text: str, *, strict_icd10: bool = True) -> ProposalData:
         icd10=code,
         confidence=confidence,
         reasoning=reasoning,
-        differential=tuple(d.strip()[:MAX_DIAGNOSIS_CHARS] for d in differential[:MAX_DIFFERENTIAL]),
+        differential=tuple(
+            d.strip()[:MAX_DIAGNOSIS_CHARS] for d in differential[:MAX_DIFFERENTIAL]
+        ),
         icd10_raw=raw_code[:20],
     )
 

@@ -34,7 +34,11 @@ def test_json_output_reports_consensus_winner_rounds_and_tokens(db):
 
     assert record["outcome"] == "consensus"
     assert record["reason"] == "supermajority"
-    assert record["winner"] == {"diagnosis": "Community-acquired pneumonia", "icd10": "J18.9", "votes": 4}
+    assert record["winner"] == {
+        "diagnosis": "Community-acquired pneumonia",
+        "icd10": "J18.9",
+        "votes": 4,
+    }
     assert record["rounds"] == 2
     assert record["faults"] == []
     assert record["tokens"] > 0

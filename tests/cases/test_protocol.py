@@ -123,7 +123,10 @@ def test_n_minus_f_honest_agreeing_members_always_decide(rules, data):
     assert (d.outcome, d.winner) == ("consensus", "RIGHT")
 
 
-@given(keys=st.lists(st.sampled_from(["J18", "I26", "J45", "name:flu"]), max_size=12), seed=st.randoms())
+@given(
+    keys=st.lists(st.sampled_from(["J18", "I26", "J45", "name:flu"]), max_size=12),
+    seed=st.randoms(),
+)
 def test_the_tally_is_independent_of_ballot_order(keys, seed):
     shuffled = list(keys)
     seed.shuffle(shuffled)
@@ -148,7 +151,9 @@ def test_a_split_at_the_top_is_a_tie_and_anything_else_short_of_quorum_is_not():
     )
 
 
-@given(counts=st.dictionaries(st.sampled_from("ABC"), st.integers(0, 5)), outstanding=st.integers(0, 5))
+@given(
+    counts=st.dictionaries(st.sampled_from("ABC"), st.integers(0, 5)), outstanding=st.integers(0, 5)
+)
 def test_settled_means_no_outstanding_ballot_can_change_the_outcome(counts, outstanding):
     q = 3
     if not protocol.is_settled(counts, q=q, outstanding=outstanding):
