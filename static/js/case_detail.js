@@ -53,6 +53,9 @@
     return key.replace(/^name:/, "");
   }
 
+  function quorumText(votes) {
+    return votes >= q ? "Quorum reached" : votes + " of " + q + " needed";
+  }
   function renderTally(counts) {
     var body = field(root, "tally-rows");
     var keys = Object.keys(counts).sort(function (a, b) {
@@ -63,7 +66,7 @@
       var tr = document.createElement("tr");
       tr.dataset.classKey = key;
       tr.dataset.votes = String(counts[key]);
-      [classLabel(key), counts[key], counts[key] + " of " + q + " needed"].forEach(function (v) {
+      [classLabel(key), counts[key], quorumText(counts[key])].forEach(function (v) {
         var td = document.createElement("td");
         td.textContent = String(v);
         tr.appendChild(td);
@@ -157,12 +160,18 @@
     );
     renderTally(payload.tally || {});
     showEscalation(payload.escalation);
+    ended();
+  }
+  // The decision record (escalation, sign-offs) is server-rendered; reload it once it changes.
+  function ended() {
+    document.body.dispatchEvent(new CustomEvent("deliberation-ended"));
   }
   function fail(payload) {
     setState("failed");
     show(field(root, "winner"), false);
     setText(field(root, "outcome-reason"), payload.reason);
     showEscalation(payload.escalation);
+    ended();
     cards().forEach(function (el) {
       if (el.dataset.status === "waiting" || el.dataset.status === "thinking") {
         setStatus(el, "cancelled");
