@@ -61,7 +61,6 @@ class Chart:
     rects: list[Rect] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
-    legend: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -124,11 +123,11 @@ def stacked(title: str, rows: Sequence[tuple[str, dict[str, float]]]) -> Chart:
     """100% stacked horizontal bars of the correct / wrong / none shares, one per row."""
     plot = CHART_WIDTH - LABEL_WIDTH - 20
     chart = Chart(title, CHART_WIDTH, TOP + ROW_HEIGHT * len(rows) + 24)
-    chart.legend = [
-        ("good", "correct consensus"),
-        ("bad", "wrong consensus"),
-        ("none", "no consensus"),
-    ]
+    x = float(LABEL_WIDTH)
+    for css, name in (("good", "correct"), ("bad", "wrong"), ("none", "no consensus")):
+        chart.rects.append(Rect(x, 4, 10, 10, css))
+        chart.labels.append(Label(x + 14, 13, name))
+        x += 24 + 7 * len(name)
     for row, (label, shares) in enumerate(rows):
         y = TOP + row * ROW_HEIGHT
         chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, label, "end"))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cases import analytics_views
 from cases import views as case_views
 from consensus_site.api import api
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("escalations/", include("cases.escalation_urls")),
     path("audit/", include("cases.audit_urls")),
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
 ]

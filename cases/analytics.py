@@ -1,0 +1,219 @@
+"""Reliability analytics from what the panels actually did: each member's accuracy against
+reviewers' signed diagnoses and against evaluation ground truth, agreement between members,
+how often each member was in the winning class, faults by kind, the escalation rate, the time
+to sign-off and the cost per case. Members are grouped by alias within a panel name (as
+frozen in each deliberation's snapshot, so renamed or deleted panels keep their history).
+
+Reads rows; all arithmetic is in ``cases.metrics``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from cases import metrics, protocol
+from cases.models import (
+    FAULT_STATUSES,
+    Deliberation,
+    DeliberationStatus,
+    Escalation,
+    EvaluationItem,
+    Proposal,
+    SignOff,
+    TurnStatus,
+    Vote,
+)
+
+
+@dataclass
+class MemberStats:
+    """One member seat (panel name, alias) across every deliberation it took part in."""
+
+    panel: str
+    alias: str
+    proposals: int = 0
+    valid: int = 0
+    signed: int = 0
+    signed_agree: int = 0
+    evaluated: int = 0
+    evaluated_correct: int = 0
+    decided: int = 0
+    won: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def vs_signoffs(self) -> metrics.Interval:
+        return metrics.wilson(self.signed_agree, self.signed)
+
+    @property
+    def vs_truth(self) -> metrics.Interval:
+        return metrics.wilson(self.evaluated_correct, self.evaluated)
+
+    @property
+    def in_winning_class(self) -> metrics.Interval:
+        return metrics.wilson(self.won, self.decided)
+
+    @property
+    def fault_rate(self) -> metrics.Interval:
+        turns = self.proposals + self.faults["_votes"]
+        return metrics.wilson(sum(v for k, v in self.faults.items() if k != "_votes"), turns)
+
+    @property
+    def fault_kinds(self) -> dict[str, int]:
+        return {k: v for k, v in sorted(self.faults.items()) if k != "_votes"}
+
+
+@dataclass
+class PanelStats:
+    """Per panel name: its members, agreement, outcomes, escalations and cost."""
+
+    name: str
+    members: dict[str, MemberStats] = field(default_factory=dict)
+    ratings: list[list[str]] = field(default_factory=list)
+    clinical: int = 0
+    escalated: int = 0
+    evaluation: int = 0
+    clinical_tokens: list[float] = field(default_factory=list)
+    clinical_cost: list[float] = field(default_factory=list)
+    evaluation_tokens: list[float] = field(default_factory=list)
+    signoff_hours: list[float] = field(default_factory=list)
+
+    @property
+    def kappa(self) -> float | None:
+        """Fleiss' kappa over Round 1 classes, on deliberations where every member proposed
+        validly (Fleiss' kappa needs the same number of raters per case)."""
+        if not self.ratings:
+            return None
+        return metrics.fleiss_kappa(metrics.rating_table(self.ratings))
+
+    @property
+    def escalation_rate(self) -> metrics.Interval:
+        return metrics.wilson(self.escalated, self.clinical)
+
+    def member(self, alias: str) -> MemberStats:
+        if alias not in self.members:
+            self.members[alias] = MemberStats(self.name, alias)
+        return self.members[alias]
+
+
+def gather() -> list[PanelStats]:
+    """Every panel's figures from the finished deliberations, panels by name."""
+    panels: dict[str, PanelStats] = {}
+
+    def panel(name: str) -> PanelStats:
+        if name not in panels:
+            panels[name] = PanelStats(name)
+        return panels[name]
+
+    finished = Deliberation.objects.filter(status=DeliberationStatus.FINISHED)
+    info: dict[int, tuple[str, str, int, bool, str, str]] = {}
+    rows = finished.values_list(
+        "pk",
+        "panel_snapshot__name",
+        "panel_snapshot__agreement_level",
+        "panel_snapshot__n",
+        "case__is_evaluation",
+        "outcome",
+        "winner_key",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+    )
+    for pk, name, level, n, is_eval, outcome, winner, t_in, t_out, cost in rows:
+        name = str(name or "(unnamed)")
+        info[pk] = (name, str(level or "category"), int(n or 0), bool(is_eval), outcome, winner)
+        stats = panel(name)
+        if is_eval:
+            stats.evaluation += 1
+            stats.evaluation_tokens.append(float(t_in + t_out))
+        else:
+            stats.clinical += 1
+            stats.escalated += outcome != "consensus"
+            stats.clinical_tokens.append(float(t_in + t_out))
+            stats.clinical_cost.append(float(cost or Decimal(0)))
+
+    truth = dict(
+        EvaluationItem.objects.filter(deliberation__status=DeliberationStatus.FINISHED).values_list(
+            "deliberation_id", "true_classes"
+        )
+    )
+    signed = _signed_diagnoses(info)
+    by_deliberation: dict[int, list[str]] = defaultdict(list)
+    proposals = Proposal.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
+    for d_id, alias, status, key in proposals.values_list(
+        "deliberation_id", "alias", "status", "class_key"
+    ):
+        name, _, n, _, outcome, winner = info[d_id]
+        member = panel(name).member(alias)
+        member.proposals += 1
+        if status in FAULT_STATUSES:
+            member.faults[status] += 1
+        ok = status == TurnStatus.OK
+        member.valid += ok
+        if ok:
+            by_deliberation[d_id].append(key)
+        if d_id in signed:
+            member.signed += 1
+            member.signed_agree += ok and key == signed[d_id]
+        if d_id in truth:
+            member.evaluated += 1
+            member.evaluated_correct += ok and key in truth[d_id]
+        if outcome == "consensus":
+            member.decided += 1
+            member.won += ok and key == winner
+    for d_id, keys in by_deliberation.items():
+        name, _, n, _, _, _ = info[d_id]
+        if n >= 2 and len(keys) == n:
+            panel(name).ratings.append(keys)
+
+    votes = Vote.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
+    for d_id, alias, status in votes.values_list("deliberation_id", "alias", "status"):
+        member = panel(info[d_id][0]).member(alias)
+        member.faults["_votes"] += 1
+        if status in FAULT_STATUSES:
+            member.faults[status] += 1
+
+    for name, hours in _hours_to_signoff().items():
+        panel(name).signoff_hours.extend(hours)
+    return [panels[name] for name in sorted(panels)]
+
+
+def _signed_diagnoses(info: dict[int, tuple[str, str, int, bool, str, str]]) -> dict[int, str]:
+    """Deliberation id -> the class key of the reviewer's diagnosis in force for its case
+    (the latest sign-off that no later one supersedes), at that deliberation's level."""
+    latest: dict[int, tuple[str, str]] = {}
+    in_force = SignOff.objects.filter(superseded_by__isnull=True).order_by("created_at", "id")
+    for case_id, diagnosis, icd10 in in_force.values_list(
+        "escalation__case_id", "diagnosis", "icd10"
+    ):
+        latest[case_id] = (diagnosis, icd10)  # ordered: the last one wins
+    found: dict[int, str] = {}
+    for d_id, case_id in Deliberation.objects.filter(
+        pk__in=list(info), case_id__in=list(latest)
+    ).values_list("pk", "case_id"):
+        diagnosis, icd10 = latest[case_id]
+        level: protocol.AgreementLevel = "code" if info[d_id][1] == "code" else "category"
+        found[d_id] = protocol.class_key(diagnosis, icd10, level=level)
+    return found
+
+
+def _hours_to_signoff() -> dict[str, list[float]]:
+    """Panel name -> hours from each escalation to its first sign-off."""
+    first = (
+        Escalation.objects.annotate(n=Count("signoffs"))
+        .filter(~Q(n=0))
+        .values_list("deliberation__panel_snapshot__name", "created_at", "signoffs__created_at")
+    )
+    earliest: dict[tuple[str, object], float] = {}
+    for name, created, signed_at in first:
+        hours = (signed_at - created).total_seconds() / 3600
+        key = (str(name or "(unnamed)"), created)
+        earliest[key] = min(hours, earliest.get(key, hours))
+    result: dict[str, list[float]] = defaultdict(list)
+    for (name, _), hours in earliest.items():
+        result[name].append(hours)
+    return result

@@ -1,0 +1,187 @@
+"""/analytics/: reliability figures from finished deliberations, sign-offs and evaluation
+ground truth, for administrators only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cases import analytics
+from cases.models import (
+    Case,
+    Deliberation,
+    DeliberationStatus,
+    Escalation,
+    EvaluationItem,
+    EvaluationRun,
+    Proposal,
+    SignOff,
+    TurnStatus,
+    Vote,
+)
+
+ALIASES = ("Alpha", "Beta", "Gamma")
+
+
+def finished(
+    keys: list[str],
+    *,
+    panel: str = "trio",
+    winner: str = "",
+    is_evaluation: bool = False,
+    statuses: list[str] | None = None,
+    tokens: int = 300,
+) -> Deliberation:
+    """A finished deliberation of a 3-member panel whose members proposed ``keys``."""
+    case = Case.objects.create(text="Fever and cough.", is_evaluation=is_evaluation)
+    d = Deliberation.objects.create(
+        case=case,
+        panel_snapshot={"name": panel, "n": 3, "q": 2, "f": 1, "agreement_level": "category"},
+        status=DeliberationStatus.FINISHED,
+        outcome="consensus" if winner else "no_consensus",
+        winner_key=winner,
+        input_tokens=tokens,
+    )
+    for i, key in enumerate(keys):
+        status = (statuses or [TurnStatus.OK] * 3)[i]
+        Proposal.objects.create(
+            deliberation=d,
+            member_index=i,
+            alias=ALIASES[i],
+            status=status,
+            class_key=key if status == TurnStatus.OK else "",
+        )
+    return d
+
+
+def escalate(d: Deliberation, *, hours_ago: float = 0) -> Escalation:
+    escalation = Escalation.objects.create(case=d.case, deliberation=d, reason="tie")
+    Escalation.objects.filter(pk=escalation.pk).update(
+        created_at=timezone.now() - timedelta(hours=hours_ago)
+    )
+    return escalation
+
+
+def by_alias(panel: str = "trio") -> dict[str, analytics.MemberStats]:
+    stats = {p.name: p for p in analytics.gather()}
+    return stats[panel].members
+
+
+def test_accuracy_against_sign_offs_uses_the_sign_off_in_force(db, reviewer):
+    d = finished(["J18", "I26", "J18"])
+    escalation = escalate(d)
+    first = SignOff.objects.create(
+        escalation=escalation, signer=reviewer, diagnosis="Pneumonia", icd10="J18.9", rationale="x"
+    )
+    SignOff.objects.create(
+        escalation=escalation,
+        signer=reviewer,
+        diagnosis="Pulmonary embolism",
+        icd10="I26.99",
+        rationale="CT angiogram",
+        supersedes=first,
+    )
+
+    members = by_alias()
+
+    assert (members["Beta"].signed_agree, members["Beta"].signed) == (1, 1)
+    assert (members["Alpha"].signed_agree, members["Alpha"].signed) == (0, 1)
+
+
+def test_accuracy_against_evaluation_ground_truth(db):
+    run = EvaluationRun.objects.create(panel_name="trio", source="dev.csv")
+    for keys in (["J18", "J18", "I26"], ["J18", "J17", "I26"]):
+        d = finished(keys, winner="J18", is_evaluation=True)
+        EvaluationItem.objects.create(
+            run=run,
+            deliberation=d,
+            row_index=0,
+            pathology="Pneumonia",
+            icd10="j17, j18",
+            true_classes=["J17", "J18"],
+        )
+
+    members = by_alias()
+
+    assert (members["Alpha"].evaluated_correct, members["Alpha"].evaluated) == (2, 2)
+    assert (members["Beta"].evaluated_correct, members["Beta"].evaluated) == (2, 2)
+    assert members["Gamma"].vs_truth.rate == 0.0
+    # In the winning class: Beta's J17 is not the winner J18 on the second case.
+    assert (members["Beta"].won, members["Beta"].decided) == (1, 2)
+
+
+def test_kappa_counts_only_deliberations_where_every_member_proposed(db):
+    finished(["J18", "J18", "J18"], winner="J18")
+    finished(["I26", "I26", "I26"], winner="I26")
+    finished(["J18", "", ""], statuses=[TurnStatus.OK, TurnStatus.TIMEOUT, TurnStatus.ERROR])
+
+    trio = analytics.gather()[0]
+
+    assert len(trio.ratings) == 2
+    assert trio.kappa == pytest.approx(1.0)
+
+
+def test_faults_are_counted_by_kind_across_both_rounds(db):
+    d = finished(["J18", "", "J18"], statuses=[TurnStatus.OK, TurnStatus.TIMEOUT, TurnStatus.OK])
+    Vote.objects.create(deliberation=d, member_index=0, alias="Alpha", status=TurnStatus.INVALID)
+    Vote.objects.create(deliberation=d, member_index=2, alias="Gamma", status=TurnStatus.OK)
+
+    members = by_alias()
+
+    assert members["Beta"].fault_kinds == {"timeout": 1}
+    assert members["Alpha"].fault_kinds == {"invalid": 1}
+    assert members["Alpha"].fault_rate.total == 2  # one proposal, one vote
+    assert members["Gamma"].fault_kinds == {}
+
+
+def test_escalation_rate_time_to_sign_off_and_cost_cover_clinical_cases_only(db, reviewer):
+    finished(["J18"] * 3, winner="J18", tokens=100)
+    escalated = finished(["J18", "I26", "K35"], tokens=500)
+    finished(["J18"] * 3, winner="J18", is_evaluation=True, tokens=9999)
+    escalation = escalate(escalated, hours_ago=3)
+    SignOff.objects.create(
+        escalation=escalation, signer=reviewer, diagnosis="Pneumonia", icd10="J18.9", rationale="x"
+    )
+
+    trio = analytics.gather()[0]
+
+    assert (trio.escalated, trio.clinical, trio.evaluation) == (1, 2, 1)
+    assert sorted(trio.clinical_tokens) == [100.0, 500.0]
+    assert trio.signoff_hours == [pytest.approx(3.0, abs=0.01)]
+
+
+def test_members_are_grouped_by_alias_within_a_panel_name(db):
+    finished(["J18"] * 3, panel="first")
+    finished(["I26"] * 3, panel="second")
+
+    panels = {p.name: p for p in analytics.gather()}
+
+    assert set(panels) == {"first", "second"}
+    assert panels["first"].members["Alpha"].proposals == 1
+
+
+def test_page_is_for_administrators_only(client, clinician, reviewer, administrator):
+    assert client.get("/analytics/").status_code == 302  # to the login page
+    for user in (clinician, reviewer):
+        client.force_login(user)
+        assert client.get("/analytics/").status_code == 403
+    client.force_login(administrator)
+    assert client.get("/analytics/").status_code == 200
+
+
+def test_page_draws_charts_and_escapes_aliases(client, administrator, reviewer):
+    d = finished(["J18", "I26", "J18"], winner="J18")
+    Proposal.objects.filter(deliberation=d, member_index=1).update(alias="<b>Beta</b>")
+    escalation = escalate(finished(["J18", "I26", "K35"]), hours_ago=1)
+    SignOff.objects.create(
+        escalation=escalation, signer=reviewer, diagnosis="Pneumonia", icd10="J18", rationale="x"
+    )
+    client.force_login(administrator)
+
+    html = client.get("/analytics/").content.decode()
+
+    assert html.count("<svg") >= 4
+    assert "Agreement with the reviewer" in html and "in the winning class" in html
+    assert "&lt;b&gt;Beta&lt;/b&gt;" in html and "<b>Beta</b>" not in html
