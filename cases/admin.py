@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
+from cases import audit
 from cases.models import (
     AuditEvent,
     Case,
@@ -11,6 +14,8 @@ from cases.models import (
     SignOff,
     Vote,
 )
+from panels.admin import PanelAdmin, ProviderCredentialAdmin
+from panels.models import Panel, ProviderCredential
 
 
 class ReadOnlyAdmin[M: "Case | Deliberation | Proposal | Vote | DeliberationEvent | SignOff | AuditEvent"](
@@ -70,3 +75,55 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
 class EscalationAdmin(admin.ModelAdmin[Escalation]):
     list_display = ["id", "case", "reason", "status", "priority", "claimed_by", "created_at"]
     list_filter = ["status", "reason"]
+
+
+# Panel and credential edits are audited here rather than in panels.admin, because panels
+# never imports cases. This module loads after panels.admin (cases follows panels in
+# INSTALLED_APPS), so it swaps in audited subclasses of the panels admins.
+admin.site.unregister(Panel)
+admin.site.unregister(ProviderCredential)
+
+
+@admin.register(Panel)
+class AuditedPanelAdmin(PanelAdmin):
+    """PanelAdmin that records "panel.created" / "panel.edited" with the member changes."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Audited after the members are saved, so the event lists member changes too.
+        super().save_related(request, form, formsets, change)
+        members: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        for formset in formsets:
+            members["added"] += [str(m) for m in formset.new_objects]
+            members["changed"] += [str(m) for m, _fields in formset.changed_objects]
+            members["removed"] += [str(m) for m in formset.deleted_objects]
+        audit.record(
+            "panel.edited" if change else "panel.created",
+            obj=form.instance,
+            actor_id=request.user.pk,
+            payload={"name": form.instance.name, "fields": form.changed_data, "members": members},
+        )
+
+
+@admin.register(ProviderCredential)
+class AuditedProviderCredentialAdmin(ProviderCredentialAdmin):
+    """ProviderCredentialAdmin that records "credential.added" / ".rotated" / ".edited";
+    the payload names the changed fields, never the key."""
+
+    def save_model(
+        self, request: HttpRequest, obj: ProviderCredential, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        rotated = bool(form.cleaned_data.get("api_key"))
+        action = (
+            "credential.added"
+            if not change
+            else "credential.rotated"
+            if rotated
+            else "credential.edited"
+        )
+        audit.record(
+            action,
+            obj=obj,
+            actor_id=request.user.pk,
+            payload={"name": obj.name, "vendor": obj.vendor, "fields": form.changed_data},
+        )

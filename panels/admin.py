@@ -1,65 +1,185 @@
+"""Panel configuration screens: panels with their members, vendor credentials and prices.
+
+The panel change page explains the configuration: its guarantees in words, warnings about
+correlated members, and the exact reliability table for an error rate the administrator picks
+(GET parameter ``p``, in percent). Auditing of these edits is added by ``cases.admin``, which
+re-registers subclasses of these admins: ``panels`` never imports ``cases``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.http import HttpRequest, HttpResponse
 
-from panels import checks
+from panels import checks, quorum
+from panels.correlation import MemberShape, correlation_warnings
+from panels.forms import (
+    BAD_ERROR_RATE,
+    DEFAULT_ERROR_RATE_PERCENT,
+    CredentialForm,
+    ErrorRateForm,
+    PanelForm,
+    PanelMemberForm,
+    PanelMemberFormSet,
+)
 from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential
 
 
-class PanelMemberInline(admin.TabularInline[PanelMember, Panel]):
+def percent(probability: float) -> str:
+    """``probability`` as a percentage with three decimals; values that would round to 0% or
+    100% without being exactly that are shown as "<0.001%" and ">99.999%"."""
+    # Float sums leave residues near 1e-16 where the exact value is 0 or 1 (e.g. "no
+    # consensus" with k=1); those are shown as the exact value, not as "<0.001%".
+    if abs(probability) < 1e-12:
+        probability = 0.0
+    elif abs(1 - probability) < 1e-12:
+        probability = 1.0
+    value = probability * 100
+    if 0 < value < 0.0005:
+        return "<0.001%"
+    if 99.9995 <= value < 100:
+        return ">99.999%"
+    return f"{value:.3f}%"
+
+
+def member_warnings(members: Iterable[PanelMember]) -> list[str]:
+    """The correlation warnings (see :mod:`panels.correlation`) for saved members."""
+    return correlation_warnings(
+        [
+            MemberShape(
+                alias=m.alias,
+                provider=m.provider,
+                model=m.model_name,
+                temperature=m.temperature,
+                vote_temperature=m.vote_temperature,
+            )
+            for m in members
+        ]
+    )
+
+
+def reliability_rows(panel: Panel, *, p: float) -> list[dict[str, Any]]:
+    """The rows of ``quorum.reliability_table`` for ``panel`` at error rate ``p``, formatted."""
+    return [
+        {
+            "b": b,
+            "k": k,
+            "correct": percent(r.correct),
+            "wrong": percent(r.wrong),
+            "none": percent(r.none),
+        }
+        for b, k, r in quorum.reliability_table(n=panel.n, q=panel.q, p=p)
+    ]
+
+
+class PanelMemberInline(admin.StackedInline[PanelMember, Panel]):
     model = PanelMember
+    form = PanelMemberForm
+    formset = PanelMemberFormSet
     extra = 0
-    fields = [
-        "position",
-        "alias",
-        "provider",
-        "model_name",
-        "base_url",
-        "credential",
-        "temperature",
-        "vote_temperature",
-        "timeout_s",
-        "fault_mode",
-        "fault_target",
+    fieldsets = [
+        (
+            "Who answers",
+            {"fields": [("position", "alias"), "provider", "model_name", "base_url", "credential"]},
+        ),
+        (
+            "How it answers",
+            {
+                "fields": [
+                    ("temperature", "vote_temperature"),
+                    ("max_tokens", "timeout_s"),
+                    "system_prompt",
+                ]
+            },
+        ),
+        (
+            "Fault injection (testing only)",
+            {"fields": [("fault_mode", "fault_target")], "classes": ["collapse"]},
+        ),
     ]
 
 
 @admin.register(Panel)
 class PanelAdmin(admin.ModelAdmin[Panel]):
+    form = PanelForm
     list_display = ["name", "n", "q", "f", "agreement_level", "early_abort", "is_default"]
     inlines = [PanelMemberInline]
     actions = ["test_connection"]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "is_default"]}),
+        (
+            "Quorum",
+            {
+                "fields": [("n", "q", "f"), "agreement_level"],
+                "description": "A panel of n members decides when q of them vote for one "
+                "diagnosis and keeps working when up to f of them fail. The rules: q more than "
+                "half of n, q more than f, and n - f at least q.",
+            },
+        ),
+        (
+            "Speed",
+            {
+                "fields": [
+                    "early_abort",
+                    "early_decision",
+                    ("grace_period_s", "member_timeout_s"),
+                ]
+            },
+        ),
+    ]
 
     @admin.action(description="Test connection of every member")
     def test_connection(self, request: HttpRequest, queryset: Any) -> None:
         for panel in queryset:
             _report(self, request, checks.check_panel(panel))
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The summary describes the saved panel, not a rejected submission.
+        panel = self.get_object(request, unquote(object_id))
+        if panel is not None:
+            extra_context = {**(extra_context or {}), **self._summary(request, panel)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
-class CredentialForm(forms.ModelForm[ProviderCredential]):
-    # Write-only: the stored key is never rendered back, only its last 4 characters.
-    api_key = forms.CharField(
-        widget=forms.PasswordInput(render_value=False),
-        required=False,
-        help_text="Enter a key to set or rotate it. Leave empty to keep the current key.",
-    )
+    def _summary(self, request: HttpRequest, panel: Panel) -> dict[str, Any]:
+        if "p" in request.GET:
+            rate_form = ErrorRateForm(request.GET)
+            p = rate_form.rate()
+            rate_error = (
+                ""
+                if rate_form.is_valid()
+                else BAD_ERROR_RATE.format(default=DEFAULT_ERROR_RATE_PERCENT)
+            )
+        else:
+            rate_form = ErrorRateForm(initial={"p": f"{DEFAULT_ERROR_RATE_PERCENT:g}"})
+            p, rate_error = DEFAULT_ERROR_RATE_PERCENT / 100, ""
+        # A stored panel always passes the rules (CheckConstraints); checked anyway so a row
+        # written around them shows its problems instead of a crash in the table.
+        problems = panel.rules.problems()
+        return {
+            "panel_guarantees": "" if problems else panel.rules.guarantees,
+            "panel_problems": problems,
+            "panel_warnings": member_warnings(panel.members.all()),
+            "rate_form": rate_form,
+            "rate_error": rate_error,
+            "error_rate_percent": f"{p * 100:g}",
+            "reliability_rows": [] if problems else reliability_rows(panel, p=p),
+        }
 
-    class Meta:
-        model = ProviderCredential
-        fields = ["name", "vendor"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.instance.pk and not cleaned.get("api_key"):
-            self.add_error("api_key", "A new credential needs an API key.")
-        return cleaned
-
-    def save(self, commit: bool = True) -> ProviderCredential:
-        if key := self.cleaned_data.get("api_key"):
-            self.instance.set_key(key)
-        return super().save(commit=commit)
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Warned after the members are saved, so the warnings describe the panel as stored.
+        for warning in member_warnings(form.instance.members.all()):
+            self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(ProviderCredential)
