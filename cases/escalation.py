@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-import simple_icd_10_cm as icd
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -165,7 +164,7 @@ def severity_of(code: str | None) -> int | None:
     rules = dict(SeverityRule.objects.values_list("code", "severity"))
     if not rules:
         return None
-    for candidate in [normal, *icd.get_ancestors(normal)]:
+    for candidate in [normal, *protocol.icd10_ancestors(normal)]:
         if candidate in rules:
             return rules[candidate]
     return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import simple_icd_10_cm as icd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from cases import protocol
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -213,6 +214,9 @@ class Proposal(MemberTurn):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.alias}: {self.diagnosis or self.status}"
+
 
 class Vote(MemberTurn):
     """A member's Round 2 ballot: the shuffled order it saw and the proposal it chose."""
@@ -233,13 +237,14 @@ class Vote(MemberTurn):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.alias}: vote {self.letter or self.status}"
+
 
 class DeliberationEvent(models.Model):
     """One step of a deliberation, numbered gap-free per deliberation, replayed to pages."""
 
-    deliberation = models.ForeignKey(
-        Deliberation, on_delete=models.CASCADE, related_name="events"
-    )
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     payload = models.JSONField()
@@ -250,6 +255,9 @@ class DeliberationEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deliberation", "seq"], name="unique_event_seq")
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"
 
 
 class EscalationReason(models.TextChoices):
@@ -370,9 +378,7 @@ class SignOff(models.Model):
 class CoSignature(models.Model):
     """A second reviewer's signature on a sign-off that overrides the panel. Append-only."""
 
-    signoff = models.OneToOneField(
-        SignOff, on_delete=models.PROTECT, related_name="cosignature"
-    )
+    signoff = models.OneToOneField(SignOff, on_delete=models.PROTECT, related_name="cosignature")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -436,7 +442,7 @@ class SeverityRule(models.Model):
 
     def clean(self) -> None:
         code = self.code.strip().upper()
-        if not icd.is_valid_item(code):
+        if not protocol.is_icd10_item(code):
             raise ValidationError({"code": SEVERITY_RULE_BAD_CODE.format(code=self.code)})
         self.code = code
 
@@ -457,6 +463,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"
 
 
 class ApiToken(models.Model):
