@@ -68,6 +68,16 @@ class ProviderCredential(models.Model):
         self.encrypted_key = _fernet().encrypt(plaintext.encode())
         self.last4 = plaintext[-4:]
 
+    def reencrypt(self) -> None:
+        """Re-encrypt the stored key with the newest of CREDENTIAL_KEYS (MultiFernet.rotate),
+        without revealing it. Raises ValidationError if no configured key opens it."""
+        try:
+            self.encrypted_key = _fernet().rotate(bytes(self.encrypted_key))
+        except InvalidToken:
+            raise ValidationError(
+                f"Credential {self.name!r} cannot be decrypted with the configured CREDENTIAL_KEYS."
+            ) from None
+
     def reveal(self) -> str:
         """The plaintext key, for the provider call only. Raises ValidationError if the
         encryption keys no longer open it."""
