@@ -198,3 +198,11 @@ def test_simulate_prints_simulated_and_exact_rates():
         if line.split() and line.split()[0] in ("correct", "wrong", "none")
     }
     assert exact == pytest.approx({"correct": 0.7290, "wrong": 0.0297, "none": 0.2413}, abs=6e-5)
+
+
+def test_progress_is_shown_on_stderr(offline, tmp_path):
+    err = io.StringIO()
+    call_command(
+        "evaluate", "--out", str(tmp_path), "--limit", "3", stdout=io.StringIO(), stderr=err
+    )
+    assert re.search(r"3/3 cases, [\d.]+ cases/s, \d+ s left", err.getvalue())

@@ -4,13 +4,12 @@ rule against the exact reliability table (--simulate)."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from cases import evaluation, metrics, report
 from cases.deliberation import CaseRejected
@@ -87,7 +86,7 @@ class Command(BaseCommand):
             early_decision=False if options["no_early_decision"] else None,
         )
         try:
-            run, results = evaluation.evaluate(run_options, progress=_Progress())
+            run, results = evaluation.evaluate(run_options, progress=_Progress(self.stderr))
         except (evaluation.EvaluationError, CaseRejected, ddxplus.KnowledgeBaseMissing) as exc:
             raise CommandError(str(exc)) from None
         out: Path = options["out"]
@@ -126,7 +125,8 @@ class Command(BaseCommand):
 class _Progress:
     """Cases done, rate and time left on stderr, at most a few times a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
         self.shown = 0.0
 
     def __call__(self, done: int, total: int, elapsed: float) -> None:
@@ -136,8 +136,8 @@ class _Progress:
         self.shown = now
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
-        sys.stderr.write(
-            f"\r{done}/{total} cases, {rate:.1f} cases/s, {left:.0f} s left   "
-            + ("\n" if done == total else "")
+        self.stream.write(
+            f"\r{done}/{total} cases, {rate:.1f} cases/s, {left:.0f} s left   ",
+            ending="\n" if done == total else "",
         )
-        sys.stderr.flush()
+        self.stream.flush()
