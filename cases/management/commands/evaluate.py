@@ -118,8 +118,9 @@ class Command(BaseCommand):
         for outcome in ("correct", "wrong", "none"):
             expected = float(getattr(exact, outcome))
             se = sim.standard_error(outcome, expected=expected)
-            z = (sim.rate(outcome) - expected) / se if se else 0.0
-            self.stdout.write(f"{outcome:<10}{sim.rate(outcome):>12.5f}{expected:>12.5f}{z:>8.2f}")
+            # z is the difference in standard errors; |z| > 4 would mean table and rule disagree.
+            z = (sim.rate(outcome) - expected) / se + 0.0 if se else 0.0
+            self.stdout.write(f"{outcome:<10}{sim.rate(outcome):>12.6g}{expected:>12.6g}{z:>8.2f}")
 
 
 class _Progress:
