@@ -81,6 +81,7 @@ class PanelMemberInline(admin.StackedInline[PanelMember, Panel]):
     form = PanelMemberForm
     formset = PanelMemberFormSet
     extra = 0
+
     fieldsets = [
         (
             "Who answers",
@@ -101,6 +102,12 @@ class PanelMemberInline(admin.StackedInline[PanelMember, Panel]):
             {"fields": [("fault_mode", "fault_target")], "classes": ["collapse"]},
         ),
     ]
+
+    def get_extra(self, request: HttpRequest, obj: Panel | None = None, **kwargs: Any) -> int:
+        # A new panel starts with one empty seat per member of the default n, so the
+        # administrator fills in seats instead of clicking "Add another" n times.
+        default_n = Panel._meta.get_field("n").get_default()
+        return int(default_n) if obj is None else 0
 
 
 @admin.register(Panel)

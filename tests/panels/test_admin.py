@@ -140,6 +140,21 @@ def test_administrator_creates_a_panel_with_its_members_in_the_admin(admin_clien
     assert event.payload["members"]["added"][0] == "GPT (openai/gpt-4o)"
 
 
+def test_the_add_page_offers_one_empty_seat_per_default_member(admin_client):
+    response = admin_client.get("/admin/panels/panel/add/")
+    [inline] = response.context["inline_admin_formsets"]
+    assert len(inline.formset.forms) == 5
+    html = response.content.decode()
+    assert "How many votes one diagnosis needs to become the consensus" in html
+    assert 'id="reliability-table"' not in html
+
+
+def test_untouched_seats_do_not_count_as_members(admin_client):
+    response = admin_client.post("/admin/panels/panel/add/", panel_data([]))
+    [inline] = response.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == [MEMBER_COUNT_MISMATCH.format(n=5, count=0)]
+
+
 def test_refuses_a_quorum_that_is_not_a_majority_with_the_rule_in_plain_words(admin_client):
     members = [member(f"Agent-{i}", position=i) for i in range(4)]
     response = admin_client.post("/admin/panels/panel/add/", panel_data(members, n=4, q=2, f=1))
