@@ -1,0 +1,84 @@
+"""The figures of docs/evaluation.md: the offline panel on the DDXPlus development rows, honest,
+with 1 and 2 colluders, without early abort/decision, in-sample, and the 1,000-patient wall time.
+
+Each configuration runs `manage.py evaluate` in its own process on a fresh SQLite file under
+var/bench/, so runs never share a database. Prints one Markdown table.
+Run: `.venv/bin/python bench/evaluate.py [--limit N] [--only NAME ...]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CONFIGS: dict[str, list[str]] = {
+    "honest": [],
+    "1 colluder": ["--byzantine", "1"],
+    "2 colluders": ["--byzantine", "2"],
+    "no early abort/decision": ["--no-early-abort", "--no-early-decision"],
+    "honest, in-sample": ["--folds", "0"],
+    "1,000 patients": ["--limit", "1000"],
+}
+
+
+def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, Any], float]:
+    slug = "".join(c if c.isalnum() else "-" for c in name)
+    scratch = ROOT / "var" / "bench" / f"evaluate-{slug}.sqlite3"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{scratch}", "LOG_LEVEL": "WARNING"}
+    out = ROOT / "var" / "bench" / f"evaluate-{slug}"
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], env=env, check=True, capture_output=True)
+    args = [*manage, "evaluate", "--out", str(out), *extra]
+    if limit is not None and "--limit" not in extra:
+        args += ["--limit", str(limit)]
+    started = time.monotonic()
+    subprocess.run(args, env=env, check=True, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - started
+    return json.loads((out / "results.json").read_text()), wall
+
+
+def pct(interval: dict[str, Any]) -> str:
+    return f"{interval['rate']:.2%} ({interval['low']:.2%}–{interval['high']:.2%})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, help="Rows per configuration (default: all).")
+    parser.add_argument("--only", nargs="*", choices=list(CONFIGS), help="Run only these.")
+    options = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        "| configuration | cases | single-member error | correct | wrong | no consensus "
+        "| tokens/case | Round 2 skipped | command wall time |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, extra in CONFIGS.items():
+        if options.only and name not in options.only:
+            continue
+        results, wall = run(name, extra, limit=options.limit)
+        panel, intervals = results["panel"], results["panel"]["intervals"]
+        skipped = results["early_stop"]["round2_skipped_rate"]
+        print(
+            f"| {name} | {results['n_cases']} "
+            f"| {results['reliability']['p_single_member_error']:.2%} "
+            f"| {pct(intervals['correct'])} | {pct(intervals['wrong'])} | {pct(intervals['none'])} "
+            f"| {panel['tokens_per_case']:.0f} | {skipped:.1%} "
+            f"| {wall:.1f} s (run {results['run']['wall_time_s']:.1f} s) |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
