@@ -7,6 +7,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,9 +28,10 @@ def offline(db, kb):
     return Panel.objects.get(name="offline")
 
 
-def evaluate(out: Path, *args: str) -> dict:
+def evaluate(out: Path, *args: str) -> dict[str, Any]:
     call_command("evaluate", "--out", str(out), *args, stdout=io.StringIO(), stderr=io.StringIO())
-    return json.loads((out / "results.json").read_text())
+    results: dict[str, Any] = json.loads((out / "results.json").read_text())
+    return results
 
 
 def test_evaluates_50_patients_end_to_end_and_writes_both_files(offline, tmp_path):
