@@ -29,6 +29,7 @@
       priority.appendChild(sev);
     }
     const caseCell = cell(tr);
+    caseCell.className = "case-cell";
     const link = document.createElement("a");
     link.href = e.url;
     link.textContent = "Case " + e.case;
@@ -38,25 +39,37 @@
     summary.textContent = e.summary;
     caseCell.appendChild(summary);
     const reason = document.createElement("span");
-    reason.className = "reason";
+    reason.className = "reason reason-" + String(e.reason).replace(/[^a-z_]/g, "");
     reason.dataset.reason = e.reason;
     reason.textContent = e.reason_display;
     cell(tr).appendChild(reason);
     const list = document.createElement("ul");
     list.className = "candidates";
-    (e.candidates.length ? e.candidates : ["No valid proposals"]).forEach(function (text) {
+    const candidates = Array.isArray(e.candidates) ? e.candidates : [];
+    candidates.forEach(function (text) {
       const li = document.createElement("li");
-      li.textContent = text;
+      li.textContent = String(text);
       list.appendChild(li);
     });
+    if (!candidates.length) {
+      const li = document.createElement("li");
+      li.className = "muted";
+      li.textContent = "No valid proposals";
+      list.appendChild(li);
+    }
     cell(tr).appendChild(list);
-    cell(tr, "just now");
-    cell(tr, "Open").className = "claim";
+    cell(tr, "just now").className = "age";
+    const status = document.createElement("span");
+    status.className = "status-pill status-open";
+    status.textContent = "Open";
+    const claim = cell(tr);
+    claim.className = "claim";
+    claim.appendChild(status);
     return tr;
   }
 
   function insert(e) {
-    if (rows.querySelector('tr[data-escalation-id="' + e.id + '"]')) return;
+    if (rows.querySelector('tr[data-escalation-id="' + Number(e.id) + '"]')) return;
     const empty = rows.querySelector("tr.empty");
     if (empty) empty.remove();
     const tr = render(e);
