@@ -19,7 +19,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from cases import audit, prompts, protocol, streaming
@@ -471,7 +471,9 @@ def fail(deliberation_id: int, why: str) -> Escalation | None:
     human review. Idempotent for deliberations that already ended."""
     with transaction.atomic():
         deliberation = (
-            Deliberation.objects.select_for_update().select_related("case").get(pk=deliberation_id)
+            Deliberation.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .get(pk=deliberation_id)
         )
         if deliberation.is_terminal:
             return None
@@ -505,17 +507,30 @@ async def run(deliberation_id: int) -> None:
     Claims the deliberation first, so running it twice is harmless. Any unexpected error
     marks it failed (and escalates the case) rather than leaving it running.
     """
-    if not await sync_to_async(_claim)(deliberation_id):
-        log.info("deliberation %s was already claimed", deliberation_id)
-        return
     try:
-        await _run_claimed(deliberation_id)
-    except asyncio.CancelledError:
-        await sync_to_async(fail)(deliberation_id, "The deliberation was interrupted.")
-        raise
-    except Exception as exc:
-        log.exception("deliberation %s failed", deliberation_id)
-        await sync_to_async(fail)(deliberation_id, f"Internal error: {type(exc).__name__}: {exc}")
+        if not await sync_to_async(_claim)(deliberation_id):
+            log.info("deliberation %s was already claimed", deliberation_id)
+            return
+        try:
+            await _run_claimed(deliberation_id)
+        except asyncio.CancelledError:
+            await sync_to_async(fail)(deliberation_id, "The deliberation was interrupted.")
+            raise
+        except Exception as exc:
+            log.exception("deliberation %s failed", deliberation_id)
+            why = f"Internal error: {type(exc).__name__}: {exc}"
+            await sync_to_async(fail)(deliberation_id, why)
+    finally:
+        await sync_to_async(_release_connections)()
+
+
+def _release_connections() -> None:
+    # The run's database work happens on asgiref's worker thread, which outlives it; close
+    # that thread's connections (as CONN_MAX_AGE allows) so daphne and Celery workers keep
+    # none idle. Never inside a transaction: a test may be holding one open on this thread.
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 async def _run_claimed(deliberation_id: int) -> None:

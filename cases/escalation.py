@@ -363,7 +363,9 @@ def get(escalation_id: int, *, user: AbstractBaseUser | AnonymousUser) -> Escala
 def _locked(escalation_id: int) -> Escalation:
     try:
         return (
-            Escalation.objects.select_for_update()
+            # Lock the escalation row only: PostgreSQL cannot lock the nullable side of the
+            # outer joins that select_related makes.
+            Escalation.objects.select_for_update(of=("self",))
             .select_related("case", "deliberation", "claimed_by")
             .get(pk=escalation_id)
         )

@@ -8,6 +8,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 
 from cases import deliberation
 from cases.models import Deliberation, Proposal, TurnStatus, Vote
@@ -164,3 +165,5 @@ async def test_an_early_decision_cancels_a_slow_voter_and_closes_its_connection(
     record = await asyncio.to_thread(vendor_server.wait_finished, slow_call)
     assert record.client_disconnected
     assert not record.completed
+    # The async ORM queries above ran on asgiref's worker thread; close what they opened.
+    await _sync(connections.close_all)
