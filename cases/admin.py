@@ -5,12 +5,15 @@ from django.http import HttpRequest
 
 from cases import audit
 from cases.models import (
+    Acknowledgement,
     AuditEvent,
     Case,
+    CoSignature,
     Deliberation,
     DeliberationEvent,
     Escalation,
     Proposal,
+    SeverityRule,
     SignOff,
     Vote,
 )
@@ -18,9 +21,19 @@ from panels.admin import PanelAdmin, ProviderCredentialAdmin
 from panels.models import Panel, ProviderCredential
 
 
-class ReadOnlyAdmin[M: "Case | Deliberation | Proposal | Vote | DeliberationEvent | SignOff | AuditEvent"](
-    admin.ModelAdmin[M]
-):
+class ReadOnlyAdmin[
+    M: (
+        Case
+        | Deliberation
+        | Proposal
+        | Vote
+        | DeliberationEvent
+        | SignOff
+        | AuditEvent
+        | CoSignature
+        | Acknowledgement
+    )
+](admin.ModelAdmin[M]):
     """The record of what the panel and reviewers did is evidence: viewable, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -75,6 +88,24 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
 class EscalationAdmin(admin.ModelAdmin[Escalation]):
     list_display = ["id", "case", "reason", "status", "priority", "claimed_by", "created_at"]
     list_filter = ["status", "reason"]
+
+
+@admin.register(CoSignature)
+class CoSignatureAdmin(ReadOnlyAdmin[CoSignature]):
+    list_display = ["signoff", "signer", "created_at"]
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin[Acknowledgement]):
+    list_display = ["deliberation", "clinician", "decision", "created_at"]
+
+
+@admin.register(SeverityRule)
+class SeverityRuleAdmin(admin.ModelAdmin[SeverityRule]):
+    """Administrators rate conditions DDXPlus does not know, by ICD-10-CM chapter or code."""
+
+    list_display = ["code", "severity", "note"]
+    search_fields = ["code", "note"]
 
 
 # Panel and credential edits are audited here rather than in panels.admin, because panels

@@ -219,7 +219,9 @@ class PanelMember(models.Model):
             "temperature": self.temperature,
             "vote_temperature": self.vote_temperature,
             "max_tokens": self.max_tokens,
-            "timeout_s": self.timeout_s if self.timeout_s is not None else self.panel.member_timeout_s,
+            "timeout_s": self.timeout_s
+            if self.timeout_s is not None
+            else self.panel.member_timeout_s,
             "system_prompt": self.system_prompt,
             "base_url": self.base_url,
             "options": self.options,
