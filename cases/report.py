@@ -75,6 +75,12 @@ class BarItem:
     note: str = ""
 
 
+def _short(text: str, limit: int = 28) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, so a label fits left of the axis
+    (the full text stays in the shape's tooltip)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _fmt(value: float, scale: str) -> str:
     if scale == "rate":
         return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.2%}"
@@ -94,9 +100,10 @@ def bars(title: str, items: Sequence[BarItem], *, scale: str = "rate") -> Chart:
 
     for row, item in enumerate(items):
         y = TOP + row * ROW_HEIGHT
-        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, item.label, "end"))
+        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, _short(item.label), "end"))
+        note = f"{item.label}: {item.note}" if item.note else item.label
         chart.rects.append(
-            Rect(LABEL_WIDTH, y, x(item.value) - LABEL_WIDTH, BAR_HEIGHT, item.css, item.note)
+            Rect(LABEL_WIDTH, y, x(item.value) - LABEL_WIDTH, BAR_HEIGHT, item.css, note)
         )
         if item.low is not None and item.high is not None:
             mid = y + BAR_HEIGHT / 2
@@ -130,7 +137,7 @@ def stacked(title: str, rows: Sequence[tuple[str, dict[str, float]]]) -> Chart:
         x += 24 + 7 * len(name)
     for row, (label, shares) in enumerate(rows):
         y = TOP + row * ROW_HEIGHT
-        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, label, "end"))
+        chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, _short(label), "end"))
         left = float(LABEL_WIDTH)
         for outcome in ("correct", "wrong", "none"):
             width = plot * shares.get(outcome, 0.0)
@@ -191,9 +198,11 @@ def heatmap(title: str, labels: Sequence[str], matrix: Sequence[Sequence[float |
     chart = Chart(title, left + cell * size + 20, TOP + 60 + cell * size)
     top = TOP + 50
     for j, name in enumerate(labels):
-        chart.labels.append(Label(left + j * cell + cell / 2, top - 8, name[:14], "middle", "tick"))
+        chart.labels.append(
+            Label(left + j * cell + cell / 2, top - 8, _short(name, 9), "middle", "tick")
+        )
     for i, name in enumerate(labels):
-        chart.labels.append(Label(left - 6, top + i * cell + cell / 2 + 4, name, "end"))
+        chart.labels.append(Label(left - 6, top + i * cell + cell / 2 + 4, _short(name), "end"))
         for j, value in enumerate(matrix[i]):
             css = "cell-na" if value is None else f"heat-{_heat_bin(value)}"
             text = "—" if value is None else f"{value:.2f}"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases import evaluation
+from cases import evaluation, report
 from cases.models import Case, Escalation, EvaluationItem, EvaluationRun, Proposal, TurnStatus
 from panels import ddxplus
 from panels.demo import seed
@@ -208,3 +208,72 @@ def test_progress_is_shown_on_stderr(offline, tmp_path):
         "evaluate", "--out", str(tmp_path), "--limit", "3", stdout=io.StringIO(), stderr=err
     )
     assert re.search(r"3/3 cases, [\d.]+ cases/s, \d+ s left", err.getvalue())
+
+
+SNAPSHOT = {
+    "name": "trio",
+    "n": 3,
+    "q": 2,
+    "f": 1,
+    "agreement_level": "category",
+    "early_abort": True,
+    "early_decision": True,
+    "members": [{"alias": "A"}, {"alias": "<script>B</script>"}, {"alias": "C"}],
+}
+
+
+def record(truth, proposals, votes=None, *, winner="", skipped="", tokens=100):
+    r = evaluation.CaseRecord(
+        row_index=0, pathology="Pneumonia", severity=3, truth=truth, status="finished"
+    )
+    r.outcome = "consensus" if winner else "no_consensus"
+    r.winner, r.round2_skipped, r.tokens = winner, skipped, tokens
+    r.proposals = dict(enumerate(proposals))
+    r.votes = dict(enumerate(votes or []))
+    return r
+
+
+def test_summarise_counts_verdicts_members_faults_and_round_2_savings():
+    ok, fault = TurnStatus.OK, TurnStatus.TIMEOUT
+    records = [
+        # Unanimous and right: Round 2 skipped.
+        record(["J18"], [(ok, "J18", 10)] * 3, winner="J18", skipped="unanimous_round1"),
+        # Wrong consensus after Round 2 (votes of 20 tokens each).
+        record(
+            ["J18"],
+            [(ok, "I26", 10), (ok, "I26", 10), (ok, "J18", 10)],
+            [(ok, "I26", 20)] * 3,
+            winner="I26",
+            tokens=90,
+        ),
+        # A fault and a split: no consensus.
+        record(
+            ["J18"],
+            [(ok, "J18", 10), (fault, "", 0), (ok, "K35", 10)],
+            [(ok, "J18", 20), (ok, "K35", 20)],
+        ),
+    ]
+
+    results = evaluation.summarise(records, snapshot=SNAPSHOT, wall_time_s=2.0, options={})
+
+    panel = results["panel"]
+    assert (panel["correct_consensus"], panel["wrong_consensus"]) == (1 / 3, 1 / 3)
+    assert panel["no_consensus"] == 1 / 3
+    assert [m["accuracy"] for m in results["members"]] == [2 / 3, 1 / 3, 2 / 3]
+    assert results["members"][1]["faults"] == {"timeout": 1}
+    assert panel["faulted_members_per_case"] == 1 / 3
+    # Honest error over valid proposals: 3 wrong of 8.
+    assert results["reliability"]["p_single_member_error"] == 3 / 8
+    # The skipped Round 2 would have had 3 voters at 20 tokens each.
+    assert results["early_stop"]["estimated_tokens_saved_by_early_abort"] == 60
+    assert results["run"]["cases_per_s"] == 1.5
+
+
+def test_report_escapes_names_and_draws_every_chart():
+    records = [record(["J18"], [(TurnStatus.OK, "J18", 10)] * 3, winner="J18")] * 4
+    results = evaluation.summarise(records, snapshot=SNAPSHOT, wall_time_s=1.0, options={})
+
+    html = report.render(results)
+
+    assert "<script>" not in html and "&lt;script&gt;B&lt;/script&gt;" in html
+    assert html.count("<svg") == len(report.charts(results))
