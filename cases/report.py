@@ -282,6 +282,14 @@ def charts(results: dict[str, Any]) -> dict[str, Chart]:
             ),
             scale="absolute",
         ),
+        "time": bars(
+            "Wall time per deliberation in seconds (cases run concurrently: includes waiting)",
+            [
+                BarItem("mean", panel["wall_time_per_case_s"]),
+                BarItem("95th percentile", panel["wall_time_p95_s"]),
+            ],
+            scale="absolute",
+        ),
         "correlation": heatmap(
             "Correlation (phi) of members' errors",
             results["error_correlation"]["aliases"],
