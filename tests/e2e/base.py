@@ -15,7 +15,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 class BrowserTestCase(ChannelsLiveServerTestCase):
     """Starts Playwright once per class. Each test gets fresh pages from :meth:`new_page`;
-    console errors are collected and a page error fails the test."""
+    a page error or a console error (a failed request, a script error) fails the test."""
 
     playwright: ClassVar[Playwright]
     browser: ClassVar[Browser]
@@ -47,6 +47,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         super().setUp()
         self.contexts: list[BrowserContext] = []
         self.console_errors: list[str] = []
+        self.expected_console_errors: list[str] = []
         self.page_errors: list[str] = []
 
     def tearDown(self) -> None:
@@ -54,6 +55,12 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
             context.close()
         super().tearDown()
         assert not self.page_errors, f"JavaScript errors on the page: {self.page_errors}"
+        unexpected = [
+            error
+            for error in self.console_errors
+            if not any(expected in error for expected in self.expected_console_errors)
+        ]
+        assert not unexpected, f"Errors in the browser console: {unexpected}"
 
     def new_page(self) -> Page:
         """A page in its own browser context (its own cookies: one signed-in user)."""
@@ -66,7 +73,10 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
     def _on_console(self, message: Any) -> None:
         if message.type == "error":
-            self.console_errors.append(message.text)
+            url = message.location.get("url", "")
+            if url.endswith("/favicon.ico"):
+                return  # the Django admin's pages link no icon; browsers ask anyway
+            self.console_errors.append(f"{message.text} ({url})")
             print(f"browser console error: {message.text}")  # noqa: T201
 
     @staticmethod

@@ -48,6 +48,8 @@ class EscalationFlowTests(BrowserTestCase):
         page.get_by_label("Agent-3's proposal: Pulmonary embolism").check()
         page.get_by_label("Rationale (required)").fill("CT angiogram: segmental filling defect.")
         page.get_by_label("Your password (to sign)").fill("not-my-password")
+        # A refused signature is answered 403, which the browser reports in its console.
+        self.expected_console_errors.append("403 (Forbidden)")
         page.get_by_role("button", name="Sign off").click()
         expect(page.get_by_role("alert")).to_have_text(escalation.WRONG_PASSWORD)
         expect(page.get_by_label("Rationale (required)")).to_have_value(

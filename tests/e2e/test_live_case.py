@@ -8,22 +8,19 @@ database; deliberations run there on the embedded runner with the offline panel,
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
-from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Playwright, WebSocket, expect, sync_playwright
+from playwright.sync_api import WebSocket, expect
 
 from cases.live import OFFLINE_LABEL
 from cases.models import Deliberation
 from panels.demo import DEMO_USERS, seed
 from panels.models import Panel
+from tests.e2e.base import BrowserTestCase
 from tests.factories import make_panel
 
 pytestmark = pytest.mark.e2e
@@ -37,59 +34,16 @@ TERMINAL = re.compile(r"^(consensus|no_consensus|failed)$")
 FINISH_TIMEOUT_MS = 60_000
 
 
-class BrowserTestCase(ChannelsLiveServerTestCase):
-    """Starts Playwright and Chromium once per class; each test gets a fresh page that fails
-    the test on any JavaScript error."""
-
-    playwright: ClassVar[Playwright]
-    browser: ClassVar[Browser]
-    _async_unsafe: ClassVar[str | None]
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        # Playwright's sync API runs an event loop in this thread; Django would otherwise
-        # refuse ORM calls made from the test body.
-        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        if cls._async_unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
+class LiveCaseTestCase(BrowserTestCase):
+    """One signed-out page per test, on a server with the demo users and panels."""
 
     def setUp(self) -> None:
+        super().setUp()
         seed()
-        # The test process hashes with MD5 for speed; the server process, forked before the
-        # test settings applied, knows only the production hashers.
         for username, password, _role in DEMO_USERS:
-            User.objects.filter(username=username).update(
-                password=PBKDF2PasswordHasher().encode(password, "e2e-salt")
-            )
-        self.page_errors: list[str] = []
-        self.context = self.browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        self.page.on(
-            "console",
-            lambda msg: self.page_errors.append(msg.text) if msg.type == "error" else None,
-        )
+            self.set_password(username, password)
+        self.page = self.new_page()
         self.page.set_default_timeout(15_000)
-
-    def tearDown(self) -> None:
-        self.context.close()
-        assert not self.page_errors, f"JavaScript errors on the page: {self.page_errors}"
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -97,12 +51,10 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
-    def log_in(self, username: str = "clinician", password: str = "clinician-demo") -> None:
-        self.page.goto(self.live_server_url + "/")
+    def log_in_clinician(self) -> None:
+        self.page.goto("/")
         expect(self.page.get_by_role("heading", name="Log in")).to_be_visible()
-        self.page.get_by_label("Username").fill(username)
-        self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Log in").click()
+        self.log_in(self.page, "clinician", "clinician-demo")
         expect(self.page.get_by_role("heading", name="My cases")).to_be_visible()
 
     def submit_case(self, panel: str, text: str = CASE_TEXT) -> None:
@@ -131,9 +83,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         return str(self.root().get_attribute("data-state"))
 
 
-class TestLiveCase(BrowserTestCase):
+class TestLiveCase(LiveCaseTestCase):
     def test_clinician_submits_a_case_and_watches_the_offline_panel_decide(self) -> None:
-        self.log_in()
+        self.log_in_clinician()
         frames = self.record_frames()
 
         self.submit_case("offline")
@@ -169,7 +121,7 @@ class TestLiveCase(BrowserTestCase):
             member_timeout_s=60.0,
             grace_period_s=5.0,
         )
-        self.log_in()
+        self.log_in_clinician()
         self.submit_case("slow")
         first_card_text = self.page.locator(
             '.member-card[data-member="0"] .round[data-round="1"] pre'
@@ -203,7 +155,7 @@ class TestLiveCase(BrowserTestCase):
 
     def test_chaos_panel_shows_faulted_members_and_the_way_to_human_review(self) -> None:
         assert Panel.objects.filter(name="chaos").exists()
-        self.log_in()
+        self.log_in_clinician()
 
         self.submit_case("chaos")
         state = self.wait_until_finished()
