@@ -109,6 +109,15 @@ class Outcome(models.TextChoices):
     NO_CONSENSUS = "no_consensus", "No consensus"
 
 
+REASON_LABELS = {
+    "unanimous_round1": "unanimous in Round 1",
+    "supermajority": "supermajority",
+    "no_supermajority": "no supermajority",
+    "tie": "tie between diagnoses",
+    "too_many_faults": "too many faulty members",
+}
+
+
 class Deliberation(models.Model):
     """One run of the protocol on a case, against a frozen snapshot of its panel."""
 
@@ -148,6 +157,11 @@ class Deliberation(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in DELIBERATION_TERMINAL
+
+    @property
+    def reason_label(self) -> str:
+        """The decision reason in words ("tie between diagnoses"), or "" before a decision."""
+        return REASON_LABELS.get(self.reason, self.reason)
 
     @property
     def elapsed_s(self) -> float | None:
