@@ -15,7 +15,7 @@ from panels import ddxplus
 
 
 @pytest.fixture(autouse=True)
-def _fast_settings(settings):  # type: ignore[no-untyped-def]
+def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -28,27 +28,27 @@ def make_user(username: str, role: str | None) -> User:
 
 
 @pytest.fixture
-def clinician(db) -> User:  # type: ignore[no-untyped-def]
+def clinician(db) -> User:
     return make_user("clin", Role.CLINICIAN)
 
 
 @pytest.fixture
-def other_clinician(db) -> User:  # type: ignore[no-untyped-def]
+def other_clinician(db) -> User:
     return make_user("clin2", Role.CLINICIAN)
 
 
 @pytest.fixture
-def reviewer(db) -> User:  # type: ignore[no-untyped-def]
+def reviewer(db) -> User:
     return make_user("rev", Role.REVIEWER)
 
 
 @pytest.fixture
-def reviewer2(db) -> User:  # type: ignore[no-untyped-def]
+def reviewer2(db) -> User:
     return make_user("rev2", Role.REVIEWER)
 
 
 @pytest.fixture
-def administrator(db) -> User:  # type: ignore[no-untyped-def]
+def administrator(db) -> User:
     return make_user("admin1", Role.ADMINISTRATOR)
 
 

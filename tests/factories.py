@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import factory
+from factory.declarations import Sequence, SubFactory
 from factory.django import DjangoModelFactory
 
 from panels.models import Panel, PanelMember
@@ -15,7 +15,7 @@ class PanelFactory(DjangoModelFactory[Panel]):
         model = Panel
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda i: f"panel-{i}")
+    name = Sequence(lambda i: f"panel-{i}")
     n = 5
     q = 3
     f = 2
@@ -27,9 +27,9 @@ class PanelMemberFactory(DjangoModelFactory[PanelMember]):
     class Meta:
         model = PanelMember
 
-    panel = factory.SubFactory(PanelFactory)
-    position = factory.Sequence(int)
-    alias = factory.Sequence(lambda i: f"Agent-{i + 1}")
+    panel = SubFactory(PanelFactory)
+    position = Sequence(int)
+    alias = Sequence(lambda i: f"Agent-{i + 1}")
     provider = "builtin"
 
 

@@ -4,6 +4,7 @@ the same visibility as the pages, and JSON errors."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -31,7 +32,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def post_json(client: Client, path: str, body: dict, **kwargs):
+def post_json(client: Client, path: str, body: dict[str, Any], **kwargs):
     return client.post(path, json.dumps(body), content_type="application/json", **kwargs)
 
 

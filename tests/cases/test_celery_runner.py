@@ -3,6 +3,8 @@ published through the Redis channel layer to a websocket served by this process.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from celery.contrib.testing.worker import start_worker
@@ -32,9 +34,9 @@ def redis_everywhere(redis_url, settings):
         }
     }
     previous = app.conf.broker_url
-    app.conf.broker_url = redis_url
+    app.conf.update(broker_url=redis_url)
     yield redis_url
-    app.conf.broker_url = previous
+    app.conf.update(broker_url=previous)
 
 
 def session_header(user) -> tuple[bytes, bytes]:
@@ -43,7 +45,7 @@ def session_header(user) -> tuple[bytes, bytes]:
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 
-async def watch(deliberation_id: int, cookie: tuple[bytes, bytes]) -> list[dict]:
+async def watch(deliberation_id: int, cookie: tuple[bytes, bytes]) -> list[dict[str, Any]]:
     """Open the page's socket, start the deliberation, and collect events until it ends."""
     headers = [(b"origin", b"http://127.0.0.1:8000"), cookie]
     communicator = WebsocketCommunicator(
@@ -52,7 +54,7 @@ async def watch(deliberation_id: int, cookie: tuple[bytes, bytes]) -> list[dict]
     assert (await communicator.connect())[0]
     await communicator.send_json_to({"resume_from": 0})
     await sync_to_async(runners.start)(deliberation_id)
-    received: list[dict] = []
+    received: list[dict[str, Any]] = []
     while not received or received[-1]["type"] != "deliberation.finished":
         received.append(await communicator.receive_json_from(timeout=30))
     await communicator.disconnect()

@@ -106,7 +106,7 @@ def test_three_faulty_members_of_five_end_with_too_many_faults(db):
 
     assert (d.outcome, d.reason) == ("no_consensus", "too_many_faults")
     assert d.proposals.filter(status=TurnStatus.ERROR).count() == 3
-    assert "injected fault" in d.proposals.filter(status=TurnStatus.ERROR).first().error
+    assert all("injected fault" in p.error for p in d.proposals.filter(status=TurnStatus.ERROR))
     assert Escalation.objects.get(case=d.case).reason == "too_many_faults"
 
 
@@ -201,6 +201,7 @@ def test_ballots_are_anonymised_and_shuffled_per_voter_with_the_order_stored(db)
             assert "Agent-" not in prompt and "scripted" not in prompt
     for vote in d.votes.all():
         letter_index = ord(vote.letter) - ord("A")
+        assert vote.proposal is not None
         assert vote.proposal.member_index == vote.ballot[letter_index]
 
 

@@ -18,7 +18,10 @@ PATIENTS = 200
 def test_offline_panel_reaches_the_true_diagnosis_on_most_development_patients(db, kb):
     panel = make_panel(
         "offline-eval",
-        [{"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 0}} for i in range(1, 6)],
+        [
+            {"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 0}}
+            for i in range(1, 6)
+        ],
     )
     rows = random.Random(2026).sample(kb.rows, PATIENTS)
     correct = wrong = none = 0
@@ -39,7 +42,8 @@ def test_offline_panel_reaches_the_true_diagnosis_on_most_development_patients(d
         else:
             wrong += 1
 
-    print(f"offline panel on {PATIENTS} dev rows: correct {correct}, wrong {wrong}, none {none}")
-    # Chance is 1/49; measured 0.99 in-sample (members train on bootstrap samples of these rows).
-    assert correct / PATIENTS >= 0.85
-    assert wrong / PATIENTS <= 0.05
+    figures = f"correct {correct}, wrong {wrong}, no consensus {none} of {PATIENTS}"
+    # Chance is 1/49; measured 199/200 in-sample (members train on bootstrap samples of the
+    # same rows), so these floors leave room without letting a broken panel pass.
+    assert correct / PATIENTS >= 0.85, figures
+    assert wrong / PATIENTS <= 0.05, figures

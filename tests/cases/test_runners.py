@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from cases import deliberation, runners, tasks
 from cases.models import Deliberation
@@ -60,4 +60,4 @@ def test_celery_task_is_json_acks_late_and_retries_database_outages():
 
     assert task.acks_late is True
     assert task.serializer == "json"
-    assert task.autoretry_for == (tasks.OperationalError,)
+    assert task.autoretry_for == (OperationalError,)  # type: ignore[attr-defined]
