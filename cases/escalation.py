@@ -572,23 +572,7 @@ def sign_off(
             )
         chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         _check_signature(user, password, rationale)
-        signoff = SignOff.objects.create(
-            escalation=escalation,
-            signer=user,
-            diagnosis=chosen.diagnosis,
-            icd10=chosen.icd10,
-            rationale=rationale.strip(),
-            chosen_proposal=chosen.proposal,
-            overrides_panel=chosen.overrides_panel,
-        )
-        _settle(escalation, signoff)
-        audit.record(
-            "escalation.signed",
-            obj=escalation,
-            actor_id=user.pk,
-            payload=_signoff_payload(signoff),
-        )
-    return signoff
+        return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=None)
 
 
 def correct(
@@ -612,23 +596,35 @@ def correct(
             raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
         chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         _check_signature(user, password, rationale)
-        signoff = SignOff.objects.create(
-            escalation=escalation,
-            signer=user,
-            diagnosis=chosen.diagnosis,
-            icd10=chosen.icd10,
-            rationale=rationale.strip(),
-            chosen_proposal=chosen.proposal,
-            overrides_panel=chosen.overrides_panel,
-            supersedes=previous,
-        )
-        _settle(escalation, signoff)
-        audit.record(
-            "escalation.corrected",
-            obj=escalation,
-            actor_id=user.pk,
-            payload={**_signoff_payload(signoff), "supersedes": previous.pk},
-        )
+        return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
+
+
+def _sign(
+    escalation: Escalation,
+    *,
+    user: User,
+    chosen: Diagnosis,
+    rationale: str,
+    supersedes: SignOff | None,
+) -> SignOff:
+    # The one place a sign-off row is written (first signature or correction), settled and
+    # audited; callers hold the escalation's row lock.
+    signoff = SignOff.objects.create(
+        escalation=escalation,
+        signer=user,
+        diagnosis=chosen.diagnosis,
+        icd10=chosen.icd10,
+        rationale=rationale.strip(),
+        chosen_proposal=chosen.proposal,
+        overrides_panel=chosen.overrides_panel,
+        supersedes=supersedes,
+    )
+    _settle(escalation, signoff)
+    payload = _signoff_payload(signoff)
+    if supersedes is not None:
+        payload["supersedes"] = supersedes.pk
+    action = "escalation.corrected" if supersedes else "escalation.signed"
+    audit.record(action, obj=escalation, actor_id=user.pk, payload=payload)
     return signoff
 
 
