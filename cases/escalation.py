@@ -116,6 +116,19 @@ class EscalationError(ValueError):
         super().__init__(message)
         self.kind = kind
 
+    @property
+    def http_status(self) -> int:
+        """The HTTP status pages and the API answer this refusal with."""
+        return _HTTP_STATUS.get(self.kind, 400)
+
+
+_HTTP_STATUS = {
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.INVALID: 400,
+    ErrorKind.NOT_FOUND: 404,
+}
+
 
 def _display_name(user: AbstractBaseUser | None) -> str:
     if user is None:

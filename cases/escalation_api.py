@@ -14,18 +14,12 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from cases import escalation
-from cases.escalation import ErrorKind, EscalationError
+from cases.escalation import EscalationError
 from cases.models import CoSignature, Escalation, SignOff
 
 router = Router(tags=["escalations"])
 
 PAGE_SIZE = 20
-STATUS_FOR_ERROR = {
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.INVALID: 400,
-    ErrorKind.NOT_FOUND: 404,
-}
 
 
 class CandidateOut(Schema):
@@ -143,7 +137,7 @@ def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except EscalationError as exc:
-        raise HttpError(STATUS_FOR_ERROR.get(exc.kind, 400), str(exc)) from None
+        raise HttpError(exc.http_status, str(exc)) from None
 
 
 @router.get("/escalations/", response=list[EscalationOut])

@@ -35,13 +35,6 @@ from cases.models import (
 
 PAGE_SIZE = 20
 
-STATUS_FOR_ERROR = {
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.INVALID: 400,
-    ErrorKind.NOT_FOUND: 404,
-}
-
 
 def age_text(age: timedelta) -> str:
     """A queue age as a person reads it: "45 min", "3 h 10 min", "2 d 4 h"."""
@@ -171,9 +164,7 @@ def _refused(
     context = _detail_context(request, item)
     context.update(forms)
     context["error"] = str(exc)
-    return render(
-        request, "escalations/detail.html", context, status=STATUS_FOR_ERROR.get(exc.kind, 400)
-    )
+    return render(request, "escalations/detail.html", context, status=exc.http_status)
 
 
 @require_POST
