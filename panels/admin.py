@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 
 from panels import checks, quorum
-from panels.correlation import MemberShape, correlation_warnings
+from panels.correlation import correlation_warnings
 from panels.forms import (
     BAD_ERROR_RATE,
     DEFAULT_ERROR_RATE_PERCENT,
@@ -26,7 +26,7 @@ from panels.forms import (
     PanelMemberForm,
     PanelMemberFormSet,
 )
-from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential
+from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential, member_spec
 
 
 def percent(probability: float) -> str:
@@ -48,18 +48,7 @@ def percent(probability: float) -> str:
 
 def member_warnings(members: Iterable[PanelMember]) -> list[str]:
     """The correlation warnings (see :mod:`panels.correlation`) for saved members."""
-    return correlation_warnings(
-        [
-            MemberShape(
-                alias=m.alias,
-                provider=m.provider,
-                model=m.model_name,
-                temperature=m.temperature,
-                vote_temperature=m.vote_temperature,
-            )
-            for m in members
-        ]
-    )
+    return correlation_warnings([member_spec(m.spec_dict()) for m in members])
 
 
 def reliability_rows(panel: Panel, *, p: float) -> list[dict[str, Any]]:

@@ -3,14 +3,15 @@
 The quorum arithmetic (see :mod:`panels.quorum`) assumes members err independently. Copies of
 one model, one vendor's models, or members sampling at very different temperatures break that
 assumption or make answers noisy; the administrator is told in plain words. Standard library
-only: the admin passes plain member shapes in.
+only: it reads the members' frozen specs.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from panels.providers.base import MemberSpec
 
 BUILTIN = "builtin"
 TEMPERATURE_LOW = 0.2
@@ -35,18 +36,7 @@ TEMPERATURE_OUT_OF_RANGE = (
 )
 
 
-@dataclass(frozen=True)
-class MemberShape:
-    """What the warnings look at in one member."""
-
-    alias: str
-    provider: str
-    model: str = ""
-    temperature: float = 0.3
-    vote_temperature: float = 0.2
-
-
-def correlation_warnings(members: Sequence[MemberShape]) -> list[str]:
+def correlation_warnings(members: Sequence[MemberSpec]) -> list[str]:
     """Plain-words warnings for ``members``, in a stable order; empty when nothing stands out.
 
     - the same provider and model more than once (offline members are exempt: each is

@@ -19,6 +19,7 @@ from panels import correlation, quorum
 from panels.admin import percent
 from panels.forms import BAD_ERROR_RATE, MEMBER_COUNT_MISMATCH
 from panels.models import Panel, PanelMember
+from panels.providers.base import MemberSpec
 from tests.factories import make_panel
 
 PANELS_DIR = Path(__file__).resolve().parents[2] / "panels"
@@ -344,8 +345,8 @@ def test_saving_a_correlated_panel_warns_without_refusing(admin_client):
     assert AuditEvent.objects.filter(action="panel.edited").count() == 1
 
 
-def test_correlation_warnings_are_computed_from_plain_member_shapes():
-    shape = correlation.MemberShape
+def test_correlation_warnings_are_computed_from_member_specs():
+    shape = MemberSpec
     assert correlation.correlation_warnings([]) == []
     assert correlation.correlation_warnings([shape("A", "openai", "gpt-4o")]) == []
     assert (
