@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from cases import deliberation, metrics, protocol
 from cases.models import (
+    FAULT_STATUSES,
     Deliberation,
     DeliberationStatus,
     EvaluationItem,
@@ -42,7 +43,6 @@ from cases.models import (
 )
 from panels import ddxplus, quorum
 
-FAULT_KINDS = ("collude", "crash", "hang", "garbage")
 # Colluders push one wrong diagnosis. When it happens to be the patient's true condition they
 # switch to the second, so that colluding is always an attack, as in the reliability table.
 COLLUDE_TARGETS = ("Pulmonary embolism | I26.99", "Pneumonia | J18.9")
@@ -50,7 +50,7 @@ COLLUDE_TARGETS = ("Pulmonary embolism | I26.99", "Pneumonia | J18.9")
 # systemic lupus erythematosus is M32. The ground truth uses the corrected code.
 TRUTH_CODE_FIXES = {"SLE": "M32"}
 
-TOO_MANY_FAULTS = "{faults} faulty members requested but the panel has only {n} members."
+TOO_MANYFAULT_STATUSES = "{faults} faulty members requested but the panel has only {n} members."
 NO_ROWS = "No patient rows to evaluate in {path}."
 BAD_CSV = "{path} is not a DDXPlus patient CSV: {error}"
 
@@ -139,7 +139,7 @@ def faulty_snapshot(
     for the honest member. Raises EvaluationError when there are more faults than members."""
     members = snapshot["members"]
     if faults.total > len(members):
-        raise EvaluationError(TOO_MANY_FAULTS.format(faults=faults.total, n=len(members)))
+        raise EvaluationError(TOO_MANYFAULT_STATUSES.format(faults=faults.total, n=len(members)))
     result = copy.deepcopy(snapshot)
     start = len(members) - faults.total
     for member, mode in zip(result["members"][start:], faults.modes(), strict=True):
@@ -346,11 +346,8 @@ class CaseRecord:
 
     def faulted(self) -> set[int]:
         """Members with a fault in either round."""
-        faults = {i for i, (s, _, _) in self.proposals.items() if s in _FAULTS}
-        return faults | {i for i, (s, _, _) in self.votes.items() if s in _FAULTS}
-
-
-_FAULTS = {TurnStatus.TIMEOUT, TurnStatus.ERROR, TurnStatus.INVALID}
+        faults = {i for i, (s, _, _) in self.proposals.items() if s in FAULT_STATUSES}
+        return faults | {i for i, (s, _, _) in self.votes.items() if s in FAULT_STATUSES}
 
 
 def collect(run_id: int) -> list[CaseRecord]:
@@ -422,7 +419,7 @@ def summarise(
     for i, m in enumerate(members):
         correct = sum(r.member_correct(i) for r in records)
         valid = sum(1 for r in records if r.proposals.get(i, ("",))[0] == TurnStatus.OK)
-        kinds = Counter(s for r in records for s, _, _ in _turns_of(r, i) if s in _FAULTS)
+        kinds = Counter(s for r in records for s, _, _ in _turns_of(r, i) if s in FAULT_STATUSES)
         won = sum(
             1
             for r in records
@@ -501,7 +498,7 @@ def summarise(
                         for r in records
                         for t in (r.proposals, r.votes)
                         for s, _, _ in t.values()
-                        if s in _FAULTS
+                        if s in FAULT_STATUSES
                     ).items()
                 )
             ),
@@ -539,7 +536,7 @@ def _wrong(record: CaseRecord, index: int) -> bool:
 def _round1_verdict(record: CaseRecord, *, q: int, f: int, members: int) -> str:
     """The verdict had Round 1 answers been voted as they are (the exact table's model)."""
     keys = [k for s, k, _ in record.proposals.values() if s == TurnStatus.OK]
-    faults = sum(1 for s, _, _ in record.proposals.values() if s in _FAULTS)
+    faults = sum(1 for s, _, _ in record.proposals.values() if s in FAULT_STATUSES)
     decision = protocol.decide(q=q, f=f, faults=faults, vote_keys=keys)
     if decision.winner is None:
         return "none"
@@ -568,7 +565,7 @@ def _early_stop(records: Sequence[CaseRecord], *, members: int) -> dict[str, Any
     cancelled = sum(1 for r in records for s, _, _ in r.votes.values() if s == TurnStatus.CANCELLED)
     # A skipped case would have had every member that did not fault in Round 1 vote.
     would_vote = sum(
-        sum(1 for s, _, _ in r.proposals.values() if s not in _FAULTS) for r in skipped
+        sum(1 for s, _, _ in r.proposals.values() if s not in FAULT_STATUSES) for r in skipped
     )
     saved_abort = per_vote * would_vote if per_vote is not None else None
     saved_decision = per_vote * cancelled if per_vote is not None else None
