@@ -1,72 +1,87 @@
-"""In the browser: a reviewer claims an escalated case from the chaos panel, signs it off
-with their password, and the clinician's case page shows the signed, human-decided diagnosis."""
+"""In the browser: a clinician's case on the chaos panel ends without consensus; a reviewer
+claims the escalation, signs it off with their password, and the clinician's case page shows
+the signed, human-decided diagnosis."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from cases import escalation
+from cases.models import Escalation
 from panels import demo
-from panels.models import Panel
-from tests.cases.escalation_fixtures import make_escalated_case
 from tests.e2e.base import BrowserTestCase
+
+# Two honest offline members name bronchitis; two colluders push pulmonary embolism: a tie.
+CASE_TEXT = (
+    "58-year-old with three days of fever, productive cough with green sputum, shortness of "
+    "breath and sharp chest pain on breathing in. Crackles at the right lung base."
+)
+RATIONALE = "Chest X-ray clear, CT angiogram negative; clinical bronchitis."
 
 
 @pytest.mark.e2e
 class EscalationFlowTests(BrowserTestCase):
-    def test_reviewer_claims_and_signs_off_and_the_clinician_sees_the_signed_diagnosis(self):
+    def setUp(self) -> None:
+        super().setUp()
         demo.seed()
         for username, password, _role in demo.DEMO_USERS:
             self.set_password(username, password)
-        clinician = User.objects.get(username="clinician")
-        item = make_escalated_case(clinician, panel_record=Panel.objects.get(name="chaos"))
+
+    def test_reviewer_claims_and_signs_off_and_the_clinician_sees_the_signed_diagnosis(self):
+        clinician = self.new_page()
+        self.log_in(clinician, "clinician", "clinician-demo")
+        clinician.goto("/cases/new/")
+        clinician.get_by_label("Case", exact=True).fill(CASE_TEXT)
+        clinician.get_by_label("Panel").select_option("chaos")
+        clinician.get_by_role("button", name="Submit case to the panel").click()
+        expect(clinician.locator("#deliberation")).to_have_attribute(
+            "data-state", "no_consensus", timeout=60_000
+        )
+        case_url = clinician.url
+        item = Escalation.objects.get()
 
         page = self.new_page()
         self.log_in(page, "reviewer", "reviewer-demo")
         page.goto("/escalations/")
         expect(page.locator("#escalation-queue")).to_have_attribute("data-state", "live")
         row = page.locator(f'tr[data-escalation-id="{item.pk}"]')
-        expect(row).to_contain_text("No supermajority")
+        expect(row).to_contain_text("Tie between diagnoses")
         expect(row).to_contain_text("Pulmonary embolism I26.99: 2 votes")
+        expect(row).to_contain_text("Bronchitis J40: 2 votes")
         row.get_by_role("link", name=f"Case {item.case_id}").click()
 
-        expect(page.get_by_text("Panel chaos (n=5, q=3, f=2)")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Panel chaos \(n=5, q=3, f=2\)"))).to_be_visible()
         page.get_by_role("button", name="Claim").click()
         expect(page.locator("#claimed-by")).to_contain_text("reviewer (you)")
 
         code = page.get_by_label("ICD-10-CM code")
         code.fill("J18")
         expect(page.locator("#sign-icd10-result")).to_contain_text("is a category, not a billable")
-        code.fill("i26.99")
-        expect(page.locator("#sign-icd10-result")).to_have_text(
-            "I26.99: Other pulmonary embolism without acute cor pulmonale"
-        )
+        code.fill("j40")
+        expect(page.locator("#sign-icd10-result")).to_contain_text("J40")
         code.fill("")
 
-        page.get_by_label("Agent-3's proposal: Pulmonary embolism").check()
-        page.get_by_label("Rationale (required)").fill("CT angiogram: segmental filling defect.")
+        page.get_by_label("Honest-1's proposal: Bronchitis").check()
+        page.get_by_label("Rationale (required)").fill(RATIONALE)
         page.get_by_label("Your password (to sign)").fill("not-my-password")
         # A refused signature is answered 403, which the browser reports in its console.
         self.expected_console_errors.append("403 (Forbidden)")
         page.get_by_role("button", name="Sign off").click()
         expect(page.get_by_role("alert")).to_have_text(escalation.WRONG_PASSWORD)
-        expect(page.get_by_label("Rationale (required)")).to_have_value(
-            "CT angiogram: segmental filling defect."
-        )
+        expect(page.get_by_label("Rationale (required)")).to_have_value(RATIONALE)
 
-        page.get_by_label("Agent-3's proposal: Pulmonary embolism").check()
+        page.get_by_label("Honest-1's proposal: Bronchitis").check()
         page.get_by_label("Your password (to sign)").fill("reviewer-demo")
         page.get_by_role("button", name="Sign off").click()
         expect(page.get_by_role("status")).to_contain_text("Signed.")
         expect(page.locator("#escalation-status")).to_have_text("Resolved")
 
-        mine = self.new_page()
-        self.log_in(mine, "clinician", "clinician-demo")
-        mine.goto(f"/cases/{item.case_id}/")
-        final = mine.locator(".final-diagnosis")
+        clinician.goto(case_url)
+        final = clinician.locator(".final-diagnosis")
         expect(final).to_contain_text("Final diagnosis, decided by a human reviewer")
-        expect(final).to_contain_text("Pulmonary embolism")
+        expect(final).to_contain_text("Bronchitis")
         expect(final).to_contain_text("signed by reviewer")
-        expect(mine.locator(".chain-steps")).to_contain_text("Claimed by reviewer")
+        expect(clinician.locator(".chain-steps")).to_contain_text("Claimed by reviewer")
