@@ -152,12 +152,13 @@ def stacked(title: str, rows: Sequence[tuple[str, dict[str, float]]]) -> Chart:
 def log_groups(
     title: str,
     groups: Sequence[tuple[str, Sequence[tuple[str, float, str]]]],
-    *,
-    floor: float = 1e-5,
 ) -> Chart:
-    """Grouped bars on a log scale from ``floor`` to 1, so 0.0006 and 0.04 can be compared:
-    ``groups`` is [(group label, [(series label, value, css), ...]), ...]. Values below
-    ``floor`` (including 0) are drawn at the floor and labelled with their value."""
+    """Grouped bars on a log scale, so 0.000004 and 0.005 can be compared: ``groups`` is
+    [(group label, [(series label, value, css), ...]), ...]. The scale starts at the decade of
+    the smallest positive value (clamped to 1e-9..1e-2); smaller values and zeros draw empty."""
+    positive = [v for _, items in groups for _, v, _ in items if v > 0]
+    lowest = min(positive, default=0.01)
+    floor = 10.0 ** max(-9, min(-2, math.floor(math.log10(lowest))))
     plot = CHART_WIDTH - LABEL_WIDTH - 70
     decades = -math.log10(floor)
     series = max((len(s) for _, s in groups), default=0)
@@ -167,21 +168,22 @@ def log_groups(
     def x(v: float) -> float:
         return LABEL_WIDTH + plot * (math.log10(max(v, floor)) + decades) / decades
 
+    ticks = int(round(decades))
     y = float(TOP)
     for group, items in groups:
         chart.labels.append(Label(8, y + BAR_HEIGHT - 3, group, "start", "group"))
         for name, value, css in items:
             chart.labels.append(Label(LABEL_WIDTH - 6, y + BAR_HEIGHT - 3, name, "end"))
             chart.rects.append(Rect(LABEL_WIDTH, y, x(value) - LABEL_WIDTH, BAR_HEIGHT, css))
-            chart.labels.append(Label(x(value) + 4, y + BAR_HEIGHT - 3, f"{value:.5f}"))
+            chart.labels.append(Label(x(value) + 4, y + BAR_HEIGHT - 3, f"{value:.3g}"))
             y += BAR_HEIGHT + 2
         y += 10
     bottom = y - 10
     chart.lines.append(Line(LABEL_WIDTH, TOP - 4, LABEL_WIDTH, bottom, "axis"))
-    for step in range(int(decades) + 1):
+    for step in range(ticks + 1):
         xv = LABEL_WIDTH + plot * step / decades
         chart.lines.append(Line(xv, bottom, xv, bottom + 4, "axis"))
-        power = int(decades) - step
+        power = ticks - step
         chart.labels.append(
             Label(xv, bottom + 16, f"1e-{power}" if power else "1", "middle", "tick")
         )
@@ -320,6 +322,20 @@ def _shares(row: dict[str, Any]) -> dict[str, float]:
     return {outcome: row[outcome]["rate"] for outcome in ("correct", "wrong", "none")}
 
 
+def reliability_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The exact table beside the observed rates as rows of text; significant digits rather
+    than fixed decimals, because the exact rates can be as small as 1e-8."""
+    reliability = results["reliability"]
+    rows = [(f"exact, k = {row['k']}", row) for row in reliability["exact"]]
+    rows.append(("observed, Round 1 answers as votes", reliability["observed_round1_as_votes"]))
+    rows.append(("observed, the panel (with Round 2)", reliability["observed_panel"]))
+    return [
+        (label, f"{rates['correct']:.4g}", f"{rates['wrong']:.4g}", f"{rates['none']:.4g}")
+        for label, rates in rows
+    ]
+
+
 def render(results: dict[str, Any]) -> str:
     """The self-contained HTML report for ``results`` (the content of results.json)."""
-    return render_to_string("evaluation/report.html", {"r": results, "charts": charts(results)})
+    context = {"r": results, "charts": charts(results), "reliability": reliability_rows(results)}
+    return render_to_string("evaluation/report.html", context)
