@@ -277,3 +277,14 @@ def test_report_escapes_names_and_draws_every_chart():
 
     assert "<script>" not in html and "&lt;script&gt;B&lt;/script&gt;" in html
     assert html.count("<svg") == len(report.charts(results))
+
+
+def test_log_scale_reaches_down_to_the_smallest_exact_rate():
+    chart = report.log_groups(
+        "t", [("wrong", [("exact", 3.6e-6, "none"), ("seen", 0.0055, "bad")])]
+    )
+
+    ticks = [label.text for label in chart.labels if label.css == "tick"]
+    assert ticks[0] == "1e-6" and ticks[-1] == "1"
+    exact, seen = chart.rects
+    assert 0 < exact.width < seen.width
