@@ -7,8 +7,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from cases.models import Deliberation, DeliberationEvent
 
@@ -40,11 +39,19 @@ def group_name(deliberation_id: int) -> str:
 
 
 def _record(deliberation_id: int, event_type: EventType, payload: dict[str, Any]) -> EventMessage:
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         # The counter lives on the deliberation row, so numbers are gap-free and ordered
-        # even when several processes write (the update takes the row lock).
-        Deliberation.objects.filter(pk=deliberation_id).update(last_seq=F("last_seq") + 1)
-        seq = Deliberation.objects.values_list("last_seq", flat=True).get(pk=deliberation_id)
+        # even when several processes write (the update takes the row lock). RETURNING
+        # (SQLite 3.35+, PostgreSQL) reads the new number in the same statement.
+        table = Deliberation._meta.db_table
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            [deliberation_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise Deliberation.DoesNotExist(f"Deliberation {deliberation_id} does not exist.")
+        seq = int(row[0])
         DeliberationEvent.objects.create(
             deliberation_id=deliberation_id, seq=seq, type=event_type, payload=payload
         )

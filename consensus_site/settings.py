@@ -223,4 +223,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The vendor SDKs' HTTP client logs every request at INFO: too chatty for a panel.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

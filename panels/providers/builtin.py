@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import simple_icd_10_cm as icd
@@ -174,6 +175,17 @@ def rank(model: Model, present: Mapping[str, str], demographic: Sequence[str] = 
     )
 
 
+@lru_cache(maxsize=256)
+def _read_case(
+    case_text: str, kb: ddxplus.KnowledgeBase
+) -> tuple[Mapping[str, str], tuple[str, ...]]:
+    # Every member of a panel reads the same case text in both rounds: extract it once
+    # (read-only views, since the result is shared).
+    present = features(ddxplus.extract_findings(case_text, kb=kb), kb=kb)
+    age, sex = ddxplus.extract_demographics(case_text)
+    return MappingProxyType(present), tuple(demographics(age, sex))
+
+
 def icd10_code(condition: ddxplus.Condition) -> str | None:
     """The condition's ICD-10-CM code: the KB's first code, corrected where the KB is wrong,
     upper-cased and dotted; None when it is not a valid ICD-10-CM code."""
@@ -217,9 +229,8 @@ class BuiltinProvider:
 
     def assess(self, case_text: str) -> tuple[ddxplus.KnowledgeBase, Model, Ranking]:
         kb, model = self.model()
-        present = features(ddxplus.extract_findings(case_text, kb=kb), kb=kb)
-        age, sex = ddxplus.extract_demographics(case_text)
-        return kb, model, rank(model, present, demographics(age, sex))
+        present, demographic = _read_case(case_text, kb)
+        return kb, model, rank(model, present, demographic)
 
     async def complete(
         self, request: base.CallRequest, *, on_delta: base.DeltaSink
