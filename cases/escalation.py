@@ -155,7 +155,14 @@ def ddxplus_severities() -> dict[str, int]:
     """ICD-10-CM category (3 characters, upper case) -> the most severe DDXPlus severity of
     the conditions filed under it. "j17, j18" style entries count for each category."""
     by_category: dict[str, int] = {}
-    for condition in ddxplus.load(settings.DDXPLUS_DIR).conditions.values():
+    try:
+        conditions = ddxplus.load(settings.DDXPLUS_DIR).conditions.values()
+    except ddxplus.KnowledgeBaseMissing as exc:
+        # The queue must work without the offline panel's data: administrators' severity
+        # rules still apply, and unknown conditions rank by waiting time alone.
+        log.warning("%s", exc)
+        return {}
+    for condition in conditions:
         for raw in condition.icd10.split(","):
             category = raw.strip().upper().replace(".", "")[:3]
             if len(category) == 3:

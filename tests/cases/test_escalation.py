@@ -630,3 +630,10 @@ async def test_queue_socket_forwards_new_escalations_to_reviewers_only(clinician
     message = await communicator.receive_json_from(timeout=5)
     assert (message["type"], message["id"]) == ("escalation.created", item.pk)
     await communicator.disconnect()
+
+
+def test_the_queue_ranks_without_the_offline_panels_data(db, settings, tmp_path, caplog):
+    settings.DDXPLUS_DIR = tmp_path / "missing"
+
+    assert escalation.severity_of("J18.9") is None
+    assert "DDXPLUS_DIR" in caplog.text
