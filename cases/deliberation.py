@@ -88,9 +88,11 @@ def create(
     age: int | None = None,
     sex: str = "",
     is_evaluation: bool = False,
+    snapshot: dict[str, Any] | None = None,
 ) -> Deliberation:
-    """Validate the case and create it with a queued deliberation on a snapshot of ``panel``,
-    in one transaction. Raises CaseRejected and writes nothing when the input is bad."""
+    """Validate the case and create it with a queued deliberation on a snapshot of ``panel``
+    (or on ``snapshot``, an evaluation's altered copy of one), in one transaction. Raises
+    CaseRejected and writes nothing when the input is bad."""
     text = validate_case_text(text)
     with transaction.atomic():
         case = Case.objects.create(
@@ -103,7 +105,7 @@ def create(
         deliberation = Deliberation.objects.create(
             case=case,
             panel=panel,
-            panel_snapshot=panel.snapshot(),
+            panel_snapshot=snapshot if snapshot is not None else panel.snapshot(),
             seed=random.SystemRandom().randrange(2**62),
         )
         if not is_evaluation:

@@ -33,7 +33,6 @@ from django.utils import timezone
 from cases import deliberation, metrics, protocol
 from cases.models import (
     FAULT_STATUSES,
-    Deliberation,
     DeliberationStatus,
     EvaluationItem,
     EvaluationRun,
@@ -239,8 +238,8 @@ def prepare(options: Options) -> EvaluationRun:
                 age=patient.row.age,
                 sex=patient.row.sex if patient.row.sex in ("F", "M") else "",
                 is_evaluation=True,
+                snapshot=snap,
             )
-            Deliberation.objects.filter(pk=created.pk).update(panel_snapshot=snap)
             EvaluationItem.objects.create(
                 run=run,
                 deliberation=created,
