@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -150,19 +151,23 @@ def can_view_queue(user: AbstractBaseUser | AnonymousUser) -> bool:
 # --- severity and priority -----------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def ddxplus_severities() -> dict[str, int]:
     """ICD-10-CM category (3 characters, upper case) -> the most severe DDXPlus severity of
-    the conditions filed under it. "j17, j18" style entries count for each category."""
-    by_category: dict[str, int] = {}
+    the conditions filed under it ("j17, j18" style entries count for each category); empty
+    when the DDXPlus data is missing."""
     try:
-        conditions = ddxplus.load(settings.DDXPLUS_DIR).conditions.values()
+        return _severities(Path(settings.DDXPLUS_DIR))
     except ddxplus.KnowledgeBaseMissing as exc:
         # The queue must work without the offline panel's data: administrators' severity
         # rules still apply, and unknown conditions rank by waiting time alone.
         log.warning("%s", exc)
         return {}
-    for condition in conditions:
+
+
+@lru_cache(maxsize=4)
+def _severities(directory: Path) -> dict[str, int]:
+    by_category: dict[str, int] = {}
+    for condition in ddxplus.load(directory).conditions.values():
         for raw in condition.icd10.split(","):
             category = raw.strip().upper().replace(".", "")[:3]
             if len(category) == 3:
