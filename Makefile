@@ -36,6 +36,7 @@ install-test: $(VENV)/.installed-test ## Install the test and dev tools too
 
 run: install ## Migrate, load demo users and panels, serve http://127.0.0.1:8000 (embedded mode)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py recover_deliberations
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
@@ -43,6 +44,7 @@ run: install ## Migrate, load demo users and panels, serve http://127.0.0.1:8000
 run-scaleout: install ## Serve with Celery + Redis (needs REDIS_URL; run `make worker` beside it)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) and DATABASE_URL first." >&2; exit 1; }
 	DELIBERATION_RUNNER=celery $(PY) manage.py migrate --noinput
+	DELIBERATION_RUNNER=celery $(PY) manage.py collectstatic --noinput -v0
 	DELIBERATION_RUNNER=celery $(PY) manage.py seed_demo
 	DELIBERATION_RUNNER=celery $(PY) manage.py recover_deliberations
 	DELIBERATION_RUNNER=celery $(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
