@@ -169,6 +169,15 @@ class DeltaCoalescer:
                 {"member": self.member_index, "round": self.round_no, "text": text},
             )
 
+    async def repair(self, error: str) -> None:
+        """Publish what is buffered, then that the member was asked to correct its answer."""
+        await self.close()
+        await streaming.apublish(
+            self.deliberation_id,
+            "member.repair",
+            {"member": self.member_index, "round": self.round_no, "error": error},
+        )
+
     async def close(self) -> None:
         """Publish what is buffered; call once the member's turn has ended."""
         timer, self.timer = self.timer, None
@@ -208,6 +217,7 @@ async def _turn(
                         TurnStatus.INVALID, text, str(exc), repaired, usage, _ms(started)
                     )
                 repaired = True
+                await sink.repair(str(exc))
                 request = prompts.repair_request(request, answer=text, error=str(exc))
     except TimeoutError:
         return TurnResult(

@@ -49,6 +49,8 @@ REASON_TEXT = {
 }
 
 HUMAN_REVIEW = "The case went to human review."
+# Shown in a member's output where the orchestrator asked it to correct an unusable answer.
+REPAIR_NOTE = "\n[Asked to correct the answer: {error}]\n"
 CANCELLED_DETAIL = "Stopped: the outcome was already decided."
 
 
@@ -60,6 +62,7 @@ def texts() -> dict[str, Any]:
         "reason": REASON_TEXT,
         "human_review": HUMAN_REVIEW,
         "cancelled_detail": CANCELLED_DETAIL,
+        "repair_note": REPAIR_NOTE,
     }
 
 
@@ -196,11 +199,12 @@ def apply(state: LiveState, event: EventMessage) -> None:
         for member in state.members:
             if payload["round"] == 1 or member.status == "done":
                 member.status = "thinking"
-    elif kind == "member.delta" and card is not None:
+    elif kind in ("member.delta", "member.repair") and card is not None:
+        text = payload["text"] if kind == "member.delta" else REPAIR_NOTE.format(**payload)
         if payload["round"] == 1:
-            card.text1 += payload["text"]
+            card.text1 += text
         else:
-            card.text2 += payload["text"]
+            card.text2 += text
         card.status = "thinking"
     elif kind == "member.proposal" and card is not None:
         card.proposal = payload

@@ -15,6 +15,7 @@ EventType = Literal[
     "deliberation.started",
     "round.started",
     "member.delta",
+    "member.repair",
     "member.proposal",
     "member.vote",
     "member.fault",

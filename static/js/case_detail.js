@@ -190,9 +190,11 @@
         });
         break;
       case "member.delta":
+      case "member.repair":
         if (!el) break;
         var stream = field(roundSection(el, p.round), "stream");
-        field(stream, "text").textContent += p.text;
+        field(stream, "text").textContent +=
+          event.type === "member.delta" ? p.text : format(texts.repair_note, p);
         show(stream, true);
         setStatus(el, "thinking");
         break;

@@ -154,6 +154,9 @@ def test_garbage_output_gets_exactly_one_repair_request(db):
     repair_prompt = [r for a, r in scripted.CALLS if a == "Agent-5" and r.is_repair][0]
     assert "no JSON object" in repair_prompt.messages[-1].content
     assert d.outcome == "consensus"
+    repairs = d.events.filter(type="member.repair").order_by("seq")
+    assert [e.payload["member"] for e in repairs] == [3, 4]
+    assert all("no JSON object" in e.payload["error"] for e in repairs)
 
 
 def test_invalid_icd10_code_is_sent_back_for_repair(db):

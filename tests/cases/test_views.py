@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -25,6 +26,8 @@ from tests.cases.scenarios import (
     started_case,
 )
 from tests.factories import make_panel
+from tests.fakes import scripted  # noqa: F401  (registers the scripted provider)
+from tests.fakes.scripted import answer
 
 
 @pytest.fixture
@@ -308,3 +311,20 @@ def test_recovery_leaves_finished_deliberations_alone(clinician):
     call_command("recover_deliberations")
 
     assert Deliberation.objects.get(pk=d.pk).status == "finished"
+
+
+def test_the_page_shows_where_a_member_was_asked_to_correct_its_answer(client, clinician):
+    good = answer("Community-acquired pneumonia", "J18.9")
+    panel = make_panel(
+        "repair-page",
+        [{"provider": "scripted", "options": {"propose": good}}] * 4
+        + [{"provider": "scripted", "options": {"propose": "<b>not json</b>", "repair": good}}],
+    )
+    created = deliberation.create("Fever.", panel=panel, submitted_by_id=clinician.pk)
+    async_to_sync(deliberation.run)(created.pk)
+    client.force_login(clinician)
+
+    html = client.get(f"/cases/{created.case_id}/").content.decode()
+
+    note = "[Asked to correct the answer: The answer contains no JSON object."
+    assert f"&lt;b&gt;not json&lt;/b&gt;\n{note}" in html

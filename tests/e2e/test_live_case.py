@@ -167,6 +167,9 @@ class TestLiveCase(LiveCaseTestCase):
         expect(garbage.locator('[data-field="detail"]')).to_be_visible()
         # The garbage text is shown as text, markup characters and all.
         expect(garbage.locator('.round[data-round="1"] pre')).to_contain_text("<<<diagnosis")
+        expect(garbage.locator('.round[data-round="1"] pre')).to_contain_text(
+            "[Asked to correct the answer: The answer contains no JSON object."
+        )
         # Two honest members against two colluders: a tie, so the case goes to human review.
         assert state == "no_consensus"
         link = self.page.get_by_role("link", name=re.compile(r"Open the escalation #\d+"))
