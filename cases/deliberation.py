@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -427,7 +428,11 @@ def _finish(
     proposals: list[Proposal],
     votes: list[Vote],
     usage: Usage,
-) -> Escalation | None:
+    faults: list[int],
+    events: list[Event],
+) -> list[streaming.EventMessage]:
+    # The decision, the case status, the escalation, the audit entry and the closing events
+    # are written in one transaction; returns the events to send once it has committed.
     winner: Proposal | None = None
     if decision.winner is not None:
         in_class = [p for p in proposals if p.class_key == decision.winner]
@@ -468,7 +473,17 @@ def _finish(
                     "winner": decision.winner,
                 },
             )
-    return escalation
+        finished = {
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "winner": _winner_payload(deliberation),
+            "tally": decision.tally,
+            "q": deliberation.panel_snapshot["q"],
+            "faults": faults,
+            "escalation": escalation.pk if escalation else None,
+            "tokens": usage.input_tokens + usage.output_tokens,
+        }
+        return streaming.record(deliberation.pk, [*events, ("deliberation.finished", finished)])
 
 
 def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
@@ -555,24 +570,15 @@ async def _run_claimed(deliberation_id: int) -> None:
     providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
     case_text = deliberation.case.text
     usage = Usage()
-    publish = streaming.apublish
 
-    await publish(
-        deliberation_id,
-        "deliberation.started",
-        {
-            "panel": snap["name"],
-            "n": snap["n"],
-            "q": q,
-            "f": f,
-            "members": [
-                {"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)
-            ],
-        },
+    members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)]
+    started = {"panel": snap["name"], "n": snap["n"], "q": q, "f": f, "members": members}
+    # Bookkeeping events share one write where they fall together: less on the critical path.
+    await streaming.apublish_many(
+        deliberation_id, [("deliberation.started", started), ("round.started", {"round": 1})]
     )
 
     # Round 1: independent proposals.
-    await publish(deliberation_id, "round.started", {"round": 1})
     proposals: dict[int, Proposal] = {}
     sinks = {i: DeltaCoalescer(deliberation_id, i, 1) for i in range(len(specs))}
 
@@ -585,14 +591,14 @@ async def _run_claimed(deliberation_id: int) -> None:
         await sinks[index].close()
         p = result.proposal
         key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p else ""
-        row = await sync_to_async(_save_proposal)(
-            deliberation, index, specs[index].alias, result, key
-        )
-        proposals[index] = row
-        if result.status == TurnStatus.OK:
-            await publish(deliberation_id, "member.proposal", _proposal_payload(row))
-        else:
-            await publish(deliberation_id, "member.fault", _fault_payload(index, 1, result))
+
+        def event(row: Proposal) -> Event:
+            if result.status == TurnStatus.OK:
+                return ("member.proposal", _proposal_payload(row))
+            return ("member.fault", _fault_payload(index, 1, result))
+
+        save = partial(_save_proposal, deliberation, index, specs[index].alias, result, key)
+        proposals[index] = await _persist(deliberation_id, save, event)
 
     await _round(
         {
@@ -611,22 +617,26 @@ async def _run_claimed(deliberation_id: int) -> None:
     )
     valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
     faulty = {i for i, p in proposals.items() if p.is_fault}
-    await publish(
-        deliberation_id, "round.finished", {"round": 1, "valid": len(valid), "faults": len(faulty)}
-    )
+    round1_finished = {"round": 1, "valid": len(valid), "faults": len(faulty)}
 
     unanimous = (
         protocol.unanimous_class([p.class_key for p in valid], q=q) if snap["early_abort"] else None
     )
     votes: dict[int, Vote] = {}
     skipped = ""
+    finishing: list[Event] = []
     if len(faulty) > f:
         skipped = "too_many_faults"
     elif unanimous is not None:
         skipped = "unanimous_round1"
+    if skipped:
+        finishing.append(("round.finished", round1_finished))
     else:
         # Round 2: every member still standing reviews all valid proposals and votes.
-        await publish(deliberation_id, "round.started", {"round": 2})
+        await streaming.apublish_many(
+            deliberation_id,
+            [("round.finished", round1_finished), ("round.started", {"round": 2})],
+        )
         voters = [i for i in range(len(specs)) if i not in faulty]
         ballots: dict[int, list[Proposal]] = {}
         vote_sinks = {i: DeltaCoalescer(deliberation_id, i, 2) for i in voters}
@@ -657,16 +667,18 @@ async def _run_claimed(deliberation_id: int) -> None:
             nonlocal usage
             usage += result.usage
             await vote_sinks[index].close()
-            row = await sync_to_async(_save_vote)(
-                deliberation, index, specs[index].alias, result, ballots[index]
+
+            def event(row: Vote) -> Event:
+                if result.status == TurnStatus.OK:
+                    return ("member.vote", _vote_payload(row))
+                if result.status == TurnStatus.CANCELLED:
+                    return ("member.cancelled", {"member": index, "round": 2})
+                return ("member.fault", _fault_payload(index, 2, result))
+
+            save = partial(
+                _save_vote, deliberation, index, specs[index].alias, result, ballots[index]
             )
-            votes[index] = row
-            if result.status == TurnStatus.OK:
-                await publish(deliberation_id, "member.vote", _vote_payload(row))
-            elif result.status == TurnStatus.CANCELLED:
-                await publish(deliberation_id, "member.cancelled", {"member": index, "round": 2})
-            else:
-                await publish(deliberation_id, "member.fault", _fault_payload(index, 2, result))
+            votes[index] = await _persist(deliberation_id, save, event)
 
         def settled(outstanding: int) -> bool:
             counts = protocol.tally(
@@ -683,10 +695,8 @@ async def _run_claimed(deliberation_id: int) -> None:
         )
         faulty |= {i for i, v in votes.items() if v.is_fault}
         ok_votes = [v for v in votes.values() if v.status == TurnStatus.OK]
-        await publish(
-            deliberation_id,
-            "round.finished",
-            {"round": 2, "valid": len(ok_votes), "faults": len(faulty)},
+        finishing.append(
+            ("round.finished", {"round": 2, "valid": len(ok_votes), "faults": len(faulty)})
         )
 
     decision = protocol.decide(
@@ -697,7 +707,7 @@ async def _run_claimed(deliberation_id: int) -> None:
         unanimous_key=unanimous,
         proposals=len(valid),
     )
-    escalation = await sync_to_async(_finish)(
+    messages = await sync_to_async(_finish)(
         deliberation,
         decision,
         rounds=2 if votes else 1,
@@ -705,21 +715,29 @@ async def _run_claimed(deliberation_id: int) -> None:
         proposals=valid,
         votes=list(votes.values()),
         usage=usage,
+        faults=sorted(faulty),
+        events=finishing,
     )
-    await publish(
-        deliberation_id,
-        "deliberation.finished",
-        {
-            "outcome": decision.outcome,
-            "reason": decision.reason,
-            "winner": _winner_payload(deliberation),
-            "tally": decision.tally,
-            "q": q,
-            "faults": sorted(faulty),
-            "escalation": escalation.pk if escalation else None,
-            "tokens": usage.input_tokens + usage.output_tokens,
-        },
-    )
+    await streaming.send(messages)
+
+
+Event = tuple[streaming.EventType, dict[str, Any]]
+
+
+async def _persist[R](
+    deliberation_id: int, save: Callable[[], R], event: Callable[[R], Event]
+) -> R:
+    """Write a member's row and the event that announces it in one transaction, then send
+    the event. Returns the row."""
+
+    def write() -> tuple[R, list[streaming.EventMessage]]:
+        with transaction.atomic():
+            row = save()
+            return row, streaming.record(deliberation_id, [event(row)])
+
+    row, messages = await sync_to_async(write)()
+    await streaming.send(messages)
+    return row
 
 
 def _proposal_payload(row: Proposal) -> dict[str, Any]:

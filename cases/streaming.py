@@ -3,6 +3,7 @@ then a message to the deliberation's channel group. Pages replay rows they misse
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -39,49 +40,71 @@ def group_name(deliberation_id: int) -> str:
     return f"deliberation.{deliberation_id}"
 
 
-def _record(deliberation_id: int, event_type: EventType, payload: dict[str, Any]) -> EventMessage:
+def record(
+    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
+) -> list[EventMessage]:
+    """Write ``events`` as DeliberationEvent rows with consecutive sequence numbers, in one
+    transaction (joining the caller's, if any). Returns the messages to :func:`send` once
+    that transaction has committed. Raises Deliberation.DoesNotExist for an unknown id."""
+    table = Deliberation._meta.db_table
+    messages = []
     with transaction.atomic(), connection.cursor() as cursor:
         # The counter lives on the deliberation row, so numbers are gap-free and ordered
         # even when several processes write (the update takes the row lock). RETURNING
         # (SQLite 3.35+, PostgreSQL) reads the new number in the same statement.
-        table = Deliberation._meta.db_table
         cursor.execute(
-            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
-            [deliberation_id],
+            f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq",
+            [len(events), deliberation_id],
         )
         row = cursor.fetchone()
         if row is None:
             raise Deliberation.DoesNotExist(f"Deliberation {deliberation_id} does not exist.")
-        seq = int(row[0])
-        DeliberationEvent.objects.create(
-            deliberation_id=deliberation_id, seq=seq, type=event_type, payload=payload
-        )
-    return EventMessage(seq=seq, type=event_type, payload=payload, deliberation=deliberation_id)
+        first = int(row[0]) - len(events) + 1
+        rows = [
+            DeliberationEvent(deliberation_id=deliberation_id, seq=seq, type=kind, payload=body)
+            for seq, (kind, body) in enumerate(events, start=first)
+        ]
+        DeliberationEvent.objects.bulk_create(rows)
+        messages = [
+            EventMessage(seq=r.seq, type=r.type, payload=r.payload, deliberation=deliberation_id)  # type: ignore[typeddict-item]
+            for r in rows
+        ]
+    return messages
 
 
-async def _send(message: EventMessage) -> None:
+async def send(messages: Sequence[EventMessage]) -> None:
+    """Send recorded messages to their deliberation's group, in order."""
     layer = get_channel_layer()
     if layer is None:
         return
-    await layer.group_send(
-        group_name(message["deliberation"]), {"type": "deliberation.event", "event": message}
-    )
+    for message in messages:
+        await layer.group_send(
+            group_name(message["deliberation"]), {"type": "deliberation.event", "event": message}
+        )
+
+
+async def apublish_many(
+    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
+) -> list[EventMessage]:
+    """Record several events in one write and send them. Returns the messages."""
+    messages = await sync_to_async(record)(deliberation_id, events)
+    await send(messages)
+    return messages
 
 
 async def apublish(
     deliberation_id: int, event_type: EventType, payload: dict[str, Any]
 ) -> EventMessage:
     """Record an event and send it to the deliberation's group. Returns the message."""
-    message = await sync_to_async(_record)(deliberation_id, event_type, payload)
-    await _send(message)
+    (message,) = await apublish_many(deliberation_id, [(event_type, payload)])
     return message
 
 
 def publish(deliberation_id: int, event_type: EventType, payload: dict[str, Any]) -> EventMessage:
     """Synchronous twin of :func:`apublish`; sends once the surrounding transaction commits."""
-    message = _record(deliberation_id, event_type, payload)
-    transaction.on_commit(lambda: async_to_sync(_send)(message))
-    return message
+    messages = record(deliberation_id, [(event_type, payload)])
+    transaction.on_commit(lambda: async_to_sync(send)(messages))
+    return messages[0]
 
 
 def events_after(deliberation_id: int, seq: int) -> list[EventMessage]:

@@ -129,8 +129,8 @@ async def test_a_live_event_ahead_of_a_gap_is_preceded_by_the_missing_ones(
     await communicator.send_json_to({"resume_from": 3})
     assert await communicator.receive_nothing(timeout=0.1)
     # Seq 4 is written but its group message is lost (e.g. a layer hiccup); seq 5 arrives.
-    await sync_to_async(streaming._record)(
-        d.pk, "member.delta", {"member": 1, "round": 1, "text": "a"}
+    await sync_to_async(streaming.record)(
+        d.pk, [("member.delta", {"member": 1, "round": 1, "text": "a"})]
     )
     await sync_to_async(delta)(d, 1, "b")
 
