@@ -3,6 +3,8 @@ human side (escalations, sign-offs, the audit trail)."""
 
 from __future__ import annotations
 
+import json
+
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -480,6 +482,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def payload_json(self) -> str:
+        """The payload as JSON, as the exports write it."""
+        return json.dumps(self.payload, sort_keys=True, ensure_ascii=False)
 
 
 class ApiToken(models.Model):
