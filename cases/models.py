@@ -4,7 +4,6 @@ human side (escalations, sign-offs, the audit trail)."""
 from __future__ import annotations
 
 import json
-
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
