@@ -553,10 +553,11 @@ async def run(deliberation_id: int) -> None:
 
 def _release_connections() -> None:
     # The run's database work happens on asgiref's worker thread, which outlives it; close
-    # that thread's connections (as CONN_MAX_AGE allows) so daphne and Celery workers keep
-    # none idle. Never inside a transaction: a test may be holding one open on this thread.
+    # that thread's server connections (as CONN_MAX_AGE allows) so daphne and Celery workers
+    # keep none idle. SQLite has no server to hold and closing it checkpoints the WAL
+    # (milliseconds), so it stays open. Never inside a transaction: a test may hold one.
     for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
 
 
