@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import connections
 
 from cases.models import Role
 from panels import ddxplus
@@ -18,6 +20,15 @@ from panels import ddxplus
 def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_worker_thread_connections(django_db_setup: None) -> Iterator[None]:
+    """Async tests reach the database through asgiref's single worker thread, whose
+    connections outlive each test; close them before the test databases are dropped
+    (PostgreSQL refuses to drop a database that still has sessions)."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 def make_user(username: str, role: str | None) -> User:
