@@ -197,15 +197,6 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
     snap = d.panel_snapshot
     aliases = {i: m["alias"] for i, m in enumerate(snap["members"])}
     escalation = d.escalations.order_by("-id").first()
-    winner = None
-    if d.winner_key:
-        winner = {
-            "class_key": d.winner_key,
-            "diagnosis": d.winner_diagnosis,
-            "icd10": d.winner_icd10,
-            "icd10_description": protocol.icd10_description(d.winner_icd10),
-            "votes": d.winner_votes,
-        }
     return {
         "id": d.pk,
         "case_id": d.case_id,
@@ -221,7 +212,7 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
         "failure": d.failure,
         "rounds": d.rounds,
         "round2_skipped": d.round2_skipped,
-        "winner": winner,
+        "winner": d.winner_summary,
         "tally": d.tally,
         "members": [
             {

@@ -476,7 +476,7 @@ def _finish(
         finished = {
             "outcome": decision.outcome,
             "reason": decision.reason,
-            "winner": _winner_payload(deliberation),
+            "winner": deliberation.winner_summary,
             "tally": decision.tally,
             "q": deliberation.panel_snapshot["q"],
             "faults": faults,
@@ -767,16 +767,4 @@ def _vote_payload(row: Vote) -> dict[str, Any]:
         "class_key": row.class_key,
         "reasoning": row.reasoning,
         "repaired": row.repaired,
-    }
-
-
-def _winner_payload(deliberation: Deliberation) -> dict[str, Any] | None:
-    if not deliberation.winner_key:
-        return None
-    return {
-        "class_key": deliberation.winner_key,
-        "diagnosis": deliberation.winner_diagnosis,
-        "icd10": deliberation.winner_icd10,
-        "icd10_description": protocol.icd10_description(deliberation.winner_icd10),
-        "votes": deliberation.winner_votes,
     }

@@ -160,6 +160,20 @@ class Deliberation(models.Model):
         return self.status in DELIBERATION_TERMINAL
 
     @property
+    def winner_summary(self) -> dict[str, Any] | None:
+        """The winning class as pages, events, the API and the command line show it; None
+        without a consensus."""
+        if not self.winner_key:
+            return None
+        return {
+            "class_key": self.winner_key,
+            "diagnosis": self.winner_diagnosis,
+            "icd10": self.winner_icd10,
+            "icd10_description": protocol.icd10_description(self.winner_icd10),
+            "votes": self.winner_votes,
+        }
+
+    @property
     def reason_label(self) -> str:
         """The decision reason in words ("tie between diagnoses"), or "" before a decision."""
         return REASON_LABELS.get(self.reason, self.reason)

@@ -35,8 +35,10 @@ def test_json_output_reports_consensus_winner_rounds_and_tokens(db):
     assert record["outcome"] == "consensus"
     assert record["reason"] == "supermajority"
     assert record["winner"] == {
+        "class_key": "J18",
         "diagnosis": "Community-acquired pneumonia",
         "icd10": "J18.9",
+        "icd10_description": "Pneumonia, unspecified organism",
         "votes": 4,
     }
     assert record["rounds"] == 2

@@ -76,15 +76,7 @@ def summary(d: Deliberation) -> dict[str, Any]:
         "panel": d.panel_snapshot["name"],
         "outcome": d.outcome or d.status,
         "reason": d.reason or d.failure,
-        "winner": (
-            {
-                "diagnosis": d.winner_diagnosis,
-                "icd10": d.winner_icd10 or None,
-                "votes": d.winner_votes,
-            }
-            if d.winner_key
-            else None
-        ),
+        "winner": d.winner_summary,
         "rounds": d.rounds,
         "round2_skipped": d.round2_skipped or None,
         "tally": d.tally,
