@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +29,6 @@ from cases import audit, protocol
 from cases.models import (
     Acknowledgement,
     AcknowledgementDecision,
-    AuditEvent,
     Case,
     CaseStatus,
     CoSignature,
@@ -131,7 +130,8 @@ _HTTP_STATUS = {
 }
 
 
-def _display_name(user: AbstractBaseUser | None) -> str:
+def display_name(user: AbstractBaseUser | None) -> str:
+    """A user as the record shows them: full name, else username; "nobody" for None."""
     if user is None:
         return "nobody"
     full = getattr(user, "get_full_name", lambda: "")()
@@ -430,7 +430,7 @@ def _not_claimable(escalation: Escalation) -> EscalationError:
     if escalation.status == EscalationStatus.AWAITING_COSIGN:
         return EscalationError(AWAITING_COSIGNATURE, kind=ErrorKind.CONFLICT)
     return EscalationError(
-        ALREADY_CLAIMED.format(name=_display_name(escalation.claimed_by)), kind=ErrorKind.CONFLICT
+        ALREADY_CLAIMED.format(name=display_name(escalation.claimed_by)), kind=ErrorKind.CONFLICT
     )
 
 
@@ -457,7 +457,7 @@ def reassign(escalation_id: int, *, admin: User, to_username: str) -> Escalation
     if target is None:
         raise EscalationError(UNKNOWN_USER.format(name=to_username))
     if not has_role(target, Role.REVIEWER):
-        raise EscalationError(REASSIGN_TARGET_NOT_REVIEWER.format(name=_display_name(target)))
+        raise EscalationError(REASSIGN_TARGET_NOT_REVIEWER.format(name=display_name(target)))
     with transaction.atomic():
         escalation = _locked(escalation_id)
         if escalation.status not in {EscalationStatus.OPEN, EscalationStatus.CLAIMED}:
@@ -592,7 +592,7 @@ def sign_off(
             raise _not_claimable(escalation)
         if escalation.claimed_by_id != user.pk:
             raise EscalationError(
-                CLAIMED_BY_OTHER.format(name=_display_name(escalation.claimed_by)),
+                CLAIMED_BY_OTHER.format(name=display_name(escalation.claimed_by)),
                 kind=ErrorKind.CONFLICT,
             )
         chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
@@ -728,115 +728,6 @@ def acknowledge(case_id: int, *, user: User, decision: str, comment: str = "") -
             case.save(update_fields=["status", "updated_at"])
             create(deliberation, reason=EscalationReason.DISPUTED, actor_id=user.pk)
     return ack
-
-
-# --- the record of a case --------------------------------------------------------------------
-
-
-@dataclass
-class ChainStep:
-    """One line of a case's decision record."""
-
-    at: datetime
-    what: str
-    who: str = ""
-    detail: str = ""
-
-
-@dataclass
-class EscalationRecord:
-    escalation: Escalation
-    steps: list[ChainStep]
-    signoffs: list[SignOff]
-    current: SignOff | None
-
-
-@dataclass
-class CaseChain:
-    """Everything that decided a case: panel outcome, escalations, claims, sign-offs,
-    co-signatures, and the diagnosis in force (with who decided it)."""
-
-    case: Case
-    deliberation: Deliberation | None
-    acknowledgement: Acknowledgement | None
-    escalations: list[EscalationRecord] = field(default_factory=list)
-
-    @property
-    def final(self) -> SignOff | None:
-        for record in reversed(self.escalations):
-            if record.current is not None:
-                return record.current
-        return None
-
-    @property
-    def awaiting_cosignature(self) -> bool:
-        return self.case.status == CaseStatus.AWAITING_COSIGN
-
-
-_STEP_TEXT = {
-    "escalation.created": "Escalated to human review",
-    "escalation.claimed": "Claimed",
-    "escalation.released": "Released",
-    "escalation.reassigned": "Reassigned",
-    "escalation.signed": "Signed off",
-    "escalation.corrected": "Corrected",
-    "escalation.cosigned": "Co-signed",
-}
-
-
-def _step(event: AuditEvent, names: dict[int, str]) -> ChainStep:
-    payload = event.payload
-    detail = ""
-    if event.action == "escalation.created":
-        detail = str(EscalationReason(payload["reason"]).label)
-    elif event.action == "escalation.reassigned":
-        detail = f"from {payload.get('from') or 'nobody'} to {payload.get('to')}"
-    elif event.action in {"escalation.signed", "escalation.corrected"}:
-        detail = f"{payload.get('icd10')} {payload.get('diagnosis')}"
-    return ChainStep(
-        at=event.created_at,
-        what=_STEP_TEXT.get(event.action, event.action),
-        who=names.get(event.actor_id or 0, "system" if event.actor_id is None else "?"),
-        detail=detail,
-    )
-
-
-def case_chain(case: Case) -> CaseChain:
-    """The full decision record of ``case`` (the caller has checked it may see the case)."""
-    deliberation = case.deliberations.order_by("-created_at", "-id").first()
-    ack = (
-        Acknowledgement.objects.filter(deliberation__case=case).select_related("clinician").first()
-    )
-    escalations = list(case.escalations.order_by("created_at", "id"))
-    events = list(
-        AuditEvent.objects.filter(
-            object_type=Escalation._meta.label_lower,
-            object_id__in=[str(e.pk) for e in escalations],
-        ).order_by("id")
-    )
-    user_ids = {e.actor_id for e in events if e.actor_id is not None}
-    names = {u.pk: _display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
-    chain = CaseChain(case=case, deliberation=deliberation, acknowledgement=ack)
-    for escalation in escalations:
-        signoffs = list(
-            escalation.signoffs.select_related(
-                "signer", "cosignature__signer", "supersedes", "chosen_proposal"
-            ).order_by("created_at", "id")
-        )
-        current = next((s for s in reversed(signoffs) if not _is_superseded(s, signoffs)), None)
-        chain.escalations.append(
-            EscalationRecord(
-                escalation=escalation,
-                steps=[_step(e, names) for e in events if e.object_id == str(escalation.pk)],
-                signoffs=signoffs,
-                current=current,
-            )
-        )
-    return chain
-
-
-def _is_superseded(signoff: SignOff, signoffs: list[SignOff]) -> bool:
-    return any(s.supersedes_id == signoff.pk for s in signoffs)
 
 
 def reviewer_names() -> list[str]:

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from cases import escalation, protocol
+from cases import decision_record, escalation, protocol
 from cases.escalation import ErrorKind, EscalationError
 from cases.escalation_forms import OTHER, AcknowledgeForm, CoSignForm, ReassignForm, SignOffForm
 from cases.models import (
@@ -121,7 +121,7 @@ def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str
         "candidates": escalation.candidates(deliberation),
         "priority": escalation.priority_now(item),
         "age_text": age_text(escalation.age(item)),
-        "chain": escalation.case_chain(item.case),
+        "chain": decision_record.case_chain(item.case),
         "current": current,
         "is_reviewer": has_role(user, Role.REVIEWER),
         "is_admin": has_role(user, Role.ADMINISTRATOR),
@@ -294,7 +294,7 @@ def case_chain(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = Case.objects.visible_to(request.user).filter(pk=case_id).first()
     if case is None:
         raise Http404("No such case.")
-    chain = escalation.case_chain(case)
+    chain = decision_record.case_chain(case)
     can_acknowledge = (
         case.submitted_by_id == request.user.pk
         and case.status == CaseStatus.CONSENSUS
