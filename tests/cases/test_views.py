@@ -4,17 +4,19 @@ complete from the database."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import deliberation, runners
 from cases.deliberation import EMPTY_TEXT, PANEL_NOT_FOUND, TEXT_TOO_LONG
 from cases.live import OFFLINE_LABEL
-from cases.management.commands.recover_deliberations import INTERRUPTED
+from cases.management.commands.recover_deliberations import INTERRUPTED, WORKER_LOST
 from cases.models import Case, Deliberation
 from tests.cases.scenarios import (
     CASE_TEXT,
@@ -303,6 +305,31 @@ def test_a_deliberation_interrupted_by_a_restart_shows_why_after_recovery(client
     assert root_attrs(html)["state"] == "failed"
     assert INTERRUPTED in html
     assert f'href="/escalations/{d.escalations.get().pk}/"' in html
+
+
+def test_with_celery_only_deliberations_past_the_task_time_limit_are_failed(clinician, settings):
+    settings.DELIBERATION_RUNNER = "celery"
+    settings.CELERY_TASK_TIME_LIMIT = 660
+    panel = consensus_panel()
+    lost = started_case(clinician, panel)
+    running = started_case(clinician, panel)
+    queued = deliberation.create(CASE_TEXT, panel=panel, submitted_by_id=None)
+    Deliberation.objects.filter(pk=lost.pk).update(
+        started_at=timezone.now() - timedelta(seconds=661)
+    )
+    Deliberation.objects.filter(pk=running.pk).update(
+        started_at=timezone.now() - timedelta(seconds=60)
+    )
+
+    call_command("recover_deliberations")
+
+    statuses = dict(Deliberation.objects.values_list("pk", "status"))
+    assert (statuses[lost.pk], statuses[running.pk], statuses[queued.pk]) == (
+        "failed",
+        "running",
+        "queued",
+    )
+    assert Deliberation.objects.get(pk=lost.pk).failure == WORKER_LOST.format(limit=660)
 
 
 def test_recovery_leaves_finished_deliberations_alone(clinician):

@@ -1,43 +1,55 @@
-"""Mark deliberations that a stopped web process left queued or running as failed.
+"""Mark deliberations that a stopped process left queued or running as failed.
 
 `make run` calls this before daphne starts: with the in-process runner, nothing can still be
 running them, so each is failed with a visible reason and its case goes to human review.
+With the Celery runner, workers own deliberations and redeliver unfinished tasks, so only a
+deliberation running for longer than the task's hard time limit (its worker is gone) is
+failed; `make run-scaleout` runs it on start, and it is safe to run from cron.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from cases import deliberation
 from cases.models import Deliberation, DeliberationStatus
 
 INTERRUPTED = "Interrupted by a server restart; the case was sent to human review."
+WORKER_LOST = (
+    "Its worker stopped without finishing (running for over {limit} s); the case was sent to "
+    "human review."
+)
 
 
 class Command(BaseCommand):
-    help = "Fail deliberations left queued or running by a stopped server (in-process runner)."
+    help = "Fail deliberations that a stopped server or a lost worker left unfinished."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Also with DELIBERATION_RUNNER=celery (only when no worker is running).",
+            help="With DELIBERATION_RUNNER=celery, fail every unfinished one (no worker running).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        unfinished = [DeliberationStatus.QUEUED, DeliberationStatus.RUNNING]
+        stale = Deliberation.objects.filter(status__in=unfinished)
+        why = INTERRUPTED
         if settings.DELIBERATION_RUNNER == "celery" and not options["force"]:
-            # Workers outlive the web process and redeliver unacknowledged tasks, so a
-            # queued deliberation may still run; failing it here would be wrong.
-            self.stdout.write("DELIBERATION_RUNNER=celery: workers own deliberations; skipped.")
-            return
-        stale = Deliberation.objects.filter(
-            status__in=[DeliberationStatus.QUEUED, DeliberationStatus.RUNNING]
-        ).values_list("pk", flat=True)
+            # Workers outlive the web process and redeliver unacknowledged tasks, so a queued
+            # or recently started deliberation may still run. Past the hard time limit no
+            # task can still be running it.
+            limit = settings.CELERY_TASK_TIME_LIMIT
+            cutoff = timezone.now() - timedelta(seconds=limit)
+            stale = stale.filter(status=DeliberationStatus.RUNNING, started_at__lt=cutoff)
+            why = WORKER_LOST.format(limit=limit)
         count = 0
-        for deliberation_id in list(stale):
-            deliberation.fail(deliberation_id, INTERRUPTED)
+        for deliberation_id in list(stale.values_list("pk", flat=True)):
+            deliberation.fail(deliberation_id, why)
             count += 1
         self.stdout.write(f"Recovered {count} interrupted deliberation(s).")
