@@ -370,7 +370,20 @@ class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
 
 
-class SignOff(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row that is written once: never changed, never deleted (see AppendOnlyQuerySet,
+    which each subclass uses as ``objects``, the base manager)."""
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+        base_manager_name = "objects"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+
+
+class SignOff(AppendOnlyModel):
     """A reviewer's signed final diagnosis. Append-only: a correction supersedes, never edits.
 
     ``overrides_panel`` is true when the diagnosis is in none of the panel's proposal classes;
@@ -393,18 +406,14 @@ class SignOff(models.Model):
 
     objects = AppendOnlyQuerySet["SignOff"].as_manager()
 
-    class Meta:
-        ordering = ["created_at", "id"]
-        base_manager_name = "objects"
+    class Meta(AppendOnlyModel.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Sign-off {self.pk}: {self.icd10} {self.diagnosis}"
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("SignOff rows are append-only.")
 
-
-class CoSignature(models.Model):
+class CoSignature(AppendOnlyModel):
     """A second reviewer's signature on a sign-off that overrides the panel. Append-only."""
 
     signoff = models.OneToOneField(SignOff, on_delete=models.PROTECT, related_name="cosignature")
@@ -414,15 +423,11 @@ class CoSignature(models.Model):
 
     objects = AppendOnlyQuerySet["CoSignature"].as_manager()
 
-    class Meta:
-        ordering = ["created_at", "id"]
-        base_manager_name = "objects"
+    class Meta(AppendOnlyModel.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Co-signature of sign-off {self.signoff_id}"
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("CoSignature rows are append-only.")
 
 
 class AcknowledgementDecision(models.TextChoices):

@@ -61,8 +61,7 @@ def _client(spec: MemberSpec, api_key: str) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(
         api_key=api_key,
         base_url=spec.base_url or DEFAULT_BASE_URL,
-        # Per network operation (connect, each read); the orchestrator bounds the whole call.
-        timeout=httpx2.Timeout(spec.timeout_s, connect=min(spec.timeout_s, 10.0)),
+        timeout=retry.http_timeout(spec),
         max_retries=0,  # retries are ours: they must stop once text has been streamed
         http_client=anthropic.DefaultAsyncHttpxClient(verify=retry.tls_context()),
     )

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx2
 
-from panels.providers.base import Completion, DeltaSink, ProviderError
+from panels.providers.base import Completion, DeltaSink, MemberSpec, ProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 MAX_MESSAGE_CHARS = 300
@@ -239,6 +239,11 @@ def _reason(status: int) -> str:
 
 
 @cache
+def http_timeout(spec: MemberSpec) -> httpx2.Timeout:
+    """Per network operation (connect, each read); the orchestrator bounds the whole call."""
+    return httpx2.Timeout(spec.timeout_s, connect=min(spec.timeout_s, 10.0))
+
+
 def tls_context() -> ssl.SSLContext:
     """One TLS context for every vendor client: building one costs ~15 ms (it loads the CA
     store), and a client is made per call so that closing it really closes the socket."""
