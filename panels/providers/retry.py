@@ -238,12 +238,12 @@ def _reason(status: int) -> str:
         return "error"
 
 
-@cache
 def http_timeout(spec: MemberSpec) -> httpx2.Timeout:
     """Per network operation (connect, each read); the orchestrator bounds the whole call."""
     return httpx2.Timeout(spec.timeout_s, connect=min(spec.timeout_s, 10.0))
 
 
+@cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context for every vendor client: building one costs ~15 ms (it loads the CA
     store), and a client is made per call so that closing it really closes the socket."""
