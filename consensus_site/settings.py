@@ -175,8 +175,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_number("CELERY_TASK_SOFT_TIME_LIMIT", 600, int)
 CELERY_TASK_TIME_LIMIT = env_number("CELERY_TASK_TIME_LIMIT", 660, int)
 
-# Where the offline panel's knowledge base lives (DDXPlus, CC BY 4.0; see README).
-DDXPLUS_DIR = Path(env_str("DDXPLUS_DIR", str(BASE_DIR.parent / "shared" / "data" / "ddxplus")))
+# The offline panel's knowledge base (DDXPlus, CC BY 4.0): the copy shipped with the product,
+# unless DDXPLUS_DIR points elsewhere (see panels/offline/data/ddxplus/README.md).
+DDXPLUS_DIR = Path(
+    env_str("DDXPLUS_DIR", str(BASE_DIR / "panels" / "offline" / "data" / "ddxplus"))
+)
 
 # Token deltas are gathered this long before one event is written and sent: ~10 updates a
 # second reads as smooth streaming and keeps a 5-member panel at ~50 event rows a second.

@@ -109,3 +109,23 @@ def test_a_missing_file_is_named(tmp_path, kb):
     with pytest.raises(ddxplus.KnowledgeBaseMissing, match=ddxplus.EVIDENCES_FILE) as caught:
         ddxplus.load(folder)
     assert str(folder / ddxplus.EVIDENCES_FILE) in str(caught.value)
+
+
+SHIPPED_SHA256 = {
+    "release_conditions.json": "61e16706a2ab78efb997bab8a865c83b46151b10b0377b63530745f1e18e71a8",
+    "release_evidences.json": "281c78b044ae60514e28ecc9052d08a8225dd3e2db3f00f8788b99c47b05e0c0",
+    "dev_patients.csv": "6c3935bc089a3e2f7d79dc628a9e53ac79b171f29bcc3e9d0f67bd4ff391930b",
+}
+
+
+def test_the_knowledge_base_ships_with_the_product_byte_identical_to_its_source():
+    import hashlib
+
+    from django.conf import settings
+
+    shipped = Path(settings.BASE_DIR) / "panels" / "offline" / "data" / "ddxplus"
+    for name, digest in SHIPPED_SHA256.items():
+        assert hashlib.sha256((shipped / name).read_bytes()).hexdigest() == digest, name
+    readme = (shipped / "README.md").read_text()
+    for words in ("CC BY 4.0", "Fansi Tchango", "M32", "J18", "sha256"):
+        assert words in readme
