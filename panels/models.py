@@ -9,6 +9,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from panels import quorum
@@ -89,6 +90,11 @@ class ProviderCredential(models.Model):
             ) from None
 
 
+class DissentAction(models.TextChoices):
+    FLAG = "flag", "Show a flag on the consensus"
+    ESCALATE = "escalate", "Show the flag and send the case to human review"
+
+
 class Panel(models.Model):
     """A named group of n agents that decides with quorum q while tolerating f faults."""
 
@@ -110,6 +116,30 @@ class Panel(models.Model):
         default=2.0, help_text="Seconds the slowest members get once n - f answers are in."
     )
     member_timeout_s = models.FloatField(default=60.0, help_text="Default per-call timeout.")
+    min_confidence = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=(
+            "Round 1 proposals below this confidence (0-100) count as abstentions and are "
+            "not put on the Round 2 ballot. Set by `manage.py calibrate`."
+        ),
+    )
+    calibration = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Provenance of the calibrated threshold (cases file, sha256, n, alpha, delta).",
+    )
+    audit_rate = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Share (0-1) of consensus cases also sent to the queue as random audits.",
+    )
+    dissent_action = models.CharField(
+        max_length=10,
+        choices=DissentAction.choices,
+        default=DissentAction.FLAG,
+        help_text="What a confident dissent naming a high-severity condition does.",
+    )
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -172,6 +202,9 @@ class Panel(models.Model):
             "early_decision": self.early_decision,
             "grace_period_s": self.grace_period_s,
             "member_timeout_s": self.member_timeout_s,
+            "min_confidence": self.min_confidence,
+            "audit_rate": self.audit_rate,
+            "dissent_action": self.dissent_action,
             "members": members,
         }
 
