@@ -44,7 +44,7 @@ from cases.models import (
     TurnStatus,
     has_role,
 )
-from panels import ddxplus
+from panels.offline import knowledge
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -157,7 +157,7 @@ def ddxplus_severities() -> dict[str, int]:
     when the DDXPlus data is missing."""
     try:
         return _severities(Path(settings.DDXPLUS_DIR))
-    except ddxplus.KnowledgeBaseMissing as exc:
+    except knowledge.KnowledgeBaseMissing as exc:
         # The queue must work without the offline panel's data: administrators' severity
         # rules still apply, and unknown conditions rank by waiting time alone.
         log.warning("%s", exc)
@@ -167,7 +167,7 @@ def ddxplus_severities() -> dict[str, int]:
 @lru_cache(maxsize=4)
 def _severities(directory: Path) -> dict[str, int]:
     by_category: dict[str, int] = {}
-    for condition in ddxplus.load(directory).conditions.values():
+    for condition in knowledge.load(directory).conditions.values():
         for raw in condition.icd10.split(","):
             category = raw.strip().upper().replace(".", "")[:3]
             if len(category) == 3:

@@ -40,7 +40,8 @@ from cases.models import (
     TurnStatus,
     Vote,
 )
-from panels import ddxplus, quorum
+from panels import quorum
+from panels.offline import knowledge
 
 # Colluders push one wrong diagnosis. When it happens to be the patient's true condition they
 # switch to the second, so that colluding is always an attack, as in the reliability table.
@@ -103,7 +104,7 @@ class Patient:
     """A row to evaluate: its index in the CSV and the parsed row."""
 
     index: int
-    row: ddxplus.PatientRow
+    row: knowledge.PatientRow
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def sample_rows(count: int, *, limit: int | None, seed: int) -> list[int]:
     return random.Random(seed).sample(range(count), max(0, limit))
 
 
-def true_classes(condition: ddxplus.Condition, *, level: str) -> list[str]:
+def true_classes(condition: knowledge.Condition, *, level: str) -> list[str]:
     """The class keys that count as the right answer for ``condition`` at the agreement
     ``level``: one per ICD-10 code the knowledge base gives ("j17, j18" gives two)."""
     raw = TRUTH_CODE_FIXES.get(condition.name, condition.icd10)
@@ -160,26 +161,26 @@ def collude_target_for(truth: Sequence[str], *, level: str) -> str:
 
 def read_patients(path: Path) -> list[Patient]:
     """The patient rows of a DDXPlus CSV. The knowledge base's own development file comes
-    from ``ddxplus.load``; another CSV must sit in a folder with the two JSON files (the
+    from ``knowledge.load``; another CSV must sit in a folder with the two JSON files (the
     renderer reads the knowledge base from the row's folder). Raises EvaluationError or
-    ddxplus.KnowledgeBaseMissing."""
+    knowledge.KnowledgeBaseMissing."""
     path = path.expanduser().resolve()
-    rows = ddxplus.load(path.parent).rows if path == _kb_patients() else _other_csv(path)
+    rows = knowledge.load(path.parent).rows if path == _kb_patients() else _other_csv(path)
     if not rows:
         raise EvaluationError(NO_ROWS.format(path=path))
     return [Patient(i, row) for i, row in enumerate(rows)]
 
 
 def _kb_patients() -> Path:
-    return Path(settings.DDXPLUS_DIR).expanduser().resolve() / ddxplus.PATIENTS_FILE
+    return Path(settings.DDXPLUS_DIR).expanduser().resolve() / knowledge.PATIENTS_FILE
 
 
-def _other_csv(path: Path) -> tuple[ddxplus.PatientRow, ...]:
-    kb = ddxplus.load(path.parent)
+def _other_csv(path: Path) -> tuple[knowledge.PatientRow, ...]:
+    kb = knowledge.load(path.parent)
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             return tuple(
-                ddxplus.PatientRow(
+                knowledge.PatientRow(
                     age=int(record["AGE"]),
                     sex=record["SEX"],
                     pathology=record["PATHOLOGY"],
@@ -200,13 +201,13 @@ def _other_csv(path: Path) -> tuple[ddxplus.PatientRow, ...]:
 def prepare(options: Options) -> EvaluationRun:
     """Create the run, one evaluation case per sampled patient (queued deliberations on this
     run's copy of the panel) and the ground-truth rows, in one transaction. Raises
-    EvaluationError, deliberation.CaseRejected or ddxplus.KnowledgeBaseMissing."""
+    EvaluationError, deliberation.CaseRejected or knowledge.KnowledgeBaseMissing."""
     panel = deliberation.resolve_panel(options.panel)
     patients = read_patients(options.csv)
     chosen = [
         patients[i] for i in sample_rows(len(patients), limit=options.limit, seed=options.seed)
     ]
-    kb = ddxplus.load(patients[0].row.source)
+    kb = knowledge.load(patients[0].row.source)
     base = panel.snapshot()
     faulty_snapshot(base, faults=options.faults)  # fail before writing anything
     level = base["agreement_level"]
@@ -232,7 +233,7 @@ def prepare(options: Options) -> EvaluationRun:
             )
             _tune(snap, options, holdout=held_out[position % folds] if folds else [])
             created = deliberation.create(
-                ddxplus.render_patient(patient.row),
+                knowledge.render_patient(patient.row),
                 panel=panel,
                 submitted_by_id=None,
                 age=patient.row.age,

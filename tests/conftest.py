@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connections
 
 from cases.models import Role
-from panels import ddxplus
+from panels.offline import knowledge
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def kb() -> ddxplus.KnowledgeBase:
+def kb() -> knowledge.KnowledgeBase:
     """The DDXPlus knowledge base at settings.DDXPLUS_DIR: the copy shipped with the product,
     so its absence is a broken checkout and fails rather than skips."""
-    return ddxplus.load(Path(settings.DDXPLUS_DIR))
+    return knowledge.load(Path(settings.DDXPLUS_DIR))

@@ -22,7 +22,7 @@ from typing import Any
 
 import simple_icd_10_cm as icd
 
-from panels import ddxplus
+from panels.offline import knowledge
 from panels.providers import base
 
 # Pseudo-counts of the knowledge-base prior that smooths every likelihood, so a condition
@@ -45,7 +45,7 @@ class Model:
     """A trained member: per-condition log prior, Bernoulli log-likelihoods for every
     evidence feature, and categorical log-likelihoods for age band and sex."""
 
-    conditions: tuple[ddxplus.Condition, ...]
+    conditions: tuple[knowledge.Condition, ...]
     log_prior: tuple[float, ...]
     log_p: Mapping[str, tuple[float, ...]]
     log_not_p: Mapping[str, tuple[float, ...]]
@@ -58,12 +58,12 @@ class Model:
 class Ranking:
     """Conditions best first, with posteriors, and the features that were scored."""
 
-    conditions: tuple[ddxplus.Condition, ...]
+    conditions: tuple[knowledge.Condition, ...]
     posteriors: tuple[float, ...]
     features: Mapping[str, str]  # feature -> the finding token it came from
 
 
-def features(tokens: Iterable[str], *, kb: ddxplus.KnowledgeBase) -> dict[str, str]:
+def features(tokens: Iterable[str], *, kb: knowledge.KnowledgeBase) -> dict[str, str]:
     """Model features for evidence tokens, each mapped to the token it came from. Default and
     "NA" values are dropped (text never states them); 0-10 scales fall into three bands."""
     result: dict[str, str] = {}
@@ -100,13 +100,15 @@ def bootstrap(count: int, *, seed: int, exclude: frozenset[int] = frozenset()) -
     return [pool[rng.randrange(len(pool))] for _ in pool] if pool else []
 
 
-def train(kb: ddxplus.KnowledgeBase, *, seed: int, exclude: frozenset[int] = frozenset()) -> Model:
+def train(
+    kb: knowledge.KnowledgeBase, *, seed: int, exclude: frozenset[int] = frozenset()
+) -> Model:
     """The model for one member: cached per (knowledge base, seed, excluded rows)."""
     return _train(kb, seed, frozenset(exclude))
 
 
 @lru_cache(maxsize=64)
-def _train(kb: ddxplus.KnowledgeBase, seed: int, exclude: frozenset[int]) -> Model:
+def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> Model:
     conditions = tuple(kb.conditions.values())
     index = {c.name: i for i, c in enumerate(conditions)}
     listed = {c.name: c.findings for c in conditions}
@@ -177,16 +179,16 @@ def rank(model: Model, present: Mapping[str, str], demographic: Sequence[str] = 
 
 @lru_cache(maxsize=256)
 def _read_case(
-    case_text: str, kb: ddxplus.KnowledgeBase
+    case_text: str, kb: knowledge.KnowledgeBase
 ) -> tuple[Mapping[str, str], tuple[str, ...]]:
     # Every member of a panel reads the same case text in both rounds: extract it once
     # (read-only views, since the result is shared).
-    present = features(ddxplus.extract_findings(case_text, kb=kb), kb=kb)
-    age, sex = ddxplus.extract_demographics(case_text)
+    present = features(knowledge.extract_findings(case_text, kb=kb), kb=kb)
+    age, sex = knowledge.extract_demographics(case_text)
     return MappingProxyType(present), tuple(demographics(age, sex))
 
 
-def icd10_code(condition: ddxplus.Condition) -> str | None:
+def icd10_code(condition: knowledge.Condition) -> str | None:
     """The condition's ICD-10-CM code: the KB's first code, corrected where the KB is wrong,
     upper-cased and dotted; None when it is not a valid ICD-10-CM code."""
     raw = ICD10_FIXES.get(condition.name, condition.icd10.split(",")[0])
@@ -196,7 +198,7 @@ def icd10_code(condition: ddxplus.Condition) -> str | None:
     return str(icd.add_dot(code)) if len(code) > 3 else code
 
 
-def display_name(condition: ddxplus.Condition) -> str:
+def display_name(condition: knowledge.Condition) -> str:
     return DISPLAY_NAMES.get(condition.name, condition.name)
 
 
@@ -218,16 +220,16 @@ class BuiltinProvider:
         self.holdout = frozenset(int(i) for i in spec.options.get("holdout", ()))
         self.delay_s = float(spec.options.get("stream_delay_ms", 20)) / 1000
 
-    def model(self) -> tuple[ddxplus.KnowledgeBase, Model]:
+    def model(self) -> tuple[knowledge.KnowledgeBase, Model]:
         """The knowledge base and this member's trained model; raises ProviderError (not
         retryable) when the data folder is missing."""
         try:
-            kb = ddxplus.load(self.data_dir)
-        except ddxplus.KnowledgeBaseMissing as exc:
+            kb = knowledge.load(self.data_dir)
+        except knowledge.KnowledgeBaseMissing as exc:
             raise base.ProviderError(str(exc), retryable=False) from exc
         return kb, train(kb, seed=self.seed, exclude=self.holdout)
 
-    def assess(self, case_text: str) -> tuple[ddxplus.KnowledgeBase, Model, Ranking]:
+    def assess(self, case_text: str) -> tuple[knowledge.KnowledgeBase, Model, Ranking]:
         kb, model = self.model()
         present, demographic = _read_case(case_text, kb)
         return kb, model, rank(model, present, demographic)
@@ -247,7 +249,7 @@ class BuiltinProvider:
         return base.Completion(text, usage)
 
 
-def propose(kb: ddxplus.KnowledgeBase, model: Model, ranking: Ranking) -> dict[str, Any]:
+def propose(kb: knowledge.KnowledgeBase, model: Model, ranking: Ranking) -> dict[str, Any]:
     """The Round 1 answer for ``ranking``: the top condition with the findings behind it."""
     top, posterior = ranking.conditions[0], ranking.posteriors[0]
     following = [
@@ -278,7 +280,7 @@ def propose(kb: ddxplus.KnowledgeBase, model: Model, ranking: Ranking) -> dict[s
 
 
 def _drivers(
-    kb: ddxplus.KnowledgeBase, model: Model, ranking: Ranking, top: ddxplus.Condition
+    kb: knowledge.KnowledgeBase, model: Model, ranking: Ranking, top: knowledge.Condition
 ) -> list[str]:
     """The present findings whose likelihood under ``top`` most exceeds their average over
     all conditions, in words."""
@@ -288,7 +290,7 @@ def _drivers(
         log_p = model.log_p[feature]
         lift = log_p[c] - sum(log_p) / len(log_p)
         if lift > 0:
-            weighed.append((-lift, ddxplus.finding_text(token, kb=kb)))
+            weighed.append((-lift, knowledge.finding_text(token, kb=kb)))
     return list(dict.fromkeys(words for _, words in sorted(weighed)))[:REASONS_SHOWN]
 
 
@@ -325,8 +327,8 @@ def vote(ranking: Ranking, ballot: Sequence[base.BallotEntry]) -> dict[str, Any]
 
 
 def match(
-    entry: base.BallotEntry, conditions: Sequence[ddxplus.Condition]
-) -> ddxplus.Condition | None:
+    entry: base.BallotEntry, conditions: Sequence[knowledge.Condition]
+) -> knowledge.Condition | None:
     """The KB condition a ballot entry names, or None."""
     name = _fold(entry.diagnosis)
     for condition in conditions:

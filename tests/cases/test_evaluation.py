@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 
 from cases import evaluation, report
 from cases.models import Case, Escalation, EvaluationItem, EvaluationRun, Proposal, TurnStatus
-from panels import ddxplus
 from panels.demo import seed
 from panels.models import Panel, PanelMember
+from panels.offline import knowledge
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_each_round_1_proposal_is_judged_against_the_row_it_came_from(offline, t
     for item in EvaluationItem.objects.select_related("deliberation__case"):
         row = kb.rows[item.row_index]
         assert item.pathology == row.pathology
-        assert item.deliberation.case.text == ddxplus.render_patient(row)
+        assert item.deliberation.case.text == knowledge.render_patient(row)
         assert item.severity == kb.conditions[row.pathology].severity
 
 

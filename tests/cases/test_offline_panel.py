@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync
 
 from cases import deliberation, protocol
 from cases.models import Deliberation
-from panels import ddxplus
+from panels.offline import knowledge
 from panels.providers import builtin
 from tests.factories import make_panel
 
@@ -27,7 +27,7 @@ def test_offline_panel_reaches_the_true_diagnosis_on_most_development_patients(d
     correct = wrong = none = 0
     for row in rows:
         created = deliberation.create(
-            ddxplus.render_patient(row), panel=panel, submitted_by_id=None, is_evaluation=True
+            knowledge.render_patient(row), panel=panel, submitted_by_id=None, is_evaluation=True
         )
         async_to_sync(deliberation.run)(created.pk)
         d = Deliberation.objects.get(pk=created.pk)

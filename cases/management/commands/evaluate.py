@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases import evaluation, metrics, report
 from cases.deliberation import CaseRejected
-from panels import ddxplus, quorum
+from panels import quorum
+from panels.offline import knowledge
 
 
 def _positive(value: str) -> int:
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         if options["simulate"]:
             self._simulate(options)
             return
-        csv_path = options["csv"] or Path(settings.DDXPLUS_DIR) / ddxplus.PATIENTS_FILE
+        csv_path = options["csv"] or Path(settings.DDXPLUS_DIR) / knowledge.PATIENTS_FILE
         run_options = evaluation.Options(
             csv=csv_path,
             panel=options["panel"],
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         )
         try:
             run, results = evaluation.evaluate(run_options, progress=_Progress(self.stderr))
-        except (evaluation.EvaluationError, CaseRejected, ddxplus.KnowledgeBaseMissing) as exc:
+        except (evaluation.EvaluationError, CaseRejected, knowledge.KnowledgeBaseMissing) as exc:
             raise CommandError(str(exc)) from None
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)

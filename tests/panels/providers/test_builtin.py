@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from cases import protocol
-from panels import ddxplus
+from panels.offline import knowledge
 from panels.providers import base, builtin
 
 CHANCE = 1 / 49
@@ -58,7 +58,7 @@ def test_every_condition_code_is_valid_icd10_cm(kb):
 async def test_proposes_json_the_protocol_accepts(kb):
     provider = base.build(spec())
     row = next(r for r in kb.rows if r.pathology == "Myasthenia gravis")
-    text, deltas = await answer(provider, request(ddxplus.render_patient(row)))
+    text, deltas = await answer(provider, request(knowledge.render_patient(row)))
     proposal = protocol.parse_proposal(text)
     assert proposal.diagnosis == "Myasthenia gravis"
     assert proposal.icd10 == "G70.0"
@@ -76,7 +76,7 @@ async def test_votes_for_the_proposal_its_model_favours(kb):
         base.BallotEntry("B", "Something unknown", None, 99, "guess"),
         base.BallotEntry("C", "Pulmonary embolism", "I26.99", 60, "dyspnoea, pleuritic pain"),
     )
-    text, _ = await answer(provider, request(ddxplus.render_patient(row), ballot))
+    text, _ = await answer(provider, request(knowledge.render_patient(row), ballot))
     vote = protocol.parse_vote(text, letters=["A", "B", "C"])
     assert vote.letter == "C"
     assert "Pulmonary embolism" in vote.reasoning
@@ -99,7 +99,7 @@ async def test_without_findings_answers_honestly_with_low_confidence(kb):
 
 
 async def test_same_seed_answers_identically_and_other_seeds_disagree_somewhere(kb):
-    notes = [ddxplus.render_patient(row).split(". Pain")[0] for row in kb.rows[:150]]
+    notes = [knowledge.render_patient(row).split(". Pain")[0] for row in kb.rows[:150]]
     twin_a = builtin.BuiltinProvider(spec("a", seed=7), settings.DDXPLUS_DIR)
     twin_b = builtin.BuiltinProvider(spec("b", seed=7), settings.DDXPLUS_DIR)
     assert [top(twin_a, n) for n in notes[:40]] == [top(twin_b, n) for n in notes[:40]]
@@ -126,7 +126,7 @@ def test_single_member_top1_accuracy_is_far_above_chance(kb):
     train_s = time.perf_counter() - started
     rows = kb.rows[:200]
     started = time.perf_counter()
-    hits = sum(top(provider, ddxplus.render_patient(r)) == r.pathology for r in rows)
+    hits = sum(top(provider, knowledge.render_patient(r)) == r.pathology for r in rows)
     per_case_ms = (time.perf_counter() - started) / len(rows) * 1000
     accuracy = hits / len(rows)
     print(  # noqa: T201 - the figure this test exists to report
@@ -140,7 +140,7 @@ def test_out_of_sample_accuracy_holds_up(kb):
     evaluated = range(500)
     provider = builtin.BuiltinProvider(spec(seed=11, holdout=list(evaluated)), settings.DDXPLUS_DIR)
     rows = [kb.rows[i] for i in evaluated]
-    hits = sum(top(provider, ddxplus.render_patient(r)) == r.pathology for r in rows)
+    hits = sum(top(provider, knowledge.render_patient(r)) == r.pathology for r in rows)
     print(f"\nbuiltin seed 11: out-of-sample top-1 {hits / len(rows):.3f}")  # noqa: T201
     assert hits / len(rows) >= 0.85  # measured 0.99 with these rows held out
 

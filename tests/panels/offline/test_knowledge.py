@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from panels import ddxplus
+from panels.offline import knowledge
 
 CODE = re.compile(r"\b[EV]_\d+")
 
 
-def expected_findings(row: ddxplus.PatientRow, kb: ddxplus.KnowledgeBase) -> set[str]:
+def expected_findings(row: knowledge.PatientRow, kb: knowledge.KnowledgeBase) -> set[str]:
     """The tokens a reader of the rendered text could know: defaults, "N" and "NA" are
     never written."""
     expected = set()
@@ -28,23 +28,23 @@ def test_loads_the_whole_knowledge_base(kb):
     assert len(kb.evidences) == 223
     assert len(kb.rows) == 2014
     assert kb.conditions["Myasthenia gravis"].icd10 == "G70.0"
-    assert ddxplus.load(kb.directory) is kb  # parsed once per folder
+    assert knowledge.load(kb.directory) is kb  # parsed once per folder
 
 
 def test_renders_a_real_row_as_clinical_english(kb):
     row = kb.rows[0]  # 72-year-old woman, otitis media, pain 9/10 in both ears
-    text = ddxplus.render_patient(row)
+    text = knowledge.render_patient(row)
     assert text.startswith("72-year-old woman.")
     assert "fever" in text
     assert "pain intensity 9/10" in text.lower()
     assert "right ear and left ear" in text
     assert "History: vaccinations up to date." in text
-    assert ddxplus.render_patient(row) == text
+    assert knowledge.render_patient(row) == text
 
 
 def test_rendered_rows_name_age_sex_and_pain_and_leak_no_codes(kb):
     for row in kb.rows[:200]:
-        text = ddxplus.render_patient(row)
+        text = knowledge.render_patient(row)
         assert not CODE.search(text), text
         assert f"{row.age}-year-old" in text or (row.age == 0 and "Infant" in text)
         assert re.search(r"\b(woman|man|girl|boy)\b", text)
@@ -58,7 +58,7 @@ def test_extraction_recovers_the_findings_of_rendered_rows(kb):
     expected_total = recovered = spurious = 0
     for row in kb.rows[:200]:
         expected = expected_findings(row, kb)
-        found = ddxplus.extract_findings(ddxplus.render_patient(row), kb=kb)
+        found = knowledge.extract_findings(knowledge.render_patient(row), kb=kb)
         expected_total += len(expected)
         recovered += len(expected & found)
         spurious += len(found - expected)
@@ -71,21 +71,21 @@ def test_recognises_findings_in_hand_written_notes(kb):
         "45-year-old man with fever, cough and shortness of breath. Chest pain on the left. "
         "Also a sore throat, runny nose and wheezing."
     )
-    found = ddxplus.extract_findings(text, kb=kb)
+    found = knowledge.extract_findings(text, kb=kb)
     for token in ("E_91", "E_201", "E_66", "E_53", "E_97", "E_181", "E_214"):
         assert token in found
-    assert ddxplus.extract_demographics(text) == (45, "M")
+    assert knowledge.extract_demographics(text) == (45, "M")
 
 
 def test_reads_scales_places_and_travel_in_free_text(kb):
     text = "Pain in the right ear, pain intensity 6/10. Travelled to West Africa last month."
-    found = ddxplus.extract_findings(text, kb=kb)
+    found = knowledge.extract_findings(text, kb=kb)
     assert {"E_55_@_V_129", "E_56_@_6", "E_204_@_V_1", "E_53"} <= found
     assert "E_55_@_V_130" not in found  # the left ear was not mentioned
 
 
 def test_negated_findings_are_not_present(kb):
-    found = ddxplus.extract_findings(
+    found = knowledge.extract_findings(
         "No fever. Denies cough or sore throat, but reports wheezing. Without nausea.", kb=kb
     )
     assert "E_214" in found
@@ -94,8 +94,8 @@ def test_negated_findings_are_not_present(kb):
 
 def test_a_missing_folder_says_what_is_needed_and_where(tmp_path):
     missing = tmp_path / "nowhere"
-    with pytest.raises(ddxplus.KnowledgeBaseMissing) as caught:
-        ddxplus.load(missing)
+    with pytest.raises(knowledge.KnowledgeBaseMissing) as caught:
+        knowledge.load(missing)
     message = str(caught.value)
     for words in ("DDXPlus", str(missing), "CC BY 4.0", "mila-iqia/ddxplus", "DDXPLUS_DIR"):
         assert words in message
@@ -104,11 +104,11 @@ def test_a_missing_folder_says_what_is_needed_and_where(tmp_path):
 def test_a_missing_file_is_named(tmp_path, kb):
     folder = tmp_path / "partial"
     folder.mkdir()
-    source = Path(kb.directory) / ddxplus.CONDITIONS_FILE
-    (folder / ddxplus.CONDITIONS_FILE).write_bytes(source.read_bytes())
-    with pytest.raises(ddxplus.KnowledgeBaseMissing, match=ddxplus.EVIDENCES_FILE) as caught:
-        ddxplus.load(folder)
-    assert str(folder / ddxplus.EVIDENCES_FILE) in str(caught.value)
+    source = Path(kb.directory) / knowledge.CONDITIONS_FILE
+    (folder / knowledge.CONDITIONS_FILE).write_bytes(source.read_bytes())
+    with pytest.raises(knowledge.KnowledgeBaseMissing, match=knowledge.EVIDENCES_FILE) as caught:
+        knowledge.load(folder)
+    assert str(folder / knowledge.EVIDENCES_FILE) in str(caught.value)
 
 
 SHIPPED_SHA256 = {

@@ -2,7 +2,7 @@
 back out of free text.
 
 Pure module: no Django, no network. The data (CC BY 4.0, Fansi Tchango et al., NeurIPS 2022) is
-read from a folder given by the caller and never copied into the repository.
+read from a folder given by the caller (the product ships a copy in ``data/ddxplus/``).
 
 Findings are DDXPlus evidence tokens: ``E_91`` (a binary evidence, present), ``E_55_@_V_55``
 (evidence ``E_55`` with value code ``V_55``) and ``E_56_@_7`` (a numeric scale value).
