@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
+from scipy.stats import beta
+
 from cases import protocol
 
 Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal
@@ -50,6 +52,40 @@ def wilson(successes: int, total: int, *, z: float = Z_95) -> Interval:
     centre = (rate + z2 / (2 * total)) / (1 + z2 / total)
     half = z * math.sqrt(rate * (1 - rate) / total + z2 / (4 * total * total)) / (1 + z2 / total)
     return Interval(successes, total, rate, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def clopper_pearson_upper(failures: int, total: int, *, delta: float) -> float:
+    """The exact (Clopper-Pearson) one-sided upper ``1 - delta`` confidence bound on a
+    binomial proportion after ``failures`` out of ``total``: the largest rate under which
+    seeing at most ``failures`` still has probability ``delta``. 1.0 with no observations or
+    when every trial failed. Raises MetricsError for impossible counts or ``delta`` outside
+    (0, 1)."""
+    if total < 0 or not 0 <= failures <= total:
+        raise MetricsError(f"need 0 <= failures <= total (got {failures}/{total})")
+    if not 0 < delta < 1:
+        raise MetricsError(f"need 0 < delta < 1 (got {delta})")
+    if failures == total:
+        return 1.0
+    return float(beta.ppf(1 - delta, failures + 1, total - failures))
+
+
+def trials_needed(*, alpha: float, delta: float, failures: int = 0) -> int:
+    """How many trials with ``failures`` failures bring :func:`clopper_pearson_upper` down
+    to ``alpha`` or below (299 for no failures at alpha 0.01, delta 0.05). Raises
+    MetricsError for alpha or delta outside (0, 1)."""
+    if not 0 < alpha < 1 or not 0 < delta < 1 or failures < 0:
+        raise MetricsError(f"need 0 < alpha, delta < 1 and failures >= 0 (got {alpha}, {delta})")
+    # The bound falls as trials grow: double until it passes, then bisect.
+    low, high = failures, max(failures + 1, 2)
+    while clopper_pearson_upper(failures, high, delta=delta) > alpha:
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if clopper_pearson_upper(failures, middle, delta=delta) > alpha:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def fleiss_kappa(table: Sequence[Sequence[int]]) -> float:

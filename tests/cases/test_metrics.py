@@ -145,3 +145,40 @@ def test_simulation_detects_a_wrong_table():
 def test_simulation_is_reproducible_for_a_seed():
     first = metrics.simulate(n=5, q=3, p=0.2, k=3, b=1, trials=500, seed=3)
     assert first == metrics.simulate(n=5, q=3, p=0.2, k=3, b=1, trials=500, seed=3)
+
+
+# --- the exact bound of the calibrated guarantee -------------------------------------------
+
+
+def test_clopper_pearson_bound_for_0_of_299_is_just_under_one_percent():
+    assert metrics.clopper_pearson_upper(0, 299, delta=0.05) == pytest.approx(0.009969, abs=1e-6)
+    assert metrics.clopper_pearson_upper(0, 298, delta=0.05) > 0.01
+
+
+def test_clopper_pearson_bound_matches_closed_forms_and_scipy_exact_interval():
+    from scipy.stats import binomtest
+
+    # No failures: P(no failure) = (1 - p) ** n = delta gives p = 1 - delta ** (1 / n).
+    for n in (1, 10, 100):
+        assert metrics.clopper_pearson_upper(0, n, delta=0.05) == pytest.approx(1 - 0.05 ** (1 / n))
+    # A one-sided 95 % bound is the upper end of the two-sided 90 % exact interval.
+    for k, n in ((1, 100), (5, 50), (3, 30), (20, 1000)):
+        exact = binomtest(k, n).proportion_ci(confidence_level=0.90, method="exact").high
+        assert metrics.clopper_pearson_upper(k, n, delta=0.05) == pytest.approx(exact, rel=1e-9)
+    assert metrics.clopper_pearson_upper(1, 100, delta=0.05) == pytest.approx(0.04656, abs=1e-5)
+
+
+def test_clopper_pearson_bound_is_one_without_observations_or_when_all_failed():
+    assert metrics.clopper_pearson_upper(0, 0, delta=0.05) == 1.0
+    assert metrics.clopper_pearson_upper(7, 7, delta=0.05) == 1.0
+    with pytest.raises(metrics.MetricsError):
+        metrics.clopper_pearson_upper(3, 2, delta=0.05)
+    with pytest.raises(metrics.MetricsError):
+        metrics.clopper_pearson_upper(0, 10, delta=1.0)
+
+
+def test_trials_needed_for_a_one_percent_bound_is_299_without_errors():
+    assert metrics.trials_needed(alpha=0.01, delta=0.05) == 299
+    needed = metrics.trials_needed(alpha=0.01, delta=0.05, failures=1)
+    assert metrics.clopper_pearson_upper(1, needed, delta=0.05) <= 0.01
+    assert metrics.clopper_pearson_upper(1, needed - 1, delta=0.05) > 0.01
