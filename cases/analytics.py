@@ -1,7 +1,8 @@
 """Reliability analytics from what the panels actually did: each member's accuracy against
 reviewers' signed diagnoses and against evaluation ground truth, agreement between members,
 how often each member was in the winning class, faults by kind, the escalation rate, the time
-to sign-off and the cost per case. Members are grouped by alias within a panel name (as
+to sign-off and the cost per case, and the calibrated error guarantee checked on real use
+(wrong consensus against reviewers' signed diagnoses of disputed and audited cases). Members are grouped by alias within a panel name (as
 frozen in each deliberation's snapshot, so renamed or deleted panels keep their history).
 
 Reads rows; all arithmetic is in ``cases.metrics``.
@@ -27,6 +28,53 @@ from cases.models import (
     TurnStatus,
     Vote,
 )
+from panels.models import Panel
+
+# Escalations whose sign-off says whether a consensus was right: a clinician disputed it, or
+# it was drawn at random for audit.
+GUARANTEE_REASONS = ("disputed", "audit")
+GUARANTEE_DELTA = 0.05
+
+
+@dataclass
+class Guarantee:
+    """A panel's consensus decisions that a reviewer signed off after a dispute or an audit:
+    how many, how many the reviewer's diagnosis contradicts, the same for audits alone (a
+    random sample, so unbiased; disputes are chosen because someone doubted them), and the
+    calibration the panel claims, if any."""
+
+    checked: int = 0
+    wrong: int = 0
+    audited: int = 0
+    audited_wrong: int = 0
+    alpha: float | None = None
+    delta: float = GUARANTEE_DELTA
+    claim: str = ""
+
+    @property
+    def bound(self) -> float:
+        return metrics.clopper_pearson_upper(self.wrong, self.checked, delta=self.delta)
+
+    @property
+    def audit_bound(self) -> float:
+        return metrics.clopper_pearson_upper(self.audited_wrong, self.audited, delta=self.delta)
+
+    @property
+    def confidence(self) -> str:
+        return f"{round((1 - self.delta) * 100, 2):g} %"
+
+    @property
+    def verdict(self) -> str:
+        """Whether the reviewers' sign-offs bear out the calibrated claim, in words."""
+        if self.alpha is None:
+            return "no calibrated claim to check"
+        if not self.checked:
+            return "no signed disputes or audits yet"
+        if self.wrong / self.checked > self.alpha:
+            return "the observed wrong share exceeds the calibrated alpha: recalibrate"
+        if self.bound <= self.alpha:
+            return "confirmed: the bound is within the calibrated alpha"
+        return "consistent so far, but too few signed cases to confirm it"
 
 
 @dataclass
@@ -81,6 +129,7 @@ class PanelStats:
     clinical_cost: list[float] = field(default_factory=list)
     evaluation_tokens: list[float] = field(default_factory=list)
     signoff_hours: list[float] = field(default_factory=list)
+    guarantee: Guarantee = field(default_factory=Guarantee)
 
     @property
     def kappa(self) -> float | None:
@@ -179,7 +228,48 @@ def gather() -> list[PanelStats]:
 
     for name, hours in _hours_to_signoff().items():
         panel(name).signoff_hours.extend(hours)
+    _guarantees(panels, info=info, signed=signed)
     return [panels[name] for name in sorted(panels)]
+
+
+def _guarantees(
+    panels: dict[str, PanelStats],
+    *,
+    info: dict[int, tuple[str, str, int, bool, str, str]],
+    signed: dict[int, str],
+) -> None:
+    """Count, per panel, the consensus decisions a reviewer signed off after a dispute or an
+    audit, and those whose signed diagnosis is another class (the consensus was wrong)."""
+    reasons: dict[int, set[str]] = defaultdict(set)
+    escalations = Escalation.objects.filter(
+        reason__in=GUARANTEE_REASONS, deliberation_id__in=list(signed)
+    )
+    for d_id, reason in escalations.values_list("deliberation_id", "reason"):
+        reasons[d_id].add(reason)
+    for d_id, why in reasons.items():
+        name, _, _, _, outcome, winner = info[d_id]
+        if outcome != "consensus" or name not in panels:
+            continue
+        guarantee = panels[name].guarantee
+        wrong = signed[d_id] != winner
+        guarantee.checked += 1
+        guarantee.wrong += wrong
+        if "audit" in why:
+            guarantee.audited += 1
+            guarantee.audited_wrong += wrong
+    claims = Panel.objects.filter(name__in=list(panels)).values_list("name", "calibration")
+    for name, calibration in claims:
+        guarantee = panels[name].guarantee
+        try:
+            guarantee.alpha = float(calibration["alpha"])
+            guarantee.delta = float(calibration["delta"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        guarantee.claim = (
+            f"at most {round(guarantee.alpha * 100, 2):g} % of decided cases wrong, "
+            f"with {guarantee.confidence} confidence (calibrated on {calibration.get('n')} "
+            "labelled cases)"
+        )
 
 
 def _signed_diagnoses(info: dict[int, tuple[str, str, int, bool, str, str]]) -> dict[int, str]:

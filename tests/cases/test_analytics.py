@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import analytics
+from cases import analytics, metrics
 from cases.models import (
     Case,
     Deliberation,
@@ -21,6 +21,8 @@ from cases.models import (
     TurnStatus,
     Vote,
 )
+from panels.models import Panel
+from tests.factories import make_panel
 
 ALIASES = ("Alpha", "Beta", "Gamma")
 
@@ -56,8 +58,8 @@ def finished(
     return d
 
 
-def escalate(d: Deliberation, *, hours_ago: float = 0) -> Escalation:
-    escalation = Escalation.objects.create(case=d.case, deliberation=d, reason="tie")
+def escalate(d: Deliberation, *, hours_ago: float = 0, reason: str = "tie") -> Escalation:
+    escalation = Escalation.objects.create(case=d.case, deliberation=d, reason=reason)
     Escalation.objects.filter(pk=escalation.pk).update(
         created_at=timezone.now() - timedelta(hours=hours_ago)
     )
@@ -185,3 +187,48 @@ def test_page_draws_charts_and_escapes_aliases(client, administrator, reviewer):
     assert html.count("<svg") >= 4
     assert "Agreement with the reviewer" in html and "in the winning class" in html
     assert "&lt;b&gt;Beta&lt;/b&gt;" in html and "<b>Beta</b>" not in html
+
+
+def sign(d: Deliberation, reviewer, *, reason: str, icd10: str) -> None:
+    SignOff.objects.create(
+        escalation=escalate(d, reason=reason),
+        signer=reviewer,
+        diagnosis="Signed",
+        icd10=icd10,
+        rationale="Examined.",
+    )
+
+
+def test_the_guarantee_is_measured_against_signed_disputes_and_audits(db, reviewer):
+    calibration = {"n": 400, "alpha": 0.05, "delta": 0.05, "coverage": 0.8, "min_confidence": 60}
+    make_panel("trio", [{"provider": "builtin"}] * 3, q=2, f=1, calibration=calibration)
+    for _ in range(3):  # audited and right
+        sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="audit", icd10="J18.9")
+    sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="audit", icd10="I26.99")  # wrong
+    sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="disputed", icd10="I26.99")
+    sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="disputed", icd10="J18.9")
+    # Not counted: a NO CONSENSUS escalation, a consensus escalated for another reason, and
+    # a disputed consensus nobody has signed off yet.
+    sign(finished(["J18", "I26", "K35"]), reviewer, reason="tie", icd10="I26.99")
+    sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="failed", icd10="I26.99")
+    escalate(finished(["J18"] * 3, winner="J18"), reason="disputed")
+
+    guarantee = {p.name: p for p in analytics.gather()}["trio"].guarantee
+
+    assert (guarantee.checked, guarantee.wrong) == (6, 2)
+    assert (guarantee.audited, guarantee.audited_wrong) == (4, 1)
+    assert guarantee.bound == metrics.clopper_pearson_upper(2, 6, delta=0.05)
+    assert guarantee.alpha == 0.05
+    assert "recalibrate" in guarantee.verdict  # 2 of 6 wrong is far above 5 %
+    assert Panel.objects.get(name="trio").calibration["n"] == 400
+
+
+def test_the_analytics_page_states_the_guarantee_check(client, administrator, reviewer):
+    sign(finished(["J18"] * 3, winner="J18"), reviewer, reason="audit", icd10="J18.9")
+    client.force_login(administrator)
+
+    html = client.get("/analytics/").content.decode()
+
+    assert "Error guarantee on real use" in html
+    assert "Reviewers signed off 1 disputed or audited consensus decisions; 0 were wrong" in html
+    assert "No calibrated claim to check" in html
