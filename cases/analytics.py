@@ -2,8 +2,9 @@
 reviewers' signed diagnoses and against evaluation ground truth, agreement between members,
 how often each member was in the winning class, faults by kind, the escalation rate, the time
 to sign-off and the cost per case, and the calibrated error guarantee checked on real use
-(wrong consensus against reviewers' signed diagnoses of disputed and audited cases). Members are grouped by alias within a panel name (as
-frozen in each deliberation's snapshot, so renamed or deleted panels keep their history).
+(wrong consensus against reviewers' signed diagnoses of disputed and audited cases).
+Members are grouped by alias within a panel name (as frozen in each deliberation's snapshot,
+so renamed or deleted panels keep their history).
 
 Reads rows; all arithmetic is in ``cases.metrics``.
 """

@@ -56,7 +56,11 @@ def guarantee_statement(calibration: dict[str, Any], *, min_confidence: int) -> 
     decides are wrong; it decides 71 % of them."), or "" for an uncalibrated panel. Says so
     when min_confidence has been changed since, because the statement then no longer holds."""
     try:
-        n, alpha, delta = int(calibration["n"]), float(calibration["alpha"]), float(calibration["delta"])
+        n, alpha, delta = (
+            int(calibration["n"]),
+            float(calibration["alpha"]),
+            float(calibration["delta"]),
+        )
         coverage, threshold = float(calibration["coverage"]), int(calibration["min_confidence"])
     except (KeyError, TypeError, ValueError):
         return ""
