@@ -369,6 +369,7 @@ def _save_proposal(
         confidence=p.confidence if p else None,
         reasoning=p.reasoning if p else "",
         differential=list(p.differential) if p else [],
+        abstained=p.abstain if p else False,
         class_key=key,
         **_usage_fields(result),
     )
@@ -382,7 +383,7 @@ def _save_vote(
     ballot: list[Proposal],
 ) -> Vote:
     chosen: Proposal | None = None
-    if result.vote is not None:
+    if result.vote is not None and result.vote.letter is not None:
         chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
     return Vote.objects.create(
         deliberation=deliberation,
@@ -393,7 +394,7 @@ def _save_vote(
         raw_text=result.raw_text,
         repaired=result.repaired,
         ballot=[p.member_index for p in ballot],
-        letter=result.vote.letter if result.vote else "",
+        letter=(result.vote.letter or "") if result.vote else "",
         proposal=chosen,
         reasoning=result.vote.reasoning if result.vote else "",
         class_key=chosen.class_key if chosen else "",
@@ -565,6 +566,7 @@ async def _run_claimed(deliberation_id: int) -> None:
     deliberation, keys = await sync_to_async(_load)(deliberation_id)
     snap = deliberation.panel_snapshot
     q, f = snap["q"], snap["f"]
+    min_confidence = int(snap.get("min_confidence", 0))
     level = snap["agreement_level"]
     grace = float(snap["grace_period_s"])
     specs = [member_spec(m) for m in snap["members"]]
@@ -591,7 +593,7 @@ async def _run_claimed(deliberation_id: int) -> None:
         usage += result.usage
         await sinks[index].close()
         p = result.proposal
-        key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p else ""
+        key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
 
         def event(row: Proposal) -> Event:
             if result.status == TurnStatus.OK:
@@ -617,23 +619,37 @@ async def _run_claimed(deliberation_id: int) -> None:
         on_result=on_proposal,
     )
     valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
+    answers = [p.answer for p in valid]
+    # Only confident proposals stand on the ballot; abstentions and hesitant ones are shown
+    # on the page but nobody can vote for them.
+    ballot_rows = [valid[i] for i in protocol.candidates(answers, min_confidence=min_confidence)]
     faulty = {i for i, p in proposals.items() if p.is_fault}
-    round1_finished = {"round": 1, "valid": len(valid), "faults": len(faulty)}
+    abstained = len(valid) - len(ballot_rows)
+    round1_finished = {
+        "round": 1,
+        "valid": len(valid),
+        "faults": len(faulty),
+        "abstentions": abstained,
+    }
 
     unanimous = (
-        protocol.unanimous_class([p.class_key for p in valid], q=q) if snap["early_abort"] else None
+        protocol.early_abort_class(answers, q=q, min_confidence=min_confidence)
+        if snap["early_abort"]
+        else None
     )
     votes: dict[int, Vote] = {}
     skipped = ""
     finishing: list[Event] = []
     if len(faulty) > f:
         skipped = "too_many_faults"
+    elif len(ballot_rows) < q:
+        skipped = "insufficient_information"
     elif unanimous is not None:
         skipped = "unanimous_round1"
     if skipped:
         finishing.append(("round.finished", round1_finished))
     else:
-        # Round 2: every member still standing reviews all valid proposals and votes.
+        # Round 2: every member still standing reviews the confident proposals and votes.
         await streaming.apublish_many(
             deliberation_id,
             [("round.finished", round1_finished), ("round.started", {"round": 2})],
@@ -643,9 +659,9 @@ async def _run_claimed(deliberation_id: int) -> None:
         vote_sinks = {i: DeltaCoalescer(deliberation_id, i, 2) for i in voters}
         calls: dict[int, Awaitable[TurnResult]] = {}
         for i in voters:
-            order = protocol.shuffled_order(len(valid), seed=deliberation.seed + i)
-            ballots[i] = [valid[j] for j in order]
-            letters = protocol.ballot_letters(len(valid))
+            order = protocol.shuffled_order(len(ballot_rows), seed=deliberation.seed + i)
+            ballots[i] = [ballot_rows[j] for j in order]
+            letters = protocol.ballot_letters(len(ballot_rows))
             entries = tuple(
                 BallotEntry(letter, p.diagnosis, p.icd10 or None, p.confidence or 0, p.reasoning)
                 for letter, p in zip(letters, ballots[i], strict=True)
@@ -683,7 +699,7 @@ async def _run_claimed(deliberation_id: int) -> None:
 
         def settled(outstanding: int) -> bool:
             counts = protocol.tally(
-                v.class_key for v in votes.values() if v.status == TurnStatus.OK
+                v.class_key for v in votes.values() if v.status == TurnStatus.OK and v.class_key
             )
             return protocol.is_settled(counts, q=q, outstanding=outstanding)
 
@@ -697,16 +713,31 @@ async def _run_claimed(deliberation_id: int) -> None:
         faulty |= {i for i, v in votes.items() if v.is_fault}
         ok_votes = [v for v in votes.values() if v.status == TurnStatus.OK]
         finishing.append(
-            ("round.finished", {"round": 2, "valid": len(ok_votes), "faults": len(faulty)})
+            (
+                "round.finished",
+                {
+                    "round": 2,
+                    "valid": len(ok_votes),
+                    "faults": len(faulty),
+                    "abstentions": sum(1 for v in ok_votes if v.abstained),
+                },
+            )
         )
 
+    position = {row.pk: index for index, row in enumerate(valid)}
     decision = protocol.decide(
         q=q,
         f=f,
         faults=len(faulty),
-        vote_keys=[v.class_key for v in votes.values() if v.status == TurnStatus.OK],
-        unanimous_key=unanimous,
-        proposals=len(valid),
+        answers=answers,
+        votes=[
+            position[v.proposal_id] if v.proposal_id is not None else None
+            for v in votes.values()
+            if v.status == TurnStatus.OK
+        ]
+        if votes
+        else None,
+        min_confidence=min_confidence,
     )
     messages = await sync_to_async(_finish)(
         deliberation,
@@ -753,6 +784,8 @@ def _proposal_payload(row: Proposal) -> dict[str, Any]:
         "differential": row.differential,
         "class_key": row.class_key,
         "repaired": row.repaired,
+        "abstained": row.abstained,
+        "below_threshold": row.below_threshold,
     }
 
 
@@ -767,4 +800,5 @@ def _vote_payload(row: Vote) -> dict[str, Any]:
         "class_key": row.class_key,
         "reasoning": row.reasoning,
         "repaired": row.repaired,
+        "abstained": row.abstained,
     }

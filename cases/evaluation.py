@@ -537,7 +537,7 @@ def _round1_verdict(record: CaseRecord, *, q: int, f: int, members: int) -> str:
     """The verdict had Round 1 answers been voted as they are (the exact table's model)."""
     keys = [k for s, k, _ in record.proposals.values() if s == TurnStatus.OK]
     faults = sum(1 for s, _, _ in record.proposals.values() if s in FAULT_STATUSES)
-    decision = protocol.decide(q=q, f=f, faults=faults, vote_keys=keys)
+    decision = protocol.decide_as_voted(keys, q=q, f=f, faults=faults)
     if decision.winner is None:
         return "none"
     return "correct" if decision.winner in record.truth else "wrong"

@@ -219,7 +219,7 @@ def simulate(*, n: int, q: int, p: float, k: int, b: int, trials: int, seed: int
         ]
         keys += [wrong_keys[0]] * b
         # Colluders answer validly, so nobody faults: the model has no crashes.
-        decision = protocol.decide(q=q, f=n - q, faults=0, vote_keys=keys)
+        decision = protocol.decide_as_voted(keys, q=q, f=n - q, faults=0)
         if decision.winner is None:
             counts["none"] += 1
         elif decision.winner == CORRECT_KEY:

@@ -116,6 +116,7 @@ REASON_LABELS = {
     "no_supermajority": "no supermajority",
     "tie": "tie between diagnoses",
     "too_many_faults": "too many faulty members",
+    "insufficient_information": "not enough information to decide",
 }
 
 
@@ -235,6 +236,9 @@ class Proposal(MemberTurn):
     icd10_raw = models.CharField(max_length=20, blank=True)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     differential = models.JSONField(default=list, blank=True)
+    abstained = models.BooleanField(
+        default=False, help_text="The member said it could not name a diagnosis (a valid answer)."
+    )
 
     class Meta(MemberTurn.Meta):
         constraints = [
@@ -244,7 +248,25 @@ class Proposal(MemberTurn):
         ]
 
     def __str__(self) -> str:
-        return f"{self.alias}: {self.diagnosis or self.status}"
+        return f"{self.alias}: {self.diagnosis or ('abstained' if self.abstained else self.status)}"
+
+    @property
+    def answer(self) -> protocol.Answer:
+        """This valid proposal as the quorum sees it (no class when it abstained)."""
+        return protocol.Answer(
+            None if self.abstained else self.class_key, None if self.abstained else self.confidence
+        )
+
+    @property
+    def below_threshold(self) -> bool:
+        """A proposal that names a diagnosis with less than the panel's ``min_confidence``:
+        shown, but counted as an abstention and kept off the Round 2 ballot."""
+        threshold = int(self.deliberation.panel_snapshot.get("min_confidence", 0))
+        return (
+            self.status == TurnStatus.OK
+            and not self.abstained
+            and not protocol.is_confident(self.answer, min_confidence=threshold)
+        )
 
 
 class Vote(MemberTurn):
@@ -267,7 +289,14 @@ class Vote(MemberTurn):
         ]
 
     def __str__(self) -> str:
-        return f"{self.alias}: vote {self.letter or self.status}"
+        return (
+            f"{self.alias}: vote {self.letter or ('abstained' if self.abstained else self.status)}"
+        )
+
+    @property
+    def abstained(self) -> bool:
+        """A valid ballot that chose no proposal."""
+        return self.status == TurnStatus.OK and not self.letter
 
 
 class DeliberationEvent(models.Model):
@@ -293,8 +322,11 @@ class EscalationReason(models.TextChoices):
     NO_SUPERMAJORITY = "no_supermajority", "No supermajority"
     TIE = "tie", "Tie between diagnoses"
     TOO_MANY_FAULTS = "too_many_faults", "Too many faulty members"
+    INSUFFICIENT_INFORMATION = "insufficient_information", "Not enough information to decide"
     DISPUTED = "disputed", "Disputed by the clinician"
     FAILED = "failed", "Deliberation failed"
+    DANGEROUS_DISSENT = "dangerous_dissent", "A member named a dangerous condition"
+    AUDIT = "audit", "Random audit of a consensus"
 
 
 class EscalationStatus(models.TextChoices):
@@ -311,7 +343,7 @@ class Escalation(models.Model):
     deliberation = models.ForeignKey(
         Deliberation, null=True, on_delete=models.SET_NULL, related_name="escalations"
     )
-    reason = models.CharField(max_length=20, choices=EscalationReason.choices)
+    reason = models.CharField(max_length=30, choices=EscalationReason.choices)
     status = models.CharField(
         max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
     )

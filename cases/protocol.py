@@ -1,5 +1,12 @@
-"""The consensus protocol as pure functions: parse and validate member output, class keys,
-tally and decision. No Django, no I/O: everything here is decided from plain data."""
+"""The consensus protocol as pure functions: parse and validate member output, abstentions,
+class keys, tally and decision. No Django, no I/O: everything here is decided from plain data.
+
+A member that cannot name a diagnosis with reasonable confidence abstains. An abstention is a
+valid answer, never a fault, and counts for no class; so does a proposal whose confidence is
+below the panel's ``min_confidence``. The decision is monotone in ``min_confidence``: raising it
+on the same answers and votes never creates a consensus nor changes its class, which is what lets
+a threshold be calibrated on stored deliberations without re-running them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +22,14 @@ from types import ModuleType
 from typing import Any, Literal, cast
 
 Outcome = Literal["consensus", "no_consensus"]
-Reason = Literal["unanimous_round1", "supermajority", "no_supermajority", "tie", "too_many_faults"]
+Reason = Literal[
+    "unanimous_round1",
+    "supermajority",
+    "no_supermajority",
+    "tie",
+    "too_many_faults",
+    "insufficient_information",
+]
 AgreementLevel = Literal["category", "code"]
 
 MAX_DIAGNOSIS_CHARS = 200
@@ -32,7 +46,11 @@ BAD_ICD10 = (
 )
 BAD_DIFFERENTIAL = "Field 'differential' must be a list of diagnosis names."
 TOO_LONG = "Field {name!r} is longer than {limit} characters."
-BAD_VOTE = "Field 'vote' is {value!r}, which is not one of the ballot letters {letters}."
+BAD_VOTE = (
+    "Field 'vote' is {value!r}, which is not one of the ballot letters {letters}. "
+    "Use null to abstain."
+)
+BAD_ABSTAIN = "Field 'abstain' must be true or false, not {value!r}."
 
 
 class ProtocolError(ValueError):
@@ -42,23 +60,38 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class ProposalData:
-    """A validated Round 1 proposal. ``icd10`` is a valid dotted ICD-10-CM code or None;
-    ``icd10_raw`` keeps what the member actually wrote."""
+    """A validated Round 1 answer. ``icd10`` is a valid dotted ICD-10-CM code or None;
+    ``icd10_raw`` keeps what the member actually wrote. An abstention (``abstain``) has an
+    empty diagnosis, no code and no confidence, and keeps its reasoning and differential."""
 
     diagnosis: str
     icd10: str | None
-    confidence: int
+    confidence: int | None
     reasoning: str
     differential: tuple[str, ...] = ()
     icd10_raw: str = ""
+    abstain: bool = False
 
 
 @dataclass(frozen=True)
 class VoteData:
-    """A validated Round 2 ballot: the letter voted for and why."""
+    """A validated Round 2 ballot: the letter voted for (None: the member abstained) and why."""
 
-    letter: str
+    letter: str | None
     reasoning: str
+
+    @property
+    def abstain(self) -> bool:
+        return self.letter is None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One valid Round 1 answer as the quorum sees it: its class key and confidence, both
+    None when the member abstained."""
+
+    key: str | None
+    confidence: int | None
 
 
 @dataclass(frozen=True)
@@ -171,15 +204,48 @@ def _text_field(data: dict[str, Any], name: str, limit: int) -> str:
 
 
 def parse_proposal(text: str, *, strict_icd10: bool = True) -> ProposalData:
-    """Validate a Round 1 answer ``{diagnosis, icd10, confidence, reasoning, differential}``.
+    """Validate a Round 1 answer: ``{diagnosis, icd10, confidence, reasoning, differential}``,
+    or an abstention ``{"abstain": true, "reasoning": ...}`` (diagnosis, code and confidence
+    may then be null; they are ignored).
 
     With ``strict_icd10`` an invalid code is an error (so the member is asked to repair it);
     without, it is dropped and the proposal falls back to its name. Raises ProtocolError.
     """
     data = extract_json(text)
-    diagnosis = _text_field(data, "diagnosis", MAX_DIAGNOSIS_CHARS)
+    abstain = data.get("abstain", False)
+    if abstain is None:
+        abstain = False
+    if not isinstance(abstain, bool):
+        raise ProtocolError(BAD_ABSTAIN.format(value=abstain))
     reasoning = _text_field(data, "reasoning", MAX_REASONING_CHARS)
-    confidence = data.get("confidence")
+    differential = _differential(data)
+    if abstain:
+        return ProposalData(
+            diagnosis="",
+            icd10=None,
+            confidence=None,
+            reasoning=reasoning,
+            differential=differential,
+            abstain=True,
+        )
+    diagnosis = _text_field(data, "diagnosis", MAX_DIAGNOSIS_CHARS)
+    raw_code = data.get("icd10")
+    raw_code = "" if raw_code is None else str(raw_code).strip()
+    code = normalize_icd10(raw_code)
+    if raw_code and code is None and strict_icd10:
+        raise ProtocolError(BAD_ICD10.format(value=raw_code))
+    return ProposalData(
+        diagnosis=diagnosis,
+        icd10=code,
+        confidence=_confidence(data.get("confidence")),
+        reasoning=reasoning,
+        differential=differential,
+        icd10_raw=raw_code[:20],
+    )
+
+
+def _confidence(value: Any) -> int:
+    confidence = value
     if isinstance(confidence, str) and confidence.strip().rstrip("%").isdigit():
         confidence = int(confidence.strip().rstrip("%"))
     if isinstance(confidence, float) and confidence.is_integer():
@@ -189,36 +255,29 @@ def parse_proposal(text: str, *, strict_icd10: bool = True) -> ProposalData:
         or not isinstance(confidence, int)
         or not 0 <= confidence <= 100
     ):
-        raise ProtocolError(BAD_CONFIDENCE.format(value=data.get("confidence")))
-    raw_code = data.get("icd10")
-    raw_code = "" if raw_code is None else str(raw_code).strip()
-    code = normalize_icd10(raw_code)
-    if raw_code and code is None and strict_icd10:
-        raise ProtocolError(BAD_ICD10.format(value=raw_code))
+        raise ProtocolError(BAD_CONFIDENCE.format(value=value))
+    return confidence
+
+
+def _differential(data: dict[str, Any]) -> tuple[str, ...]:
     differential = data.get("differential", [])
     if differential is None:
         differential = []
     if not isinstance(differential, list) or not all(isinstance(d, str) for d in differential):
         raise ProtocolError(BAD_DIFFERENTIAL)
-    return ProposalData(
-        diagnosis=diagnosis,
-        icd10=code,
-        confidence=confidence,
-        reasoning=reasoning,
-        differential=tuple(
-            d.strip()[:MAX_DIAGNOSIS_CHARS] for d in differential[:MAX_DIFFERENTIAL]
-        ),
-        icd10_raw=raw_code[:20],
-    )
+    return tuple(d.strip()[:MAX_DIAGNOSIS_CHARS] for d in differential[:MAX_DIFFERENTIAL])
 
 
 def parse_vote(text: str, *, letters: Sequence[str]) -> VoteData:
-    """Validate a Round 2 answer ``{vote, reasoning}`` against the voter's ballot letters.
+    """Validate a Round 2 answer ``{vote, reasoning}`` against the voter's ballot letters;
+    ``{"vote": null, "reasoning": ...}`` (or ``"abstain": true``) is an abstention.
 
     Raises ProtocolError for a missing field or a letter not on the ballot.
     """
     data = extract_json(text)
     raw = data.get("vote")
+    if data.get("abstain") is True or (raw is None and "vote" in data):
+        return VoteData(letter=None, reasoning=_text_field(data, "reasoning", MAX_REASONING_CHARS))
     letter = str(raw).strip().upper() if raw is not None else ""
     letter = re.sub(r"^(PROPOSAL|OPTION)\s+", "", letter)
     if letter not in letters:
@@ -254,11 +313,28 @@ def tally(keys: Iterable[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def unanimous_class(proposal_keys: Sequence[str], *, q: int) -> str | None:
-    """The class of every valid Round 1 proposal when they all agree and reach ``q``."""
-    if len(proposal_keys) >= q and len(set(proposal_keys)) == 1:
-        return proposal_keys[0]
-    return None
+def is_confident(answer: Answer, *, min_confidence: int) -> bool:
+    """True when the answer names a class with at least ``min_confidence``: it counts for the
+    quorum and stands on the Round 2 ballot. Abstentions and hesitant proposals do not."""
+    return answer.key is not None and (answer.confidence or 0) >= min_confidence
+
+
+def candidates(answers: Sequence[Answer], *, min_confidence: int) -> list[int]:
+    """Indices of the answers that go on the Round 2 ballot: the confident ones, in order."""
+    return [i for i, a in enumerate(answers) if is_confident(a, min_confidence=min_confidence)]
+
+
+def early_abort_class(answers: Sequence[Answer], *, q: int, min_confidence: int) -> str | None:
+    """The class that decides without Round 2: at least ``q`` confident answers in it and no
+    valid answer naming another class. A hesitant dissent (below ``min_confidence``) does not
+    count for the quorum but still earns the case a cross-review round: skipping it would let
+    a higher threshold create a consensus that a lower one sent to review."""
+    named = {a.key for a in answers if a.key is not None}
+    if len(named) != 1:
+        return None
+    (key,) = named
+    confident = sum(1 for a in answers if is_confident(a, min_confidence=min_confidence))
+    return key if confident >= q else None
 
 
 def is_settled(counts: dict[str, int], *, q: int, outstanding: int) -> bool:
@@ -268,39 +344,79 @@ def is_settled(counts: dict[str, int], *, q: int, outstanding: int) -> bool:
     return best >= q or best + outstanding < q
 
 
+def counted_votes(
+    answers: Sequence[Answer], votes: Iterable[int | None], *, min_confidence: int
+) -> list[str]:
+    """The class keys that Round 2 ``votes`` (indices into ``answers``, None for an abstained
+    vote) count for: only votes for a candidate on the ballot count."""
+    return [
+        cast(str, answers[i].key)
+        for i in votes
+        if i is not None and is_confident(answers[i], min_confidence=min_confidence)
+    ]
+
+
 def decide(
     *,
     q: int,
     f: int,
     faults: int,
-    vote_keys: Sequence[str] = (),
-    unanimous_key: str | None = None,
-    proposals: int = 0,
+    answers: Sequence[Answer] = (),
+    votes: Sequence[int | None] | None = None,
+    min_confidence: int = 0,
 ) -> Decision:
-    """Decide a deliberation.
+    """Decide a deliberation from its valid Round 1 ``answers`` and, when Round 2 was held,
+    its valid ``votes`` (one per ballot: the index into ``answers`` voted for, or None).
 
-    ``faults`` counts distinct faulty members; more than ``f`` is NO CONSENSUS whatever the
-    votes say. ``unanimous_key`` (from :func:`unanimous_class`) decides without Round 2, with
-    ``proposals`` as its count. Otherwise the class with at least ``q`` of ``vote_keys`` wins;
-    a tie at the top without quorum is ``tie``, anything else ``no_supermajority``.
+    In order: more than ``f`` distinct faulty members is ``too_many_faults``; fewer than ``q``
+    confident answers, or fewer than ``q`` counted votes, is ``insufficient_information``;
+    without Round 2 the :func:`early_abort_class` decides (``unanimous_round1``); with it, a
+    class with at least ``q`` counted votes wins (``supermajority``), a tie at the top is
+    ``tie`` and anything else ``no_supermajority``.
     """
+    confident = [
+        cast(str, a.key) for a in answers if is_confident(a, min_confidence=min_confidence)
+    ]
     if faults > f:
-        return Decision(outcome="no_consensus", reason="too_many_faults", tally=tally(vote_keys))
-    if unanimous_key is not None:
+        return Decision(outcome="no_consensus", reason="too_many_faults", tally=tally(confident))
+    if len(confident) < q:
         return Decision(
-            outcome="consensus",
-            reason="unanimous_round1",
-            winner=unanimous_key,
-            votes=proposals,
-            tally={unanimous_key: proposals},
+            outcome="no_consensus", reason="insufficient_information", tally=tally(confident)
         )
-    counts = tally(vote_keys)
+    if votes is None:
+        key = early_abort_class(answers, q=q, min_confidence=min_confidence)
+        counts = tally(confident)
+        if key is not None:
+            return Decision(
+                outcome="consensus",
+                reason="unanimous_round1",
+                winner=key,
+                votes=counts[key],
+                tally=counts,
+            )
+        return _without_quorum(counts)
+    keys = counted_votes(answers, votes, min_confidence=min_confidence)
+    counts = tally(keys)
+    if len(keys) < q:
+        return Decision(outcome="no_consensus", reason="insufficient_information", tally=counts)
     ranked = list(counts.items())
-    if ranked and ranked[0][1] >= q:
-        key, votes = ranked[0]
+    if ranked[0][1] >= q:
+        key, count = ranked[0]
         return Decision(
-            outcome="consensus", reason="supermajority", winner=key, votes=votes, tally=counts
+            outcome="consensus", reason="supermajority", winner=key, votes=count, tally=counts
         )
-    if len(ranked) >= 2 and ranked[0][1] == ranked[1][1]:
+    return _without_quorum(counts)
+
+
+def _without_quorum(counts: dict[str, int]) -> Decision:
+    ranked = list(counts.values())
+    if len(ranked) >= 2 and ranked[0] == ranked[1]:
         return Decision(outcome="no_consensus", reason="tie", tally=counts)
     return Decision(outcome="no_consensus", reason="no_supermajority", tally=counts)
+
+
+def decide_as_voted(keys: Sequence[str], *, q: int, f: int, faults: int) -> Decision:
+    """The decision had every Round 1 answer (class ``keys``) been voted as it is, each member
+    confident and voting for its own class: the model of the exact reliability table."""
+    answers = [Answer(key, 100) for key in keys]
+    return decide(q=q, f=f, faults=faults, answers=answers, votes=list(range(len(answers))))

@@ -33,16 +33,19 @@ VENDOR = "Anthropic"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 TOOL_NAME = "answer"
 
+# Both schemas admit an abstention: {"abstain": true, "diagnosis": null, ...} in Round 1 and
+# {"vote": null, ...} in Round 2 (the protocol validates the rest).
 PROPOSAL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "diagnosis": {"type": "string"},
+        "abstain": {"type": "boolean"},
+        "diagnosis": {"type": ["string", "null"]},
         "icd10": {"type": ["string", "null"]},
-        "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+        "confidence": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
         "reasoning": {"type": "string"},
         "differential": {"type": "array", "items": {"type": "string"}},
     },
-    "required": ["diagnosis", "icd10", "confidence", "reasoning", "differential"],
+    "required": ["abstain", "diagnosis", "icd10", "confidence", "reasoning", "differential"],
 }
 
 
@@ -50,7 +53,7 @@ def _vote_schema(letters: list[str]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "vote": {"type": "string", "enum": letters},
+            "vote": {"type": ["string", "null"], "enum": [*letters, None]},
             "reasoning": {"type": "string"},
         },
         "required": ["vote", "reasoning"],

@@ -75,7 +75,8 @@ async def test_json_tool_forces_the_answer_through_a_schema(vendor_server, make_
     sent = vendor_server.requests[0].body
     assert sent["tool_choice"] == {"type": "tool", "name": "answer"}
     [tool] = sent["tools"]
-    assert tool["input_schema"]["properties"]["vote"]["enum"] == ["A", "B"]
+    # The ballot's letters, or null to abstain.
+    assert tool["input_schema"]["properties"]["vote"]["enum"] == ["A", "B", None]
     assert completion.text == ANSWER == "".join(deltas)
     assert json.loads(completion.text)["icd10"] == "J18.9"
 

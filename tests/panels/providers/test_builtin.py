@@ -62,7 +62,7 @@ async def test_proposes_json_the_protocol_accepts(kb):
     proposal = protocol.parse_proposal(text)
     assert proposal.diagnosis == "Myasthenia gravis"
     assert proposal.icd10 == "G70.0"
-    assert 50 <= proposal.confidence <= 99
+    assert proposal.confidence is not None and 50 <= proposal.confidence <= 99
     assert "double vision" in proposal.reasoning
     assert 3 <= len(proposal.differential) <= 4
     assert "".join(deltas) == text and len(deltas) > 1
@@ -95,7 +95,7 @@ async def test_without_findings_answers_honestly_with_low_confidence(kb):
     text, _ = await answer(base.build(spec()), request("The weather is nice today."))
     proposal = protocol.parse_proposal(text)
     assert "No findings were recognised" in proposal.reasoning
-    assert proposal.confidence < 20
+    assert proposal.confidence is not None and proposal.confidence < 20
 
 
 async def test_same_seed_answers_identically_and_other_seeds_disagree_somewhere(kb):
