@@ -4,6 +4,10 @@ with 1 and 2 colluders, without early abort/decision, in-sample, and the 1,000-p
 Each configuration runs `manage.py evaluate` in its own process on a fresh SQLite file under
 var/bench/, so runs never share a database. Prints one Markdown table.
 Run: `.venv/bin/python bench/evaluate.py [--limit N] [--only NAME ...]`.
+
+With `--cases FILE ...` it measures free-text case files instead (one fresh database each):
+correct, wrong and no consensus in and out of scope, abstentions, and the risk-coverage table
+(min_confidence, decided share, wrong share of decided, upper 95 % Clopper-Pearson bound).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ CONFIGS: dict[str, list[str]] = {
 
 
 def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, Any], float]:
+    """Evaluate on a fresh database; the results and the command's wall time."""
     slug = "".join(c if c.isalnum() else "-" for c in name)
     scratch = ROOT / "var" / "bench" / f"evaluate-{slug}.sqlite3"
     scratch.parent.mkdir(parents=True, exist_ok=True)
@@ -53,12 +58,53 @@ def pct(interval: dict[str, Any]) -> str:
     return f"{interval['rate']:.2%} ({interval['low']:.2%}–{interval['high']:.2%})"
 
 
+def counts(scope: dict[str, Any]) -> str:
+    return " / ".join(str(scope[k]["count"]) for k in ("correct", "wrong", "none"))
+
+
+def free_text(files: list[Path], *, extra: list[str]) -> None:
+    """One summary line and the risk-coverage table per free-text file."""
+    for path in files:
+        results, wall = run(f"cases-{path.stem}", ["--cases", str(path), *extra], limit=None)
+        scope, abstention = results["scope"], results["abstention"]
+        print(
+            f"\n### {path.name}: {results['n_cases']} cases, {wall:.1f} s, "
+            f"min_confidence {abstention['min_confidence']}\n"
+        )
+        print("| cases | number | correct / wrong / no consensus |")
+        print("|---|---|---|")
+        for key in ("in_scope", "out_of_scope"):
+            if scope[key]["cases"]:
+                print(f"| {key.replace('_', ' ')} | {scope[key]['cases']} | {counts(scope[key])} |")
+        print(
+            f"\nAbstentions: {abstention['abstentions']} of {abstention['answers']} Round 1 "
+            f"answers ({abstention['rate']:.1%}); {abstention['insufficient_information']} cases "
+            "insufficient_information.\n"
+        )
+        print("| min_confidence | decided | decided share | wrong | wrong share | bound |")
+        print("|---|---|---|---|---|---|")
+        for p in results["risk_coverage"]["points"]:
+            print(
+                f"| {p['threshold']} | {p['decided']}/{p['cases']} | {p['coverage']:.3f} "
+                f"| {p['wrong']} | {p['wrong_share']:.3f} | {p['bound']:.3f} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, help="Rows per configuration (default: all).")
     parser.add_argument("--only", nargs="*", choices=list(CONFIGS), help="Run only these.")
+    parser.add_argument("--cases", nargs="+", type=Path, help="Free-text case files instead.")
+    parser.add_argument(
+        "--min-confidence", help="With --cases: run at this min_confidence, not the panel's."
+    )
     options = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if options.cases:
+        extra = ["--min-confidence", options.min_confidence] if options.min_confidence else []
+        free_text(options.cases, extra=extra)
+        return
     print(
         "| configuration | cases | single-member error | correct | wrong | no consensus "
         "| tokens/case | Round 2 skipped | command wall time |"

@@ -233,6 +233,54 @@ def _heat_bin(value: float) -> str:
 # --- the report -----------------------------------------------------------------------------
 
 
+def risk_chart(title: str, points: Sequence[dict[str, Any]]) -> Chart:
+    """Wrong share among decided cases (y) against decided share (x), one point per
+    threshold of the risk-coverage curve, joined from strict to lenient, with the upper bound
+    dashed beside it. The y axis reaches the largest wrong share or bound shown (at most 1)."""
+    left, plot_w, plot_h = 60.0, CHART_WIDTH - 100.0, 220.0
+    bottom = TOP + plot_h
+    shown = [p for p in points if p["decided"]]
+    top: float = max(
+        [p["wrong_share"] for p in shown] + [min(1.0, p["bound"]) for p in shown] + [0.01]
+    )
+    chart = Chart(title, CHART_WIDTH, int(bottom + 44))
+
+    def x(v: float) -> float:
+        return left + plot_w * v
+
+    def y(v: float) -> float:
+        return float(bottom - plot_h * min(v, top) / top)
+
+    ordered = sorted(shown, key=lambda p: p["coverage"])
+    for series, css in (("wrong_share", "risk"), ("bound", "risk-bound")):
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            chart.lines.append(
+                Line(x(a["coverage"]), y(a[series]), x(b["coverage"]), y(b[series]), css)
+            )
+    for p in ordered:
+        note = (
+            f"min_confidence {p['threshold']}: decides {p['decided']} of {p['cases']}, "
+            f"{p['wrong']} wrong, bound {p['bound']:.3f}"
+        )
+        chart.rects.append(Rect(x(p["coverage"]) - 3, y(p["wrong_share"]) - 3, 6, 6, "bad", note))
+    chart.lines.append(Line(left, TOP, left, bottom, "axis"))
+    chart.lines.append(Line(left, bottom, left + plot_w, bottom, "axis"))
+    for step in range(5):
+        chart.labels.append(Label(x(step / 4), bottom + 16, f"{step / 4:.0%}", "middle", "tick"))
+        chart.labels.append(
+            Label(left - 6, y(top * step / 4) + 4, _fmt(top * step / 4, "rate"), "end", "tick")
+        )
+    chart.labels.append(
+        Label(left + plot_w / 2, bottom + 34, "decided share (coverage)", "middle", "tick")
+    )
+    chart.labels.append(
+        Label(
+            left, TOP - 8, "wrong share of decided (solid), upper bound (dashed)", "start", "tick"
+        )
+    )
+    return chart
+
+
 def _item(label: str, interval: dict[str, Any], css: str = "bar") -> BarItem:
     note = f"{interval['count']} of {interval['of']}"
     return BarItem(label, interval["rate"], interval["low"], interval["high"], css, note)
@@ -298,6 +346,12 @@ def charts(results: dict[str, Any]) -> dict[str, Chart]:
             results["error_correlation"]["matrix"],
         ),
     }
+    points = results.get("risk_coverage", {}).get("points", [])
+    if any(p["decided"] for p in points):
+        found["risk"] = risk_chart(
+            "Risk against coverage as min_confidence varies (re-decided from stored answers)",
+            points,
+        )
     exact = {row["k"]: row for row in reliability["exact"]}
     if exact:
         groups = []
@@ -337,5 +391,16 @@ def reliability_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]
 
 def render(results: dict[str, Any]) -> str:
     """The self-contained HTML report for ``results`` (the content of results.json)."""
-    context = {"r": results, "charts": charts(results), "reliability": reliability_rows(results)}
+    scope = results.get("scope", {})
+    context = {
+        "r": results,
+        "charts": charts(results),
+        "reliability": reliability_rows(results),
+        "scopes": [
+            (label, scope[key])
+            for key, label in (("in_scope", "in scope"), ("out_of_scope", "out of scope"))
+            if scope.get(key, {}).get("cases")
+        ],
+        "confidence": f"{1 - results.get('risk_coverage', {}).get('delta', 0.05):.0%}",
+    }
     return render_to_string("evaluation/report.html", context)

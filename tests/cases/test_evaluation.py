@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,7 @@ def record(truth, proposals, votes=None, *, winner="", skipped="", tokens=100):
     r.winner, r.round2_skipped, r.tokens = winner, skipped, tokens
     r.proposals = dict(enumerate(proposals))
     r.votes = dict(enumerate(votes or []))
+    r.answers = {i: (False, 80) for i, (status, _, _) in r.proposals.items() if status == "ok"}
     return r
 
 
@@ -288,3 +290,136 @@ def test_log_scale_reaches_down_to_the_smallest_exact_rate():
     assert ticks[0] == "1e-6" and ticks[-1] == "1"
     exact, seen = chart.rects
     assert 0 < exact.width < seen.width
+
+
+# --- free-text cases, risk-coverage, CSVs from anywhere --------------------------------------
+
+
+def _medqa() -> Path:
+    """The MedQA development vignettes: MEDQA_DIR, else ``shared/data/medqa`` beside the
+    checkout (or beside a folder holding it, for worktrees)."""
+    if os.environ.get("MEDQA_DIR"):
+        return Path(os.environ["MEDQA_DIR"])
+    root = Path(__file__).resolve().parents[2]
+    found = [p / "shared" / "data" / "medqa" for p in root.parents]
+    return next((p for p in found if p.is_dir()), found[0])
+
+
+MEDQA = _medqa()
+
+
+def write_cases(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def free_text(kb, tmp_path: Path) -> Path:
+    rows = kb.rows[:4]
+    lines: list[dict[str, Any]] = [
+        {
+            "id": f"row-{i}",
+            "text": knowledge.render_patient(row),
+            "pathology": row.pathology,
+            "source": "extra fields are ignored",
+        }
+        for i, row in enumerate(rows)
+    ]
+    lines.append({"id": "nonsense", "text": "asdf qwerty zxcv", "pathology": None})
+    lines.append({"id": "no-label", "text": "A 72-year-old woman with a rash on her hands."})
+    return write_cases(tmp_path / "cases.jsonl", lines)
+
+
+def test_free_text_cases_write_one_line_each_and_judge_out_of_scope_consensus_wrong(
+    offline, tmp_path, kb
+):
+    results = evaluate(tmp_path / "out", "--cases", str(free_text(kb, tmp_path)))
+
+    lines = [json.loads(x) for x in (tmp_path / "out" / "cases.jsonl").read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["row-0", "row-1", "row-2", "row-3", "nonsense", "no-label"]
+    for x in lines:
+        assert set(x) >= {"id", "outcome", "reason", "winner", "abstentions"}
+        if x["outcome"] == "consensus":
+            assert set(x["winner"]) == {"diagnosis", "icd10", "votes"}
+            assert x["verdict"] == ("wrong" if x["pathology"] is None else x["verdict"])
+        else:
+            assert x["winner"] is None and x["verdict"] == "none"
+    # Age and sex come from the text.
+    case = Case.objects.get(text__startswith="A 72-year-old woman")
+    assert (case.age, case.sex) == (72, "F")
+    assert results["scope"]["out_of_scope"]["cases"] == 2
+    assert results["scope"]["in_scope"]["cases"] == 4
+    wrong_out = sum(1 for x in lines if x["pathology"] is None and x["outcome"] == "consensus")
+    assert results["scope"]["out_of_scope"]["wrong"]["count"] == wrong_out
+    assert "rate" in results["abstention"] and results["abstention"]["answers"] > 0
+    assert results["training"]["kind"] == "free_text"
+
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "free-text cases" in html and 'id="risk-coverage"' in html and "Abstention rate" in html
+    assert not Escalation.objects.exists()
+
+
+def test_risk_coverage_redecides_stored_rows_and_reproduces_the_run_at_its_own_threshold(
+    offline, tmp_path, kb
+):
+    from cases.evaluation import risk
+
+    results = evaluate(tmp_path, "--cases", str(free_text(kb, tmp_path)), "--no-early-abort")
+    run = EvaluationRun.objects.get()
+    records = evaluation.run_records(run)
+    snap = run.items.first().deliberation.panel_snapshot
+    for r in records:
+        decision = risk.decide_at(r, q=snap["q"], f=snap["f"], min_confidence=0)
+        assert (decision.outcome, decision.winner or "") == (r.outcome, r.winner), r.case_id
+    points = results["risk_coverage"]["points"]
+    assert points[0]["threshold"] == 0
+    decided = [p["decided"] for p in points]
+    assert decided == sorted(decided, reverse=True)  # stricter thresholds decide fewer cases
+    assert points[0]["decided"] == sum(1 for r in records if r.outcome == "consensus")
+
+
+def test_bad_case_lines_are_refused_with_the_line_number_and_nothing_is_written(offline, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    for content, message in (
+        ('{"id": "a", "text": "Fever."}\nnot json\n', "line 2: not a JSON object"),
+        ('{"id": "a", "text": ""}\n', "'text' must be a non-empty string"),
+        ('{"id": "a", "text": "x", "pathology": "Flu"}\n', "'pathology' 'Flu' is not a DDXPlus"),
+        ('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', "already used on line 1"),
+        ("\n", "No cases to evaluate"),
+    ):
+        bad.write_text(content)
+        with pytest.raises(CommandError, match=re.escape(message)):
+            call_command("evaluate", "--out", str(tmp_path / "o"), "--cases", str(bad))
+    assert not Case.objects.exists() and not EvaluationRun.objects.exists()
+    with pytest.raises(CommandError, match="not both"):
+        call_command("evaluate", "--cases", str(bad), "--csv", str(bad))
+
+
+def test_a_csv_anywhere_is_rendered_with_the_knowledge_base_and_training_rows_are_marked(
+    offline, tmp_path, kb
+):
+    source = kb.directory / knowledge.PATIENTS_FILE
+    header, *rows = source.read_text().splitlines()[:5]
+    changed = rows[-1].split(",", 1)
+    rows[-1] = "117," + changed[1]  # an age no training row has
+    lone = tmp_path / "elsewhere" / "few.csv"
+    lone.parent.mkdir()
+    lone.write_text("\n".join([header, *rows]) + "\n")
+
+    results = evaluate(tmp_path / "out", "--csv", str(lone))
+
+    assert results["n_cases"] == 4
+    assert results["training"]["possibly_in_training"] == 3
+    lines = [json.loads(x) for x in (tmp_path / "out" / "cases.jsonl").read_text().splitlines()]
+    assert [x["in_training"] for x in lines] == [True, True, True, False]
+    assert (
+        "3 of 4 evaluated rows could have been in the members' training"
+        in (tmp_path / "out" / "report.html").read_text()
+    )
+
+
+@pytest.mark.skipif(not MEDQA.is_dir(), reason=f"MedQA development vignettes absent ({MEDQA})")
+def test_medqa_out_of_scope_vignettes_are_read_as_no_consensus_cases(offline, tmp_path):
+    cases = evaluation.read_cases(MEDQA / "dev_out_of_scope.jsonl")
+    assert len(cases) == 36 and all(c.pathology is None for c in cases)
+    results = evaluate(tmp_path, "--cases", str(MEDQA / "dev_in_scope.jsonl"), "--limit", "3")
+    assert results["scope"]["in_scope"]["cases"] == 3

@@ -1,5 +1,6 @@
-"""Measure a panel on DDXPlus patients (results.json + report.html), or simulate the decision
-rule against the exact reliability table (--simulate)."""
+"""Measure a panel on DDXPlus patient rows or labelled free-text cases (results.json,
+cases.jsonl, report.html), or simulate the decision rule against the exact reliability table
+(--simulate)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from cases import evaluation, metrics, report
@@ -31,14 +31,34 @@ def _count(value: str) -> int:
     return number
 
 
+def _percent(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 100:
+        raise ValueError(value)
+    return number
+
+
 class Command(BaseCommand):
     help = (
-        "Deliberate DDXPlus patients on a panel and write DIR/results.json and DIR/report.html; "
+        "Deliberate DDXPlus patients (--csv) or labelled free-text cases (--cases) on a panel "
+        "and write DIR/results.json, DIR/cases.jsonl and DIR/report.html; "
         "or, with --simulate, compare a Monte Carlo of the decision rule with the exact table."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--csv", type=Path, help="Patient rows (default: dev_patients.csv).")
+        parser.add_argument(
+            "--csv", type=Path, help="DDXPlus patient rows, anywhere (default: dev_patients.csv)."
+        )
+        parser.add_argument(
+            "--cases",
+            type=Path,
+            help='Free-text cases, JSON lines {"id", "text", "pathology" (null: out of scope)}.',
+        )
+        parser.add_argument(
+            "--min-confidence",
+            type=_percent,
+            help="Run at this min_confidence instead of the panel's (0-100).",
+        )
         parser.add_argument("--panel", default="offline", help="Panel name (default: offline).")
         parser.add_argument("--limit", type=_positive, help="Evaluate this many rows.")
         parser.add_argument("--seed", type=int, default=0, help="Which rows are sampled.")
@@ -69,9 +89,10 @@ class Command(BaseCommand):
         if options["simulate"]:
             self._simulate(options)
             return
-        csv_path = options["csv"] or Path(settings.DDXPLUS_DIR) / knowledge.PATIENTS_FILE
         run_options = evaluation.Options(
-            csv=csv_path,
+            csv=options["csv"],
+            cases=options["cases"],
+            min_confidence=options["min_confidence"],
             panel=options["panel"],
             limit=options["limit"],
             seed=options["seed"],
@@ -94,13 +115,17 @@ class Command(BaseCommand):
         out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False))
         (out / "report.html").write_text(report.render(results))
+        with (out / "cases.jsonl").open("w", encoding="utf-8") as handle:
+            for line in evaluation.case_lines(run):
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         panel = results["panel"]
         self.stdout.write(
             f"Evaluation {run.pk}: {results['n_cases']} cases in "
             f"{results['run']['wall_time_s']:.1f} s; correct {panel['correct_consensus']:.3f}, "
             f"wrong {panel['wrong_consensus']:.3f}, no consensus {panel['no_consensus']:.3f}; "
+            f"abstentions {results['abstention']['rate']:.3f}; "
             f"{panel['tokens_per_case']:.0f} tokens per case.\n"
-            f"Wrote {out / 'results.json'} and {out / 'report.html'}"
+            f"Wrote {out / 'results.json'}, {out / 'cases.jsonl'} and {out / 'report.html'}"
         )
 
     def _simulate(self, options: dict[str, Any]) -> None:
