@@ -34,111 +34,24 @@ def summarise(
 ) -> dict[str, Any]:
     """The figures of an evaluation (the content of results.json) from its case records and
     the panel snapshot the cases ran on. Pure."""
-    n_cases = len(records)
     members = snapshot["members"]
-    n, q, f = snapshot["n"], snapshot["q"], snapshot["f"]
-    faulty = {i for i, m in enumerate(members) if m.get("fault_mode")}
-    honest = [i for i in range(len(members)) if i not in faulty]
-    verdicts = [r.verdict for r in records]
-    panel_rates = metrics.outcome_intervals(verdicts)
-
-    member_rows = []
-    for i, m in enumerate(members):
-        correct = sum(r.member_correct(i) for r in records)
-        valid = sum(1 for r in records if r.proposals.get(i, ("",))[0] == TurnStatus.OK)
-        kinds = Counter(s for r in records for s, _, _ in _turns_of(r, i) if s in FAULT_STATUSES)
-        won = sum(
-            1
-            for r in records
-            if r.verdict != "none" and r.proposals.get(i, ("", ""))[1] == r.winner
-        )
-        member_rows.append(
-            {
-                "alias": m["alias"],
-                "fault_mode": m.get("fault_mode", ""),
-                "accuracy": correct / n_cases if n_cases else 0.0,
-                "accuracy_ci": _interval(metrics.wilson(correct, n_cases)),
-                "valid_proposals": valid,
-                "accuracy_of_valid": correct / valid if valid else 0.0,
-                "faults": dict(sorted(kinds.items())),
-                "in_winning_class": won,
-            }
-        )
-
-    # The exact table's model: honest members wrong independently with one rate.
-    honest_valid = sum(
-        1 for r in records for i in honest if r.proposals.get(i, ("",))[0] == TurnStatus.OK
-    )
-    honest_correct = sum(r.member_correct(i) for r in records for i in honest)
-    p = 1 - honest_correct / honest_valid if honest_valid else 0.0
-    wrong_answers = [
-        [r.proposals[i][1] for i in honest if i in r.proposals and _wrong(r, i)] for r in records
-    ]
-    k_eff = metrics.effective_alternatives(wrong_answers)
-    round1_as_votes = [_round1_verdict(r, q=q, f=f, members=len(members)) for r in records]
-    reliability = _reliability(n=n, q=q, p=p, k_eff=k_eff, snapshot=snapshot, options=options)
-    reliability["observed_panel"] = {k: v.rate for k, v in panel_rates.items()}
-    reliability["observed_round1_as_votes"] = {
-        k: v.rate for k, v in metrics.outcome_intervals(round1_as_votes).items()
-    }
-
+    panel_rates = metrics.outcome_intervals([r.verdict for r in records])
     errors = [[not r.member_correct(i) for r in records] for i in range(len(members))]
-    complete = [
-        [r.proposals[i][1] for i in range(len(members))]
-        for r in records
-        if all(r.proposals.get(i, ("",))[0] == TurnStatus.OK for i in range(len(members)))
-    ]
-    tokens = [float(r.tokens) for r in records]
-    elapsed = [r.elapsed_s for r in records if r.elapsed_s is not None]
     by_pathology: dict[str, list[str]] = defaultdict(list)
     by_severity: dict[str, list[str]] = defaultdict(list)
     for r in records:
         by_pathology[r.pathology].append(r.verdict)
         by_severity[str(r.severity)].append(r.verdict)
-
     return {
-        "n_cases": n_cases,
-        "panel": {
-            "name": snapshot["name"],
-            "n": n,
-            "q": q,
-            "f": f,
-            "agreement_level": snapshot["agreement_level"],
-            "early_abort": snapshot["early_abort"],
-            "early_decision": snapshot["early_decision"],
-            "correct_consensus": panel_rates["correct"].rate,
-            "wrong_consensus": panel_rates["wrong"].rate,
-            "no_consensus": panel_rates["none"].rate,
-            "intervals": {k: _interval(v) for k, v in panel_rates.items()},
-            "failed": sum(1 for r in records if r.status == DeliberationStatus.FAILED),
-            "reasons": dict(Counter(r.reason for r in records).most_common()),
-            "tokens_per_case": metrics.mean(tokens),
-            "tokens_median": metrics.quantile(tokens, 0.5),
-            "tokens_p95": metrics.quantile(tokens, 0.95),
-            "wall_time_per_case_s": metrics.mean(elapsed),
-            "wall_time_p95_s": metrics.quantile(elapsed, 0.95),
-            "faulted_members_per_case": metrics.mean([float(len(r.faulted())) for r in records]),
-            "faults_by_kind": dict(
-                sorted(
-                    Counter(
-                        s
-                        for r in records
-                        for t in (r.proposals, r.votes)
-                        for s, _, _ in t.values()
-                        if s in FAULT_STATUSES
-                    ).items()
-                )
-            ),
-            "fleiss_kappa_round1": metrics.fleiss_kappa(metrics.rating_table(complete))
-            if complete
-            else None,
-            "fleiss_kappa_cases": len(complete),
-        },
-        "members": member_rows,
+        "n_cases": len(records),
+        "panel": _panel(records, snapshot=snapshot, rates=panel_rates),
+        "members": [_member(records, i, m) for i, m in enumerate(members)],
         "by_pathology": _grouped(by_pathology),
         "by_severity": _grouped(by_severity),
         "early_stop": _early_stop(records, members=len(members)),
-        "reliability": reliability,
+        "reliability": _observed_reliability(
+            records, snapshot=snapshot, options=options, rates=panel_rates
+        ),
         "error_correlation": {
             "aliases": [m["alias"] for m in members],
             "matrix": metrics.error_correlation(errors),
@@ -150,9 +63,101 @@ def summarise(
         "run": {
             **{k: v for k, v in options.items() if k not in NOT_IN_RUN},
             "wall_time_s": wall_time_s,
-            "cases_per_s": n_cases / wall_time_s if wall_time_s > 0 else None,
+            "cases_per_s": len(records) / wall_time_s if wall_time_s > 0 else None,
         },
     }
+
+
+def _member(records: Sequence[CaseRecord], i: int, member: dict[str, Any]) -> dict[str, Any]:
+    n_cases = len(records)
+    correct = sum(r.member_correct(i) for r in records)
+    valid = sum(1 for r in records if r.proposals.get(i, ("",))[0] == TurnStatus.OK)
+    kinds = Counter(s for r in records for s, _, _ in _turns_of(r, i) if s in FAULT_STATUSES)
+    won = sum(
+        1 for r in records if r.verdict != "none" and r.proposals.get(i, ("", ""))[1] == r.winner
+    )
+    return {
+        "alias": member["alias"],
+        "fault_mode": member.get("fault_mode", ""),
+        "accuracy": correct / n_cases if n_cases else 0.0,
+        "accuracy_ci": _interval(metrics.wilson(correct, n_cases)),
+        "valid_proposals": valid,
+        "accuracy_of_valid": correct / valid if valid else 0.0,
+        "faults": dict(sorted(kinds.items())),
+        "in_winning_class": won,
+    }
+
+
+def _panel(
+    records: Sequence[CaseRecord], *, snapshot: dict[str, Any], rates: dict[str, metrics.Interval]
+) -> dict[str, Any]:
+    size = len(snapshot["members"])
+    complete = [
+        [r.proposals[i][1] for i in range(size)]
+        for r in records
+        if all(r.proposals.get(i, ("",))[0] == TurnStatus.OK for i in range(size))
+    ]
+    tokens = [float(r.tokens) for r in records]
+    elapsed = [r.elapsed_s for r in records if r.elapsed_s is not None]
+    faults = Counter(
+        s
+        for r in records
+        for t in (r.proposals, r.votes)
+        for s, _, _ in t.values()
+        if s in FAULT_STATUSES
+    )
+    return {
+        **{key: snapshot[key] for key in ("name", "n", "q", "f", "agreement_level")},
+        "early_abort": snapshot["early_abort"],
+        "early_decision": snapshot["early_decision"],
+        "correct_consensus": rates["correct"].rate,
+        "wrong_consensus": rates["wrong"].rate,
+        "no_consensus": rates["none"].rate,
+        "intervals": {k: _interval(v) for k, v in rates.items()},
+        "failed": sum(1 for r in records if r.status == DeliberationStatus.FAILED),
+        "reasons": dict(Counter(r.reason for r in records).most_common()),
+        "tokens_per_case": metrics.mean(tokens),
+        "tokens_median": metrics.quantile(tokens, 0.5),
+        "tokens_p95": metrics.quantile(tokens, 0.95),
+        "wall_time_per_case_s": metrics.mean(elapsed),
+        "wall_time_p95_s": metrics.quantile(elapsed, 0.95),
+        "faulted_members_per_case": metrics.mean([float(len(r.faulted())) for r in records]),
+        "faults_by_kind": dict(sorted(faults.items())),
+        "fleiss_kappa_round1": metrics.fleiss_kappa(metrics.rating_table(complete))
+        if complete
+        else None,
+        "fleiss_kappa_cases": len(complete),
+    }
+
+
+def _observed_reliability(
+    records: Sequence[CaseRecord],
+    *,
+    snapshot: dict[str, Any],
+    options: dict[str, Any],
+    rates: dict[str, metrics.Interval],
+) -> dict[str, Any]:
+    """The exact table's model (honest members wrong independently with one rate) fitted to
+    the run, beside the observed rates."""
+    members = snapshot["members"]
+    n, q, f = snapshot["n"], snapshot["q"], snapshot["f"]
+    honest = [i for i, m in enumerate(members) if not m.get("fault_mode")]
+    honest_valid = sum(
+        1 for r in records for i in honest if r.proposals.get(i, ("",))[0] == TurnStatus.OK
+    )
+    honest_correct = sum(r.member_correct(i) for r in records for i in honest)
+    p = 1 - honest_correct / honest_valid if honest_valid else 0.0
+    wrong_answers = [
+        [r.proposals[i][1] for i in honest if i in r.proposals and _wrong(r, i)] for r in records
+    ]
+    k_eff = metrics.effective_alternatives(wrong_answers)
+    round1_as_votes = [_round1_verdict(r, q=q, f=f, members=len(members)) for r in records]
+    reliability = _reliability(n=n, q=q, p=p, k_eff=k_eff, snapshot=snapshot, options=options)
+    reliability["observed_panel"] = {k: v.rate for k, v in rates.items()}
+    reliability["observed_round1_as_votes"] = {
+        k: v.rate for k, v in metrics.outcome_intervals(round1_as_votes).items()
+    }
+    return reliability
 
 
 def _turns_of(record: CaseRecord, index: int) -> list[tuple[str, str, int]]:
