@@ -6,6 +6,7 @@ threshold whose exact upper bound on the wrong share of decided cases is at most
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,18 +72,19 @@ def _check(alpha: float, delta: float) -> None:
 def deliberate(
     *,
     panel: str,
-    cases: Path | None,
-    csv: Path | None,
+    cases: Sequence[Path] = (),
+    csv: Path | None = None,
     limit: int | None = None,
     seed: int = 0,
     concurrency: int = 8,
     folds: int = 5,
     progress: running.Progress | None = None,
 ) -> tuple[list[CaseRecord], dict[str, Any], list[dict[str, Any]]]:
-    """Deliberate the labelled cases once at min_confidence 0 (evaluation runs: tagged
-    is_evaluation, never in the queue). Returns the records, the snapshot they ran on and one
-    provenance entry per source file. Raises what ``running.prepare`` raises."""
-    sources = [(kind, path) for kind, path in (("cases", cases), ("csv", csv)) if path is not None]
+    """Deliberate the labelled cases (each file of ``cases``, then ``csv``) once at
+    min_confidence 0 (evaluation runs: tagged is_evaluation, never in the queue). Returns the
+    records, the snapshot they ran on and one provenance entry per source file. Raises what
+    ``running.prepare`` raises."""
+    sources = [("cases", path) for path in cases] + ([("csv", csv)] if csv is not None else [])
     if not sources:
         raise EvaluationError(NEEDS_SOURCE)
     # Read every source first, so a bad second file fails before the first is deliberated.
@@ -124,7 +126,7 @@ def calibrate(
     panel: str,
     alpha: float,
     delta: float,
-    cases: Path | None = None,
+    cases: Sequence[Path] = (),
     csv: Path | None = None,
     limit: int | None = None,
     seed: int = 0,

@@ -255,3 +255,27 @@ def test_the_panel_admin_page_shows_the_statement(client, readers):
         "On 212 labelled cases, with 95 % confidence, at most 1 % of the cases this panel "
         "decides are wrong; it decides 71 % of them." in html
     )
+
+
+def test_several_files_pool_and_a_bad_one_stops_everything_before_deliberating(readers, tmp_path):
+    first = write(
+        tmp_path / "a.jsonl",
+        [line(f"a-{i}", pathology="Pneumonia", confidence=90) for i in range(20)],
+    )
+    second = write(
+        tmp_path / "b.jsonl",
+        [line(f"b-{i}", pathology="Pneumonia", confidence=80) for i in range(20)],
+    )
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "text": "Fever.", "pathology": "Flu"}\n')
+
+    with pytest.raises(CommandError, match="broken.jsonl, line 1"):
+        run("--panel", "readers", "--cases", str(first), str(broken), "--alpha", "0.2")
+    assert not Case.objects.exists()
+
+    run("--panel", "readers", "--cases", str(first), str(second), "--alpha", "0.2")
+    calibration = Panel.objects.get(name="readers").calibration
+    assert calibration["n"] == 40
+    assert [f["n"] for f in calibration["files"]] == [20, 20]
+    # 40 right answers decided down to 80, 20 above it: the smallest passing threshold is 0.
+    assert calibration["min_confidence"] == 0 and calibration["decided"] == 40

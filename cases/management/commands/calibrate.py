@@ -35,7 +35,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--panel", default="offline", help="Panel name (default: offline).")
         parser.add_argument(
-            "--cases", type=Path, help='Free-text cases, JSON lines {"id", "text", "pathology"}.'
+            "--cases",
+            type=Path,
+            nargs="+",
+            default=[],
+            help='Free-text cases, JSON lines {"id", "text", "pathology"}; several files pool.',
         )
         parser.add_argument("--csv", type=Path, help="DDXPlus patient rows (any CSV).")
         parser.add_argument("--alpha", type=_level, default=0.01, help="Wrong share allowed.")
