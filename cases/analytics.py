@@ -209,7 +209,7 @@ def gather() -> list[PanelStats]:
         if d_id in signed:
             member.signed += 1
             member.signed_agree += ok and key == signed[d_id]
-        if d_id in truth:
+        if truth.get(d_id):  # out-of-scope cases (no right class) say nothing of accuracy
             member.evaluated += 1
             member.evaluated_correct += ok and key in truth[d_id]
         if outcome == "consensus":

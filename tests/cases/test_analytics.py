@@ -104,6 +104,15 @@ def test_accuracy_against_evaluation_ground_truth(db):
             icd10="j17, j18",
             true_classes=["J17", "J18"],
         )
+    # An out-of-scope free-text case has no right class: it says nothing of accuracy.
+    EvaluationItem.objects.create(
+        run=run,
+        deliberation=finished(["J18", "J18", "J18"], winner="J18", is_evaluation=True),
+        row_index=2,
+        pathology="",
+        icd10="",
+        true_classes=[],
+    )
 
     members = by_alias()
 
@@ -111,7 +120,7 @@ def test_accuracy_against_evaluation_ground_truth(db):
     assert (members["Beta"].evaluated_correct, members["Beta"].evaluated) == (2, 2)
     assert members["Gamma"].vs_truth.rate == 0.0
     # In the winning class: Beta's J17 is not the winner J18 on the second case.
-    assert (members["Beta"].won, members["Beta"].decided) == (1, 2)
+    assert (members["Beta"].won, members["Beta"].decided) == (2, 3)
 
 
 def test_kappa_counts_only_deliberations_where_every_member_proposed(db):
