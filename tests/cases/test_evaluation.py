@@ -366,7 +366,7 @@ def test_risk_coverage_redecides_stored_rows_and_reproduces_the_run_at_its_own_t
     results = evaluate(tmp_path, "--cases", str(free_text(kb, tmp_path)), "--no-early-abort")
     run = EvaluationRun.objects.get()
     records = evaluation.run_records(run)
-    snap = run.items.first().deliberation.panel_snapshot
+    snap = EvaluationItem.objects.filter(run=run)[0].deliberation.panel_snapshot
     for r in records:
         decision = risk.decide_at(r, q=snap["q"], f=snap["f"], min_confidence=0)
         assert (decision.outcome, decision.winner or "") == (r.outcome, r.winner), r.case_id
