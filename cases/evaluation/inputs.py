@@ -13,7 +13,7 @@ import csv
 import hashlib
 import json
 import random
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,9 +196,11 @@ def _other_csv(path: Path, *, kb: knowledge.KnowledgeBase) -> tuple[knowledge.Pa
 def read_cases(path: Path) -> list[LabelledCase]:
     """The labelled cases of a JSON-lines file: ``{"id", "text", "pathology"}`` per line
     (other fields ignored; a missing or null pathology means the right outcome is NO
-    CONSENSUS; blank lines skipped). Every line is checked before anything is written.
-    Raises EvaluationError naming the first bad line, or knowledge.KnowledgeBaseMissing."""
-    conditions = training_kb().conditions
+    CONSENSUS; condition names match in any case; blank lines skipped). Every line is
+    checked before anything is written. Raises EvaluationError naming the first bad line, or
+    knowledge.KnowledgeBaseMissing."""
+    # Condition names match whatever their case or surrounding spaces ("pneumonia ").
+    conditions = {name.casefold(): name for name in training_kb().conditions}
     try:
         lines = path.expanduser().read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -221,7 +223,7 @@ def read_cases(path: Path) -> list[LabelledCase]:
 
 
 def _parse_line(
-    line: str, *, index: int, conditions: Collection[str]
+    line: str, *, index: int, conditions: Mapping[str, str]
 ) -> tuple[str, LabelledCase | None]:
     try:
         data = json.loads(line)
@@ -240,9 +242,12 @@ def _parse_line(
         return TEXT_TOO_LONG.format(
             length=len(text.strip()), limit=settings.CASE_TEXT_MAX_CHARS
         ), None
-    if pathology is not None and (not isinstance(pathology, str) or pathology not in conditions):
-        return BAD_PATHOLOGY.format(name=pathology), None
-    return "", LabelledCase(index=index, id=case_id.strip(), text=text, pathology=pathology)
+    name = None
+    if pathology is not None:
+        name = conditions.get(pathology.strip().casefold()) if isinstance(pathology, str) else None
+        if name is None:
+            return BAD_PATHOLOGY.format(name=pathology), None
+    return "", LabelledCase(index=index, id=case_id.strip(), text=text, pathology=name)
 
 
 def sha256_of(path: Path) -> str:

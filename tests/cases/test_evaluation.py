@@ -423,3 +423,16 @@ def test_medqa_out_of_scope_vignettes_are_read_as_no_consensus_cases(offline, tm
     assert len(cases) == 36 and all(c.pathology is None for c in cases)
     results = evaluate(tmp_path, "--cases", str(MEDQA / "dev_in_scope.jsonl"), "--limit", "3")
     assert results["scope"]["in_scope"]["cases"] == 3
+
+
+def test_case_files_match_condition_names_in_any_case_and_ignore_other_fields(kb, tmp_path):
+    path = write_cases(
+        tmp_path / "c.jsonl",
+        [
+            {"id": 7, "text": "Cough.", "pathology": " pneumonia", "answer": "CAP"},
+            {"id": "b", "text": "Not a case.", "pathology": None},
+            {"id": "c", "text": "Rash."},
+        ],
+    )
+    cases = evaluation.read_cases(path)
+    assert [(c.id, c.pathology) for c in cases] == [("7", "Pneumonia"), ("b", None), ("c", None)]
