@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from cases import deliberation, live, queries, runners
+from cases import decision_record, deliberation, escalation, live, queries, runners
 from cases.deliberation import CaseRejected
 from cases.forms import CaseForm
 from cases.models import CANNOT_SUBMIT, can_submit_cases
@@ -85,12 +85,17 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     if current is None:
         raise Http404("This case has no deliberation.")
     state = live.state_for(current)
+    can_review = escalation.can_view_queue(request.user)
     context = {
         "case": case,
         "deliberation": current,
         "state": state,
-        "texts": live.texts(),
+        "decision": decision_record.current_decision(case),
+        "escalation_state": decision_record.escalation_state(case),
+        "can_review": can_review,
         "offline_label": live.OFFLINE_LABEL,
+        "offline_warning": live.OFFLINE_WARNING,
         "human_review": live.HUMAN_REVIEW,
+        "below_threshold": live.BELOW_THRESHOLD,
     }
     return render(request, "cases/case_detail.html", context)
