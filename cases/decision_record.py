@@ -247,6 +247,11 @@ def current_decisions(
     return {c.pk: decide_current(deliberations.get(c.pk), signoffs.get(c.pk)) for c in cases}
 
 
+def signoff_in_force(case: Case) -> SignOff | None:
+    """The sign-off in force on any of the case's escalations, or None."""
+    return _signoffs_in_force([case.pk]).get(case.pk)
+
+
 def current_decision(case: Case) -> CurrentDecision:
     """The current decision of one case: the one function the case page, the case list,
     the API and ``deliberate --json`` use."""

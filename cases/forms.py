@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 
-from cases import deliberation
+from cases import deliberation, queries
 from cases.deliberation import CaseRejected
 from cases.models import Sex
 from panels.models import Panel
@@ -59,3 +61,32 @@ class CaseForm(forms.Form):
         except CaseRejected as exc:
             raise forms.ValidationError(str(exc)) from None
         return name
+
+
+class CaseSearchForm(forms.Form):
+    """Search the case list: words in the case text, a date range and the outcome."""
+
+    q = forms.CharField(label="Words in the case", required=False, max_length=200)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[("", "All outcomes"), *queries.OUTCOME_FILTERS.items()],
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    def query_string(self) -> str:
+        """The search as URL parameters (for the pagination links)."""
+        kept = {k: str(v) for k, v in self.cleaned_data.items() if v}
+        return urlencode(kept)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from cases import protocol, streaming, wording
+from cases import escalation, protocol, streaming, wording
 from cases.models import Deliberation
 from cases.streaming import EventMessage
 
@@ -424,7 +424,7 @@ def state_for(deliberation: Deliberation) -> LiveState:
 
 # --- fragments -----------------------------------------------------------------------------
 
-FRAGMENTS = ("progress", "outcome", "tally")
+FRAGMENTS = ("outcome", "tally")
 
 
 def render_fragment(name: str, state: LiveState, *, can_review: bool, member: int = 0) -> str:
@@ -479,8 +479,10 @@ class Feed:
                                member=index)
 
 
-def feed_for(deliberation_id: int, *, can_review: bool, resume_from: int) -> Feed:
-    """A feed whose state reflects every event up to ``resume_from`` (what the page has)."""
+def feed_for(deliberation_id: int, *, user: Any, resume_from: int) -> Feed:
+    """A feed for ``user``'s page whose state reflects every event up to ``resume_from``
+    (what the page already has). Reviewers' fragments link the escalation."""
+    can_review = escalation.can_view_queue(user)
     deliberation = Deliberation.objects.get(pk=deliberation_id)
     state = initial_state(deliberation)
     fold(state, (e for e in streaming.events_after(deliberation_id, 0) if e["seq"] <= resume_from))

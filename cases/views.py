@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 
 from cases import decision_record, deliberation, escalation, live, queries, runners
 from cases.deliberation import CaseRejected
-from cases.forms import CaseForm
+from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, can_submit_cases
 
 PAGE_SIZE = 20
@@ -34,17 +34,27 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
 @require_GET
 @login_required
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
-    outcome = request.GET.get("outcome", "")
-    if outcome not in queries.OUTCOME_FILTERS:
-        outcome = ""
+    search = CaseSearchForm(request.GET or None)
+    terms = search.cleaned_data if search.is_valid() else {}
+    outcome = terms.get("outcome") or ""
     qs = queries.cases_for(request.user, outcome=outcome)
+    if terms.get("q"):
+        qs = qs.filter(text__icontains=terms["q"])
+    if terms.get("since"):
+        qs = qs.filter(created_at__date__gte=terms["since"])
+    if terms.get("until"):
+        qs = qs.filter(created_at__date__lte=terms["until"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, queries.latest_deliberation(case)) for case in page.object_list]
+    cases = list(page.object_list)
+    latest = {case.pk: queries.latest_deliberation(case) for case in cases}
+    decisions = decision_record.current_decisions(cases, latest)
+    rows = [(case, latest[case.pk], decisions[case.pk]) for case in cases]
     context: dict[str, Any] = {
         "page": page,
         "rows": rows,
-        "outcome": outcome,
-        "outcome_filters": queries.OUTCOME_FILTERS,
+        "search": search,
+        "searching": bool(terms and any(terms.values())),
+        "query_string": search.query_string() if search.is_valid() else "",
     }
     template = "cases/case_list.html#results" if request.htmx else "cases/case_list.html"
     return render(request, template, context)
