@@ -16,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 from cases import decision_record, deliberation, escalation, live, queries, runners
 from cases.deliberation import CaseRejected
 from cases.forms import CaseForm, CaseSearchForm
-from cases.models import CANNOT_SUBMIT, can_submit_cases
+from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
 
 PAGE_SIZE = 20
 
@@ -28,6 +28,13 @@ class AuthenticatedRequest(HttpRequest):
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Each role lands on its work: reviewers on the queue, administrators on analytics,
+    everyone else on their cases (the login page for a visitor, through the case list)."""
+    user = request.user
+    if has_role(user, Role.ADMINISTRATOR):
+        return redirect("analytics")
+    if has_role(user, Role.REVIEWER):
+        return redirect("escalations:queue")
     return redirect("cases:list")
 
 
@@ -65,7 +72,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 def case_new(request: AuthenticatedRequest) -> HttpResponse:
     if not can_submit_cases(request.user):
         raise PermissionDenied(CANNOT_SUBMIT)
-    form = CaseForm(request.POST if request.method == "POST" else None)
+    form = CaseForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         assert form.resolved_panel is not None
         try:
