@@ -378,3 +378,64 @@ def test_the_page_shows_where_a_member_was_asked_to_correct_its_answer(client, c
 
     note = "[Asked to correct the answer: The answer contains no JSON object."
     assert f"&lt;b&gt;not json&lt;/b&gt;\n{note}" in html
+
+
+# --- errors, landing, panels offered, search ------------------------------------------------
+
+
+def test_forbidden_and_not_found_pages_are_styled_with_a_way_back(client, reviewer, clinician):
+    login(client, reviewer)
+
+    forbidden = client.get(reverse("cases:new"))
+    missing = client.get("/cases/999999/")
+
+    assert forbidden.status_code == 403 and missing.status_code == 404
+    for response in (forbidden, missing):
+        html = response.content.decode()
+        assert 'class="site-header"' in html and 'lang="en"' in html
+        assert '<a href="/">Your start page</a>' in html
+    assert "You cannot open this page" in forbidden.content.decode()
+    assert "There is nothing here" in missing.content.decode()
+
+
+def test_each_role_lands_on_its_work(client, clinician, reviewer, administrator):
+    assert login(client, clinician).get("/").url == reverse("cases:list")
+    assert login(client, reviewer).get("/").url == reverse("escalations:queue")
+    assert login(client, administrator).get("/").url == reverse("analytics")
+
+
+def test_only_offered_panels_are_offered_to_clinicians(client, clinician, started):
+    make_panel("default-one", [{"provider": "builtin"}] * 5, is_default=True)
+    make_panel("test-panel", [{"provider": "builtin"}] * 5)
+    offered = make_panel("offered-one", [{"provider": "builtin"}] * 5)
+    offered.offered_to_clinicians = True
+    offered.save()
+    login(client, clinician)
+
+    html = client.get(reverse("cases:new")).content.decode()
+    refused = client.post(reverse("cases:new"), {"text": CASE_TEXT, "panel": "test-panel"})
+
+    assert 'value="default-one"' in html and 'value="offered-one"' in html
+    assert 'value="test-panel"' not in html
+    assert refused.status_code == 422
+    assert "is not offered for new cases" in refused.content.decode()
+    assert started == []
+
+
+def test_clinicians_search_their_cases_by_text_date_and_outcome(client, clinician):
+    panel = consensus_panel()
+    fever = run_case(clinician, panel, text="Fever and a productive cough.")
+    rash = run_case(clinician, panel, text="An itchy rash on both arms.")
+    Case.objects.filter(pk=rash.case_id).update(created_at="2026-01-05T10:00:00Z")
+    login(client, clinician)
+
+    def ids(query: str) -> set[int]:
+        html = client.get("/cases/?" + query).content.decode()
+        return {int(i) for i in re.findall(r'data-case-id="(\d+)"', html)}
+
+    assert ids("q=cough") == {fever.case_id}
+    assert ids("until=2026-02-01") == {rash.case_id}
+    assert ids("since=2026-02-01&outcome=consensus") == {fever.case_id}
+    assert ids("outcome=no_consensus") == set()
+    bad = client.get("/cases/?since=2026-03-01&until=2026-01-01").content.decode()
+    assert "The start date is after the end date." in bad
