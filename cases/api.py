@@ -108,7 +108,9 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_decision(case: Case) -> dict[str, Any]:
         latest = queries.latest_deliberation(case)
-        return decision_record.decide_current(latest, decision_record.signoff_in_force(case)).as_dict()
+        return decision_record.decide_current(
+            latest, decision_record.signoff_in_force(case)
+        ).as_dict()
 
     @staticmethod
     def resolve_page_url(case: Case) -> str:

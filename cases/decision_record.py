@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases import protocol, wording
-
 from cases.escalation import display_name
 from cases.models import (
     Acknowledgement,
@@ -192,8 +191,11 @@ def decide_current(deliberation: Deliberation | None, signoff: SignOff | None) -
                     f"Signed by {who}, {_when(signoff.created_at)}: {code}; it overrides "
                     "the panel and needs a second reviewer's co-signature."
                 ),
-                diagnosis=signoff.diagnosis, icd10=signoff.icd10, signed_by=who,
-                signed_at=signoff.created_at, overridden=True,
+                diagnosis=signoff.diagnosis,
+                icd10=signoff.icd10,
+                signed_by=who,
+                signed_at=signoff.created_at,
+                overridden=True,
             )
         cosigner = cosig.signer.get_username() if cosig is not None else ""
         by = f"Signed by {who}" + (f", co-signed by {cosigner}" if cosigner else "")
@@ -202,16 +204,21 @@ def decide_current(deliberation: Deliberation | None, signoff: SignOff | None) -
             source="human",
             title="Signed human diagnosis",
             summary=f"{by}, {_when(signoff.created_at)}: {code}{tail}.",
-            diagnosis=signoff.diagnosis, icd10=signoff.icd10, signed_by=who,
-            cosigned_by=cosigner, signed_at=signoff.created_at,
+            diagnosis=signoff.diagnosis,
+            icd10=signoff.icd10,
+            signed_by=who,
+            cosigned_by=cosigner,
+            signed_at=signoff.created_at,
             overridden=signoff.overrides_panel,
         )
     if deliberation is None or not deliberation.is_terminal:
-        return CurrentDecision(source="pending", title="Deliberating",
-                               summary="The panel is deliberating.")
+        return CurrentDecision(
+            source="pending", title="Deliberating", summary="The panel is deliberating."
+        )
     if deliberation.status == DeliberationStatus.FAILED:
         return CurrentDecision(
-            source="failed", title="Deliberation failed",
+            source="failed",
+            title="Deliberation failed",
             summary="The deliberation could not finish; the case went to human review.",
         )
     if deliberation.outcome == Outcome.CONSENSUS:
@@ -220,11 +227,15 @@ def decide_current(deliberation: Deliberation | None, signoff: SignOff | None) -
             [protocol.ClassMember(deliberation.winner_diagnosis, deliberation.winner_icd10)],
         ).label
         return CurrentDecision(
-            source="panel", title="Panel consensus", summary=f"Consensus: {label}.",
-            diagnosis=deliberation.winner_diagnosis, icd10=deliberation.winner_icd10,
+            source="panel",
+            title="Panel consensus",
+            summary=f"Consensus: {label}.",
+            diagnosis=deliberation.winner_diagnosis,
+            icd10=deliberation.winner_icd10,
         )
     return CurrentDecision(
-        source="no_consensus", title="No consensus",
+        source="no_consensus",
+        title="No consensus",
         summary="No consensus: the case awaits a human reviewer's diagnosis.",
     )
 

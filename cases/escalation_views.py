@@ -116,10 +116,11 @@ def _queue_row(e: Escalation) -> dict[str, Any]:
     skipped = bool(deliberation and deliberation.round2_skipped)
     lines = [
         wording.candidate_line(
-            protocol.class_name(
-                c.class_key, [protocol.ClassMember(c.diagnosis, c.icd10)]
-            ).label,
-            votes=c.votes, proposals=c.proposals, n=n, round2_skipped=skipped,
+            protocol.class_name(c.class_key, [protocol.ClassMember(c.diagnosis, c.icd10)]).label,
+            votes=c.votes,
+            proposals=c.proposals,
+            n=n,
+            round2_skipped=skipped,
         )
         for c in escalation.candidates(deliberation)
     ]

@@ -14,7 +14,6 @@ from cases.deliberation import CaseRejected
 from cases.models import Role, Sex, has_role
 from panels.models import Panel
 
-
 PANEL_NOT_OFFERED = "The panel {name!r} is not offered for new cases; choose another panel."
 
 

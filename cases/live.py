@@ -236,8 +236,12 @@ class LiveState:
         winner = self.finished.get("winner") or {}
         return wording.reason_sentence(
             str(self.finished["reason"]),
-            votes=winner.get("votes", 0), n=self.n, q=self.q, f=self.f,
-            faults=len(self.finished.get("faults", [])), abstained=self.abstained,
+            votes=winner.get("votes", 0),
+            n=self.n,
+            q=self.q,
+            f=self.f,
+            faults=len(self.finished.get("faults", [])),
+            abstained=self.abstained,
         )
 
     @property
@@ -261,13 +265,12 @@ class LiveState:
             return []
         key = winner["class_key"]
         backers = [
-            m for m in self.members
+            m
+            for m in self.members
             if (m.vote and m.vote.get("class_key") == key)
             or (m.vote is None and m.proposal and m.proposal.get("class_key") == key)
         ]
-        return [
-            (m.alias, int(m.proposal.get("confidence") or 0)) for m in backers if m.proposal
-        ]
+        return [(m.alias, int(m.proposal.get("confidence") or 0)) for m in backers if m.proposal]
 
     @property
     def progress(self) -> list[str]:
@@ -276,8 +279,7 @@ class LiveState:
         if self.round >= 1:
             done = [m for m in self.members if m.proposal is not None]
             lines.append(
-                _progress_line(1, "answered", len(done), self.n, self.abstained,
-                               self._failed_in(1))
+                _progress_line(1, "answered", len(done), self.n, self.abstained, self._failed_in(1))
             )
         if self.round >= 2:
             voted = sum(1 for m in self.members if m.vote is not None)
@@ -300,8 +302,11 @@ class LiveState:
                 received[idx] = received.get(idx, 0) + 1
         inside = [
             protocol.ClassMember(
-                str(m.proposal.get("diagnosis", "")), m.proposal.get("icd10"),
-                int(m.proposal.get("confidence") or 0), m.index, received.get(m.index, 0),
+                str(m.proposal.get("diagnosis", "")),
+                m.proposal.get("icd10"),
+                int(m.proposal.get("confidence") or 0),
+                m.index,
+                received.get(m.index, 0),
             )
             for m in self.members
             if m.proposal and m.proposal.get("class_key") == key
@@ -461,8 +466,11 @@ class Feed:
             apply(self.state, event)
             after = card.prose(round_)
             if was == card.status and after.startswith(before):
-                out["append"] = {"member": card.index, "round": round_,
-                                 "text": after[len(before):]}
+                out["append"] = {
+                    "member": card.index,
+                    "round": round_,
+                    "text": after[len(before) :],
+                }
                 return out
             out["html"] = {f"member-{card.index}": self._card(card.index)}
             return out
@@ -475,8 +483,7 @@ class Feed:
         return out
 
     def _card(self, index: int) -> str:
-        return render_fragment("member-card", self.state, can_review=self.can_review,
-                               member=index)
+        return render_fragment("member-card", self.state, can_review=self.can_review, member=index)
 
 
 def feed_for(deliberation_id: int, *, user: Any, resume_from: int) -> Feed:

@@ -71,21 +71,23 @@ def reason_label(code: str) -> str:
 
 
 def reason_sentence(
-    code: str, *, votes: int = 0, n: int = 0, q: int = 0, f: int = 0, faults: int = 0,
+    code: str,
+    *,
+    votes: int = 0,
+    n: int = 0,
+    q: int = 0,
+    f: int = 0,
+    faults: int = 0,
     abstained: int = 0,
 ) -> str:
     """The outcome box's sentence for ``code``, with the figures filled in."""
     words = REASONS.get(code)
     if words is None:
         return _humanise(code) + "."
-    return words.sentence.format(
-        votes=votes, n=n, q=q, f=f, faults=faults, abstained=abstained
-    )
+    return words.sentence.format(votes=votes, n=n, q=q, f=f, faults=faults, abstained=abstained)
 
 
-def candidate_line(
-    label: str, *, votes: int, proposals: int, n: int, round2_skipped: bool
-) -> str:
+def candidate_line(label: str, *, votes: int, proposals: int, n: int, round2_skipped: bool) -> str:
     """One candidate of the queue: ``"Ebola (A98.4): 2 votes, 3 proposals"``, or when the
     cross-review round was skipped ``"Ebola (A98.4): 5 of 5 proposed it; no vote was
     needed"``."""

@@ -103,7 +103,13 @@ class PanelMemberInline(admin.StackedInline[PanelMember, Panel]):
 class PanelAdmin(admin.ModelAdmin[Panel]):
     form = PanelForm
     list_display = [
-        "name", "n", "q", "f", "agreement_level", "early_abort", "is_default",
+        "name",
+        "n",
+        "q",
+        "f",
+        "agreement_level",
+        "early_abort",
+        "is_default",
         "offered_to_clinicians",
     ]
     inlines = [PanelMemberInline]

@@ -22,7 +22,11 @@ def overridden_and_cosigned(clinician, reviewer, reviewer2):
     item = escalation.create(case.deliberations.get(), reason="disputed")
     escalation.claim(item.pk, user=reviewer)
     escalation.sign_off(
-        item.pk, user=reviewer, password="pw-rev", rationale="Dysuria, nitrites.", icd10="N39.0",
+        item.pk,
+        user=reviewer,
+        password="pw-rev",
+        rationale="Dysuria, nitrites.",
+        icd10="N39.0",
         diagnosis="Urinary tract infection",
     )
     escalation.co_sign(item.pk, user=reviewer2, password="pw-rev2", note="Agree.")
@@ -49,7 +53,11 @@ def test_an_override_without_cosignature_is_not_yet_in_force(clinician, reviewer
     item = escalation.create(case.deliberations.get(), reason="disputed")
     escalation.claim(item.pk, user=reviewer)
     escalation.sign_off(
-        item.pk, user=reviewer, password="pw-rev", rationale="UTI.", icd10="N39.0",
+        item.pk,
+        user=reviewer,
+        password="pw-rev",
+        rationale="UTI.",
+        icd10="N39.0",
         diagnosis="Urinary tract infection",
     )
 
@@ -106,8 +114,9 @@ def test_deliberate_json_reports_the_current_decision(db):
     make_panel("cli-decision", [{"provider": "scripted", "options": {"propose": good}}] * 5)
     out = StringIO()
 
-    call_command("deliberate", "--panel", "cli-decision", "--text", "Fever, cough.", "--json",
-                 stdout=out)
+    call_command(
+        "deliberate", "--panel", "cli-decision", "--text", "Fever, cough.", "--json", stdout=out
+    )
 
     record = json.loads(out.getvalue())
     assert record["decision"]["source"] == "panel"

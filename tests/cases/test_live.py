@@ -19,7 +19,7 @@ def test_prose_shows_the_reasoning_as_it_is_written_never_the_json():
 
 
 def test_prose_keeps_words_before_the_json_and_drops_code_fences():
-    assert prose("Let me think.\n```json\n{\"reasoning\": \"Because") == "Let me think.\nBecause"
+    assert prose('Let me think.\n```json\n{"reasoning": "Because') == "Let me think.\nBecause"
     assert prose("no json at all <<<diagnosis>>>") == "no json at all <<<diagnosis>>>"
 
 
@@ -38,11 +38,17 @@ def event(seq: int, kind: str, **payload) -> streaming.EventMessage:
     return streaming.EventMessage(seq=seq, type=kind, payload=payload)  # type: ignore[typeddict-item]
 
 
-def proposal(member: int, *, abstained: bool = False, confidence: int = 80) -> dict:
+def proposal(member: int, *, abstained: bool = False, confidence: int = 80) -> dict[str, object]:
     return {
-        "member": member, "round": 1, "diagnosis": "Pneumonia", "icd10": "J18.9",
-        "confidence": confidence, "reasoning": "Fever.", "differential": [],
-        "class_key": "J18", "abstained": abstained,
+        "member": member,
+        "round": 1,
+        "diagnosis": "Pneumonia",
+        "icd10": "J18.9",
+        "confidence": confidence,
+        "reasoning": "Fever.",
+        "differential": [],
+        "class_key": "J18",
+        "abstained": abstained,
     }
 
 
@@ -75,8 +81,18 @@ def test_the_outcome_names_the_winner_with_the_confidence_behind_it():
     for i in range(3):
         live.apply(s, event(2 + i, "member.proposal", **proposal(i, confidence=70 + i)))
     winner = {"class_key": "J18", "diagnosis": "Pneumonia", "icd10": "J18.9", "votes": 3}
-    live.apply(s, event(9, "deliberation.finished", outcome="consensus",
-                        reason="unanimous_round1", winner=winner, tally={"J18": 3}, faults=[]))
+    live.apply(
+        s,
+        event(
+            9,
+            "deliberation.finished",
+            outcome="consensus",
+            reason="unanimous_round1",
+            winner=winner,
+            tally={"J18": 3},
+            faults=[],
+        ),
+    )
 
     assert s.winner_label == "Pneumonia (J18.9)"
     assert s.winner_confidence == [("Agent-1", 70), ("Agent-2", 71), ("Agent-3", 72)]

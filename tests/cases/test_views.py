@@ -399,9 +399,9 @@ def test_forbidden_and_not_found_pages_are_styled_with_a_way_back(client, review
 
 
 def test_each_role_lands_on_its_work(client, clinician, reviewer, administrator):
-    assert login(client, clinician).get("/").url == reverse("cases:list")
-    assert login(client, reviewer).get("/").url == reverse("escalations:queue")
-    assert login(client, administrator).get("/").url == reverse("analytics")
+    assert login(client, clinician).get("/")["Location"] == reverse("cases:list")
+    assert login(client, reviewer).get("/")["Location"] == reverse("escalations:queue")
+    assert login(client, administrator).get("/")["Location"] == reverse("analytics")
 
 
 def test_only_offered_panels_are_offered_to_clinicians(client, clinician, started):
