@@ -4,6 +4,7 @@ and one headless Debian chromium per test class, driven by Playwright's sync API
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 from channels.testing import ChannelsLiveServerTestCase
@@ -97,3 +98,30 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DESKTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+WIDTHS = {"desktop": DESKTOP, "tablet": TABLET}
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Run the vendored axe-core on the page as it is; one line per violation and node."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
+        for v in result
+        for node in v["nodes"]
+    ]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot for review in artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
