@@ -11,8 +11,13 @@ from tests.cases.scenarios import consensus_panel, delta, started_case
 
 
 def test_prose_shows_the_reasoning_as_it_is_written_never_the_json():
-    assert prose('{"diagnosis": "Pneumonia", "icd10": "J18') == ""
-    assert prose('{"diagnosis": "Pneumonia", "reasoning": "Fever and cou') == "Fever and cou"
+    assert prose('{"diagnosis": "Pneum') == ""
+    assert prose('{"diagnosis": "Pneumonia", "icd10": "J18') == "Diagnosis: Pneumonia"
+    assert prose('{"diagnosis": "Pneumonia", "confidence": 7') == "Diagnosis: Pneumonia"
+    assert prose('{"diagnosis": "Pneumonia", "confidence": 72, "reasoning": "Fever and cou') == (
+        "Diagnosis: Pneumonia\nConfidence: 72%\nFever and cou"
+    )
+    assert prose('{"vote": "B", "reasoning": "Best fit"}') == "Votes for proposal B\nBest fit"
     assert prose('{"reasoning": "Line one\\nsaid \\"crackles\\"", "differential": [') == (
         'Line one\nsaid "crackles"'
     )
@@ -114,13 +119,14 @@ def test_a_page_gets_prose_to_append_and_fragments_for_everything_else(clinician
     second = feed.message(events[1])
 
     # Text deltas carry only the prose to append, never the JSON around it.
-    assert first["append"] == {"member": 0, "round": 1, "text": "Fever"}
+    assert first["append"] == {"member": 0, "round": 1, "text": "Diagnosis: Pneumonia\nFever"}
     assert second["append"] == {"member": 0, "round": 1, "text": " and cough"}
     assert "html" not in first and "html" not in second
     # A member's first text changes its status, so its card is rendered anew.
     thinking = feed.message(event(6, "member.delta", member=2, round=1, text='{"reasoning": "A'))
     assert 'data-status="writing"' in thinking["html"]["member-2"]
     assert ">A</div>" in thinking["html"]["member-2"]
+    assert "&quot;reasoning&quot;" not in thinking["html"]["member-2"]
     finished = feed.message(
         event(7, "member.fault", member=1, round=1, status="error", error="<b>boom</b>")
     )
