@@ -456,8 +456,24 @@ def fold(state: LiveState, events: Iterable[EventMessage]) -> LiveState:
 
 
 def state_for(deliberation: Deliberation) -> LiveState:
-    """The page's complete state from the database, and the sequence number it reflects."""
-    return fold(initial_state(deliberation), streaming.events_after(deliberation.pk, 0))
+    """The page's complete state from the database, and the sequence number it reflects.
+    A finished deliberation whose events do not say so (rows imported or written without
+    the orchestrator) takes its outcome from its row."""
+    state = fold(initial_state(deliberation), streaming.events_after(deliberation.pk, 0))
+    if deliberation.is_terminal and state.state == "deliberating":
+        if deliberation.outcome:
+            state.finished = {
+                "outcome": deliberation.outcome,
+                "reason": deliberation.reason,
+                "winner": deliberation.winner_summary,
+                "tally": deliberation.tally,
+                "faults": [],
+            }
+            state.state = deliberation.outcome
+        else:
+            state.failed = {"reason": deliberation.failure}
+            state.state = "failed"
+    return state
 
 
 # --- fragments -----------------------------------------------------------------------------
