@@ -134,6 +134,12 @@ class TestLiveCase(LiveCaseTestCase):
         expect(cards.first.locator('[data-field="proposal"]')).to_contain_text("ICD-10-CM")
         expect(self.page.locator(".quorum")).to_have_text("Quorum: 3 of 5 needed")
         assert axe_violations(self.page) == []
+        # Printed: decision, the five proposals and the record on at most two pages.
+        self.page.emulate_media(media="print")
+        expect(self.page.locator(".site-header")).to_be_hidden()
+        expect(cards.first.locator('[data-field="proposal"]')).to_be_visible()
+        pdf = self.page.pdf(format="A4")
+        assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 
     def test_reloading_mid_deliberation_resumes_without_gaps(self) -> None:
         # Slow offline members (150 ms between chunks) so the reload lands mid-round.

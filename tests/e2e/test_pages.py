@@ -84,6 +84,13 @@ class TestOneTruthFirst(PagesTestCase):
         )
         box = first.bounding_box()
         assert box is not None and box["y"] < 250  # the first thing under the header
+        # Printed: the decision, the proposals and the sign-off chain, without navigation.
+        page.emulate_media(media="print")
+        expect(page.locator(".site-header")).to_be_hidden()
+        expect(page.locator(".chain")).to_be_visible()
+        pdf = page.pdf(format="A4")
+        assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
+        page.emulate_media(media="screen")
 
         page.goto("/cases/")
         row = page.locator(f'tr[data-case-id="{case.pk}"]')
