@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from channels.testing import ChannelsLiveServerTestCase
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -102,8 +109,8 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-DESKTOP = {"width": 1366, "height": 900}
-TABLET = {"width": 820, "height": 1180}
+DESKTOP = ViewportSize(width=1366, height=900)
+TABLET = ViewportSize(width=820, height=1180)
 WIDTHS = {"desktop": DESKTOP, "tablet": TABLET}
 
 
