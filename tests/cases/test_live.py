@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cases import live, streaming
-from cases.live import LiveState, MemberCard, prose
+from cases.live import LiveState, MemberCard
+from cases.prose import prose
 from tests.cases.scenarios import consensus_panel, delta, started_case
 
 
