@@ -17,7 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import field_validator
 
-from cases import deliberation, live, protocol, queries, runners, streaming
+from cases import decision_record, deliberation, live, protocol, queries, runners, streaming
 from cases.deliberation import CaseRejected
 from cases.models import CANNOT_SUBMIT, Case, Deliberation, can_submit_cases
 
@@ -60,6 +60,10 @@ class CaseOut(Schema):
     winner_icd10: str
     elapsed_s: float | None
     page_url: str
+    decision: dict[str, Any] = Field(
+        description="The current decision: a signed human diagnosis when there is one "
+        "(source `human`), otherwise the panel's outcome (`panel`, `no_consensus`, ...)."
+    )
 
     # Resolvers read the case's latest deliberation, so list operations can return a lazy,
     # paginated queryset rather than shaping every row first.
@@ -100,6 +104,13 @@ class CaseOut(Schema):
     def resolve_elapsed_s(case: Case) -> float | None:
         latest = queries.latest_deliberation(case)
         return latest.elapsed_s if latest else None
+
+    @staticmethod
+    def resolve_decision(case: Case) -> dict[str, Any]:
+        latest = queries.latest_deliberation(case)
+        return decision_record.decide_current(
+            latest, decision_record.signoff_in_force(case)
+        ).as_dict()
 
     @staticmethod
     def resolve_page_url(case: Case) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import escalation, queries, streaming
+from cases import escalation, live, queries, streaming
 from cases.streaming import EventMessage
 
 # Application close codes (4000-4999): the page shows "not signed in" / "not found".
@@ -34,6 +34,7 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     deliberation_id: int
     last_sent: int | None = None
     held: list[EventMessage]
+    feed: live.Feed
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -71,6 +72,11 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.last_sent = resume_from
+        self.feed = await database_sync_to_async(live.feed_for)(
+            self.deliberation_id,
+            user=self.scope["user"],
+            resume_from=resume_from,
+        )
         await self._send_missing(up_to=None)
         held, self.held = self.held, []
         for event in held:
@@ -103,9 +109,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self._send(event)
 
     async def _send(self, event: EventMessage) -> None:
-        await self.send_json(
-            {"seq": event["seq"], "type": event["type"], "payload": event["payload"]}
-        )
+        # The page swaps in the fragments the server renders (cases/live.py).
+        await self.send_json(self.feed.message(event))
         self.last_sent = event["seq"]
 
 

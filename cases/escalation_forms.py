@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
-from cases.models import AcknowledgementDecision
+from cases import wording
+from cases.models import AcknowledgementDecision, EscalationReason
 
 OTHER = "other"
 
@@ -64,3 +65,19 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(required=False, max_length=50)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class QueueSearchForm(forms.Form):
+    """Search the review queue by words in the case text and by reason."""
+
+    q = forms.CharField(label="Words in the case", required=False, max_length=200)
+    reason = forms.ChoiceField(label="Reason", required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ChoiceField)
+        reason.choices = [
+            ("", "Any reason"),
+            *((code, wording.reason_label(code)) for code in EscalationReason.values),
+        ]

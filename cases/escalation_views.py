@@ -19,9 +19,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from cases import decision_record, escalation, protocol
+from cases import decision_record, escalation, protocol, wording
 from cases.escalation import ErrorKind, EscalationError
-from cases.escalation_forms import OTHER, AcknowledgeForm, CoSignForm, ReassignForm, SignOffForm
+from cases.escalation_forms import (
+    OTHER,
+    AcknowledgeForm,
+    CoSignForm,
+    QueueSearchForm,
+    ReassignForm,
+    SignOffForm,
+)
 from cases.models import (
     AcknowledgementDecision,
     Case,
@@ -74,27 +81,57 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         rows = escalation.queue(request.user, show=show)
     except EscalationError as exc:
         raise PermissionDenied(str(exc)) from None
+    search = QueueSearchForm(request.GET or None)
+    terms = search.cleaned_data if search.is_valid() else {}
+    if terms.get("q"):
+        rows = rows.filter(case__text__icontains=terms["q"])
+    if terms.get("reason"):
+        rows = rows.filter(reason=terms["reason"])
+    row_id = request.GET.get("row", "")
+    if row_id.isdigit():
+        # One row as the server renders it: the live queue inserts exactly this markup.
+        found = rows.filter(pk=int(row_id)).first()
+        if found is None:
+            raise Http404("No such escalation in this queue.")
+        return render(request, "escalations/queue.html#row", {"row": _queue_row(found)})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [
-        {
-            "escalation": e,
-            "summary": escalation.summary(e.case),
-            "candidates": escalation.candidates(e.deliberation),
-            "priority": escalation.priority_now(e),
-            "age_text": age_text(escalation.age(e)),
-        }
-        for e in page.object_list
-    ]
+    searching = bool(terms.get("q") or terms.get("reason"))
     context: dict[str, Any] = {
         "page": page,
-        "items": items,
+        "items": [_queue_row(e) for e in page.object_list],
         "show": show,
         "show_label": escalation.QUEUE_FILTERS[show],
         "filters": escalation.QUEUE_FILTERS,
+        "search": search,
+        "searching": searching,
         # Only the unfiltered first page takes live arrivals: elsewhere they would not belong.
-        "live": show in {"open", "unclaimed"} and page.number == 1,
+        "live": show in {"open", "unclaimed"} and page.number == 1 and not searching,
     }
     return render(request, "escalations/queue.html", context)
+
+
+def _queue_row(e: Escalation) -> dict[str, Any]:
+    deliberation = e.deliberation
+    n = int(deliberation.panel_snapshot.get("n", 0)) if deliberation else 0
+    skipped = bool(deliberation and deliberation.round2_skipped)
+    lines = [
+        wording.candidate_line(
+            protocol.class_name(c.class_key, [protocol.ClassMember(c.diagnosis, c.icd10)]).label,
+            votes=c.votes,
+            proposals=c.proposals,
+            n=n,
+            round2_skipped=skipped,
+        )
+        for c in escalation.candidates(deliberation)
+    ]
+    return {
+        "escalation": e,
+        "summary": escalation.summary(e.case),
+        "candidate_lines": lines,
+        "reason_label": wording.reason_label(e.reason),
+        "priority": escalation.priority_now(e),
+        "age_text": age_text(escalation.age(e)),
+    }
 
 
 def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str, Any]:

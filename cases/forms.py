@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q, QuerySet
 
-from cases import deliberation
+from cases import deliberation, queries
 from cases.deliberation import CaseRejected
-from cases.models import Sex
+from cases.models import Role, Sex, has_role
 from panels.models import Panel
+
+PANEL_NOT_OFFERED = "The panel {name!r} is not offered for new cases; choose another panel."
+
+
+def offered_panels(user: object) -> QuerySet[Panel]:
+    """The panels ``user`` may choose: administrators every panel; everyone else the default
+    panel and those an administrator offered to clinicians."""
+    if isinstance(user, AbstractBaseUser) and has_role(user, Role.ADMINISTRATOR):
+        return Panel.objects.all()
+    return Panel.objects.filter(Q(is_default=True) | Q(offered_to_clinicians=True))
 
 
 class CaseForm(forms.Form):
@@ -28,13 +42,14 @@ class CaseForm(forms.Form):
     # generic "select a valid choice".
     panel = forms.CharField(label="Panel", widget=forms.Select)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["text"].help_text = (
             f"Free text: history, findings, results. Up to "
             f"{settings.CASE_TEXT_MAX_CHARS:,} characters."
         )
-        panels = list(Panel.objects.order_by("-is_default", "name"))
+        panels = list(offered_panels(user).order_by("-is_default", "name"))
+        self.offered = {p.name for p in panels}
         panel_field = self.fields["panel"]
         assert isinstance(panel_field.widget, forms.Select)
         panel_field.widget.choices = [
@@ -55,7 +70,39 @@ class CaseForm(forms.Form):
     def clean_panel(self) -> str:
         name: str = self.cleaned_data["panel"]
         try:
-            self.resolved_panel = deliberation.resolve_panel(name)
+            panel = deliberation.resolve_panel(name)
         except CaseRejected as exc:
             raise forms.ValidationError(str(exc)) from None
+        if name not in self.offered:
+            raise forms.ValidationError(PANEL_NOT_OFFERED.format(name=name))
+        self.resolved_panel = panel
         return name
+
+
+class CaseSearchForm(forms.Form):
+    """Search the case list: words in the case text, a date range and the outcome."""
+
+    q = forms.CharField(label="Words in the case", required=False, max_length=200)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[("", "All outcomes"), *queries.OUTCOME_FILTERS.items()],
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    def query_string(self) -> str:
+        """The search as URL parameters (for the pagination links)."""
+        kept = {k: str(v) for k, v in self.cleaned_data.items() if v}
+        return urlencode(kept)

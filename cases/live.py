@@ -1,8 +1,10 @@
-"""The live case page's state as a fold over a deliberation's events.
+"""The live case page's state: one fold over a deliberation's events, on the server only.
 
-The server renders the page from :func:`state_for` (complete without JavaScript, and after a
-reload); ``static/js/case_detail.js`` applies the same events, in the same way, to the same
-markup as they arrive. The words both use come from here (:func:`texts`).
+The page is rendered from :func:`state_for` (complete without JavaScript and after a
+reload). A connected page receives each event as :meth:`Feed.message` shapes it: text
+deltas carry the prose to append (never raw JSON), every other event carries the
+server-rendered fragments it changed (member card, progress, tally, outcome), which the
+script swaps in. So the page's markup has exactly one author: the templates.
 """
 
 from __future__ import annotations
@@ -11,16 +13,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases import streaming
+from django.template.loader import render_to_string
+
+from cases import escalation, protocol, streaming, wording
 from cases.models import Deliberation
+from cases.prose import prose
 from cases.streaming import EventMessage
 
+TEMPLATE = "cases/case_detail.html"
+
 OFFLINE_LABEL = "Offline reference engine — not for clinical use"
+OFFLINE_WARNING = (
+    "This panel runs the offline reference engine: a demonstration over the DDXPlus "
+    "knowledge base, not for clinical use."
+)
 
 STATUS_LABELS = {
     "waiting": "Waiting",
     "thinking": "Thinking",
+    "writing": "Writing",
     "done": "Done",
+    "abstained": "Abstained",
     "timeout": "Timed out",
     "faulted": "Faulted",
     "cancelled": "Cancelled",
@@ -33,42 +46,19 @@ STATE_TITLES = {
     "failed": "Deliberation failed",
 }
 
-# Placeholders: {votes} {n} {q} {f} {faults}.
-REASON_TEXT = {
-    "unanimous_round1": (
-        "Every valid Round 1 proposal named this diagnosis ({votes} of {n} members; {q} "
-        "needed), so the cross-review round was skipped."
-    ),
-    "supermajority": "{votes} of {n} members voted for this diagnosis; {q} were needed.",
-    "no_supermajority": "No diagnosis received the {q} votes needed.",
-    "tie": "The votes were tied between diagnoses, and none reached the {q} needed.",
-    "too_many_faults": (
-        "{faults} members faulted, more than the {f} this panel tolerates, so the panel "
-        "cannot decide."
-    ),
-}
-
 HUMAN_REVIEW = "The case went to human review."
-# Shown in a member's output where the orchestrator asked it to correct an unusable answer.
-REPAIR_NOTE = "\n[Asked to correct the answer: {error}]\n"
+REPAIR_NOTE = "[Asked to correct the answer: {error}]"
 CANCELLED_DETAIL = "Stopped: the outcome was already decided."
+BELOW_THRESHOLD = "below the panel's confidence threshold"
 
 
-def texts() -> dict[str, Any]:
-    """Every word the live page's script needs, so page and script cannot disagree."""
-    return {
-        "status": STATUS_LABELS,
-        "state": STATE_TITLES,
-        "reason": REASON_TEXT,
-        "human_review": HUMAN_REVIEW,
-        "cancelled_detail": CANCELLED_DETAIL,
-        "repair_note": REPAIR_NOTE,
-    }
+# --- the state -----------------------------------------------------------------------------
 
 
 @dataclass
 class MemberCard:
-    """One panel member as the page shows it."""
+    """One panel member as the page shows it. ``raw`` keeps each round's output as written,
+    one entry per answer (a repair request starts a new entry)."""
 
     index: int
     alias: str
@@ -77,11 +67,11 @@ class MemberCard:
     fault_mode: str = ""
     status: str = "waiting"
     detail: str = ""
-    text1: str = ""
-    text2: str = ""
+    raw: dict[int, list[str]] = field(default_factory=lambda: {1: [], 2: []})
     proposal: dict[str, Any] | None = None
     vote: dict[str, Any] | None = None
     vote_for: str = ""
+    round: int = 0
 
     @property
     def offline(self) -> bool:
@@ -90,6 +80,47 @@ class MemberCard:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def below_threshold(self) -> bool:
+        return bool(self.proposal and self.proposal.get("below_threshold"))
+
+    def prose(self, round_: int) -> str:
+        return "\n".join(p for p in (_entry_prose(e) for e in self.raw[round_]) if p)
+
+    @property
+    def prose1(self) -> str:
+        return self.prose(1)
+
+    @property
+    def prose2(self) -> str:
+        return self.prose(2)
+
+    @property
+    def summary(self) -> str:
+        """One line: what this member has said so far."""
+        if self.status in ("timeout", "faulted", "cancelled"):
+            return self.detail or self.status_label
+        if self.vote is not None:
+            return f"Voted for {self.vote_for}"
+        p = self.proposal
+        if p is not None:
+            if p.get("abstained"):
+                return "Abstained: " + str(p.get("reasoning", ""))[:120]
+            name = protocol.class_name(
+                str(p.get("class_key", "")),
+                [protocol.ClassMember(str(p.get("diagnosis", "")), p.get("icd10"))],
+            ).label
+            return f"Proposed {name}, {p.get('confidence', 0)}% confident"
+        if self.status == "writing":
+            return f"Writing its Round {self.round} answer"
+        if self.status == "thinking":
+            return f"Working on Round {self.round}; no text yet"
+        return "Waiting for the round to start"
+
+
+def _entry_prose(entry: str) -> str:
+    return entry[1:] if entry.startswith("\x00") else prose(entry)
 
 
 @dataclass
@@ -120,6 +151,10 @@ class LiveState:
         return STATE_TITLES[self.state]
 
     @property
+    def offline(self) -> bool:
+        return any(m.offline for m in self.members)
+
+    @property
     def escalation_id(self) -> int | None:
         source = self.finished or self.failed or {}
         escalation = source.get("escalation")
@@ -134,20 +169,28 @@ class LiveState:
         ]
 
     @property
+    def faults(self) -> int:
+        return sum(1 for m in self.members if m.status in ("timeout", "faulted"))
+
+    @property
+    def abstained(self) -> int:
+        return sum(1 for m in self.members if m.proposal and m.proposal.get("abstained"))
+
+    @property
     def reason_text(self) -> str:
         if self.failed is not None:
             return str(self.failed.get("reason", ""))
         if self.finished is None:
             return ""
         winner = self.finished.get("winner") or {}
-        reason = str(self.finished["reason"])
-        template = REASON_TEXT.get(reason, reason)
-        return template.format(
+        return wording.reason_sentence(
+            str(self.finished["reason"]),
             votes=winner.get("votes", 0),
             n=self.n,
             q=self.q,
             f=self.f,
             faults=len(self.finished.get("faults", [])),
+            abstained=self.abstained,
         )
 
     @property
@@ -157,18 +200,87 @@ class LiveState:
         winner: dict[str, Any] | None = self.finished.get("winner")
         return winner
 
+    @property
+    def winner_label(self) -> str:
+        winner = self.winner
+        return self.class_label(str(winner["class_key"])) if winner else ""
+
+    @property
+    def winner_confidence(self) -> list[tuple[str, int]]:
+        """The confidence of each member who backed the winning class: by a Round 2 vote,
+        or by proposing it when Round 1 decided."""
+        winner = self.winner
+        if winner is None:
+            return []
+        key = winner["class_key"]
+        backers = [
+            m
+            for m in self.members
+            if (m.vote and m.vote.get("class_key") == key)
+            or (m.vote is None and m.proposal and m.proposal.get("class_key") == key)
+        ]
+        return [(m.alias, int(m.proposal.get("confidence") or 0)) for m in backers if m.proposal]
+
+    @property
+    def progress(self) -> list[str]:
+        """One line per round started: "Round 1: 3 of 5 answered, 1 abstained"."""
+        lines = []
+        if self.round >= 1:
+            done = [m for m in self.members if m.proposal is not None]
+            lines.append(
+                _progress_line(1, "answered", len(done), self.n, self.abstained, self._failed_in(1))
+            )
+        if self.round >= 2:
+            voted = sum(1 for m in self.members if m.vote is not None)
+            lines.append(_progress_line(2, "voted", voted, self.n, 0, self._failed_in(2)))
+        return lines
+
+    def _failed_in(self, round_: int) -> tuple[int, int]:
+        faulted = sum(
+            1 for m in self.members if m.status in ("timeout", "faulted") and m.round == round_
+        )
+        cancelled = sum(1 for m in self.members if m.status == "cancelled" and m.round == round_)
+        return faulted, cancelled
+
     def class_label(self, key: str) -> str:
-        """A human name for a diagnosis class: the first proposal in it, with its code."""
-        for card in self.members:
-            p = card.proposal
-            if p and p.get("class_key") == key:
-                return f"{p['diagnosis']} ({p['icd10']})" if p.get("icd10") else p["diagnosis"]
-        return key.removeprefix("name:")
+        """The name of a diagnosis class (protocol.class_name over its proposals)."""
+        received: dict[int, int] = {}
+        for m in self.members:
+            if m.vote and m.vote.get("for_member") is not None:
+                idx = int(m.vote["for_member"])
+                received[idx] = received.get(idx, 0) + 1
+        inside = [
+            protocol.ClassMember(
+                str(m.proposal.get("diagnosis", "")),
+                m.proposal.get("icd10"),
+                int(m.proposal.get("confidence") or 0),
+                m.index,
+                received.get(m.index, 0),
+            )
+            for m in self.members
+            if m.proposal and m.proposal.get("class_key") == key
+        ]
+        return protocol.class_name(key, inside).label
+
+
+def _progress_line(
+    round_: int, verb: str, count: int, n: int, abstained: int, failed: tuple[int, int]
+) -> str:
+    parts = [f"Round {round_}: {count} of {n} {verb}"]
+    if abstained:
+        parts.append(f"{abstained} abstained")
+    if failed[0]:
+        parts.append(f"{failed[0]} faulted")
+    if failed[1]:
+        parts.append(f"{failed[1]} stopped")
+    return ", ".join(parts)
 
 
 def vote_label(state: LiveState, vote: dict[str, Any]) -> str:
     """What a vote chose and whose proposal it was: "Pneumonia — proposal of Agent-2"."""
     for_member = vote.get("for_member")
+    if vote.get("abstained"):
+        return "no proposal (abstained)"
     if for_member is None or not 0 <= for_member < len(state.members):
         return str(vote.get("diagnosis", ""))
     return f"{vote.get('diagnosis', '')} — proposal of {state.members[for_member].alias}"
@@ -190,33 +302,54 @@ def initial_state(deliberation: Deliberation) -> LiveState:
     return LiveState(deliberation.pk, snap["n"], snap["q"], snap["f"], members)
 
 
+# --- the fold ------------------------------------------------------------------------------
+
+
+def _round_started(state: LiveState, round_: int) -> None:
+    state.round = round_
+    for member in state.members:
+        if round_ == 1 or member.status == "done":
+            member.status = "thinking"
+            member.round = round_
+
+
+def _text(card: MemberCard, round_: int, text: str, *, repair: bool) -> None:
+    entries = card.raw[round_]
+    if repair:
+        entries.append("\x00" + text)  # a note, shown as written
+        entries.append("")  # the corrected answer starts a new entry
+    elif entries and not entries[-1].startswith("\x00"):
+        entries[-1] += text
+    else:
+        entries.append(text)
+    card.round = round_
+    card.status = "writing"
+
+
 def apply(state: LiveState, event: EventMessage) -> None:
     """Fold one event into ``state``. Events must come in sequence order."""
     kind, payload = event["type"], event["payload"]
     card = state.members[payload["member"]] if "member" in payload else None
     if kind == "round.started":
-        state.round = payload["round"]
-        for member in state.members:
-            if payload["round"] == 1 or member.status == "done":
-                member.status = "thinking"
-    elif kind in ("member.delta", "member.repair") and card is not None:
-        text = payload["text"] if kind == "member.delta" else REPAIR_NOTE.format(**payload)
-        if payload["round"] == 1:
-            card.text1 += text
-        else:
-            card.text2 += text
-        card.status = "thinking"
+        _round_started(state, payload["round"])
+    elif kind == "member.delta" and card is not None:
+        _text(card, payload["round"], payload["text"], repair=False)
+    elif kind == "member.repair" and card is not None:
+        _text(card, payload["round"], REPAIR_NOTE.format(**payload), repair=True)
     elif kind == "member.proposal" and card is not None:
         card.proposal = payload
-        card.status = "done"
+        card.status = "abstained" if payload.get("abstained") else "done"
     elif kind == "member.vote" and card is not None:
         card.vote = payload
         card.vote_for = vote_label(state, payload)
-        card.status = "done"
-        state.live_votes[payload["class_key"]] = state.live_votes.get(payload["class_key"], 0) + 1
+        card.status = "abstained" if payload.get("abstained") else "done"
+        if not payload.get("abstained"):
+            key = payload["class_key"]
+            state.live_votes[key] = state.live_votes.get(key, 0) + 1
     elif kind == "member.fault" and card is not None:
         card.status = "timeout" if payload["status"] == "timeout" else "faulted"
         card.detail = payload.get("error", "")
+        card.round = payload.get("round", card.round)
     elif kind == "member.cancelled" and card is not None:
         card.status = "cancelled"
         card.detail = CANCELLED_DETAIL
@@ -227,17 +360,102 @@ def apply(state: LiveState, event: EventMessage) -> None:
         state.failed = payload
         state.state = "failed"
         for member in state.members:
-            if member.status in ("waiting", "thinking"):
+            if member.status in ("waiting", "thinking", "writing"):
                 member.status = "cancelled"
     state.last_seq = event["seq"]
-
-
-def state_for(deliberation: Deliberation) -> LiveState:
-    """The page's complete state from the database, and the sequence number it reflects."""
-    return fold(initial_state(deliberation), streaming.events_after(deliberation.pk, 0))
 
 
 def fold(state: LiveState, events: Iterable[EventMessage]) -> LiveState:
     for event in events:
         apply(state, event)
     return state
+
+
+def state_for(deliberation: Deliberation) -> LiveState:
+    """The page's complete state from the database, and the sequence number it reflects.
+    A finished deliberation whose events do not say so (rows imported or written without
+    the orchestrator) takes its outcome from its row."""
+    state = fold(initial_state(deliberation), streaming.events_after(deliberation.pk, 0))
+    if deliberation.is_terminal and state.state == "deliberating":
+        if deliberation.outcome:
+            state.finished = {
+                "outcome": deliberation.outcome,
+                "reason": deliberation.reason,
+                "winner": deliberation.winner_summary,
+                "tally": deliberation.tally,
+                "faults": [],
+            }
+            state.state = deliberation.outcome
+        else:
+            state.failed = {"reason": deliberation.failure}
+            state.state = "failed"
+    return state
+
+
+# --- fragments -----------------------------------------------------------------------------
+
+FRAGMENTS = ("outcome", "tally")
+
+
+def render_fragment(name: str, state: LiveState, *, can_review: bool, member: int = 0) -> str:
+    """One server-rendered fragment of the case page (a partial of its template)."""
+    context: dict[str, Any] = {
+        "state": state,
+        "can_review": can_review,
+        "offline_label": OFFLINE_LABEL,
+        "offline_warning": OFFLINE_WARNING,
+        "human_review": HUMAN_REVIEW,
+        "below_threshold": BELOW_THRESHOLD,
+    }
+    if name == "member-card":
+        context["m"] = state.members[member]
+    return render_to_string(f"{TEMPLATE}#{name}", context)
+
+
+@dataclass
+class Feed:
+    """One connected page's copy of the state: shapes each event it is sent, in order."""
+
+    state: LiveState
+    can_review: bool
+
+    def message(self, event: EventMessage) -> dict[str, Any]:
+        """The websocket message for ``event``: ``seq``, ``type``, ``payload``, plus either
+        ``append`` (prose to add to one member's stream) or ``html`` (fragment id to the
+        fragment's new markup)."""
+        payload = event["payload"]
+        card = self.state.members[payload["member"]] if "member" in payload else None
+        out: dict[str, Any] = {"seq": event["seq"], "type": event["type"], "payload": payload}
+        if event["type"] == "member.delta" and card is not None:
+            round_, before, was = payload["round"], card.prose(payload["round"]), card.status
+            apply(self.state, event)
+            after = card.prose(round_)
+            if was == card.status and after.startswith(before):
+                out["append"] = {
+                    "member": card.index,
+                    "round": round_,
+                    "text": after[len(before) :],
+                }
+                return out
+            out["html"] = {f"member-{card.index}": self._card(card.index)}
+            return out
+        apply(self.state, event)
+        changed = [card.index] if card is not None else range(len(self.state.members))
+        html = {f"member-{i}": self._card(i) for i in changed}
+        for name in FRAGMENTS:
+            html[name] = render_fragment(name, self.state, can_review=self.can_review)
+        out["html"] = html
+        return out
+
+    def _card(self, index: int) -> str:
+        return render_fragment("member-card", self.state, can_review=self.can_review, member=index)
+
+
+def feed_for(deliberation_id: int, *, user: Any, resume_from: int) -> Feed:
+    """A feed for ``user``'s page whose state reflects every event up to ``resume_from``
+    (what the page already has). Reviewers' fragments link the escalation."""
+    can_review = escalation.can_view_queue(user)
+    deliberation = Deliberation.objects.get(pk=deliberation_id)
+    state = initial_state(deliberation)
+    fold(state, (e for e in streaming.events_after(deliberation_id, 0) if e["seq"] <= resume_from))
+    return Feed(state, can_review)

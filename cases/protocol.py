@@ -420,3 +420,43 @@ def decide_as_voted(keys: Sequence[str], *, q: int, f: int, faults: int) -> Deci
     confident and voting for its own class: the model of the exact reliability table."""
     answers = [Answer(key, 100) for key in keys]
     return decide(q=q, f=f, faults=faults, answers=answers, votes=list(range(len(answers))))
+# --- naming a class ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassMember:
+    """One proposal inside a diagnosis class, as far as naming the class needs it."""
+
+    diagnosis: str
+    icd10: str | None
+    confidence: int = 0
+    member_index: int = 0
+    votes_received: int = 0
+
+
+@dataclass(frozen=True)
+class ClassName:
+    """How a diagnosis class is named everywhere: ``label`` is "Pneumonia (J18.9)", or the
+    bare diagnosis when no proposal in the class has a valid code."""
+
+    diagnosis: str
+    icd10: str
+    label: str
+
+
+def class_name(key: str, members: Iterable[ClassMember]) -> ClassName:
+    """Name the class ``key`` after one of its proposals: the one that received the most
+    Round 2 votes, then the most confident, then the lowest member index (the rule the
+    orchestrator uses for the winner). Without any proposal the key itself names it
+    (a name key loses its ``name:`` prefix)."""
+    found = list(members)
+    if not found:
+        bare = key.removeprefix("name:")
+        return ClassName(diagnosis=bare, icd10="", label=bare)
+    lead = max(found, key=lambda m: (m.votes_received, m.confidence, -m.member_index))
+    code = lead.icd10 or ""
+    return ClassName(
+        diagnosis=lead.diagnosis,
+        icd10=code,
+        label=f"{lead.diagnosis} ({code})" if code else lead.diagnosis,
+    )

@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from cases import deliberation, live, queries, runners
+from cases import decision_record, deliberation, escalation, live, queries, runners
 from cases.deliberation import CaseRejected
-from cases.forms import CaseForm
-from cases.models import CANNOT_SUBMIT, can_submit_cases
+from cases.forms import CaseForm, CaseSearchForm
+from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
 
 PAGE_SIZE = 20
 
@@ -28,23 +28,40 @@ class AuthenticatedRequest(HttpRequest):
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Each role lands on its work: reviewers on the queue, administrators on analytics,
+    everyone else on their cases (the login page for a visitor, through the case list)."""
+    user = request.user
+    if has_role(user, Role.ADMINISTRATOR):
+        return redirect("analytics")
+    if has_role(user, Role.REVIEWER):
+        return redirect("escalations:queue")
     return redirect("cases:list")
 
 
 @require_GET
 @login_required
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
-    outcome = request.GET.get("outcome", "")
-    if outcome not in queries.OUTCOME_FILTERS:
-        outcome = ""
+    search = CaseSearchForm(request.GET or None)
+    terms = search.cleaned_data if search.is_valid() else {}
+    outcome = terms.get("outcome") or ""
     qs = queries.cases_for(request.user, outcome=outcome)
+    if terms.get("q"):
+        qs = qs.filter(text__icontains=terms["q"])
+    if terms.get("since"):
+        qs = qs.filter(created_at__date__gte=terms["since"])
+    if terms.get("until"):
+        qs = qs.filter(created_at__date__lte=terms["until"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, queries.latest_deliberation(case)) for case in page.object_list]
+    cases = list(page.object_list)
+    latest = {case.pk: queries.latest_deliberation(case) for case in cases}
+    decisions = decision_record.current_decisions(cases, latest)
+    rows = [(case, latest[case.pk], decisions[case.pk]) for case in cases]
     context: dict[str, Any] = {
         "page": page,
         "rows": rows,
-        "outcome": outcome,
-        "outcome_filters": queries.OUTCOME_FILTERS,
+        "search": search,
+        "searching": bool(terms and any(terms.values())),
+        "query_string": search.query_string() if search.is_valid() else "",
     }
     template = "cases/case_list.html#results" if request.htmx else "cases/case_list.html"
     return render(request, template, context)
@@ -55,7 +72,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 def case_new(request: AuthenticatedRequest) -> HttpResponse:
     if not can_submit_cases(request.user):
         raise PermissionDenied(CANNOT_SUBMIT)
-    form = CaseForm(request.POST if request.method == "POST" else None)
+    form = CaseForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         assert form.resolved_panel is not None
         try:
@@ -85,12 +102,17 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     if current is None:
         raise Http404("This case has no deliberation.")
     state = live.state_for(current)
+    can_review = escalation.can_view_queue(request.user)
     context = {
         "case": case,
         "deliberation": current,
         "state": state,
-        "texts": live.texts(),
+        "decision": decision_record.current_decision(case),
+        "escalation_state": decision_record.escalation_state(case),
+        "can_review": can_review,
         "offline_label": live.OFFLINE_LABEL,
+        "offline_warning": live.OFFLINE_WARNING,
         "human_review": live.HUMAN_REVIEW,
+        "below_threshold": live.BELOW_THRESHOLD,
     }
     return render(request, "cases/case_detail.html", context)

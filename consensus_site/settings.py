@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    # django-ninja's own templates and Swagger UI files: /api/docs works offline.
+    "ninja",
     "panels",
     "cases",
 ]

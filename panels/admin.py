@@ -134,11 +134,20 @@ class PanelMemberInline(admin.StackedInline[PanelMember, Panel]):
 @admin.register(Panel)
 class PanelAdmin(admin.ModelAdmin[Panel]):
     form = PanelForm
-    list_display = ["name", "n", "q", "f", "agreement_level", "early_abort", "is_default"]
+    list_display = [
+        "name",
+        "n",
+        "q",
+        "f",
+        "agreement_level",
+        "early_abort",
+        "is_default",
+        "offered_to_clinicians",
+    ]
     inlines = [PanelMemberInline]
     actions = ["test_connection"]
     fieldsets = [
-        (None, {"fields": ["name", "description", "is_default"]}),
+        (None, {"fields": ["name", "description", "is_default", "offered_to_clinicians"]}),
         (
             "Quorum",
             {

@@ -29,6 +29,9 @@ def _panel(name: str, description: str, *, is_default: bool) -> Panel:
             "q": 3,
             "f": 2,
             "is_default": is_default,
+            # Only the default panel is offered; chaos is a fault demonstration that an
+            # administrator may offer to clinicians from the panel page.
+            "offered_to_clinicians": is_default,
             "grace_period_s": 2.0,
             "member_timeout_s": 30.0,
         },

@@ -141,6 +141,10 @@ class Panel(models.Model):
         help_text="What a confident dissent naming a high-severity condition does.",
     )
     is_default = models.BooleanField(default=False)
+    offered_to_clinicians = models.BooleanField(
+        default=False,
+        help_text="Clinicians may choose this panel for a new case (the default panel always is).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

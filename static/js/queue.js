@@ -1,5 +1,5 @@
 // The human review queue: new escalations arrive over ws/escalations/ and are inserted in
-// priority order without a reload. Everything from the server is inserted with textContent.
+// priority order without a reload, as the server renders them.
 (function () {
   "use strict";
   const root = document.getElementById("escalation-queue");
@@ -8,76 +8,35 @@
   const note = document.getElementById("live-note");
   let delay = 1000;
 
-  function cell(tr, text) {
-    const td = document.createElement("td");
-    if (text !== undefined) td.textContent = text;
-    tr.appendChild(td);
-    return td;
-  }
-
-  function render(e) {
-    const tr = document.createElement("tr");
-    tr.dataset.escalationId = String(e.id);
-    tr.classList.add("arrived");
-    const priority = cell(tr, String(e.priority));
-    priority.className = "priority";
-    priority.dataset.priority = String(e.priority);
-    if (e.severity) {
-      const sev = document.createElement("span");
-      sev.className = "severity";
-      sev.textContent = " (severity " + e.severity + ")";
-      priority.appendChild(sev);
-    }
-    const caseCell = cell(tr);
-    caseCell.className = "case-cell";
-    const link = document.createElement("a");
-    link.href = e.url;
-    link.textContent = "Case " + e.case;
-    caseCell.appendChild(link);
-    const summary = document.createElement("p");
-    summary.className = "summary";
-    summary.textContent = e.summary;
-    caseCell.appendChild(summary);
-    const reason = document.createElement("span");
-    reason.className = "reason reason-" + String(e.reason).replace(/[^a-z_]/g, "");
-    reason.dataset.reason = e.reason;
-    reason.textContent = e.reason_display;
-    cell(tr).appendChild(reason);
-    const list = document.createElement("ul");
-    list.className = "candidates";
-    const candidates = Array.isArray(e.candidates) ? e.candidates : [];
-    candidates.forEach(function (text) {
-      const li = document.createElement("li");
-      li.textContent = String(text);
-      list.appendChild(li);
-    });
-    if (!candidates.length) {
-      const li = document.createElement("li");
-      li.className = "muted";
-      li.textContent = "No valid proposals";
-      list.appendChild(li);
-    }
-    cell(tr).appendChild(list);
-    cell(tr, "just now").className = "age";
-    const status = document.createElement("span");
-    status.className = "status-pill status-open";
-    status.textContent = "Open";
-    const claim = cell(tr);
-    claim.className = "claim";
-    claim.appendChild(status);
-    return tr;
-  }
-
+  // A new escalation's row is the server's own rendering of it (the same partial as the
+  // rows already on the page), so wording, plurals and codes cannot differ.
   function insert(e) {
-    if (rows.querySelector('tr[data-escalation-id="' + Number(e.id) + '"]')) return;
-    const empty = rows.querySelector("tr.empty");
-    if (empty) empty.remove();
-    const tr = render(e);
-    const after = Array.from(rows.querySelectorAll("tr[data-escalation-id]")).find(function (row) {
-      const cellP = row.querySelector("td.priority");
-      return cellP && Number(cellP.dataset.priority) < e.priority;
-    });
-    rows.insertBefore(tr, after || null);
+    const id = Number(e.id);
+    if (rows.querySelector('tr[data-escalation-id="' + id + '"]')) return;
+    const url = new URL(location.href);
+    url.searchParams.set("row", String(id));
+    fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : "";
+      })
+      .then(function (html) {
+        if (!html || rows.querySelector('tr[data-escalation-id="' + id + '"]')) return;
+        const holder = document.createElement("tbody");
+        holder.innerHTML = html.trim(); // server-rendered, autoescaped markup
+        const tr = holder.querySelector("tr[data-escalation-id]");
+        if (!tr) return;
+        tr.classList.add("arrived");
+        const empty = rows.querySelector("tr.empty");
+        if (empty) empty.remove();
+        const priority = Number(tr.querySelector("td.priority").dataset.priority);
+        const after = Array.from(rows.querySelectorAll("tr[data-escalation-id]")).find(
+          function (row) {
+            const cellP = row.querySelector("td.priority");
+            return cellP && Number(cellP.dataset.priority) < priority;
+          }
+        );
+        rows.insertBefore(tr, after || null);
+      });
   }
 
   function connect() {

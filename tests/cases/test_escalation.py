@@ -115,9 +115,9 @@ def test_queue_page_shows_reason_candidates_votes_age_and_priority(clinician, re
     html = login(reviewer).get("/escalations/").content.decode()
     assert f'data-escalation-id="{item.pk}"' in html
     assert "No supermajority" in html
-    assert "Community-acquired pneumonia <code>J18.1</code>: 2 votes" in html
-    assert "Pulmonary embolism <code>I26.99</code>: 2 votes" in html
-    assert "Acute bronchitis <code>J20.9</code>: 1 vote<" in html
+    assert "Community-acquired pneumonia (J18.1): 2 votes, 2 proposals<" in html
+    assert "Pulmonary embolism (I26.99): 2 votes, 2 proposals<" in html
+    assert "Acute bronchitis (J20.9): 1 vote, 1 proposal<" in html
     assert "3 h 0 min" in html
     assert f'data-priority="{escalation.HEAD_START_HOURS[2] + 3}"' in html  # PE: severity 2
 

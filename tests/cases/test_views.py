@@ -241,16 +241,26 @@ def test_finished_case_page_is_complete_without_javascript(client, clinician):
     assert html.count('data-status="done"') == 5
 
 
-def test_no_consensus_page_says_human_review_and_links_the_escalation(client, clinician):
+def test_no_consensus_page_tells_the_clinician_where_review_stands_without_a_link(
+    client, clinician, reviewer
+):
     d = run_case(clinician, split_panel())
     escalation = d.escalations.get()
+    page = reverse("cases:detail", args=[d.case_id])
 
-    html = login(client, clinician).get(reverse("cases:detail", args=[d.case_id])).content.decode()
+    html = login(client, clinician).get(page).content.decode()
 
     assert root_attrs(html)["state"] == "no_consensus"
     assert "The case went to human review." in html
-    assert f'href="/escalations/{escalation.pk}/"' in html
+    assert "no reviewer has claimed it yet" in html
+    assert f'href="/escalations/{escalation.pk}/"' not in html
     assert "The votes were tied between diagnoses" in html
+    escalation.claimed_by = reviewer
+    escalation.status = "claimed"
+    escalation.save()
+    assert f"claimed by {reviewer.get_username()}" in client.get(page).content.decode()
+    reviewer_html = login(client, reviewer).get(page).content.decode()
+    assert f'href="/escalations/{escalation.pk}/"' in reviewer_html
 
 
 def test_case_text_and_member_output_are_shown_as_text_never_as_markup(client, clinician):
@@ -281,8 +291,21 @@ def test_page_mid_deliberation_shows_streamed_text_and_who_is_thinking(client, c
 
     attrs = root_attrs(html)
     assert attrs["state"] == "deliberating" and attrs["last-seq"] == str(last)
-    assert "{&quot;diagnosis&quot;: &quot;Pneumonia&quot;" in html
-    assert html.count('data-status="thinking"') == 5
+    assert "&quot;diagnosis&quot;" not in html  # the JSON being written is never shown raw
+    assert html.count('data-status="writing"') == 1
+    assert html.count('data-status="thinking"') == 4
+    assert "Round 1: 0 of 5 answered" in html
+
+
+def test_streamed_reasoning_reads_as_prose_while_it_is_written(client, clinician):
+    d = started_case(clinician, consensus_panel())
+    delta(d, 0, '"Pneumonia", "icd10": "J18.9", "reasoning": "Fever and a productive')
+    delta(d, 0, ' cough,\\nwith \\"crackles\\"')
+
+    html = login(client, clinician).get(reverse("cases:detail", args=[d.case_id])).content.decode()
+
+    assert "Fever and a productive cough,\nwith &quot;crackles&quot;" in html
+    assert "icd10" not in html.split('data-stream="1"')[1].split("</div>")[0]
 
 
 def test_offline_members_are_labelled_not_for_clinical_use(client, clinician):
@@ -304,7 +327,7 @@ def test_a_deliberation_interrupted_by_a_restart_shows_why_after_recovery(client
     html = login(client, clinician).get(reverse("cases:detail", args=[d.case_id])).content.decode()
     assert root_attrs(html)["state"] == "failed"
     assert INTERRUPTED in html
-    assert f'href="/escalations/{d.escalations.get().pk}/"' in html
+    assert "Human review: queued since" in html
 
 
 def test_with_celery_only_deliberations_past_the_task_time_limit_are_failed(clinician, settings):
@@ -355,3 +378,64 @@ def test_the_page_shows_where_a_member_was_asked_to_correct_its_answer(client, c
 
     note = "[Asked to correct the answer: The answer contains no JSON object."
     assert f"&lt;b&gt;not json&lt;/b&gt;\n{note}" in html
+
+
+# --- errors, landing, panels offered, search ------------------------------------------------
+
+
+def test_forbidden_and_not_found_pages_are_styled_with_a_way_back(client, reviewer, clinician):
+    login(client, reviewer)
+
+    forbidden = client.get(reverse("cases:new"))
+    missing = client.get("/cases/999999/")
+
+    assert forbidden.status_code == 403 and missing.status_code == 404
+    for response in (forbidden, missing):
+        html = response.content.decode()
+        assert 'class="site-header"' in html and 'lang="en"' in html
+        assert '<a href="/">Your start page</a>' in html
+    assert "You cannot open this page" in forbidden.content.decode()
+    assert "There is nothing here" in missing.content.decode()
+
+
+def test_each_role_lands_on_its_work(client, clinician, reviewer, administrator):
+    assert login(client, clinician).get("/")["Location"] == reverse("cases:list")
+    assert login(client, reviewer).get("/")["Location"] == reverse("escalations:queue")
+    assert login(client, administrator).get("/")["Location"] == reverse("analytics")
+
+
+def test_only_offered_panels_are_offered_to_clinicians(client, clinician, started):
+    make_panel("default-one", [{"provider": "builtin"}] * 5, is_default=True)
+    make_panel("test-panel", [{"provider": "builtin"}] * 5)
+    offered = make_panel("offered-one", [{"provider": "builtin"}] * 5)
+    offered.offered_to_clinicians = True
+    offered.save()
+    login(client, clinician)
+
+    html = client.get(reverse("cases:new")).content.decode()
+    refused = client.post(reverse("cases:new"), {"text": CASE_TEXT, "panel": "test-panel"})
+
+    assert 'value="default-one"' in html and 'value="offered-one"' in html
+    assert 'value="test-panel"' not in html
+    assert refused.status_code == 422
+    assert "is not offered for new cases" in refused.content.decode()
+    assert started == []
+
+
+def test_clinicians_search_their_cases_by_text_date_and_outcome(client, clinician):
+    panel = consensus_panel()
+    fever = run_case(clinician, panel, text="Fever and a productive cough.")
+    rash = run_case(clinician, panel, text="An itchy rash on both arms.")
+    Case.objects.filter(pk=rash.case_id).update(created_at="2026-01-05T10:00:00Z")
+    login(client, clinician)
+
+    def ids(query: str) -> set[int]:
+        html = client.get("/cases/?" + query).content.decode()
+        return {int(i) for i in re.findall(r'data-case-id="(\d+)"', html)}
+
+    assert ids("q=cough") == {fever.case_id}
+    assert ids("until=2026-02-01") == {rash.case_id}
+    assert ids("since=2026-02-01&outcome=consensus") == {fever.case_id}
+    assert ids("outcome=no_consensus") == set()
+    bad = client.get("/cases/?since=2026-03-01&until=2026-01-01").content.decode()
+    assert "The start date is after the end date." in bad

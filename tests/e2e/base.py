@@ -4,10 +4,18 @@ and one headless Debian chromium per test class, driven by Playwright's sync API
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 from channels.testing import ChannelsLiveServerTestCase
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -97,3 +105,36 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DESKTOP = ViewportSize(width=1366, height=900)
+TABLET = ViewportSize(width=820, height=1180)
+WIDTHS = {"desktop": DESKTOP, "tablet": TABLET}
+
+
+def axe_violations(page: Page, *, disable: tuple[str, ...] = ()) -> list[str]:
+    """Run the vendored axe-core on the page as it is; one line per violation and node.
+    ``disable`` names rules not to run (only for markup the product does not own)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (disable) => {
+            const rules = Object.fromEntries(disable.map((id) => [id, {enabled: false}]));
+            return (await window.axe.run(document, {resultTypes: ["violations"], rules}))
+                .violations;
+        }""",
+        list(disable),
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
+        for v in result
+        for node in v["nodes"]
+    ]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot for review in artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from cases import escalation
 from cases.models import Escalation
 from panels import demo
+from panels.models import Panel
 from tests.e2e.base import BrowserTestCase
 
 # Two honest offline members name bronchitis; two colluders push pulmonary embolism: a tie.
@@ -27,6 +28,8 @@ class EscalationFlowTests(BrowserTestCase):
     def setUp(self) -> None:
         super().setUp()
         demo.seed()
+        # An administrator offers the fault demonstration panel to clinicians.
+        Panel.objects.filter(name="chaos").update(offered_to_clinicians=True)
         for username, password, _role in demo.DEMO_USERS:
             self.set_password(username, password)
 
@@ -49,8 +52,8 @@ class EscalationFlowTests(BrowserTestCase):
         expect(page.locator("#escalation-queue")).to_have_attribute("data-state", "live")
         row = page.locator(f'tr[data-escalation-id="{item.pk}"]')
         expect(row).to_contain_text("Tie between diagnoses")
-        expect(row).to_contain_text("Pulmonary embolism I26.99: 2 votes")
-        expect(row).to_contain_text("Bronchitis J40: 2 votes")
+        expect(row).to_contain_text("Pulmonary embolism (I26.99): 2 votes, 2 proposals")
+        expect(row).to_contain_text("Bronchitis (J40): 2 votes, 2 proposals")
         row.get_by_role("link", name=f"Case {item.case_id}").click()
 
         expect(page.get_by_text(re.compile(r"Panel chaos \(n=5, q=3, f=2\)"))).to_be_visible()
@@ -80,6 +83,9 @@ class EscalationFlowTests(BrowserTestCase):
         expect(page.locator("#escalation-status")).to_have_text("Resolved")
 
         clinician.goto(case_url)
+        decision = clinician.locator("#current-decision")
+        expect(decision).to_contain_text("Signed human diagnosis")
+        expect(decision).to_contain_text("Signed by reviewer")
         final = clinician.locator(".final-diagnosis")
         expect(final).to_contain_text("Final diagnosis, decided by a human reviewer")
         expect(final).to_contain_text("Bronchitis")

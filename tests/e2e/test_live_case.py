@@ -17,10 +17,10 @@ from django.conf import settings
 from playwright.sync_api import WebSocket, expect
 
 from cases.live import OFFLINE_LABEL
-from cases.models import Deliberation
+from cases.models import Case, Deliberation
 from panels.demo import DEMO_USERS, seed
 from panels.models import Panel
-from tests.e2e.base import BrowserTestCase
+from tests.e2e.base import DESKTOP, TABLET, BrowserTestCase, axe_violations
 from tests.factories import make_panel
 
 pytestmark = pytest.mark.e2e
@@ -57,13 +57,30 @@ class LiveCaseTestCase(BrowserTestCase):
         self.log_in(self.page, "clinician", "clinician-demo")
         expect(self.page.get_by_role("heading", name="My cases")).to_be_visible()
 
+    def slow_panel(self, name: str = "slow") -> Panel:
+        """Offline members that wait 150 ms between chunks, so a page sees them writing."""
+        panel = make_panel(
+            name,
+            [
+                {"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 150}}
+                for i in range(5)
+            ],
+            member_timeout_s=60.0,
+            grace_period_s=5.0,
+        )
+        Panel.objects.filter(pk=panel.pk).update(offered_to_clinicians=True)
+        return panel
+
     def submit_case(self, panel: str, text: str = CASE_TEXT) -> None:
         self.page.get_by_role("link", name="New case").first.click()
         self.page.get_by_label("Case", exact=True).fill(text)
         self.page.get_by_label("Age (years)").fill("58")
         self.page.get_by_label("Panel").select_option(panel)
-        self.page.get_by_role("button", name="Submit case to the panel").click()
-        expect(self.page).to_have_url(re.compile(r"/cases/\d+/$"))
+        # The first case after a server start waits for the offline panel to load.
+        self.page.get_by_role("button", name="Submit case to the panel").click(
+            timeout=FINISH_TIMEOUT_MS
+        )
+        expect(self.page).to_have_url(re.compile(r"/cases/\d+/$"), timeout=FINISH_TIMEOUT_MS)
 
     def record_frames(self) -> list[dict[str, Any]]:
         """Every event the page's websocket receives from now on, in arrival order."""
@@ -93,39 +110,43 @@ class TestLiveCase(LiveCaseTestCase):
         cards = self.page.locator(".member-card")
         expect(cards).to_have_count(5)
         expect(cards.filter(has_text=OFFLINE_LABEL)).to_have_count(5)
-        # Text arrives over the socket while members are still writing.
-        expect(cards.locator('.round[data-round="1"] pre').first).not_to_be_empty()
         state = self.wait_until_finished()
         self.screenshot("offline-finished")
+        # The reasoning was streamed as prose: no JSON field names in any member's text.
+        for text in cards.locator(".stream").all_inner_texts():
+            assert '"diagnosis"' not in text and "{" not in text
 
         deltas = [f for f in frames if f["type"] == "member.delta"]
         assert deltas, "no token deltas reached the page live"
         # The offline members agree on this case (they are seeded, so this is deterministic).
         assert state == "consensus"
-        expect(self.page.get_by_role("heading", name="Consensus", exact=True)).to_be_visible()
-        proposals = cards.locator('[data-field="proposal"]:visible')
-        expect(proposals).to_have_count(5)
-        expect(proposals.first).to_contain_text("ICD-10-CM")
+        outcome = self.page.locator("#outcome")
+        expect(outcome.get_by_role("heading")).to_have_text("Panel outcome: Consensus")
+        expect(outcome.locator('[data-field="winner-votes"]')).to_contain_text("quorum 3")
+        expect(outcome.locator('[data-field="winner-confidence"]')).to_contain_text("%")
+        expect(outcome.locator('[data-field="offline-warning"]')).to_contain_text(
+            "not for clinical use"
+        )
+        expect(outcome.locator('[data-field="progress"]')).to_contain_text(
+            "Round 1: 5 of 5 answered"
+        )
+        cards.first.get_by_text("Proposal", exact=False).first.click()
+        expect(cards.first.locator('[data-field="proposal"]')).to_contain_text("ICD-10-CM")
         expect(self.page.locator(".quorum")).to_have_text("Quorum: 3 of 5 needed")
-        expect(self.page.locator('[data-field="winner"]')).to_be_visible()
-        expect(self.page.locator('[data-field="outcome-reason"]')).to_contain_text("needed")
+        assert axe_violations(self.page) == []
+        # Printed: decision, the five proposals and the record on at most two pages.
+        self.page.emulate_media(media="print")
+        expect(self.page.locator(".site-header")).to_be_hidden()
+        expect(cards.first.locator('[data-field="proposal"]')).to_be_visible()
+        pdf = self.page.pdf(format="A4")
+        assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 
     def test_reloading_mid_deliberation_resumes_without_gaps(self) -> None:
         # Slow offline members (150 ms between chunks) so the reload lands mid-round.
-        make_panel(
-            "slow",
-            [
-                {"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 150}}
-                for i in range(5)
-            ],
-            member_timeout_s=60.0,
-            grace_period_s=5.0,
-        )
+        self.slow_panel()
         self.log_in_clinician()
         self.submit_case("slow")
-        first_card_text = self.page.locator(
-            '.member-card[data-member="0"] .round[data-round="1"] pre'
-        )
+        first_card_text = self.page.locator('#member-0 [data-stream="1"]')
         expect(first_card_text).not_to_be_empty()
 
         frames = self.record_frames()
@@ -146,15 +167,16 @@ class TestLiveCase(LiveCaseTestCase):
 
         # What the script built live must equal what the server renders from the database.
         live_cards = self.page.locator(".member-card").all_inner_texts()
-        live_tally = self.page.locator('[data-field="tally-rows"]').inner_text()
+        live_tally = self.page.locator("#tally").inner_text()
         live_outcome = self.page.locator('[data-field="outcome"]').inner_text()
         self.page.reload()
         assert self.page.locator(".member-card").all_inner_texts() == live_cards
-        assert self.page.locator('[data-field="tally-rows"]').inner_text() == live_tally
+        assert self.page.locator("#tally").inner_text() == live_tally
         assert self.page.locator('[data-field="outcome"]').inner_text() == live_outcome
 
     def test_chaos_panel_shows_faulted_members_and_the_way_to_human_review(self) -> None:
-        assert Panel.objects.filter(name="chaos").exists()
+        # An administrator offers the fault demonstration to clinicians.
+        assert Panel.objects.filter(name="chaos").update(offered_to_clinicians=True) == 1
         self.log_in_clinician()
 
         self.submit_case("chaos")
@@ -164,16 +186,76 @@ class TestLiveCase(LiveCaseTestCase):
         garbage = self.page.locator(".member-card", has_text="Garbage")
         expect(garbage).to_have_attribute("data-status", "faulted")
         expect(garbage.locator('[data-field="status"]')).to_have_text("Faulted")
-        expect(garbage.locator('[data-field="detail"]')).to_be_visible()
         # The garbage text is shown as text, markup characters and all.
-        expect(garbage.locator('.round[data-round="1"] pre')).to_contain_text("<<<diagnosis")
-        expect(garbage.locator('.round[data-round="1"] pre')).to_contain_text(
+        expect(garbage.locator('[data-stream="1"]')).to_contain_text("<<<diagnosis")
+        expect(garbage.locator('[data-stream="1"]')).to_contain_text(
             "[Asked to correct the answer: The answer contains no JSON object."
         )
         # Two honest members against two colluders: a tie, so the case goes to human review.
         assert state == "no_consensus"
-        link = self.page.get_by_role("link", name=re.compile(r"Open the escalation #\d+"))
-        expect(link).to_have_attribute("href", re.compile(r"^/escalations/\d+/$"))
         expect(self.page.get_by_text("The case went to human review.")).to_be_visible()
+        # The clinician sees where the review stands, not a link they may not open.
+        self.page.reload()
+        expect(self.page.locator('[data-field="escalation-state"]')).to_contain_text(
+            "no reviewer has claimed it yet"
+        )
+        expect(self.page.get_by_role("link", name=re.compile("Open the escalation"))).to_have_count(
+            0
+        )
         colluders = self.page.locator(".member-card", has_text="Fault injection: collude")
         expect(colluders).to_have_count(2)
+
+
+class TestDeliberationIsThePage(LiveCaseTestCase):
+    def test_member_cards_are_on_the_first_screen_while_they_write(self) -> None:
+        self.slow_panel()
+        self.log_in_clinician()
+        for name, viewport in (("desktop", DESKTOP), ("tablet", TABLET)):
+            self.page.set_viewport_size(viewport)
+            self.submit_case("slow")
+            writing = self.page.locator('.member-card[data-status="writing"]')
+            expect(writing.first).to_be_visible()
+            expect(writing.first.locator('[data-field="status"]')).to_have_text("Writing")
+            progress = self.page.locator('[data-field="progress"]')
+            expect(progress).to_contain_text(re.compile(r"Round 1: \d of 5 answered"))
+            self.screenshot(f"case-live-{name}")
+            for card in self.page.locator(".member-card").all():
+                box = card.bounding_box()
+                assert box is not None
+                assert box["y"] + 60 <= viewport["height"], (name, box)  # head and status seen
+                assert box["x"] + box["width"] <= viewport["width"], (name, box)
+            stream = self.page.locator('#member-0 [data-stream="1"]')
+            expect(stream).not_to_be_empty()
+            assert "{" not in stream.inner_text()
+            assert axe_violations(self.page) == []
+            self.wait_until_finished()
+
+    def test_the_submit_button_says_the_panel_is_starting_and_cannot_be_pressed_twice(
+        self,
+    ) -> None:
+        self.log_in_clinician()
+        self.page.get_by_role("link", name="New case").first.click()
+        self.page.get_by_label("Case", exact=True).fill(CASE_TEXT)
+
+        # Keep the form from leaving the page (a listener added after the page's own), so
+        # what the page shows before the server answers can be read.
+        self.page.evaluate(
+            "document.getElementById('case-form')"
+            ".addEventListener('submit', (event) => event.preventDefault())"
+        )
+        self.page.get_by_role("button", name="Submit case to the panel").click()
+        button = self.page.get_by_role("button", name="Starting the panel…")
+        expect(button).to_be_disabled()
+        expect(self.page.locator("#submit-status")).to_have_text("Starting the panel…")
+        assert Case.objects.count() == 0
+
+    def test_focus_moves_to_the_error_summary_after_a_failed_submit(self) -> None:
+        self.log_in_clinician()
+        self.page.goto("/cases/new/")
+        self.page.get_by_label("Case", exact=True).fill("   ")
+        self.page.get_by_role("button", name="Submit case to the panel").click()
+        summary = self.page.locator("#form-errors")
+        expect(summary).to_be_focused()
+        self.expected_console_errors.append("422")
+        self.screenshot("case-new-error")
+        assert axe_violations(self.page) == []

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import deliberation
+from cases import decision_record, deliberation
 from cases.models import Deliberation, TurnStatus
 
 
@@ -84,6 +84,7 @@ def summary(d: Deliberation) -> dict[str, Any]:
         "tokens": d.input_tokens + d.output_tokens,
         "escalation_id": escalation.pk if escalation else None,
         "members": members,
+        "decision": decision_record.current_decision(d.case).as_dict(),
     }
 
 
