@@ -78,6 +78,7 @@ bench: install-test ## Benchmarks: print figures (no assertions)
 	$(PY) -m bench.orchestrator
 	$(PY) -m bench.providers
 	$(PY) -m bench.streaming
+	$(PY) -m bench.audit
 	$(PY) -m bench.evaluate --only "1,000 patients"
 
 bench-evaluate: install-test ## Every figure of docs/evaluation.md (several full evaluation runs)

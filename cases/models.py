@@ -482,8 +482,13 @@ class SeverityRule(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One state change, hash-chained to the one before it so tampering is detectable."""
+    """One state change in the keyed, anchored audit chain (see ``cases.audit``): ``seq``
+    is gap-free from 1, ``hash`` is an HMAC under the key named by ``key_id`` over the
+    fields and ``prev_hash`` (``key_id`` empty: an unkeyed event from before the chain was
+    keyed)."""
 
+    seq = models.PositiveBigIntegerField(unique=True)
+    key_id = models.CharField(max_length=16, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -496,7 +501,7 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"

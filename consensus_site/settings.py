@@ -192,6 +192,43 @@ CASE_TEXT_MAX_CHARS = env_number("CASE_TEXT_MAX_CHARS", 20_000, int)
 # Unset: one key derived from SECRET_KEY, fine for the embedded mode.
 CREDENTIAL_KEYS = env_list("CREDENTIAL_KEYS")
 
+
+def _local_key(name: str) -> str:
+    # Like the secret key: random per checkout, kept in var/ (git-ignored), never in the code.
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _audit_keys() -> list[tuple[str, str]]:
+    # "id:secret,id:secret", newest first: new events are keyed with the first, older ones
+    # keep verifying with theirs (rotation). Kept out of the database on purpose.
+    raw = env_secret("AUDIT_KEYS")
+    if not raw:
+        return [("local1", _local_key("audit_key"))]
+    keys = []
+    for item in raw.split(","):
+        key_id, sep, secret = item.strip().partition(":")
+        if not sep or not key_id or len(key_id) > 16 or len(secret) < 16:
+            raise ImproperlyConfigured(
+                "AUDIT_KEYS must be 'id:secret' pairs, comma-separated, newest first "
+                "(ids up to 16 characters, secrets of at least 16)."
+            )
+        keys.append((key_id, secret))
+    return keys
+
+
+# The keyed audit chain (HMAC-SHA256) and where its signed checkpoints are appended.
+AUDIT_KEYS = _audit_keys()
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit_checkpoints.jsonl"))
+)
+# A checkpoint after every Nth event (1: every event is anchored as soon as it commits).
+AUDIT_CHECKPOINT_EVERY = env_number("AUDIT_CHECKPOINT_EVERY", 1, int)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
