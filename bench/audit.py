@@ -1,6 +1,6 @@
 """How long `verify_audit` takes over a keyed, anchored chain of 100,000 events.
 
-    .venv/bin/python -m bench.audit [--rows 100000]
+.venv/bin/python -m bench.audit [--rows 100000]
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def main() -> None:
     took = time.perf_counter() - started
     print(f"database: {connection.vendor}")
     print(f"built {args.rows:,} keyed events in {built:.1f} s")
-    print(f"verify_audit over {args.rows:,} events: {took:.2f} s ({args.rows / took:,.0f} events/s)")
+    print(
+        f"verify_audit over {args.rows:,} events: {took:.2f} s ({args.rows / took:,.0f} events/s)"
+    )
 
 
 if __name__ == "__main__":

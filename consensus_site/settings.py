@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "panels",
     "cases",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -231,10 +233,22 @@ AUDIT_CHECKPOINT_EVERY = env_number("AUDIT_CHECKPOINT_EVERY", 1, int)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_number("PASSWORD_MIN_LENGTH", 12, int)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.RevokeTokensOnPasswordChange"},
 ]
+# Days an API token is valid when created.
+API_TOKEN_DAYS = env_number("API_TOKEN_DAYS", 90, int)
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Wrong passwords (login page, admin login, sign-off password, counted together per username)
+# before the account is locked, within how many minutes, and for how long.
+AUTH_LOCKOUT_FAILURES = env_number("AUTH_LOCKOUT_FAILURES", 5, int)
+AUTH_LOCKOUT_WINDOW_MINUTES = env_number("AUTH_LOCKOUT_WINDOW_MINUTES", 15, int)
+AUTH_LOCKOUT_MINUTES = env_number("AUTH_LOCKOUT_MINUTES", 15, int)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -252,6 +266,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this many minutes without a request, and this many after sign-in.
+SESSION_IDLE_MINUTES = env_number("SESSION_IDLE_MINUTES", 30, int)
+SESSION_ABSOLUTE_MINUTES = env_number("SESSION_ABSOLUTE_MINUTES", 12 * 60, int)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_MINUTES * 60
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

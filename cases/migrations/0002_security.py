@@ -1,4 +1,5 @@
-"""The keyed audit chain: a gap-free sequence number and the key id per event.
+"""Issue 15. The keyed audit chain: a gap-free sequence number and the key id per event.
+API tokens: an expiry and a revocation time.
 
 Events already written keep their unkeyed SHA-256 hashes (key_id "") and are numbered in
 the order they were written; the verifier accepts them only as the chain's prefix."""
@@ -34,4 +35,14 @@ class Migration(migrations.Migration):
             field=models.PositiveBigIntegerField(unique=True),
         ),
         migrations.AlterModelOptions(name="auditevent", options={"ordering": ["seq"]}),
+        migrations.AddField(
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(blank=True, help_text="Refused from then on.", null=True),
+        ),
+        migrations.AddField(
+            model_name="apitoken",
+            name="revoked_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]
