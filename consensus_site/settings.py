@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "panels",
     "cases",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
 ]
 
@@ -103,8 +105,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionPolicyMiddleware",
+    "accounts.two_factor.RequireSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -249,6 +253,9 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 AUTH_LOCKOUT_FAILURES = env_number("AUTH_LOCKOUT_FAILURES", 5, int)
 AUTH_LOCKOUT_WINDOW_MINUTES = env_number("AUTH_LOCKOUT_WINDOW_MINUTES", 15, int)
 AUTH_LOCKOUT_MINUTES = env_number("AUTH_LOCKOUT_MINUTES", 15, int)
+# Reviewers, administrators and staff verify each session with a TOTP code (django-otp).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "Consensus DX"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -28,6 +28,9 @@ def _audit_anchor(settings, tmp_path):
     settings.AUDIT_KEYS = [("local1", "test-audit-key-not-a-secret")]
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit_checkpoints.jsonl"
     settings.AUDIT_CHECKPOINT_EVERY = 1
+    # The second factor is exercised in tests/accounts/test_two_factor.py (which turns it on);
+    # other tests sign reviewers and administrators in with force_login.
+    settings.OTP_REQUIRED = False
 
 
 @pytest.fixture(scope="session", autouse=True)

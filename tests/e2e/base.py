@@ -25,6 +25,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
     _async_unsafe: ClassVar[str | None]
     _anchor_dir: ClassVar[tempfile.TemporaryDirectory[str]]
     _anchor_setting: ClassVar[Path]
+    _otp_required: ClassVar[bool]
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -37,6 +38,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls._anchor_dir = tempfile.TemporaryDirectory()
         cls._anchor_setting = settings.AUDIT_CHECKPOINT_FILE
         settings.AUDIT_CHECKPOINT_FILE = Path(cls._anchor_dir.name) / "checkpoints.jsonl"
+        # The second factor has its own tests (tests/accounts/test_two_factor.py).
+        cls._otp_required = settings.OTP_REQUIRED
+        settings.OTP_REQUIRED = False
         super().setUpClass()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -49,6 +53,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls.playwright.stop()
         super().tearDownClass()
         settings.AUDIT_CHECKPOINT_FILE = cls._anchor_setting
+        settings.OTP_REQUIRED = cls._otp_required
         cls._anchor_dir.cleanup()
         if cls._async_unsafe is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
