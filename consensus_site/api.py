@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -30,6 +31,8 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=[BearerToken(), SessionAuth()],
+    # The interactive docs (from ninja's own static files) are for signed-in users only.
+    docs_decorator=login_required,
 )
 
 
