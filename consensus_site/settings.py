@@ -195,6 +195,9 @@ DDXPLUS_DIR = Path(
 # second reads as smooth streaming and keeps a 5-member panel at ~50 event rows a second.
 STREAM_COALESCE_MS = env_number("STREAM_COALESCE_MS", 100, int)
 
+# Largest request body accepted, in bytes: bigger ones get 413 before they are read.
+REQUEST_BODY_MAX_BYTES = env_number("REQUEST_BODY_MAX_BYTES", 1024 * 1024, int)
+
 # Largest case text accepted anywhere (form, API, command line), in characters.
 CASE_TEXT_MAX_CHARS = env_number("CASE_TEXT_MAX_CHARS", 20_000, int)
 

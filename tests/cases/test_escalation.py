@@ -618,7 +618,11 @@ async def test_queue_socket_forwards_new_escalations_to_reviewers_only(clinician
         communicator = WebsocketCommunicator(
             application,
             "/ws/escalations/",
-            headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)],
+            headers=[
+                (b"origin", b"http://localhost"),
+                (b"host", b"localhost"),
+                (b"cookie", cookie),
+            ],
         )
         connected, _ = await communicator.connect()
         return communicator, connected
