@@ -17,7 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from cases import deliberation, live, protocol, queries, runners, streaming
+from cases import deliberation, limits, live, protocol, queries, runners, streaming
 from cases.deliberation import CaseRejected
 from cases.models import CANNOT_SUBMIT, Case, Deliberation, can_submit_cases
 from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
@@ -291,6 +291,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
         panel = deliberation.resolve_panel(payload.panel)
     except CaseRejected as exc:
         raise _field_error("panel", str(exc)) from None
+    limits.check_submission(payload.text, panel=panel, user_id=user.pk)  # 429 (consensus_site.api)
     try:
         created = deliberation.create(
             payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex

@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from cases import tokens
+from cases import limits, tokens
 from cases.api import router as cases_router
 from cases.escalation_api import router as escalations_router
 
@@ -54,6 +54,14 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request."
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(limits.SubmissionLimited)
+def submission_limited(request: HttpRequest, exc: limits.SubmissionLimited) -> HttpResponse:
+    """429 with the limit's message and when to try again."""
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 api.add_router("/", cases_router)

@@ -195,6 +195,33 @@ DDXPLUS_DIR = Path(
 # second reads as smooth streaming and keeps a 5-member panel at ~50 event rows a second.
 STREAM_COALESCE_MS = env_number("STREAM_COALESCE_MS", 100, int)
 
+
+def _budgets() -> dict[str, float]:
+    # "panel:usd,panel:usd": per-panel daily budgets overriding PANEL_DAILY_BUDGET_USD.
+    budgets = {}
+    for item in env_list("PANEL_DAILY_BUDGETS"):
+        name, sep, amount = item.partition(":")
+        try:
+            budgets[name.strip()] = float(amount)
+        except ValueError:
+            sep = ""
+        if not sep or budgets.get(name.strip(), -1) < 0:
+            raise ImproperlyConfigured(
+                f"PANEL_DAILY_BUDGETS item {item!r}: use panel:usd, e.g. main:25"
+            )
+    return budgets
+
+
+# Submissions: cases per user and per panel within the window, and each panel's daily cost
+# budget in USD (unset: no budget; the offline panel costs nothing anyway).
+SUBMIT_RATE_WINDOW_MINUTES = env_number("SUBMIT_RATE_WINDOW_MINUTES", 10, int)
+SUBMIT_RATE_PER_USER = env_number("SUBMIT_RATE_PER_USER", 30, int)
+SUBMIT_RATE_PER_PANEL = env_number("SUBMIT_RATE_PER_PANEL", 300, int)
+PANEL_DAILY_BUDGET_USD: float | None = (
+    env_number("PANEL_DAILY_BUDGET_USD", 0.0, float) if env_str("PANEL_DAILY_BUDGET_USD") else None
+)
+PANEL_DAILY_BUDGETS = _budgets()
+
 # Largest request body accepted, in bytes: bigger ones get 413 before they are read.
 REQUEST_BODY_MAX_BYTES = env_number("REQUEST_BODY_MAX_BYTES", 1024 * 1024, int)
 
