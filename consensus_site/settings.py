@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionPolicyMiddleware",
     "accounts.two_factor.RequireSecondFactorMiddleware",
+    "accounts.access_audit.AccessAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -37,6 +38,21 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     return origin == f"{scheme}://{host}"
 
 
+def _audit_refusal(scope: dict[str, Any]) -> None:
+    from cases import audit
+
+    audit.record(
+        "access.denied",
+        object_type="ws.path",
+        object_id=str(scope.get("path", ""))[:50],
+        payload={
+            "path": scope.get("path", ""),
+            "origin": _header(scope, b"origin") or "",
+            "reason": "origin",
+        },
+    )
+
+
 class SameOriginValidator:
     """ASGI middleware for websockets: refuse (close before accept) any other origin."""
 
@@ -45,6 +61,7 @@ class SameOriginValidator:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] == "websocket" and not origin_allowed(scope):
+            await database_sync_to_async(_audit_refusal)(scope)
             denier = WebsocketDenier()
             return await denier(scope, receive, send)  # type: ignore[arg-type]
         return await self.app(scope, receive, send)

@@ -85,9 +85,7 @@ def test_the_daily_budget_refuses_before_any_vendor_is_called(
 
 
 @pytest.mark.django_db
-def test_the_form_and_the_command_refuse_with_the_same_message(
-    clinician, settings, priced_panel
-):
+def test_the_form_and_the_command_refuse_with_the_same_message(clinician, settings, priced_panel):
     settings.PANEL_DAILY_BUDGET_USD = 0.0
     client = Client()
     client.force_login(clinician)

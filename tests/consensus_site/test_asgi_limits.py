@@ -99,3 +99,14 @@ async def test_a_websocket_from_the_same_origin_reaches_the_consumer():
     # Past the origin check the consumer itself answers: not signed in.
     assert not connected and code == 4401
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_refused_websocket_is_audited():
+    from cases.models import AuditEvent
+
+    communicator = await socket(b"http://127.0.0.1:9999", b"127.0.0.1:8000")
+    await communicator.connect()
+    await communicator.disconnect()
+    event = await AuditEvent.objects.aget(action="access.denied")
+    assert event.payload["origin"] == "http://127.0.0.1:9999"
