@@ -25,7 +25,7 @@ from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
 router = Router(tags=["cases"])
 
 PAGE_SIZE = 20
-AfterSeq = Annotated[int, Field(ge=0, le=MAX_QUERY_INT)]
+AfterSeq = Annotated[int, Field(0, ge=0, le=MAX_QUERY_INT)]
 
 
 # --- schemas ------------------------------------------------------------------------------

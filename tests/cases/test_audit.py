@@ -425,3 +425,14 @@ def test_export_csv_and_json_lines_carry_the_filtered_events_and_hashes(administ
     ]
     assert lines[1]["prev_hash"] == lines[0]["hash"]
     assert lines[0]["payload"]["reason"] == "no_supermajority"
+
+
+@pytest.mark.django_db
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run(client, administrator):
+    client.post("/accounts/login/", {"username": '=HYPERLINK("http://x","y")', "password": "p"})
+    response = login(administrator).get("/audit/export.csv?action=auth.login_failed")
+    rows = list(
+        csv.DictReader(io.StringIO(cast(StreamingHttpResponse, response).getvalue().decode()))
+    )
+    assert rows[0]["object_id"] == '\'=HYPERLINK("http://x","y")'
+    assert all(not value.startswith(("=", "+", "-", "@")) for r in rows for value in r.values())
