@@ -19,4 +19,4 @@ class RevokeTokensOnPasswordChange:
         tokens.revoke_all(user, actor=user, reason="password changed")
 
     def get_help_text(self) -> str:
-        return ""
+        return "Changing your password revokes all your API tokens."
