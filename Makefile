@@ -38,6 +38,7 @@ run: install ## Migrate, load demo users and panels, serve http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py demo_2fa
 	$(PY) manage.py recover_deliberations
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
 
@@ -46,6 +47,7 @@ run-scaleout: install ## Serve with Celery + Redis (needs REDIS_URL; run `make w
 	DELIBERATION_RUNNER=celery $(PY) manage.py migrate --noinput
 	DELIBERATION_RUNNER=celery $(PY) manage.py collectstatic --noinput -v0
 	DELIBERATION_RUNNER=celery $(PY) manage.py seed_demo
+	DELIBERATION_RUNNER=celery $(PY) manage.py demo_2fa
 	DELIBERATION_RUNNER=celery $(PY) manage.py recover_deliberations
 	DELIBERATION_RUNNER=celery $(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
 
@@ -78,6 +80,7 @@ bench: install-test ## Benchmarks: print figures (no assertions)
 	$(PY) -m bench.orchestrator
 	$(PY) -m bench.providers
 	$(PY) -m bench.streaming
+	$(PY) -m bench.audit
 	$(PY) -m bench.evaluate --only "1,000 patients"
 
 bench-evaluate: install-test ## Every figure of docs/evaluation.md (several full evaluation runs)

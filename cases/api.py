@@ -6,7 +6,7 @@ run time to build its request schemas.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -14,16 +14,18 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import field_validator
 
-from cases import decision_record, deliberation, live, protocol, queries, runners, streaming
+from cases import decision_record, deliberation, limits, live, protocol, queries, runners, streaming
 from cases.deliberation import CaseRejected
 from cases.models import CANNOT_SUBMIT, Case, Deliberation, can_submit_cases
+from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
 
 router = Router(tags=["cases"])
 
 PAGE_SIZE = 20
+AfterSeq = Annotated[int, Field(0, ge=0, le=MAX_QUERY_INT)]
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -300,6 +302,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
         panel = deliberation.resolve_panel(payload.panel)
     except CaseRejected as exc:
         raise _field_error("panel", str(exc)) from None
+    limits.check_submission(payload.text, panel=panel, user_id=user.pk)  # 429 (consensus_site.api)
     try:
         created = deliberation.create(
             payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex
@@ -311,7 +314,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, newest first")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def list_cases(
     request: HttpRequest, outcome: Query[queries.OutcomeFilter | None] = None
 ) -> QuerySet[Case]:
@@ -332,7 +335,7 @@ def get_case(request: HttpRequest, case_id: int) -> Case:
     summary="A whole deliberation: proposals, votes, tally, outcome, and events after `after`",
 )
 def get_deliberation(
-    request: HttpRequest, deliberation_id: int, after: Query[int] = 0
+    request: HttpRequest, deliberation_id: int, after: Query[AfterSeq] = 0
 ) -> dict[str, Any]:
     found = queries.visible_deliberation(request.auth, deliberation_id)  # type: ignore[attr-defined]
     if found is None:

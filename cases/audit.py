@@ -1,25 +1,50 @@
-"""The tamper-evident audit trail: each AuditEvent stores the hash of the one before it."""
+"""The tamper-evident audit trail: a keyed hash chain, anchored by signed checkpoints.
+
+Each ``AuditEvent`` carries a gap-free sequence number, the hash of the event before it and
+its own hash: an HMAC-SHA256 over its key id, sequence number, previous hash and fields,
+keyed with a secret from the environment (``AUDIT_KEYS``, never stored in the database). A
+row written by someone without the key does not verify. After an event commits, a signed
+checkpoint of the chain's head (sequence, head hash, row count, time) is appended to a file
+outside the database (``cases.audit_anchor``), so a cut or re-chained tail is caught too.
+Verification lives in ``cases.audit_verify``.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from cases import audit_anchor
 from cases.models import AuditEvent
 
 GENESIS = "0" * 64
+# Events written before the chain was keyed (migration 0002): plain SHA-256, accepted only
+# as the chain's prefix, before the first keyed event.
+LEGACY_KEY_ID = ""
 
 
-def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+class AuditKeyError(Exception):
+    """An event names a key id that is not in ``AUDIT_KEYS``."""
 
 
-def _fields(event: AuditEvent) -> dict[str, Any]:
+def keys() -> dict[str, bytes]:
+    """Key id -> secret, from ``settings.AUDIT_KEYS``."""
+    return {key_id: secret.encode() for key_id, secret in settings.AUDIT_KEYS}
+
+
+def current_key_id() -> str:
+    """The id of the key new events are written with (the first of ``AUDIT_KEYS``)."""
+    return str(settings.AUDIT_KEYS[0][0])
+
+
+def fields(event: AuditEvent) -> dict[str, Any]:
+    """The event's content as it is hashed."""
     return {
         "actor": event.actor_id,
         "action": event.action,
@@ -28,6 +53,31 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
         "payload": event.payload,
         "created_at": event.created_at.isoformat(),
     }
+
+
+def _body(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def legacy_digest(prev_hash: str, content: dict[str, Any]) -> str:
+    """The unkeyed hash of events written before the chain was keyed."""
+    return hashlib.sha256(f"{prev_hash}|{_body(content)}".encode()).hexdigest()
+
+
+def mac(*, key_id: str, seq: int, prev_hash: str, content: dict[str, Any]) -> str:
+    """The HMAC-SHA256 of one event. Raises ``AuditKeyError`` for an unknown key id."""
+    secret = keys().get(key_id)
+    if secret is None:
+        raise AuditKeyError(key_id)
+    message = f"{key_id}|{seq}|{prev_hash}|{_body(content)}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def expected_hash(event: AuditEvent) -> str:
+    """What ``event.hash`` must be, given its stored fields. Raises ``AuditKeyError``."""
+    if event.key_id == LEGACY_KEY_ID:
+        return legacy_digest(event.prev_hash, fields(event))
+    return mac(key_id=event.key_id, seq=event.seq, prev_hash=event.prev_hash, content=fields(event))
 
 
 def record(
@@ -39,35 +89,36 @@ def record(
     actor_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. ``obj`` names the object, or pass type and id."""
+    """Append one event to the chain. ``obj`` names the object, or pass type and id.
+
+    Runs in its own (nested) transaction; once the outermost transaction commits, a
+    checkpoint of the new head is appended to the anchor (every ``AUDIT_CHECKPOINT_EVERY``
+    events)."""
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Serialise appends so two writers never chain onto the same previous hash.
+            # Serialise appends so two writers never chain onto the same previous event.
+            # (SQLite's IMMEDIATE transactions already serialise writers.)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(7301)")
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         event = AuditEvent(
+            seq=seq,
+            key_id=current_key_id(),
             actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
+            action=action[:50],
+            object_type=object_type[:50],
+            object_id=object_id[:50],
             payload=json.loads(json.dumps(payload or {}, default=str)),
             created_at=timezone.now(),
-            prev_hash=last or GENESIS,
+            prev_hash=prev,
         )
-        event.hash = _digest(event.prev_hash, _fields(event))
+        event.hash = expected_hash(event)
         event.save()
+        if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
+            head = (seq, event.hash)
+            transaction.on_commit(lambda: audit_anchor.append(seq=head[0], head_hash=head[1]))
     return event
-
-
-def first_broken_link() -> AuditEvent | None:
-    """The first event whose stored hashes do not match the chain, or None when intact."""
-    prev = GENESIS
-    for event in AuditEvent.objects.order_by("id").iterator():
-        if event.prev_hash != prev or event.hash != _digest(prev, _fields(event)):
-            return event
-        prev = event.hash
-    return None

@@ -18,14 +18,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases import audit
+from cases import audit_verify
 from cases.escalation_forms import AuditFilterForm
 from cases.models import AuditEvent, Role, has_role
 
 PAGE_SIZE = 50
 ADMINISTRATORS_ONLY = "Only administrators can read the audit trail."
 EXPORT_COLUMNS = [
-    "id",
+    "seq",
+    "key_id",
     "created_at",
     "actor",
     "action",
@@ -48,7 +49,7 @@ def _require_admin(request: AuthenticatedRequest) -> None:
 
 def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
     """Events matching the valid filters of ``form``, oldest first (chain order)."""
-    rows = AuditEvent.objects.select_related("actor").order_by("id")
+    rows = AuditEvent.objects.select_related("actor").order_by("seq")
     if not form.is_valid():
         return rows
     data = form.cleaned_data
@@ -74,7 +75,8 @@ def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
 def export_row(event: AuditEvent) -> dict[str, Any]:
     """One event as exported: every stored field, so the chain can be re-verified offline."""
     return {
-        "id": event.pk,
+        "seq": event.seq,
+        "key_id": event.key_id,
         "created_at": event.created_at.isoformat(),
         "actor": event.actor.get_username() if event.actor else None,
         "action": event.action,
@@ -92,20 +94,31 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     """The trail, newest first, filtered; with the chain's integrity on top."""
     _require_admin(request)
     form = AuditFilterForm(request.GET or None)
-    rows = filtered_events(form).order_by("-id")
+    rows = filtered_events(form).order_by("-seq")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "broken": audit.first_broken_link(),
+        "report": audit_verify.verify(),
         "query": query.urlencode(),
         "actions": AuditEvent.objects.order_by("action")
         .values_list("action", flat=True)
         .distinct(),
     }
     return render(request, "audit/audit_list.html", context)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); a
+# leading apostrophe makes it text. The JSON-lines export keeps values exact.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet will not evaluate."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 class _Echo:
@@ -119,7 +132,7 @@ def _csv_lines(rows: QuerySet[AuditEvent]) -> Iterator[str]:
     for event in rows.iterator(chunk_size=500):
         row = export_row(event)
         row["payload"] = json.dumps(row["payload"], sort_keys=True)
-        yield writer.writerow([row[c] for c in EXPORT_COLUMNS])
+        yield writer.writerow([neutralise_cell(row[c]) for c in EXPORT_COLUMNS])
 
 
 def _json_lines(rows: QuerySet[AuditEvent]) -> Iterator[str]:

@@ -56,10 +56,15 @@ class CaseRejected(ValueError):
 
 
 def validate_case_text(text: str) -> str:
-    """The stripped case text, or CaseRejected when it is empty or over the size limit."""
+    """The stripped case text, or CaseRejected when it is empty, over the size limit, or
+    holds a control character (the one check of the form, the API and the command)."""
+    from cases import input_rules
+
     stripped = text.strip()
     if not stripped:
         raise CaseRejected(EMPTY_TEXT)
+    if problem := input_rules.control_character(stripped):
+        raise CaseRejected(problem)
     limit = settings.CASE_TEXT_MAX_CHARS
     if len(stripped) > limit:
         raise CaseRejected(TEXT_TOO_LONG.format(length=len(stripped), limit=limit))

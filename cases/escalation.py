@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts import lockout
 from cases import audit, protocol
 from cases.models import (
     Acknowledgement,
@@ -65,6 +66,10 @@ NOT_YOUR_CLAIM = "You can only release an escalation you have claimed."
 REASSIGN_TARGET_NOT_REVIEWER = "{name} is not a reviewer, so cannot be assigned an escalation."
 UNKNOWN_USER = "There is no user named {name!r}."
 WRONG_PASSWORD = "The password is not correct. Re-enter your password to sign."
+LOCKED_OUT = (
+    "Too many wrong passwords: this account is locked for now. Try again later, or ask an "
+    "administrator to unlock it."
+)
 EMPTY_RATIONALE = "A rationale is required: say why this is the final diagnosis."
 NO_DIAGNOSIS = "Choose one of the panel's proposals, or enter a diagnosis with an ICD-10-CM code."
 BOTH_DIAGNOSES = "Choose a panel proposal or enter another diagnosis, not both."
@@ -539,8 +544,11 @@ def _diagnosis(
 def _check_signature(user: User, password: str, rationale: str | None) -> None:
     if rationale is not None and not rationale.strip():
         raise EscalationError(EMPTY_RATIONALE)
-    if not password or not user.check_password(password):
-        raise EscalationError(WRONG_PASSWORD, kind=ErrorKind.FORBIDDEN)
+    # Wrong signing passwords count toward the same lockout as the login (accounts.lockout).
+    checked = lockout.check_password(user, password, scope="signoff")
+    if checked is not lockout.Check.OK:
+        locked = checked is lockout.Check.LOCKED
+        raise EscalationError(LOCKED_OUT if locked else WRONG_PASSWORD, kind=ErrorKind.FORBIDDEN)
 
 
 def current_signoff(escalation: Escalation) -> SignOff | None:
@@ -584,6 +592,7 @@ def sign_off(
     non-empty rationale and the signer's password. A diagnosis outside every panel proposal
     class leaves the case awaiting a second reviewer's co-signature; otherwise it is final."""
     _require_reviewer(user)
+    _check_signature(user, password, rationale)  # outside the transaction: failures count
     with transaction.atomic():
         escalation = _locked(escalation_id)
         if escalation.status != EscalationStatus.CLAIMED:
@@ -596,7 +605,6 @@ def sign_off(
                 kind=ErrorKind.CONFLICT,
             )
         chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
-        _check_signature(user, password, rationale)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=None)
 
 
@@ -614,13 +622,13 @@ def correct(
     that supersedes the one in force (which stays in the history). The same diagnosis rules
     as :func:`sign_off`, including the co-signature for a panel override."""
     _require_reviewer(user)
+    _check_signature(user, password, rationale)
     with transaction.atomic():
         escalation = _locked(escalation_id)
         previous = current_signoff(escalation)
         if previous is None:
             raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
         chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
-        _check_signature(user, password, rationale)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
 
 
@@ -657,6 +665,7 @@ def co_sign(escalation_id: int, *, user: User, password: str, note: str = "") ->
     """A second reviewer co-signs the sign-off that overrides the panel, making it final.
     The first signer cannot co-sign; the password is required."""
     _require_reviewer(user)
+    _check_signature(user, password, None)
     with transaction.atomic():
         escalation = _locked(escalation_id)
         signoff = current_signoff(escalation)
@@ -664,7 +673,6 @@ def co_sign(escalation_id: int, *, user: User, password: str, note: str = "") ->
             raise EscalationError(NOTHING_TO_COSIGN, kind=ErrorKind.CONFLICT)
         if signoff.signer_id == user.pk:
             raise EscalationError(COSIGN_BY_SIGNER, kind=ErrorKind.FORBIDDEN)
-        _check_signature(user, password, None)
         cosignature = CoSignature.objects.create(signoff=signoff, signer=user, note=note.strip())
         _settle(escalation, signoff)
         audit.record(

@@ -11,11 +11,12 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from cases import escalation
 from cases.escalation import EscalationError
 from cases.models import CoSignature, Escalation, SignOff
+from consensus_site.pagination import BoundedPageNumberPagination
 
 router = Router(tags=["escalations"])
 
@@ -141,7 +142,7 @@ def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 @router.get("/escalations/", response=list[EscalationOut])
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def list_escalations(request: HttpRequest, show: QueueShow = "open") -> Any:
     """The queue as the page shows it, highest priority first (``show`` filters it)."""
     return _call(escalation.queue, _user(request), show=show)

@@ -514,8 +514,13 @@ class SeverityRule(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One state change, hash-chained to the one before it so tampering is detectable."""
+    """One state change in the keyed, anchored audit chain (see ``cases.audit``): ``seq``
+    is gap-free from 1, ``hash`` is an HMAC under the key named by ``key_id`` over the
+    fields and ``prev_hash`` (``key_id`` empty: an unkeyed event from before the chain was
+    keyed)."""
 
+    seq = models.PositiveBigIntegerField(unique=True)
+    key_id = models.CharField(max_length=16, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -528,7 +533,7 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
@@ -551,12 +556,21 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart.")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Refused from then on.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        """Not revoked and not expired."""
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
 
 
 CANNOT_SUBMIT = "Only clinicians and administrators can submit cases."

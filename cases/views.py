@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from cases import decision_record, deliberation, escalation, live, queries, runners
+from cases import decision_record, deliberation, escalation, limits, live, queries, runners
 from cases.deliberation import CaseRejected
 from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
@@ -76,6 +76,9 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         assert form.resolved_panel is not None
         try:
+            limits.check_submission(
+                form.cleaned_data["text"], panel=form.resolved_panel, user_id=request.user.pk
+            )
             created = deliberation.create(
                 form.cleaned_data["text"],
                 panel=form.resolved_panel,

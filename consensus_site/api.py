@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from cases import tokens
+from cases import limits, tokens
 from cases.api import router as cases_router
 from cases.escalation_api import router as escalations_router
 
@@ -22,14 +23,62 @@ class BearerToken(HttpBearer):
         return tokens.authenticate(token)
 
 
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["detail"],
+}
+# Answers any operation can give besides its own: not signed in, refused (role, CSRF, second
+# factor), not found (or not yours), invalid input; with a body, too large or over a limit.
+_COMMON_ERRORS = {
+    "401": "Not signed in, or the token is unknown, revoked or expired.",
+    "403": "Not allowed (role, CSRF, second factor, wrong or locked signing password).",
+    "404": "No such object, or not one you may see.",
+    "422": "Invalid input; `detail` says which field and why.",
+}
+_BODY_ERRORS = {
+    "400": "The body is not JSON.",
+    "413": "The request body is larger than the server accepts.",
+    "429": "A submission limit (rate or daily budget) was reached; see Retry-After.",
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """The API whose OpenAPI schema lists every status an operation can answer, the shared
+    error answers included (so clients and schemathesis know them)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                extra = dict(_COMMON_ERRORS)
+                if "requestBody" in operation:
+                    extra |= _BODY_ERRORS
+                responses = operation.setdefault("responses", {})
+                for status, description in extra.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": _ERROR}},
+                        },
+                    )
+        return schema
+
+
 # The token is tried first: session auth checks CSRF on unsafe methods and would refuse a
 # script's POST before the token got a look. Browsers send no bearer header, so they fall
 # through to the session, CSRF check included.
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Consensus DX API",
     version="1",
     urls_namespace="api",
     auth=[BearerToken(), SessionAuth()],
+    # The interactive docs (from ninja's own static files) are for signed-in users only.
+    docs_decorator=login_required,
 )
 
 
@@ -51,6 +100,14 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request."
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(limits.SubmissionLimited)
+def submission_limited(request: HttpRequest, exc: limits.SubmissionLimited) -> HttpResponse:
+    """429 with the limit's message and when to try again."""
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 api.add_router("/", cases_router)

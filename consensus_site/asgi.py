@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, origin-checked and authenticated routing for websockets."""
+"""ASGI entry point: Django for HTTP behind a request-body cap, and same-origin-checked,
+authenticated routing for websockets."""
 
 import os
 
@@ -10,14 +11,19 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from cases.routing import websocket_urlpatterns  # noqa: E402
+from consensus_site.body_limit import BodySizeLimit, install_daphne_guard  # noqa: E402
+from consensus_site.ws_origin import SameOriginValidator  # noqa: E402
+
+# Daphne spools and queues a whole body before the application runs: refuse it earlier.
+install_daphne_guard(settings.REQUEST_BODY_MAX_BYTES)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "http": BodySizeLimit(django_asgi_app),
+        "websocket": SameOriginValidator(
             # django-stubs types path() for HTTP views; channels routes ASGI apps with it.
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
         ),

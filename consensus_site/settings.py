@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 # Lets admin classes and querysets be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
@@ -90,21 +91,29 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # serves /api/docs from its own static files, not a CDN
     "django_htmx",
-    # django-ninja's own templates and Swagger UI files: /api/docs works offline.
-    "ninja",
     "panels",
     "cases",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "consensus_site.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionPolicyMiddleware",
+    "accounts.two_factor.RequireSecondFactorMiddleware",
+    "accounts.access_audit.AccessAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -187,6 +196,36 @@ DDXPLUS_DIR = Path(
 # second reads as smooth streaming and keeps a 5-member panel at ~50 event rows a second.
 STREAM_COALESCE_MS = env_number("STREAM_COALESCE_MS", 100, int)
 
+
+def _budgets() -> dict[str, float]:
+    # "panel:usd,panel:usd": per-panel daily budgets overriding PANEL_DAILY_BUDGET_USD.
+    budgets = {}
+    for item in env_list("PANEL_DAILY_BUDGETS"):
+        name, sep, amount = item.partition(":")
+        try:
+            budgets[name.strip()] = float(amount)
+        except ValueError:
+            sep = ""
+        if not sep or budgets.get(name.strip(), -1) < 0:
+            raise ImproperlyConfigured(
+                f"PANEL_DAILY_BUDGETS item {item!r}: use panel:usd, e.g. main:25"
+            )
+    return budgets
+
+
+# Submissions: cases per user and per panel within the window, and each panel's daily cost
+# budget in USD (unset: no budget; the offline panel costs nothing anyway).
+SUBMIT_RATE_WINDOW_MINUTES = env_number("SUBMIT_RATE_WINDOW_MINUTES", 10, int)
+SUBMIT_RATE_PER_USER = env_number("SUBMIT_RATE_PER_USER", 30, int)
+SUBMIT_RATE_PER_PANEL = env_number("SUBMIT_RATE_PER_PANEL", 300, int)
+PANEL_DAILY_BUDGET_USD: float | None = (
+    env_number("PANEL_DAILY_BUDGET_USD", 0.0, float) if env_str("PANEL_DAILY_BUDGET_USD") else None
+)
+PANEL_DAILY_BUDGETS = _budgets()
+
+# Largest request body accepted, in bytes: bigger ones get 413 before they are read.
+REQUEST_BODY_MAX_BYTES = env_number("REQUEST_BODY_MAX_BYTES", 1024 * 1024, int)
+
 # Largest case text accepted anywhere (form, API, command line), in characters.
 CASE_TEXT_MAX_CHARS = env_number("CASE_TEXT_MAX_CHARS", 20_000, int)
 
@@ -194,12 +233,64 @@ CASE_TEXT_MAX_CHARS = env_number("CASE_TEXT_MAX_CHARS", 20_000, int)
 # Unset: one key derived from SECRET_KEY, fine for the embedded mode.
 CREDENTIAL_KEYS = env_list("CREDENTIAL_KEYS")
 
+
+def _local_key(name: str) -> str:
+    # Like the secret key: random per checkout, kept in var/ (git-ignored), never in the code.
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _audit_keys() -> list[tuple[str, str]]:
+    # "id:secret,id:secret", newest first: new events are keyed with the first, older ones
+    # keep verifying with theirs (rotation). Kept out of the database on purpose.
+    raw = env_secret("AUDIT_KEYS")
+    if not raw:
+        return [("local1", _local_key("audit_key"))]
+    keys = []
+    for item in raw.split(","):
+        key_id, sep, secret = item.strip().partition(":")
+        if not sep or not key_id or len(key_id) > 16 or len(secret) < 16:
+            raise ImproperlyConfigured(
+                "AUDIT_KEYS must be 'id:secret' pairs, comma-separated, newest first "
+                "(ids up to 16 characters, secrets of at least 16)."
+            )
+        keys.append((key_id, secret))
+    return keys
+
+
+# The keyed audit chain (HMAC-SHA256) and where its signed checkpoints are appended.
+AUDIT_KEYS = _audit_keys()
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit_checkpoints.jsonl"))
+)
+# A checkpoint after every Nth event (1: every event is anchored as soon as it commits).
+AUDIT_CHECKPOINT_EVERY = env_number("AUDIT_CHECKPOINT_EVERY", 1, int)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_number("PASSWORD_MIN_LENGTH", 12, int)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.RevokeTokensOnPasswordChange"},
 ]
+# Days an API token is valid when created.
+API_TOKEN_DAYS = env_number("API_TOKEN_DAYS", 90, int)
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Wrong passwords (login page, admin login, sign-off password, counted together per username)
+# before the account is locked, within how many minutes, and for how long.
+AUTH_LOCKOUT_FAILURES = env_number("AUTH_LOCKOUT_FAILURES", 5, int)
+AUTH_LOCKOUT_WINDOW_MINUTES = env_number("AUTH_LOCKOUT_WINDOW_MINUTES", 15, int)
+AUTH_LOCKOUT_MINUTES = env_number("AUTH_LOCKOUT_MINUTES", 15, int)
+# Reviewers, administrators and staff verify each session with a TOTP code (django-otp).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "Consensus DX"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -217,9 +308,35 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this many minutes without a request, and this many after sign-in.
+SESSION_IDLE_MINUTES = env_number("SESSION_IDLE_MINUTES", 30, int)
+SESSION_ABSOLUTE_MINUTES = env_number("SESSION_ABSOLUTE_MINUTES", 12 * 60, int)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_MINUTES * 60
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy: scripts, styles, images and connections (websockets
+# included) from this origin only; no inline script or style anywhere, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Production behind HTTPS (see README, "Production settings").
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 0, int)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # Only behind a proxy that sets X-Forwarded-Proto itself and strips the client's.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -22,6 +22,17 @@ def _fast_settings(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor(settings, tmp_path):
+    """A known audit key and a checkpoint file per test: tests never append to var/."""
+    settings.AUDIT_KEYS = [("local1", "test-audit-key-not-a-secret")]
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit_checkpoints.jsonl"
+    settings.AUDIT_CHECKPOINT_EVERY = 1
+    # The second factor is exercised in tests/accounts/test_two_factor.py (which turns it on);
+    # other tests sign reviewers and administrators in with force_login.
+    settings.OTP_REQUIRED = False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_worker_thread_connections(django_db_setup: None) -> Iterator[None]:
     """Async tests reach the database through asgiref's single worker thread, whose

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from typing import cast
@@ -12,8 +13,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.http import StreamingHttpResponse
 from django.test import Client
+from django.utils import timezone
+from django.utils.html import escape
 
-from cases import audit, escalation
+from cases import audit, audit_anchor, audit_verify, escalation
 from cases.audit_views import ADMINISTRATORS_ONLY
 from cases.management.commands.verify_audit import BROKEN, INTACT
 from cases.models import AuditEvent
@@ -66,7 +69,8 @@ def test_every_escalation_state_change_is_audited_with_actor_and_object(
     assert {(e.object_type, e.object_id) for e in events} == {("cases.escalation", str(item.pk))}
     signed = events.get(action="escalation.signed")
     assert signed.payload["icd10"] == "K35.80" and signed.payload["overrides_panel"] is True
-    assert audit.first_broken_link() is None
+    # Nothing here committed, so no checkpoint was written; every hash and link verifies.
+    assert [f.kind for f in audit_verify.verify().findings] == ["no_checkpoint"]
 
 
 @pytest.mark.django_db
@@ -146,60 +150,222 @@ def test_editing_a_panel_in_the_admin_is_audited(superuser):
     assert Panel.objects.get().description == "Edited."
 
 
-# --- verify_audit ----------------------------------------------------------------------------
+# --- verify_audit: the keyed, anchored chain -----------------------------------------------
 
 
-@pytest.mark.django_db
-def test_verify_audit_passes_an_intact_chain(clinician, reviewer):
-    item = make_escalated_case(clinician)
-    escalation.claim(item.pk, user=reviewer)
-    out = io.StringIO()
-    call_command("verify_audit", stdout=out)
-    assert INTACT.format(count=2) in out.getvalue()
+@pytest.fixture
+def anchored(django_capture_on_commit_callbacks):
+    """Run writes with their on-commit callbacks, as a committed request would: the
+    checkpoints of the chain's head are appended."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-@pytest.mark.django_db
-def test_verify_audit_catches_a_row_edited_in_the_database(clinician, reviewer, reviewer2):
-    item = make_escalated_case(clinician)
-    escalation.claim(item.pk, user=reviewer)
-    escalation.release(item.pk, user=reviewer)
-    escalation.claim(item.pk, user=reviewer2)
-    claimed = AuditEvent.objects.filter(action="escalation.claimed").order_by("id").first()
-    assert claimed is not None
-    # Someone with database access rewrites who claimed it; the stored hash no longer matches.
-    AuditEvent.objects.filter(pk=claimed.pk).update(actor=reviewer2)
-    with pytest.raises(CommandError) as exc:
-        call_command("verify_audit")
-    assert exc.value.returncode == 1
-    claimed.refresh_from_db()
-    assert str(exc.value) == BROKEN.format(
-        id=claimed.pk,
-        action="escalation.claimed",
+def five_events(clinician, reviewer, reviewer2, anchored):
+    with anchored():
+        item = make_escalated_case(clinician)
+    for user in (reviewer, reviewer2):
+        with anchored():
+            escalation.claim(item.pk, user=user)
+        with anchored():
+            escalation.release(item.pk, user=user)
+    assert AuditEvent.objects.count() == 5
+    return item
+
+
+def verify() -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, str(exc), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def forge_append(*, key_id: str = "local1", hash_with=None) -> None:
+    """What an attacker with database access but not the key can do: append a row whose
+    hash is computed with the standard library alone."""
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert last is not None
+    event = AuditEvent(
+        seq=last.seq + 1,
+        key_id=key_id,
+        action="escalation.signed",
         object_type="cases.escalation",
-        object_id=str(item.pk),
-        created_at=claimed.created_at.isoformat(),
+        object_id=last.object_id,
+        payload={"icd10": "J18.9"},
+        created_at=last.created_at,
+        prev_hash=last.hash,
     )
+    body = json.dumps(audit.fields(event), sort_keys=True, separators=(",", ":"), default=str)
+    event.hash = hashlib.sha256(
+        f"{key_id}|{event.seq}|{event.prev_hash}|{body}".encode()
+    ).hexdigest()
+    event.save()
 
 
 @pytest.mark.django_db
-def test_verify_audit_catches_a_deleted_row(clinician, reviewer):
-    item = make_escalated_case(clinician)
-    escalation.claim(item.pk, user=reviewer)
-    escalation.release(item.pk, user=reviewer)
-    AuditEvent.objects.filter(action="escalation.claimed").delete()
-    with pytest.raises(CommandError, match="broken at event"):
-        call_command("verify_audit")
+def test_verify_audit_passes_an_intact_anchored_chain(clinician, reviewer, reviewer2, anchored):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    code, out, _ = verify()
+    assert code == 0
+    assert INTACT.format(count=5) in out
+    assert "(event 5); 0 events since" in out
+    checkpoints, bad = audit_anchor.read()
+    assert [c.seq for c in checkpoints] == [1, 2, 3, 4, 5] and bad == []
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_a_row_edited_in_the_database(
+    clinician, reviewer, reviewer2, anchored
+):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    claimed = AuditEvent.objects.filter(action="escalation.claimed").order_by("seq").first()
+    assert claimed is not None
+    # Someone with database access rewrites who claimed it; the keyed hash no longer matches.
+    AuditEvent.objects.filter(pk=claimed.pk).update(actor=reviewer2)
+    code, message, err = verify()
+    assert code == 1 and message == BROKEN.format(problems=1, count=5)
+    assert audit_verify.FORGED.format(seq=claimed.seq, key_id="local1") in err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cut", [1, 3])
+def test_verify_audit_catches_a_deleted_tail(clinician, reviewer, reviewer2, anchored, cut):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    doomed = AuditEvent.objects.order_by("-seq")[:cut].values_list("pk", flat=True)
+    AuditEvent.objects.filter(pk__in=list(doomed)).delete()
+    code, _, err = verify()
+    assert code == 1
+    assert "missing_tail" in err
+    assert f"the chain ends at event {5 - cut}" in err and f"events {6 - cut}-5 were deleted" in err
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_a_forged_row_appended_without_the_key(
+    clinician, reviewer, reviewer2, anchored
+):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    forge_append()
+    code, _, err = verify()
+    assert code == 1
+    assert audit_verify.FORGED.format(seq=6, key_id="local1") in err
+
+
+@pytest.mark.django_db
+def test_a_forged_row_is_flagged_on_the_audit_page(
+    clinician, reviewer, reviewer2, administrator, anchored
+):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    forge_append(key_id="")  # pretending to be an unkeyed event from before the upgrade
+    html = login(administrator).get("/audit/").content.decode()
+    assert 'data-intact="false"' in html
+    assert audit_verify.LEGACY_AFTER_KEYED.format(seq=6) in html
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_a_tail_rechained_with_the_key(
+    clinician, reviewer, reviewer2, anchored
+):
+    """An insider who holds the key rewrites the last three events and re-chains them; every
+    hash verifies, but the head no longer matches the signed checkpoint."""
+    five_events(clinician, reviewer, reviewer2, anchored)
+    prev = AuditEvent.objects.get(seq=2).hash
+    for event in AuditEvent.objects.filter(seq__gt=2).order_by("seq"):
+        event.actor = reviewer2
+        event.prev_hash = prev
+        event.hash = audit.expected_hash(event)
+        event.save()
+        prev = event.hash
+    code, _, err = verify()
+    assert code == 1
+    assert "forged" not in err and "broken_link" not in err
+    assert "rechained: event 5 does not have the hash the checkpoint" in err
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_a_row_removed_before_the_checkpoint(
+    clinician, reviewer, reviewer2, anchored
+):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    AuditEvent.objects.filter(seq=3).delete()
+    code, _, err = verify()
+    assert code == 1
+    assert "events 3-3 are missing" in err
+    assert "counts 5 events up to 5, the table holds 4" in err
+
+
+@pytest.mark.django_db
+def test_verify_audit_refuses_a_chain_whose_checkpoint_file_is_gone(
+    clinician, reviewer, reviewer2, anchored
+):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    audit_anchor.path().unlink()
+    code, _, err = verify()
+    assert code == 1 and "no_checkpoint" in err
+    out = io.StringIO()
+    call_command("verify_audit", "--checkpoint", stdout=out)
+    assert "Checkpoint written for event 5" in out.getvalue()
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db
+def test_verify_audit_refuses_an_edited_checkpoint(clinician, reviewer, reviewer2, anchored):
+    five_events(clinician, reviewer, reviewer2, anchored)
+    lines = audit_anchor.path().read_text().splitlines()
+    forged = json.loads(lines[-1]) | {"seq": 4, "count": 4}
+    audit_anchor.path().write_text("\n".join([*lines[:-1], json.dumps(forged)]) + "\n")
+    code, _, err = verify()
+    assert code == 1
+    assert "checkpoint file line 5: signature does not match" in err
+
+
+@pytest.mark.django_db
+def test_rotated_keys_keep_old_events_verifiable(
+    clinician, reviewer, reviewer2, anchored, settings
+):
+    item = five_events(clinician, reviewer, reviewer2, anchored)
+    settings.AUDIT_KEYS = [("k2", "a-second-secret-of-enough-length"), *settings.AUDIT_KEYS]
+    with anchored():
+        escalation.claim(item.pk, user=reviewer)
+    assert list(AuditEvent.objects.order_by("seq").values_list("key_id", flat=True)) == [
+        *["local1"] * 5,
+        "k2",
+    ]
+    assert verify()[0] == 0
+    settings.AUDIT_KEYS = settings.AUDIT_KEYS[:1]  # the old key was dropped, not retired
+    code, _, err = verify()
+    assert code == 1 and "written with key 'local1', which is not in AUDIT_KEYS" in err
+
+
+@pytest.mark.django_db
+def test_events_from_before_the_keyed_chain_verify_as_its_prefix(clinician, reviewer, anchored):
+    first = AuditEvent(
+        seq=1,
+        key_id="",
+        action="auth.login",
+        object_type="auth.user",
+        object_id="1",
+        payload={},
+        created_at=timezone.now(),
+        prev_hash=audit.GENESIS,
+    )
+    first.hash = audit.legacy_digest(first.prev_hash, audit.fields(first))
+    first.save()
+    with anchored():
+        make_escalated_case(clinician)
+    assert verify()[0] == 0
 
 
 # --- browsing and export -----------------------------------------------------------------------
 
 
 @pytest.fixture
-def trail(clinician, reviewer, reviewer2):
-    first = make_escalated_case(clinician)
-    second = make_escalated_case(clinician)
-    escalation.claim(first.pk, user=reviewer)
-    escalation.claim(second.pk, user=reviewer2)
+def trail(clinician, reviewer, reviewer2, anchored):
+    with anchored():
+        first = make_escalated_case(clinician)
+        second = make_escalated_case(clinician)
+        escalation.claim(first.pk, user=reviewer)
+        escalation.claim(second.pk, user=reviewer2)
     return first, second
 
 
@@ -223,10 +389,11 @@ def test_administrator_filters_the_trail_by_action_and_actor(administrator, trai
 
 @pytest.mark.django_db
 def test_audit_page_warns_when_the_chain_is_broken(administrator, trail):
-    event = AuditEvent.objects.order_by("id")[1]
+    event = AuditEvent.objects.order_by("seq")[1]
     AuditEvent.objects.filter(pk=event.pk).update(payload={"reason": "tie"})
     html = login(administrator).get("/audit/").content.decode()
-    assert f"The chain is broken at event {event.pk}" in html
+    assert 'data-intact="false"' in html
+    assert escape(audit_verify.FORGED.format(seq=event.seq, key_id="local1")) in html
 
 
 @pytest.mark.django_db
@@ -258,3 +425,14 @@ def test_export_csv_and_json_lines_carry_the_filtered_events_and_hashes(administ
     ]
     assert lines[1]["prev_hash"] == lines[0]["hash"]
     assert lines[0]["payload"]["reason"] == "no_supermajority"
+
+
+@pytest.mark.django_db
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run(client, administrator):
+    client.post("/accounts/login/", {"username": '=HYPERLINK("http://x","y")', "password": "p"})
+    response = login(administrator).get("/audit/export.csv?action=auth.login_failed")
+    rows = list(
+        csv.DictReader(io.StringIO(cast(StreamingHttpResponse, response).getvalue().decode()))
+    )
+    assert rows[0]["object_id"] == '\'=HYPERLINK("http://x","y")'
+    assert all(not value.startswith(("=", "+", "-", "@")) for r in rows for value in r.values())

@@ -47,7 +47,7 @@ def session_header(user) -> tuple[bytes, bytes]:
 
 async def watch(deliberation_id: int, cookie: tuple[bytes, bytes]) -> list[dict[str, Any]]:
     """Open the page's socket, start the deliberation, and collect events until it ends."""
-    headers = [(b"origin", b"http://127.0.0.1:8000"), cookie]
+    headers = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"), cookie]
     communicator = WebsocketCommunicator(
         application, f"/ws/deliberations/{deliberation_id}/", headers
     )

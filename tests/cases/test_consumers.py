@@ -27,7 +27,7 @@ def session_cookie(user) -> bytes:
 
 
 async def open_socket(deliberation_id: int, user=None, origin=ORIGIN) -> WebsocketCommunicator:
-    headers = [origin]
+    headers = [origin, (b"host", b"127.0.0.1:8000")]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     return WebsocketCommunicator(application, f"/ws/deliberations/{deliberation_id}/", headers)

@@ -4,10 +4,12 @@ and one headless Debian chromium per test class, driven by Playwright's sync API
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
 from channels.testing import ChannelsLiveServerTestCase
+from django.conf import settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -28,6 +30,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
     playwright: ClassVar[Playwright]
     browser: ClassVar[Browser]
     _async_unsafe: ClassVar[str | None]
+    _anchor_dir: ClassVar[tempfile.TemporaryDirectory[str]]
+    _anchor_setting: ClassVar[Path]
+    _otp_required: ClassVar[bool]
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -35,6 +40,14 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # refuse to run here. Allowed for the class only, restored afterwards.
         cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        # The forked server inherits these settings: its audit checkpoints go to a file of
+        # this class, never to var/ beside a developer's own database.
+        cls._anchor_dir = tempfile.TemporaryDirectory()
+        cls._anchor_setting = settings.AUDIT_CHECKPOINT_FILE
+        settings.AUDIT_CHECKPOINT_FILE = Path(cls._anchor_dir.name) / "checkpoints.jsonl"
+        # The second factor has its own tests (tests/accounts/test_two_factor.py).
+        cls._otp_required = settings.OTP_REQUIRED
+        settings.OTP_REQUIRED = False
         super().setUpClass()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -46,6 +59,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
+        settings.AUDIT_CHECKPOINT_FILE = cls._anchor_setting
+        settings.OTP_REQUIRED = cls._otp_required
+        cls._anchor_dir.cleanup()
         if cls._async_unsafe is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import decision_record, deliberation
+from cases import decision_record, deliberation, limits
 from cases.models import Deliberation, TurnStatus
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot read {options['file']}: {exc}") from None
         try:
             panel = deliberation.resolve_panel(options["panel"])
+            limits.check_submission(text or "", panel=panel, user_id=None)
             created = deliberation.create(text, panel=panel, submitted_by_id=None)
         except deliberation.CaseRejected as exc:
             raise CommandError(str(exc)) from None

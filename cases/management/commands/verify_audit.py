@@ -1,35 +1,52 @@
-"""Walk the audit trail's hash chain; exit 1 and name the first broken link if it is broken."""
+"""Verify the keyed audit chain against its last signed checkpoint; exit 1 on any finding."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import audit
-from cases.models import AuditEvent
+from cases import audit_anchor, audit_verify
 
 INTACT = "Audit chain intact: {count} events verified."
-BROKEN = (
-    "Audit chain broken at event {id} ({action} on {object_type} {object_id}, {created_at}): "
-    "this event or the one before it was changed after it was written."
-)
+ANCHORED = "Head anchored by the checkpoint of {time} (event {seq}); {unanchored} events since."
+BROKEN = "Audit chain NOT intact: {problems} problem(s) found in {count} events."
+CHECKPOINT_WRITTEN = "Checkpoint written for event {seq} to {path}."
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain and report the first broken link."
+    help = (
+        "Verify every audit event's keyed hash and link, and the chain's head against the "
+        "last signed checkpoint (missing tail, re-chained tail, gaps). Exits 1 on any problem."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--checkpoint",
+            action="store_true",
+            help="After a clean check, append a signed checkpoint of the current head "
+            "(for cron, or once after upgrading an installation that has none).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        broken = audit.first_broken_link()
-        if broken is not None:
-            raise CommandError(
-                BROKEN.format(
-                    id=broken.pk,
-                    action=broken.action,
-                    object_type=broken.object_type,
-                    object_id=broken.object_id,
-                    created_at=broken.created_at.isoformat(),
-                ),
-                returncode=1,
+        report = audit_verify.verify()
+        fresh = options["checkpoint"] and all(f.kind == "no_checkpoint" for f in report.findings)
+        if report.findings and not fresh:
+            for finding in report.findings:
+                self.stderr.write(f"- {finding.kind}: {finding.message}")
+            if report.more_findings:
+                self.stderr.write(f"- ... and {report.more_findings} more")
+            problems = len(report.findings) + report.more_findings
+            raise CommandError(BROKEN.format(problems=problems, count=report.rows), returncode=1)
+        self.stdout.write(self.style.SUCCESS(INTACT.format(count=report.rows)))
+        if report.checkpoint is not None:
+            self.stdout.write(
+                ANCHORED.format(
+                    time=report.checkpoint.time,
+                    seq=report.checkpoint.seq,
+                    unanchored=report.unanchored,
+                )
             )
-        self.stdout.write(self.style.SUCCESS(INTACT.format(count=AuditEvent.objects.count())))
+        if options["checkpoint"] and report.rows:
+            written = audit_anchor.append(seq=report.head_seq, head_hash=report.head_hash)
+            self.stdout.write(CHECKPOINT_WRITTEN.format(seq=written.seq, path=audit_anchor.path()))
