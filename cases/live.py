@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cases import streaming
-from cases.models import Deliberation
+from cases.models import (
+    ABSTAINED_MARK,
+    ABSTAINED_VOTE,
+    ABSTENTIONS_TEXT,
+    BELOW_THRESHOLD_MARK,
+    Deliberation,
+    proposal_mark,
+)
 from cases.streaming import EventMessage
 
 OFFLINE_LABEL = "Offline reference engine — not for clinical use"
@@ -33,7 +40,7 @@ STATE_TITLES = {
     "failed": "Deliberation failed",
 }
 
-# Placeholders: {votes} {n} {q} {f} {faults}.
+# Placeholders: {votes} {n} {q} {f} {faults} {abstentions}.
 REASON_TEXT = {
     "unanimous_round1": (
         "Every valid Round 1 proposal named this diagnosis ({votes} of {n} members; {q} "
@@ -46,9 +53,20 @@ REASON_TEXT = {
         "{faults} members faulted, more than the {f} this panel tolerates, so the panel "
         "cannot decide."
     ),
+    "insufficient_information": ABSTENTIONS_TEXT + ".",
 }
 
 HUMAN_REVIEW = "The case went to human review."
+# A consensus can reach the queue too; the panel's answer is still shown, with why.
+REVIEW_TEXT = {
+    "audit": (
+        "This consensus was drawn for a random audit: a reviewer will check it. The panel's "
+        "answer stands meanwhile."
+    ),
+    "dangerous_dissent": (
+        "A member named a dangerous condition, so a reviewer will check this consensus too."
+    ),
+}
 # Shown in a member's output where the orchestrator asked it to correct an unusable answer.
 REPAIR_NOTE = "\n[Asked to correct the answer: {error}]\n"
 CANCELLED_DETAIL = "Stopped: the outcome was already decided."
@@ -61,6 +79,10 @@ def texts() -> dict[str, Any]:
         "state": STATE_TITLES,
         "reason": REASON_TEXT,
         "human_review": HUMAN_REVIEW,
+        "review": REVIEW_TEXT,
+        "abstained": ABSTAINED_MARK,
+        "below_threshold": BELOW_THRESHOLD_MARK,
+        "abstained_vote": ABSTAINED_VOTE,
         "cancelled_detail": CANCELLED_DETAIL,
         "repair_note": REPAIR_NOTE,
     }
@@ -82,6 +104,7 @@ class MemberCard:
     proposal: dict[str, Any] | None = None
     vote: dict[str, Any] | None = None
     vote_for: str = ""
+    mark: str = ""
 
     @property
     def offline(self) -> bool:
@@ -114,6 +137,7 @@ class LiveState:
     finished: dict[str, Any] | None = None
     failed: dict[str, Any] | None = None
     last_seq: int = 0
+    min_confidence: int = 0
 
     @property
     def title(self) -> str:
@@ -124,6 +148,17 @@ class LiveState:
         source = self.finished or self.failed or {}
         escalation = source.get("escalation")
         return int(escalation) if escalation is not None else None
+
+    @property
+    def review_text(self) -> str:
+        """Why the case went to the queue: the words for a consensus that still did."""
+        reason = (self.finished or {}).get("escalation_reason", "")
+        return REVIEW_TEXT.get(reason, HUMAN_REVIEW)
+
+    @property
+    def dissent(self) -> list[dict[str, Any]]:
+        """Dangerous dissents flagged on the consensus (each with its ``text``)."""
+        return list((self.finished or {}).get("dissent", []))
 
     @property
     def tally(self) -> list[TallyRow]:
@@ -148,6 +183,7 @@ class LiveState:
             q=self.q,
             f=self.f,
             faults=len(self.finished.get("faults", [])),
+            abstentions=self.finished.get("abstentions", 0),
         )
 
     @property
@@ -168,6 +204,8 @@ class LiveState:
 
 def vote_label(state: LiveState, vote: dict[str, Any]) -> str:
     """What a vote chose and whose proposal it was: "Pneumonia — proposal of Agent-2"."""
+    if vote.get("abstained"):
+        return ABSTAINED_VOTE
     for_member = vote.get("for_member")
     if for_member is None or not 0 <= for_member < len(state.members):
         return str(vote.get("diagnosis", ""))
@@ -187,7 +225,14 @@ def initial_state(deliberation: Deliberation) -> LiveState:
         )
         for i, m in enumerate(snap["members"])
     ]
-    return LiveState(deliberation.pk, snap["n"], snap["q"], snap["f"], members)
+    return LiveState(
+        deliberation.pk,
+        snap["n"],
+        snap["q"],
+        snap["f"],
+        members,
+        min_confidence=int(snap.get("min_confidence", 0)),
+    )
 
 
 def apply(state: LiveState, event: EventMessage) -> None:
@@ -208,12 +253,19 @@ def apply(state: LiveState, event: EventMessage) -> None:
         card.status = "thinking"
     elif kind == "member.proposal" and card is not None:
         card.proposal = payload
+        card.mark = proposal_mark(
+            abstained=bool(payload.get("abstained")),
+            below_threshold=bool(payload.get("below_threshold")),
+            min_confidence=state.min_confidence,
+        )
         card.status = "done"
     elif kind == "member.vote" and card is not None:
         card.vote = payload
         card.vote_for = vote_label(state, payload)
         card.status = "done"
-        state.live_votes[payload["class_key"]] = state.live_votes.get(payload["class_key"], 0) + 1
+        key = payload["class_key"]
+        if key:  # an abstained vote counts for nobody
+            state.live_votes[key] = state.live_votes.get(key, 0) + 1
     elif kind == "member.fault" and card is not None:
         card.status = "timeout" if payload["status"] == "timeout" else "faulted"
         card.detail = payload.get("error", "")

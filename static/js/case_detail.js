@@ -98,7 +98,7 @@
     setText(field(dl, "diagnosis"), p.diagnosis);
     setText(field(dl, "icd10"), p.icd10 || "no valid code");
     setText(field(dl, "icd10-description"), p.icd10_description);
-    setText(field(dl, "confidence"), p.confidence + "%");
+    setText(field(dl, "confidence"), p.confidence == null ? "" : p.confidence + "%");
     setText(field(dl, "reasoning"), p.reasoning);
     var list = field(dl, "differential");
     list.replaceChildren();
@@ -108,9 +108,17 @@
       list.appendChild(li);
     });
     show(dl, true);
+    var mark = p.abstained
+      ? texts.abstained
+      : p.below_threshold
+        ? format(texts.below_threshold, { min_confidence: root.dataset.minConfidence })
+        : "";
+    setText(field(el, "mark"), mark);
+    show(field(el, "mark"), Boolean(mark));
     field(roundSection(el, 1), "stream").open = false;
   }
   function voteLabel(v) {
+    if (v.abstained) return texts.abstained_vote;
     var chosen = v.for_member == null ? null : card(v.for_member);
     if (!chosen) return v.diagnosis;
     return v.diagnosis + " — proposal of " + chosen.querySelector("h3").textContent;
@@ -130,9 +138,20 @@
     section.className = "panel outcome outcome-" + state;
     setText(field(section, "outcome-title"), texts.state[state]);
   }
-  function showEscalation(id) {
+  function showDissent(flags) {
+    var list = field(root, "dissent");
+    list.replaceChildren();
+    (flags || []).forEach(function (d) {
+      var li = document.createElement("li");
+      li.textContent = d.text;
+      list.appendChild(li);
+    });
+    show(list, list.children.length > 0);
+  }
+  function showEscalation(id, reason) {
     var p = field(root, "escalation");
     if (id == null) return show(p, false);
+    setText(field(p, "review-text"), texts.review[reason] || texts.human_review);
     var link = field(p, "escalation-link");
     link.href = "/escalations/" + Number(id) + "/";
     setText(link, "Open the escalation #" + Number(id));
@@ -156,10 +175,12 @@
         q: q,
         f: f,
         faults: (payload.faults || []).length,
+        abstentions: payload.abstentions || 0,
       })
     );
+    showDissent(payload.dissent);
     renderTally(payload.tally || {});
-    showEscalation(payload.escalation);
+    showEscalation(payload.escalation, payload.escalation_reason);
     ended();
   }
   // The decision record (escalation, sign-offs) is server-rendered; reload it once it changes.
@@ -207,7 +228,7 @@
         if (!el) break;
         showVote(el, p);
         setStatus(el, "done");
-        liveVotes[p.class_key] = (liveVotes[p.class_key] || 0) + 1;
+        if (p.class_key) liveVotes[p.class_key] = (liveVotes[p.class_key] || 0) + 1;
         renderTally(liveVotes);
         break;
       case "member.fault":
