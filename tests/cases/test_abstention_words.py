@@ -14,6 +14,7 @@ from django.test import Client
 
 from cases import live, streaming
 from cases.models import ABSTAINED_MARK, ABSTAINED_VOTE, Deliberation
+from panels.models import Panel
 from tests.cases.scenarios import member, run_case
 from tests.factories import make_panel
 from tests.fakes.scripted import abstain, answer
@@ -25,7 +26,7 @@ SENTENCE = "3 of 5 members abstained: not enough information to decide"
 BELOW = "Below the panel&#x27;s confidence threshold (50%)"
 
 
-def abstaining_panel(name: str = "unsure") -> object:
+def abstaining_panel(name: str = "unsure") -> Panel:
     """Two confident pneumonia proposals, one hesitant (30 %) and two abstentions: three
     members count for nobody at min_confidence 50."""
     hesitant = {**PNEUMONIA, "confidence": 30}

@@ -14,6 +14,7 @@ from django.test import Client
 from cases import escalation, safety
 from cases.models import CaseStatus, Escalation, EscalationReason, SeverityRule
 from cases.safety import Dissent, Opinion, Severity
+from panels.models import Panel
 from tests.cases.scenarios import ASTHMA, PE, PNEUMONIA, member, run_case
 from tests.factories import make_panel
 
@@ -123,7 +124,7 @@ def test_the_lookup_rates_ddxplus_names_codes_and_administrators_rules(db):
 # --- in a deliberation ------------------------------------------------------------------------
 
 
-def dissent_panel(name: str, **fields) -> object:
+def dissent_panel(name: str, **fields) -> Panel:
     """Three pneumonia, an asthma voting pneumonia, one confident PE: J18 wins 4 votes."""
     return make_panel(
         name,
