@@ -142,6 +142,9 @@ class ProposalOut(Schema):
     class_key: str
     repaired: bool
     latency_ms: int | None
+    abstained: bool
+    below_threshold: bool
+    mark: str = Field(description="Why the answer counts for no class, in words; or empty.")
 
 
 class VoteOut(Schema):
@@ -155,6 +158,16 @@ class VoteOut(Schema):
     reasoning: str
     repaired: bool
     latency_ms: int | None
+    abstained: bool
+
+
+class DissentOut(Schema):
+    member: str
+    diagnosis: str
+    icd10: str
+    severity: int
+    source: Literal["proposal", "differential"]
+    text: str
 
 
 class WinnerOut(Schema):
@@ -188,6 +201,10 @@ class DeliberationOut(Schema):
     round2_skipped: str
     winner: WinnerOut | None
     tally: dict[str, int]
+    abstentions: int
+    dissent: list[DissentOut] = Field(
+        description="Confident members who named a high-severity condition outside the consensus."
+    )
     members: list[MemberOut]
     proposals: list[ProposalOut]
     votes: list[VoteOut]
@@ -227,6 +244,8 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
         "round2_skipped": d.round2_skipped,
         "winner": d.winner_summary,
         "tally": d.tally,
+        "abstentions": d.abstentions,
+        "dissent": d.dissent,
         "members": [
             {
                 "index": c.index,
@@ -253,6 +272,9 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
                 "class_key": p.class_key,
                 "repaired": p.repaired,
                 "latency_ms": p.latency_ms,
+                "abstained": p.abstained,
+                "below_threshold": p.below_threshold,
+                "mark": p.mark,
             }
             for p in d.proposals.all()
         ],
@@ -268,6 +290,7 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
                 "reasoning": v.reasoning,
                 "repaired": v.repaired,
                 "latency_ms": v.latency_ms,
+                "abstained": v.abstained,
             }
             for v in d.votes.select_related("proposal")
         ],

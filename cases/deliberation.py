@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from cases import audit, prompts, protocol, streaming
+from cases import audit, prompts, protocol, safety, streaming
 from cases import escalation as escalations
 from cases.models import (
     Case,
@@ -418,6 +418,7 @@ _FINISH_FIELDS = [
     "winner_icd10",
     "winner_votes",
     "tally",
+    "dissent",
     "input_tokens",
     "output_tokens",
     "cost_usd",
@@ -444,6 +445,7 @@ def _finish(
         in_class = [p for p in proposals if p.class_key == decision.winner]
         received = {p.pk: sum(1 for v in votes if v.proposal_id == p.pk) for p in in_class}
         winner = max(in_class, key=lambda p: (received[p.pk], p.confidence or 0, -p.member_index))
+    dissent, review = _review(deliberation, decision, proposals)
     escalation = None
     with transaction.atomic():
         deliberation.status = DeliberationStatus.FINISHED
@@ -456,6 +458,7 @@ def _finish(
         deliberation.winner_icd10 = winner.icd10 if winner else ""
         deliberation.winner_votes = decision.votes
         deliberation.tally = decision.tally
+        deliberation.dissent = dissent
         deliberation.input_tokens = usage.input_tokens
         deliberation.output_tokens = usage.output_tokens
         deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
@@ -465,6 +468,11 @@ def _finish(
         case = deliberation.case
         if decision.outcome == "consensus":
             case.status = CaseStatus.CONSENSUS
+            # An audit leaves the answer with the clinician; a dangerous dissent that the
+            # panel escalates waits for a reviewer, the panel's answer shown flagged.
+            escalation = _escalate(deliberation, review) if review else None
+            if escalation is not None and review == EscalationReason.DANGEROUS_DISSENT:
+                case.status = CaseStatus.ESCALATED
         else:
             case.status = CaseStatus.ESCALATED
             escalation = _escalate(deliberation, decision.reason)
@@ -487,9 +495,39 @@ def _finish(
             "q": deliberation.panel_snapshot["q"],
             "faults": faults,
             "escalation": escalation.pk if escalation else None,
+            "escalation_reason": escalation.reason if escalation else "",
+            "dissent": dissent,
+            "abstentions": deliberation.abstentions_among(proposals),
             "tokens": usage.input_tokens + usage.output_tokens,
         }
         return streaming.record(deliberation.pk, [*events, ("deliberation.finished", finished)])
+
+
+def _review(
+    deliberation: Deliberation, decision: protocol.Decision, proposals: list[Proposal]
+) -> tuple[list[dict[str, Any]], str]:
+    # The safety nets of a consensus: its dangerous dissents and whether it also goes to the
+    # queue. Nothing to add to a NO CONSENSUS, which goes there anyway.
+    if decision.winner is None:
+        return [], ""
+    opinions = [
+        safety.Opinion(
+            member=p.alias,
+            diagnosis=p.diagnosis,
+            icd10=p.icd10 or None,
+            class_key=p.class_key,
+            confidence=p.confidence,
+            differential=tuple(p.differential),
+            abstained=p.abstained,
+        )
+        for p in proposals
+    ]
+    return safety.review(
+        deliberation.panel_snapshot,
+        seed=deliberation.seed,
+        winner=decision.winner,
+        opinions=opinions,
+    )
 
 
 def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:

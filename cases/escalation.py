@@ -22,7 +22,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Q, QuerySet, When
 from django.utils import timezone
 
 from accounts import lockout
@@ -297,7 +298,7 @@ def announcement(escalation: Escalation) -> EscalationAnnouncement:
         id=escalation.pk,
         case=escalation.case_id,
         reason=escalation.reason,
-        reason_display=escalation.get_reason_display(),
+        reason_display=escalation.reason_text,
         priority=priority_now(escalation),
         severity=escalation.severity,
         summary=summary(escalation.case),
@@ -334,13 +335,18 @@ def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = No
     with transaction.atomic():
         severity = _most_severe(candidates(deliberation))
         now = timezone.now()
+        audit_open = _open_audit(deliberation.case_id)
+        if audit_open is not None and reason != EscalationReason.AUDIT:
+            return _upgrade(audit_open, reason=reason, severity=severity, actor_id=actor_id)
+        # An audit gets no head start: it ranks by waiting time, after every other reason.
+        start = timedelta(0) if reason == EscalationReason.AUDIT else head_start(severity)
         escalation = Escalation.objects.create(
             case=deliberation.case,
             deliberation=deliberation,
             reason=reason,
             severity=severity,
-            priority=int(head_start(severity).total_seconds() // 3600),
-            rank_at=now - head_start(severity),
+            priority=int(start.total_seconds() // 3600),
+            rank_at=now - start,
         )
         audit.record(
             "escalation.created",
@@ -353,6 +359,35 @@ def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = No
     return escalation
 
 
+def _open_audit(case_id: int) -> Escalation | None:
+    return (
+        Escalation.objects.select_for_update()
+        .filter(case_id=case_id, reason=EscalationReason.AUDIT)
+        .exclude(status=EscalationStatus.RESOLVED)
+        .first()
+    )
+
+
+def _upgrade(
+    escalation: Escalation, *, reason: str, severity: int | None, actor_id: int | None
+) -> Escalation:
+    # A case has one open escalation: a dispute of an audited consensus turns the audit into
+    # the dispute, ranked as one from now, and keeps whoever already claimed it.
+    now = timezone.now()
+    escalation.reason = reason
+    escalation.severity = severity
+    escalation.priority = int(head_start(severity).total_seconds() // 3600)
+    escalation.rank_at = now - head_start(severity)
+    escalation.save(update_fields=["reason", "severity", "priority", "rank_at"])
+    audit.record(
+        "escalation.reason_changed",
+        obj=escalation,
+        actor_id=actor_id,
+        payload={"from": EscalationReason.AUDIT, "to": reason, "case": escalation.case_id},
+    )
+    return escalation
+
+
 # --- the queue ----------------------------------------------------------------------------
 
 
@@ -360,6 +395,12 @@ def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> Quer
     """Escalations ``user`` may see, filtered by ``show`` (one of :data:`QUEUE_FILTERS`),
     highest priority first (resolved: most recently resolved first)."""
     rows = _visible(user)
+    if show == "resolved":
+        return rows.filter(status=EscalationStatus.RESOLVED).order_by("-resolved_at", "-id")
+    # Audits check decided cases: every other reason comes first, whatever its age.
+    rows = rows.order_by(
+        SqlCase(When(reason=EscalationReason.AUDIT, then=1), default=0), "rank_at", "id"
+    )
     unresolved = ~Q(status=EscalationStatus.RESOLVED)
     if show == "mine":
         return rows.filter(unresolved, claimed_by=user)  # type: ignore[misc]
@@ -367,8 +408,6 @@ def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> Quer
         return rows.filter(status=EscalationStatus.OPEN)
     if show == "cosign":
         return rows.filter(status=EscalationStatus.AWAITING_COSIGN)
-    if show == "resolved":
-        return rows.filter(status=EscalationStatus.RESOLVED).order_by("-resolved_at", "-id")
     return rows.filter(unresolved)
 
 

@@ -51,7 +51,7 @@ class EscalationOut(Schema):
 
     @staticmethod
     def resolve_reason_label(e: Escalation) -> str:
-        return e.get_reason_display()
+        return e.reason_text
 
     @staticmethod
     def resolve_priority(e: Escalation) -> int:

@@ -47,6 +47,16 @@ STATE_TITLES = {
 }
 
 HUMAN_REVIEW = "The case went to human review."
+# A consensus can reach the queue too; the panel's answer is still shown, with why.
+REVIEW_TEXT = {
+    "audit": (
+        "This consensus was drawn for a random audit: a reviewer will check it. The panel's "
+        "answer stands meanwhile."
+    ),
+    "dangerous_dissent": (
+        "A member named a dangerous condition, so a reviewer will check this consensus too."
+    ),
+}
 REPAIR_NOTE = "[Asked to correct the answer: {error}]"
 CANCELLED_DETAIL = "Stopped: the outcome was already decided."
 BELOW_THRESHOLD = "below the panel's confidence threshold"
@@ -145,6 +155,7 @@ class LiveState:
     finished: dict[str, Any] | None = None
     failed: dict[str, Any] | None = None
     last_seq: int = 0
+    min_confidence: int = 0
 
     @property
     def title(self) -> str:
@@ -159,6 +170,17 @@ class LiveState:
         source = self.finished or self.failed or {}
         escalation = source.get("escalation")
         return int(escalation) if escalation is not None else None
+
+    @property
+    def review_text(self) -> str:
+        """Why the case went to the queue: the words for a consensus that still did."""
+        reason = (self.finished or {}).get("escalation_reason", "")
+        return REVIEW_TEXT.get(reason, HUMAN_REVIEW)
+
+    @property
+    def dissent(self) -> list[dict[str, Any]]:
+        """Dangerous dissents flagged on the consensus (each with its ``text``)."""
+        return list((self.finished or {}).get("dissent", []))
 
     @property
     def tally(self) -> list[TallyRow]:
@@ -299,7 +321,14 @@ def initial_state(deliberation: Deliberation) -> LiveState:
         )
         for i, m in enumerate(snap["members"])
     ]
-    return LiveState(deliberation.pk, snap["n"], snap["q"], snap["f"], members)
+    return LiveState(
+        deliberation.pk,
+        snap["n"],
+        snap["q"],
+        snap["f"],
+        members,
+        min_confidence=int(snap.get("min_confidence", 0)),
+    )
 
 
 # --- the fold ------------------------------------------------------------------------------

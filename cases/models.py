@@ -4,6 +4,7 @@ human side (escalations, sign-offs, the audit trail)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -119,6 +120,30 @@ REASON_LABELS = {
     "insufficient_information": "not enough information to decide",
 }
 
+# The words for abstentions, used by the queue, the case page (server and script), the API
+# and the command line alike.
+ABSTENTIONS_TEXT = "{abstentions} of {n} members abstained: not enough information to decide"
+ABSTAINED_MARK = "Abstained: named no diagnosis"
+BELOW_THRESHOLD_MARK = "Below the panel's confidence threshold ({min_confidence}%)"
+ABSTAINED_VOTE = "Abstained: voted for no proposal"
+
+
+def reason_words(reason: str, *, abstentions: int = 0, n: int = 0) -> str:
+    """A decision reason in words: "3 of 5 members abstained: not enough information to
+    decide" for ``insufficient_information`` (with the counts given), else its label."""
+    if reason == "insufficient_information":
+        return ABSTENTIONS_TEXT.format(abstentions=abstentions, n=n)
+    return REASON_LABELS.get(reason, reason)
+
+
+def proposal_mark(*, abstained: bool, below_threshold: bool, min_confidence: int) -> str:
+    """How a valid Round 1 answer that counts for nobody is marked; "" for a counted one."""
+    if abstained:
+        return ABSTAINED_MARK
+    if below_threshold:
+        return BELOW_THRESHOLD_MARK.format(min_confidence=min_confidence)
+    return ""
+
 
 class Deliberation(models.Model):
     """One run of the protocol on a case, against a frozen snapshot of its panel."""
@@ -141,6 +166,11 @@ class Deliberation(models.Model):
     winner_icd10 = models.CharField(max_length=10, blank=True)
     winner_votes = models.PositiveSmallIntegerField(default=0)
     tally = models.JSONField(default=dict, blank=True)
+    dissent = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Confident members who named a high-severity condition outside the consensus.",
+    )
     seed = models.BigIntegerField(default=0, help_text="Seeds the per-voter ballot shuffles.")
     last_seq = models.PositiveIntegerField(default=0)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -176,8 +206,32 @@ class Deliberation(models.Model):
 
     @property
     def reason_label(self) -> str:
-        """The decision reason in words ("tie between diagnoses"), or "" before a decision."""
-        return REASON_LABELS.get(self.reason, self.reason)
+        """The decision reason in words ("tie between diagnoses"; "3 of 5 members abstained:
+        not enough information to decide"), or "" before a decision."""
+        if self.reason != "insufficient_information":
+            return reason_words(self.reason)
+        return reason_words(self.reason, abstentions=self.abstentions, n=self.panel_snapshot["n"])
+
+    @property
+    def min_confidence(self) -> int:
+        """The panel's confidence threshold when this deliberation ran."""
+        return int(self.panel_snapshot.get("min_confidence", 0))
+
+    @property
+    def abstentions(self) -> int:
+        """Valid Round 1 answers that count for no class: abstentions and proposals below
+        the panel's ``min_confidence``."""
+        return self.abstentions_among(self.proposals.all())
+
+    def abstentions_among(self, proposals: Iterable[Proposal]) -> int:
+        """How many of ``proposals`` (this deliberation's) are valid and count for no class."""
+        threshold = self.min_confidence
+        return sum(
+            1
+            for p in proposals
+            if p.status == TurnStatus.OK
+            and not protocol.is_confident(p.answer, min_confidence=threshold)
+        )
 
     @property
     def elapsed_s(self) -> float | None:
@@ -261,11 +315,22 @@ class Proposal(MemberTurn):
     def below_threshold(self) -> bool:
         """A proposal that names a diagnosis with less than the panel's ``min_confidence``:
         shown, but counted as an abstention and kept off the Round 2 ballot."""
-        threshold = int(self.deliberation.panel_snapshot.get("min_confidence", 0))
+        threshold = self.deliberation.min_confidence
         return (
             self.status == TurnStatus.OK
             and not self.abstained
             and not protocol.is_confident(self.answer, min_confidence=threshold)
+        )
+
+    @property
+    def mark(self) -> str:
+        """ "Abstained…" or "Below the panel's confidence threshold (50%)", else ""."""
+        if self.status != TurnStatus.OK:
+            return ""
+        return proposal_mark(
+            abstained=self.abstained,
+            below_threshold=self.below_threshold,
+            min_confidence=self.deliberation.min_confidence,
         )
 
 
@@ -381,6 +446,14 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"Escalation {self.pk} ({self.reason})"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the case is in the queue, in words, with the abstention counts when the panel
+        lacked information."""
+        if self.reason == EscalationReason.INSUFFICIENT_INFORMATION and self.deliberation:
+            return self.deliberation.reason_label
+        return str(self.get_reason_display())
 
 
 class AppendOnlyError(RuntimeError):

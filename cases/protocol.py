@@ -420,6 +420,8 @@ def decide_as_voted(keys: Sequence[str], *, q: int, f: int, faults: int) -> Deci
     confident and voting for its own class: the model of the exact reliability table."""
     answers = [Answer(key, 100) for key in keys]
     return decide(q=q, f=f, faults=faults, answers=answers, votes=list(range(len(answers))))
+
+
 # --- naming a class ----------------------------------------------------------------------
 
 

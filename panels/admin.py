@@ -167,6 +167,20 @@ class PanelAdmin(admin.ModelAdmin[Panel]):
                 ]
             },
         ),
+        (
+            "When the panel is unsure",
+            {
+                "fields": ["min_confidence", ("audit_rate", "dissent_action")],
+                "description": "Minimum confidence: a member answering with less confidence "
+                "(0-100) counts as not knowing; it is shown, but its answer gets no votes. "
+                "0 counts every answer. Audit rate: the share of decided cases (0 to 1; 0.05 "
+                "is one in twenty) that also go to a reviewer, to check the panel on real "
+                "cases; the clinician sees the answer meanwhile. Dangerous dissent: when a "
+                "confident member names a severe condition (severity 1 or 2) that the panel "
+                "did not choose, the answer always carries a warning; choose whether the "
+                "case also goes to a reviewer.",
+            },
+        ),
     ]
 
     @admin.action(description="Test connection of every member")

@@ -266,3 +266,124 @@ def test_bad_case_text_is_refused_and_nothing_is_written(db, text, message):
         deliberation.create(text, panel=panel, submitted_by_id=None)
 
     assert not Deliberation.objects.exists()
+
+
+# --- abstention and confidence ------------------------------------------------------------
+
+
+def hesitant(proposal: dict[str, Any], confidence: int) -> dict[str, Any]:
+    return {**proposal, "confidence": confidence}
+
+
+def ballot_members(d: Deliberation) -> set[int]:
+    return {index for vote in d.votes.all() for index in vote.ballot}
+
+
+def test_an_abstaining_member_is_stored_with_its_reasoning_and_is_not_a_fault(db):
+    why = "Only 'tired and dizzy': nothing to tell anaemia from arrhythmia."
+    panel = make_panel("abstain1", [member(PNEUMONIA)] * 4 + [member(scripted.abstain(why))])
+
+    d = deliberate(panel)
+
+    assert (d.outcome, d.reason) == ("consensus", "unanimous_round1")
+    assert d.winner_votes == 4
+    abstention = d.proposals.get(member_index=4)
+    assert abstention.status == TurnStatus.OK
+    assert abstention.abstained and not abstention.is_fault
+    assert abstention.reasoning == why
+    assert abstention.diagnosis == "" and abstention.class_key == ""
+    event = d.events.get(type="member.proposal", payload__member=4)
+    assert event.payload["abstained"] is True
+    assert event.payload["reasoning"] == why
+    assert not d.events.filter(type="member.fault").exists()
+
+
+def test_three_of_five_abstaining_is_insufficient_information_without_round2(db):
+    panel = make_panel("abstain3", [member(PNEUMONIA)] * 2 + [member(scripted.abstain())] * 3)
+
+    d = deliberate(panel)
+
+    assert (d.outcome, d.reason, d.rounds) == (
+        "no_consensus",
+        "insufficient_information",
+        1,
+    )
+    assert d.round2_skipped == "insufficient_information"
+    assert not d.votes.exists()
+    assert all(request.phase == "propose" for _, request in scripted.CALLS)
+    assert d.case.status == CaseStatus.ESCALATED
+    assert Escalation.objects.get(case=d.case).reason == "insufficient_information"
+    round1 = d.events.get(type="round.finished")
+    assert round1.payload["abstentions"] == 3
+
+
+def test_a_proposal_below_min_confidence_is_stored_marked_and_kept_off_the_ballot(db):
+    panel = make_panel(
+        "threshold",
+        [member(PNEUMONIA)] * 2
+        + [member(ASTHMA, vote_for="J18.9")]
+        + [member(hesitant(PE, 30)), member(PNEUMONIA)],
+        min_confidence=50,
+    )
+
+    d = deliberate(panel)
+
+    pe = d.proposals.get(member_index=3)
+    assert (pe.diagnosis, pe.confidence, pe.abstained) == ("Pulmonary embolism", 30, False)
+    assert pe.below_threshold
+    assert not any(p.below_threshold for p in d.proposals.exclude(member_index=3))
+    assert d.events.get(type="member.proposal", payload__member=3).payload["below_threshold"]
+    assert d.rounds == 2
+    assert 3 not in ballot_members(d)
+    assert ballot_members(d) == {0, 1, 2, 4}
+    vote_prompts = [r for _, r in scripted.CALLS if r.phase == "vote"]
+    assert vote_prompts
+    assert all("Pulmonary embolism" not in e.diagnosis for r in vote_prompts for e in r.ballot)
+    assert (d.outcome, d.reason, d.winner_key) == ("consensus", "supermajority", "J18")
+
+
+def test_a_round2_abstention_is_stored_and_counts_for_nobody(db):
+    panel = make_panel(
+        "vote-abstain",
+        [member(PNEUMONIA)] * 2 + [member(ASTHMA, vote_for="abstain")] + [member(PE)] * 2,
+        early_decision=False,
+    )
+
+    d = deliberate(panel)
+
+    vote = d.votes.get(member_index=2)
+    assert vote.status == TurnStatus.OK and vote.abstained and not vote.is_fault
+    assert (vote.letter, vote.proposal, vote.class_key) == ("", None, "")
+    assert vote.reasoning
+    assert d.tally == {"I26": 2, "J18": 2}
+    assert (d.outcome, d.reason) == ("no_consensus", "tie")
+    assert d.events.get(type="member.vote", payload__member=2).payload["abstained"] is True
+    round2 = d.events.filter(type="round.finished").order_by("seq").last()
+    assert round2 is not None and round2.payload["abstentions"] == 1
+
+
+def test_a_hesitant_dissent_still_sends_the_case_to_round2(db):
+    panel = make_panel(
+        "hesitant",
+        [member(PNEUMONIA)] * 4 + [member(hesitant(PE, 20), vote_for="J18.9")],
+        min_confidence=50,
+    )
+
+    d = deliberate(panel)
+
+    assert d.rounds == 2 and not d.round2_skipped
+    assert (d.outcome, d.reason, d.winner_votes) == ("consensus", "supermajority", 5)
+    assert 4 not in ballot_members(d)
+
+
+def test_panels_without_a_threshold_count_every_named_proposal(db):
+    low = [hesitant(PNEUMONIA, 5)] * 2 + [hesitant(ASTHMA, 1)] + [hesitant(PE, 3)] * 2
+    panel = make_panel("legacy", [member(p) for p in low])
+    assert panel.min_confidence == 0
+
+    d = deliberate(panel)
+
+    assert not any(p.below_threshold for p in d.proposals.all())
+    assert ballot_members(d) == {0, 1, 2, 3, 4}
+    assert (d.outcome, d.reason) == ("no_consensus", "tie")
+    assert d.tally == {"I26": 2, "J18": 2, "J45": 1}

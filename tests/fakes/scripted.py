@@ -3,7 +3,7 @@
 Its behaviour comes from the member's ``options``:
 - ``propose``: the Round 1 answer, a dict (sent as JSON) or a raw string;
 - ``vote_for``: the ICD-10 code or diagnosis name it votes for in Round 2 (default: the
-  ballot entry matching its own proposal);
+  ballot entry matching its own proposal); ``"abstain"`` answers ``{"vote": null}``;
 - ``delay_s`` / ``vote_delay_s``: how long each round's answer takes;
 - ``repair``: a second answer, sent when the orchestrator asks for a repair.
 Every request it receives is appended to ``CALLS`` so tests can inspect prompts.
@@ -19,6 +19,11 @@ from panels.providers import base
 from panels.providers.base import CallRequest, Completion, DeltaSink, MemberSpec, Usage
 
 CALLS: list[tuple[str, CallRequest]] = []
+
+
+def abstain(reasoning: str = "Too little to name a diagnosis.") -> dict[str, Any]:
+    """A Round 1 abstention."""
+    return {"abstain": True, "diagnosis": None, "icd10": None, "reasoning": reasoning}
 
 
 def answer(diagnosis: str, icd10: str | None, confidence: int = 80) -> dict[str, Any]:
@@ -49,7 +54,9 @@ class ScriptedProvider:
         await base.stream_text(text, on_delta)
         return Completion(text, Usage(input_tokens=100, output_tokens=len(text.split())))
 
-    def _choose(self, request: CallRequest) -> str:
+    def _choose(self, request: CallRequest) -> str | None:
+        if self.options.get("vote_for") == "abstain":
+            return None
         own = self.options.get("propose")
         target = self.options.get("vote_for") or (own.get("icd10") if isinstance(own, dict) else "")
         for entry in request.ballot:

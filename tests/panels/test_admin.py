@@ -68,6 +68,9 @@ def panel_data(
         "early_decision": "on",
         "grace_period_s": 2.0,
         "member_timeout_s": 60.0,
+        "min_confidence": 0,
+        "audit_rate": 0.0,
+        "dissent_action": "flag",
         **fields,
     }
     existing = list(panel.members.order_by("position", "id")) if panel else []
@@ -383,3 +386,46 @@ def test_the_panels_package_never_imports_cases():
             )
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "cases"]
     assert offenders == []
+
+
+# --- when the panel is unsure ---------------------------------------------------------------
+
+
+def test_the_change_page_edits_the_threshold_the_audit_rate_and_the_dissent_action(admin_client):
+    members = [member(f"Offline-{i}", position=i) for i in range(5)]
+    admin_client.post("/admin/panels/panel/add/", panel_data(members))
+    panel = Panel.objects.get(name="mixed")
+    html = change_page(admin_client, panel)
+    assert 'name="min_confidence"' in html
+    assert 'name="audit_rate"' in html
+    assert 'name="dissent_action"' in html
+    assert "counts as not knowing" in html
+
+    saved = [{**m, "position": i} for i, m in enumerate(members)]
+    response = admin_client.post(
+        f"/admin/panels/panel/{panel.pk}/change/",
+        panel_data(
+            saved, panel=panel, min_confidence=40, audit_rate=0.05, dissent_action="escalate"
+        ),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    panel.refresh_from_db()
+    assert (panel.min_confidence, panel.audit_rate, panel.dissent_action) == (
+        40,
+        0.05,
+        "escalate",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("min_confidence", 101), ("audit_rate", 1.5), ("audit_rate", -0.1)]
+)
+def test_an_out_of_range_threshold_or_audit_rate_is_refused(admin_client, field, value):
+    members = [member(f"Offline-{i}", position=i) for i in range(5)]
+
+    response = admin_client.post("/admin/panels/panel/add/", panel_data(members, **{field: value}))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Panel.objects.exists()

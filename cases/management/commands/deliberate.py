@@ -57,7 +57,15 @@ def summary(d: Deliberation) -> dict[str, Any]:
     faults = []
     for p in d.proposals.all():
         members[p.member_index]["proposal"] = (
-            {"diagnosis": p.diagnosis, "icd10": p.icd10 or None, "confidence": p.confidence}
+            {
+                "diagnosis": p.diagnosis or None,
+                "icd10": p.icd10 or None,
+                "confidence": p.confidence,
+                "abstained": p.abstained,
+                "below_threshold": p.below_threshold,
+                "mark": p.mark or None,
+                "reasoning": p.reasoning,
+            }
             if p.status == TurnStatus.OK
             else {"status": p.status, "error": p.error}
         )
@@ -65,7 +73,12 @@ def summary(d: Deliberation) -> dict[str, Any]:
             faults.append({"member": p.alias, "round": 1, "kind": p.status, "error": p.error})
     for v in d.votes.select_related("proposal"):
         members[v.member_index]["vote"] = (
-            {"for": v.proposal.alias if v.proposal else None, "class": v.class_key}
+            {
+                "for": v.proposal.alias if v.proposal else None,
+                "class": v.class_key or None,
+                "abstained": v.abstained,
+                "reasoning": v.reasoning,
+            }
             if v.status == TurnStatus.OK
             else {"status": v.status, "error": v.error}
         )
@@ -77,13 +90,17 @@ def summary(d: Deliberation) -> dict[str, Any]:
         "panel": d.panel_snapshot["name"],
         "outcome": d.outcome or d.status,
         "reason": d.reason or d.failure,
+        "reason_text": d.reason_label or d.failure,
+        "abstentions": d.abstentions,
         "winner": d.winner_summary,
+        "dissent": d.dissent,
         "rounds": d.rounds,
         "round2_skipped": d.round2_skipped or None,
         "tally": d.tally,
         "faults": faults,
         "tokens": d.input_tokens + d.output_tokens,
         "escalation_id": escalation.pk if escalation else None,
+        "escalation_reason": escalation.reason if escalation else None,
         "members": members,
         "decision": decision_record.current_decision(d.case).as_dict(),
     }
@@ -92,28 +109,41 @@ def summary(d: Deliberation) -> dict[str, Any]:
 def as_text(record: dict[str, Any]) -> str:
     lines = [f"Panel {record['panel']}, deliberation {record['deliberation_id']}"]
     for m in record["members"]:
-        p, v = m["proposal"], m["vote"]
-        said = (
-            f"{p['diagnosis']} ({p['icd10'] or 'no code'}, {p['confidence']}%)"
-            if p and "diagnosis" in p
-            else f"FAULT {p['status']}: {p['error']}"
-            if p
-            else "no answer"
-        )
-        voted = (
-            ""
-            if v is None
-            else (
-                f" -> votes {v['for']}" if "for" in v else f" -> vote {v['status']}: {v['error']}"
-            )
-        )
+        said, voted = _said(m["proposal"]), _voted(m["vote"])
         lines.append(f"  {m['alias']:<14} {said}{voted}")
     if record["winner"]:
         w = record["winner"]
         lines.append(
             f"CONSENSUS ({record['reason']}): {w['diagnosis']} [{w['icd10']}], {w['votes']} votes"
         )
+        lines.extend(f"  FLAG: {d['text']}" for d in record["dissent"])
+        if record["escalation_id"]:
+            lines.append(
+                f"  also sent to review ({record['escalation_reason']}) as "
+                f"#{record['escalation_id']}"
+            )
     else:
-        lines.append(f"NO CONSENSUS ({record['reason']}): escalated as #{record['escalation_id']}")
+        lines.append(
+            f"NO CONSENSUS ({record['reason_text']}): escalated as #{record['escalation_id']}"
+        )
     lines.append(f"{record['tokens']} tokens, {record['wall_time_s']} s")
     return "\n".join(lines)
+
+
+def _said(p: dict[str, Any] | None) -> str:
+    if p is None:
+        return "no answer"
+    if "status" in p:
+        return f"FAULT {p['status']}: {p['error']}"
+    if p["abstained"]:
+        return f"{p['mark']}: {p['reasoning']}"
+    said = f"{p['diagnosis']} ({p['icd10'] or 'no code'}, {p['confidence']}%)"
+    return f"{said} [{p['mark']}]" if p["mark"] else said
+
+
+def _voted(v: dict[str, Any] | None) -> str:
+    if v is None:
+        return ""
+    if "status" in v:
+        return f" -> vote {v['status']}: {v['error']}"
+    return " -> abstained in Round 2" if v["abstained"] else f" -> votes {v['for']}"

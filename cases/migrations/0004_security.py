@@ -14,7 +14,7 @@ def number_existing_events(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0001_initial")]
+    dependencies = [("cases", "0003_wiring_dissent")]
 
     operations = [
         migrations.AddField(
