@@ -18,6 +18,10 @@ DEMO_USERS = [
 
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
+# The default panel's five offline members (alias and options), also read by bench/.
+OFFLINE_MEMBERS: list[dict[str, object]] = [
+    {"alias": f"Offline-{i}", "options": {"seed": i}} for i in range(1, 6)
+]
 
 
 def _panel(name: str, description: str, *, is_default: bool) -> Panel:
@@ -67,10 +71,7 @@ def seed() -> list[str]:
 
     Panel.objects.filter(is_default=True).exclude(name="offline").update(is_default=False)
     offline = _panel("offline", f"Five offline members. {OFFLINE_NOTE}", is_default=True)
-    _members(
-        offline,
-        [{"alias": f"Offline-{i}", "options": {"seed": i}} for i in range(1, 6)],
-    )
+    _members(offline, [dict(member) for member in OFFLINE_MEMBERS])
     chaos = _panel(
         "chaos",
         "Fault demonstration: two honest offline members, one that returns garbage and two "
