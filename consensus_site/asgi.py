@@ -13,6 +13,28 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from cases.routing import websocket_urlpatterns  # noqa: E402
+from panels.providers import builtin  # noqa: E402
+
+
+def _warm_offline_panel() -> None:
+    """Train the offline members in the background so the first case does not wait for it and
+    daphne accepts connections at once; a missing knowledge base only delays the error."""
+    import logging
+    import threading
+
+    from django.conf import settings
+
+    def run() -> None:
+        try:
+            logging.getLogger(__name__).info("offline panel warm in %.1f s", builtin.warm())
+        except Exception:  # the first deliberation reports the same problem to its user
+            logging.getLogger(__name__).exception("warming the offline panel failed")
+
+    if settings.DELIBERATION_RUNNER == "inprocess":
+        threading.Thread(target=run, name="warm-offline-panel", daemon=True).start()
+
+
+_warm_offline_panel()
 
 application = ProtocolTypeRouter(
     {

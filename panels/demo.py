@@ -18,9 +18,15 @@ DEMO_USERS = [
 
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
-# The default panel's five offline members (alias and options), also read by bench/.
+# The default panel's five offline members (alias and options), also read by bench/ and
+# builtin.warm(). Each trains on its own bootstrap sample (seed); two weigh symptoms only, so
+# that a misread history or demographic does not mislead the whole panel at once.
 OFFLINE_MEMBERS: list[dict[str, object]] = [
-    {"alias": f"Offline-{i}", "options": {"seed": i}} for i in range(1, 6)
+    {"alias": "Offline-1", "options": {"seed": 1, "view": "all"}},
+    {"alias": "Offline-2", "options": {"seed": 2, "view": "all"}},
+    {"alias": "Offline-3", "options": {"seed": 3, "view": "all"}},
+    {"alias": "Offline-4", "options": {"seed": 4, "view": "symptoms"}},
+    {"alias": "Offline-5", "options": {"seed": 5, "view": "symptoms"}},
 ]
 
 

@@ -23,10 +23,11 @@ ENGINE = "Offline reference engine (naive Bayes over DDXPlus findings; not for c
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 MIN_FINDINGS = 3  # weighable findings below which a member abstains
 UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
-MIN_PROBABILITY = 0.35  # calibrated probability below which the best explanation is weak
+MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
 VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
 CALIBRATION_ROWS = 400
-KEEP_RANGE = (0.35, 0.9)  # share of a held-out row's findings a calibration rendering keeps
+KEEP_RANGE = (0.15, 0.6)  # share of a held-out row's findings a calibration case keeps
+DISTRACTORS = 2  # at most this many findings of another row added, as free text misreads
 SHOWN = 6
 
 
@@ -284,7 +285,10 @@ def calibrate(
     scores, correct = [], []
     for index in held[:CALIBRATION_ROWS]:
         row = kb.rows[index]
-        tokens = [t for t in row.evidences if rng.random() < rng.uniform(*KEEP_RANGE)]
+        keep = rng.uniform(*KEEP_RANGE)
+        tokens = [t for t in row.evidences if rng.random() < keep]
+        other = kb.rows[rng.randrange(len(kb.rows))].evidences
+        tokens += rng.sample(other, min(len(other), rng.randint(0, DISTRACTORS)))
         present, demographic = member._features(frozenset([row.initial, *tokens]), row.age, row.sex)
         ranking, _ = _without_unexposed(
             bayes.rank(member.model, present, demographic), frozenset(tokens)
