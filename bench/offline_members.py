@@ -148,8 +148,10 @@ def _report(
     print("\nError correlation (phi; errors = a wrong answer, abstaining is not an error):")
     for row in metrics.error_correlation(errors):
         print("  " + " ".join("  -  " if v is None else f"{v:+.2f}" for v in row))
-    print(f"Fleiss' kappa over answers (abstain as a category): "
-          f"{metrics.fleiss_kappa(metrics.rating_table(labels)):.3f}")
+    print(
+        f"Fleiss' kappa over answers (abstain as a category): "
+        f"{metrics.fleiss_kappa(metrics.rating_table(labels)):.3f}"
+    )
     outcomes: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
     for case, row, truth in zip(cases, labels, truths, strict=True):
@@ -159,13 +161,19 @@ def _report(
         outcomes[outcome] += 1
         by_kind.setdefault(str(case.get("kind", "?")), Counter())[outcome] += 1
     total = len(cases)
-    print(f"\nPanel rule ({quorum} of {n_members} agree): "
-          + ", ".join(f"{k} {outcomes[k]} ({outcomes[k] / total:.1%})"
-                      for k in ("correct", "wrong", "no consensus")))
+    print(
+        f"\nPanel rule ({quorum} of {n_members} agree): "
+        + ", ".join(
+            f"{k} {outcomes[k]} ({outcomes[k] / total:.1%})"
+            for k in ("correct", "wrong", "no consensus")
+        )
+    )
     for kind, counts in sorted(by_kind.items()):
         n = sum(counts.values())
-        print(f"  {kind} ({n}): " + ", ".join(f"{k} {counts[k]}" for k in
-                                              ("correct", "wrong", "no consensus")))
+        print(
+            f"  {kind} ({n}): "
+            + ", ".join(f"{k} {counts[k]}" for k in ("correct", "wrong", "no consensus"))
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """The Celery app: configured from Django settings (CELERY_ namespace), tasks autodiscovered."""
 
 import os
-
 from typing import Any
 
 from celery import Celery

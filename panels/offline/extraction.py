@@ -259,9 +259,9 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     from spacy.tokens import Span
 
     nlp = spacy.blank("en")
-    clinical = termset("en_clinical").get_patterns()
+    clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
     stops = sorted(set(clinical["termination"]) | set(TERMINATION))
-    components = []
+    components: list[tuple[str, Callable[[Any], Any]]] = []
     for name, cues, following in (
         ("negex", None, None),
         ("family", FAMILY_CUES, ("runs in the family",)),
@@ -306,7 +306,7 @@ def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[s
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.i in sentence_starts
-    spans, owners, taken = [], [], set()
+    spans, owners, taken = [], [], set[int]()
     for index, match in enumerate(matches):
         span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
         if span is None or taken & set(range(span.start, span.end)):

@@ -145,6 +145,7 @@ class Member:
             why = a.abstain_because or "no proposal explains the stated findings well enough"
             return {"vote": None, "reasoning": f"I abstain: {why} (under my model: {summary})."}
         merit, best, condition = scored[0]
+        assert condition is not None  # a positive merit comes from a matched condition
         return {
             "vote": best.letter,
             "reasoning": f"{condition.display_name} (proposal {best.letter}) explains the stated "

@@ -31,9 +31,7 @@ def test_offline_panel_reaches_the_true_diagnosis_on_most_development_patients(d
         async_to_sync(deliberation.run)(created.pk)
         d = Deliberation.objects.get(pk=created.pk)
         truth = kb.conditions[row.pathology]
-        true_key = protocol.class_key(
-            truth.display_name, truth.code, level="category"
-        )
+        true_key = protocol.class_key(truth.display_name, truth.code, level="category")
         if d.outcome == "no_consensus":
             none += 1
         elif d.winner_key == true_key:
