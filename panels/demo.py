@@ -19,14 +19,14 @@ DEMO_USERS = [
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
 # The default panel's five offline members (alias and options), also read by bench/ and
-# builtin.warm(). Each trains on its own bootstrap sample (seed); two weigh symptoms only, so
-# that a misread history or demographic does not mislead the whole panel at once.
+# builtin.warm(). Three methods, each member on its own sample (seed), two of them on the
+# symptoms only, so that one misreading does not mislead the whole panel at once.
 OFFLINE_MEMBERS: list[dict[str, object]] = [
-    {"alias": "Offline-1", "options": {"seed": 1, "view": "all"}},
-    {"alias": "Offline-2", "options": {"seed": 2, "view": "all"}},
-    {"alias": "Offline-3", "options": {"seed": 3, "view": "all"}},
-    {"alias": "Offline-4", "options": {"seed": 4, "view": "symptoms"}},
-    {"alias": "Offline-5", "options": {"seed": 5, "view": "symptoms"}},
+    {"alias": "Offline-1", "options": {"seed": 1, "method": "bayes", "view": "all"}},
+    {"alias": "Offline-2", "options": {"seed": 2, "method": "text", "view": "all"}},
+    {"alias": "Offline-3", "options": {"seed": 3, "method": "neighbours", "view": "all"}},
+    {"alias": "Offline-4", "options": {"seed": 4, "method": "bayes", "view": "symptoms"}},
+    {"alias": "Offline-5", "options": {"seed": 5, "method": "neighbours", "view": "symptoms"}},
 ]
 
 

@@ -3,7 +3,8 @@
 clinical use.
 
 Options: ``seed`` (else a stable hash of the alias), ``holdout`` (row indices kept out of
-training so an evaluation on them is out of sample), ``view`` ("all" or "symptoms"),
+training so an evaluation on them is out of sample), ``method`` ("bayes", "text" or
+"neighbours"; default "bayes"), ``view`` ("all" or "symptoms"),
 ``data_dir`` (else ``settings.DDXPLUS_DIR``), ``stream_delay_ms``.
 """
 
@@ -36,14 +37,17 @@ class BuiltinProvider:
         self.seed = member_seed(spec)
         self.holdout = frozenset(int(i) for i in spec.options.get("holdout", ()))
         self.view = str(spec.options.get("view", "all"))
+        self.method = str(spec.options.get("method", "bayes"))
         self.delay_s = float(spec.options.get("stream_delay_ms", 20)) / 1000
 
     def member(self) -> member.Member:
         """This member over the knowledge base; raises ProviderError (not retryable) when the
-        data folder is missing or the options name an unknown view."""
+        data folder is missing or the options name an unknown method or view."""
         try:
             kb = knowledge.load(self.data_dir)
-            return member.Member(kb, seed=self.seed, holdout=self.holdout, view=self.view)
+            return member.Member(
+                kb, seed=self.seed, holdout=self.holdout, view=self.view, method=self.method
+            )
         except (knowledge.KnowledgeBaseMissing, ValueError) as exc:
             raise base.ProviderError(str(exc), retryable=False) from exc
 
@@ -80,8 +84,7 @@ def warm(data_dir: Path | None = None) -> float:
     for fields in demo.OFFLINE_MEMBERS:
         options: dict[str, Any] = dict(fields["options"])  # type: ignore[call-overload]
         spec = base.MemberSpec(alias=str(fields["alias"]), provider="builtin", options=options)
-        reasoner = BuiltinProvider(spec, data_dir).member()
-        _ = reasoner.model, reasoner.calibrator
+        BuiltinProvider(spec, data_dir).member().train()
     return time.perf_counter() - started
 
 

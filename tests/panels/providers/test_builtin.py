@@ -137,8 +137,8 @@ def test_confidence_is_the_calibrated_probability_not_the_posterior(kb):
     assessment = p.member().assess(knowledge.render_patient(row))
     answer = p.answer(request(knowledge.render_patient(row)))
     assert 0 <= answer["confidence"] <= 100
-    calibrated = p.member().calibrator(assessment.ranking.posteriors[0])
-    assert calibrated == assessment.probability != assessment.ranking.posteriors[0]
+    calibrated = p.member().calibrator(assessment.ranking.probabilities[0])
+    assert calibrated == assessment.probability != assessment.ranking.probabilities[0]
     assert answer["confidence"] == min(99, round(calibrated * 100))
     assert (
         f"calibrated probability of being right {assessment.probability:.0%}" in answer["reasoning"]
@@ -148,12 +148,9 @@ def test_confidence_is_the_calibrated_probability_not_the_posterior(kb):
 def test_the_calibrator_is_monotone_and_fitted_on_rows_out_of_training(kb):
     m = provider(seed=5).member()
     calibrator = m.calibrator
-    assert calibrator.n == member.CALIBRATION_ROWS
+    assert calibrator.count > 100
     values = [calibrator(x / 20) for x in range(21)]
     assert values == sorted(values) and 0 < values[0] < values[-1] < 1
-    assert member.Calibrator([0.2, 0.9], [False, True])(0.9) > member.Calibrator(
-        [0.2, 0.9], [False, True]
-    )(0.2)
 
 
 async def test_votes_by_merit_for_the_proposal_that_explains_the_findings(kb):
@@ -268,3 +265,21 @@ def test_an_unknown_view_is_a_permanent_provider_error(kb):
 def test_answers_are_json_serialisable(kb):
     for text in (*NOT_CLINICAL, *OUT_OF_SCOPE):
         json.dumps(provider().answer(request(text)))
+
+
+def test_members_of_different_methods_disagree_on_some_cases_and_explain_themselves(kb):
+    notes = [
+        "45M fever, productive cough with yellow sputum, SOB and pleuritic CP for 4 days.",
+        "28F sudden palpitations, racing heart, dizzy, SOB, anxious, fear of dying.",
+        "Sore throat, runny nose, cough and mild fever for 2 days, no SOB.",
+        "60M smoker, weight loss, haemoptysis and chronic cough for 3 months.",
+        "Chest pain on exertion relieved by rest, hx of HTN, diabetic, smoker.",
+        "Heartburn worse after meals and lying flat, sour taste, cough at night.",
+    ]
+    panel = [provider(seed=1, method=m) for m in ("bayes", "text", "neighbours")]
+    tops = [[top(p, note) for p in panel] for note in notes]
+    assert any(len(set(row)) > 1 for row in tops)
+    said = [p.answer(request(notes[0]))["reasoning"] for p in panel]
+    assert "naive Bayes" in said[0] and "favour" in said[0]
+    assert "classifier over the words" in said[1] and "weigh for" in said[1]
+    assert "most similar stored cases" in said[2] and "stored cases had" in said[2]
