@@ -277,7 +277,8 @@ def _scope(reading: extraction.Reading, ranking: Ranking, probability: float) ->
     if unknown >= 2 and unknown / (unknown + known) >= UNWEIGHED_SHARE:
         return (
             "most of what the text says is outside my knowledge base of 49 conditions "
-            f"({unknown} clinical words I cannot weigh against {known} findings I can)."
+            f"({unknown} clinical words I cannot weigh against {known} "
+            f"finding{'s' if known != 1 else ''} I can)."
         )
     if known < MIN_FINDINGS:
         return (

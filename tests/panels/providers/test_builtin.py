@@ -108,7 +108,8 @@ def test_abstains_on_text_that_is_not_a_clinical_case(kb, text):
 def test_abstains_when_the_case_is_outside_its_knowledge_base(kb, text):
     answer = provider().answer(request(text))
     assert answer["abstain"] is True, answer["reasoning"]
-    assert "Not understood" in answer["reasoning"]
+    assert "most of what the text says is outside my knowledge base" in answer["reasoning"]
+    assert "Not understood (clinical words outside my knowledge base)" in answer["reasoning"]
 
 
 def test_abstains_when_too_few_findings_are_stated(kb):
