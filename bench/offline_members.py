@@ -153,12 +153,15 @@ def _report(
         f"{metrics.fleiss_kappa(metrics.rating_table(labels)):.3f}"
     )
     outcomes: Counter[str] = Counter()
+    wrong: list[str] = []
     by_kind: dict[str, Counter[str]] = {}
     for case, row, truth in zip(cases, labels, truths, strict=True):
         votes = Counter(label for label in row if label != ABSTAIN)
         winner = next((k for k, v in votes.most_common(1) if v >= quorum), None)
         outcome = "no consensus" if winner is None else "correct" if winner == truth else "wrong"
         outcomes[outcome] += 1
+        if outcome == "wrong":
+            wrong.append(f"{case['id']} ({case.get('pathology')} -> {winner})")
         by_kind.setdefault(str(case.get("kind", "?")), Counter())[outcome] += 1
     total = len(cases)
     print(
@@ -168,6 +171,7 @@ def _report(
             for k in ("correct", "wrong", "no consensus")
         )
     )
+    print("Wrong consensus: " + ("; ".join(wrong) or "none"))
     for kind, counts in sorted(by_kind.items()):
         n = sum(counts.values())
         print(

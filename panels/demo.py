@@ -26,7 +26,7 @@ OFFLINE_MEMBERS: list[dict[str, object]] = [
     {"alias": "Offline-2", "options": {"seed": 2, "method": "text", "view": "all"}},
     {"alias": "Offline-3", "options": {"seed": 3, "method": "neighbours", "view": "all"}},
     {"alias": "Offline-4", "options": {"seed": 4, "method": "bayes", "view": "symptoms"}},
-    {"alias": "Offline-5", "options": {"seed": 5, "method": "neighbours", "view": "symptoms"}},
+    {"alias": "Offline-5", "options": {"seed": 5, "method": "neighbours", "view": "all"}},
 ]
 
 

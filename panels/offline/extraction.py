@@ -32,6 +32,8 @@ from panels.offline.vocabulary import (
     SIDES,
     SYNONYMS,
     TERMINATION,
+    TRAVEL_CUES,
+    TRAVEL_REGIONS,
     UNWEIGHED,
 )
 
@@ -109,6 +111,34 @@ _VITALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+_TRAVEL = re.compile(
+    r"(?i)\b(?:"
+    + "|".join(re.escape(c) for c in TRAVEL_CUES)
+    + r")\b[^.;\n]{0,40}?\b("
+    + "|".join(re.escape(p) for places in TRAVEL_REGIONS.values() for p in places)
+    + r")\b"
+)
+_REGION_OF = {p: v for v, places in TRAVEL_REGIONS.items() for p in places}
+# Contact with a case of a viral haemorrhagic fever (DDXPlus E_73: contact with Ebola).
+_EBOLA_CONTACT = re.compile(
+    r"(?i)\b(?:contact|funeral|cared for|caring for|nursed|nursing|wash\w*|touch\w*|burial)\b[^.;\n]{0,80}"
+    r"\b(?:ebola|haemorrhagic fever|hemorrhagic fever|bleeding illness|febrile bleeding)"
+)
+
+
+def exposures(text: str) -> list[_Match]:
+    """Travel to (or origin in) a DDXPlus travel region, and contact with a haemorrhagic
+    fever, in ``text`` (offsets into ``text``)."""
+    found = [
+        _Match(frozenset({f"E_204_@_{_REGION_OF[m.group(1).casefold()]}"}), m.start(), m.end())
+        for m in _TRAVEL.finditer(text)
+    ]
+    found += [
+        _Match(frozenset({"E_73"}), m.start(), m.end()) for m in _EBOLA_CONTACT.finditer(text)
+    ]
+    return found
 
 
 @dataclass(frozen=True)
@@ -489,6 +519,8 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
     for match in vital_matches:
         target = absent if match.kind == "absent" else present
         target.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
+    for match in exposures(text):
+        present.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
     for match, context in zip(matches, flags, strict=True):
         words = quote(match)
         if match.kind == "investigation":

@@ -83,3 +83,17 @@ def test_instructions_to_the_model_are_recognised(kb):
 def test_reading_is_cached_per_text(kb):
     first = extraction.read("fever and cough", kb=kb)
     assert extraction.read("fever and cough", kb=kb) is first
+
+
+def test_travel_and_contact_exposures_are_read_in_ordinary_words(kb):
+    west = extraction.read(
+        "Returned from rural Guinea 8 days ago; helped wash the body of a "
+        "relative who died of a febrile bleeding illness.",
+        kb=kb,
+    )
+    assert {"E_204_@_V_1", "E_73"} <= west.tokens
+    south = extraction.read("Originally from Bolivia, palpitations on exertion.", kb=kb)
+    assert "E_204_@_V_5" in south.tokens
+    assert (
+        not {"E_204_@_V_1", "E_73"} & extraction.read("Fever after a trip to Spain", kb=kb).tokens
+    )
