@@ -19,7 +19,7 @@ DEMO_USERS = [
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
 # The default panel's five offline members (alias and options), also read by bench/ and
-# builtin.warm(). Three methods, each member on its own sample (seed), two of them on the
+# builtin.warm(). Three methods, each member on its own sample (seed), one of them on the
 # symptoms only, so that one misreading does not mislead the whole panel at once.
 OFFLINE_MEMBERS: list[dict[str, object]] = [
     {"alias": "Offline-1", "options": {"seed": 1, "method": "bayes", "view": "all"}},
