@@ -123,7 +123,8 @@ _TRAVEL = re.compile(
 _REGION_OF = {p: v for v, places in TRAVEL_REGIONS.items() for p in places}
 # Contact with a case of a viral haemorrhagic fever (DDXPlus E_73: contact with Ebola).
 _EBOLA_CONTACT = re.compile(
-    r"(?i)\b(?:contact|funeral|cared for|caring for|nursed|nursing|wash\w*|touch\w*|burial)\b[^.;\n]{0,80}"
+    r"(?i)\b(?:contact|funeral|cared for|caring for|nursed|nursing|wash\w*|touch\w*|burial)\b"
+    r"[^.;\n]{0,80}"
     r"\b(?:ebola|haemorrhagic fever|hemorrhagic fever|bleeding illness|febrile bleeding)"
 )
 
