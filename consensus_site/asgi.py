@@ -16,9 +16,29 @@ from django.conf import settings  # noqa: E402
 from cases.routing import websocket_urlpatterns  # noqa: E402
 from consensus_site.body_limit import BodySizeLimit, install_daphne_guard  # noqa: E402
 from consensus_site.ws_origin import SameOriginValidator  # noqa: E402
+from panels.providers import builtin  # noqa: E402
 
 # Daphne spools and queues a whole body before the application runs: refuse it earlier.
 install_daphne_guard(settings.REQUEST_BODY_MAX_BYTES)
+
+
+def _warm_offline_panel() -> None:
+    """Train the offline members in the background so the first case does not wait for it and
+    daphne accepts connections at once; a missing knowledge base only delays the error."""
+    import logging
+    import threading
+
+    def run() -> None:
+        try:
+            logging.getLogger(__name__).info("offline panel warm in %.1f s", builtin.warm())
+        except Exception:  # the first deliberation reports the same problem to its user
+            logging.getLogger(__name__).exception("warming the offline panel failed")
+
+    if settings.DELIBERATION_RUNNER == "inprocess":
+        threading.Thread(target=run, name="warm-offline-panel", daemon=True).start()
+
+
+_warm_offline_panel()
 
 application = ProtocolTypeRouter(
     {

@@ -18,6 +18,16 @@ DEMO_USERS = [
 
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
+# The default panel's five offline members (alias and options), also read by bench/ and
+# builtin.warm(). Three methods, each member on its own sample (seed), one of them on the
+# symptoms only, so that one misreading does not mislead the whole panel at once.
+OFFLINE_MEMBERS: list[dict[str, object]] = [
+    {"alias": "Offline-1", "options": {"seed": 1, "method": "bayes", "view": "all"}},
+    {"alias": "Offline-2", "options": {"seed": 2, "method": "text", "view": "all"}},
+    {"alias": "Offline-3", "options": {"seed": 3, "method": "neighbours", "view": "all"}},
+    {"alias": "Offline-4", "options": {"seed": 4, "method": "bayes", "view": "symptoms"}},
+    {"alias": "Offline-5", "options": {"seed": 5, "method": "neighbours", "view": "all"}},
+]
 
 
 def _panel(name: str, description: str, *, is_default: bool) -> Panel:
@@ -70,10 +80,7 @@ def seed() -> list[str]:
 
     Panel.objects.filter(is_default=True).exclude(name="offline").update(is_default=False)
     offline = _panel("offline", f"Five offline members. {OFFLINE_NOTE}", is_default=True)
-    _members(
-        offline,
-        [{"alias": f"Offline-{i}", "options": {"seed": i}} for i in range(1, 6)],
-    )
+    _members(offline, [dict(member) for member in OFFLINE_MEMBERS])
     chaos = _panel(
         "chaos",
         "Fault demonstration: two honest offline members, one that returns garbage and two "

@@ -1,0 +1,488 @@
+"""Read a clinician's text: the DDXPlus findings it states, each with the words it came from,
+what it states as absent, what it attributes to relatives or to the past, and the clinical words
+the knowledge base cannot weigh.
+
+Shorthand is expanded first (``vocabulary.SHORTHAND``: "67M", "SOB", "c/o", "hx"), vital signs
+become findings (T >= 38 °C / 100.4 °F fever, HR > 100 tachycardia, SpO2 < 94 % and RR > 20
+breathlessness), then phrases are matched longest first against the knowledge base's lexicon.
+Negation, family and history context come from negspacy (NegEx over a blank spaCy English
+pipeline, rule-based, no model): its clinical negation termset plus our family, history and
+hypothetical cues, scoped to clauses. Pure: no Django, no network.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from panels.offline import signs
+from panels.offline.knowledge import NUMERIC_LABELS, Evidence, KnowledgeBase, value_text
+from panels.offline.notes import (
+    FAMILY_CUES,
+    FAMILY_FINDINGS,
+    FAMILY_WORDS,
+    HISTORY_CUES,
+    HYPOTHETICAL_CUES,
+    INVESTIGATIONS,
+    SHORTHAND,
+    SIDES,
+    TERMINATION,
+    UNWEIGHED,
+)
+from panels.offline.vocabulary import PHRASES, SYNONYMS
+
+# Clauses end at sentence punctuation (not a decimal point) and at words that start a new
+# statement, so "no fever but cough" negates only the fever.
+_CLAUSE = re.compile(
+    r"(?<!\d)\.|\.(?!\d)|[;!?\n]+|\b(?:but|however|although|though|except|reports?|complains?)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
+_BRITISH = (
+    ("diarrhea", "diarrhoea"),
+    ("dyspnea", "dyspnoea"),
+    ("orthopnea", "orthopnoea"),
+    ("rhinorrhea", "rhinorrhoea"),
+    ("anemi", "anaemi"),
+    ("hemoptysis", "haemoptysis"),
+    ("hematemesis", "haematemesis"),
+    ("hematuria", "haematuria"),
+    ("hypoxemi", "hypoxaemi"),
+    ("tachypnea", "tachypnoea"),
+    ("melena", "melaena"),
+    ("edema", "oedema"),
+    ("esophag", "oesophag"),
+    ("hospitalized", "hospitalised"),
+    ("cholesterolemia", "cholesterolaemia"),
+    ("apnea", "apnoea"),
+    ("colored", "coloured"),
+    ("color", "colour"),
+    ("ischemi", "ischaemi"),
+    ("glycemi", "glycaemi"),
+)
+# Words that look clinical by their ending (-itis, -uria, -aemia ...) though no list names them.
+_CLINICAL_SUFFIX = re.compile(
+    r"^[a-z]{3,}(?:itis|uria|aemia|emia|osis|ectomy|otomy|algia|megaly|penia|plegia|paresis"
+    r"|rrhoea|pathy|ptysis|phasia|cele|oma|aemic|uric)$"
+)
+_INSTRUCTION = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompt|rules?|above)\b"
+    r"|\byou are (?:now|a)\b|\b(?:answer|respond|output|say|reply)\b.{0,30}\b(?:with|only)\b"
+    r"|\bsystem prompt\b"
+)
+_Match = signs.Match
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A knowledge-base finding token and the words of the text it was read from."""
+
+    token: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text says, as far as the knowledge base can tell.
+
+    ``present`` / ``absent``: findings stated as present or denied; ``set_aside``: findings
+    that belong to relatives, to the past or to a hypothesis, with why (``"fever (family)"``);
+    ``unweighed``: clinical words the knowledge base has no finding for, as written;
+    ``investigations``: tests named (understood, not weighed); ``vitals``: vital signs read,
+    in words; ``instruction``: the text addresses the model instead of describing a patient.
+    """
+
+    present: tuple[Finding, ...]
+    absent: tuple[Finding, ...]
+    set_aside: tuple[str, ...]
+    unweighed: tuple[str, ...]
+    investigations: tuple[str, ...]
+    vitals: tuple[str, ...]
+    age: int | None
+    sex: str | None
+    instruction: bool
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The tokens of the present findings."""
+        return frozenset(f.token for f in self.present)
+
+    @property
+    def absent_tokens(self) -> frozenset[str]:
+        return frozenset(f.token for f in self.absent) - self.tokens
+
+
+def _normal_word(word: str) -> str:
+    for american, british in _BRITISH:
+        word = word.replace(american, british)
+    return word
+
+
+def _normal(text: str) -> str:
+    """Lower case, British spellings, words and scores only, single spaces, padded."""
+    text = text.casefold().replace("’", "'").replace("é", "e")
+    return " " + " ".join(_normal_word(w) for w in _WORD.findall(text)) + " "
+
+
+def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with shorthand expanded, and for each character of the result the span of
+    ``text`` it came from (so quotes show the clinician's own words)."""
+    out, origin = text, [(i, i + 1) for i in range(len(text))]
+    for pattern, replacement in SHORTHAND:
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        at = 0
+        for match in re.finditer(pattern, out):
+            pieces.append(out[at : match.start()])
+            spans.extend(origin[at : match.start()])
+            new = match.expand(replacement)
+            for mark, side in SIDES.items():
+                new = new.replace(mark, side)
+            source = (origin[match.start()][0], origin[match.end() - 1][1])
+            pieces.append(new)
+            spans.extend([source] * len(new))
+            at = match.end()
+        pieces.append(out[at:])
+        spans.extend(origin[at:])
+        out, origin = "".join(pieces), spans
+    return out, origin
+
+
+@lru_cache(maxsize=1)
+def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
+    """A blank English spaCy tokenizer and the NegEx components (negation with negspacy's
+    clinical termset; family, history and hypothetical with our cues). Loaded once."""
+    import spacy
+    from negspacy.negation import Negex
+    from negspacy.termsets import termset
+    from spacy.tokens import Span
+
+    nlp = spacy.blank("en")
+    clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
+    stops = sorted(set(clinical["termination"]) | set(TERMINATION))
+    components: list[tuple[str, Callable[[Any], Any]]] = []
+    for name, cues, following in (
+        ("negex", None, None),
+        ("family", FAMILY_CUES, ("runs in the family",)),
+        ("historical", HISTORY_CUES, ("in the past", "years ago")),
+        ("hypothetical", HYPOTHETICAL_CUES, ()),
+    ):
+        patterns = (
+            dict(clinical)
+            if cues is None
+            else {
+                "pseudo_negations": [],
+                "preceding_negations": list(cues),
+                "following_negations": list(following or ()),
+                "termination": [],
+            }
+        )
+        patterns["termination"] = stops
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=False, force=True)
+        components.append(
+            (
+                name,
+                Negex(
+                    nlp,
+                    name,
+                    neg_termset=patterns,
+                    ent_types=[],
+                    extension_name=name,
+                    chunk_prefix=[],
+                ),
+            )
+        )
+    return nlp, components
+
+
+def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[str]]:
+    """For each match, which NegEx contexts apply ("negex", "family", "historical",
+    "hypothetical"), with clause starts ``bounds`` as sentence starts."""
+    nlp, components = _pipeline()
+    doc = nlp.make_doc(text)
+    token_starts = [token.idx for token in doc]
+    sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
+    for token in doc:
+        token.is_sent_start = token.i == 0 or token.i in sentence_starts
+    spans, owners, taken = [], [], set[int]()
+    for index, match in enumerate(matches):
+        span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
+        if span is None or taken & set(range(span.start, span.end)):
+            continue
+        taken.update(range(span.start, span.end))
+        spans.append(span)
+        owners.append(index)
+    doc.ents = sorted(spans, key=lambda s: s.start)
+    for _name, component in components:
+        doc = component(doc)
+    flags: list[set[str]] = [set() for _ in matches]
+    by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
+    for ent in doc.ents:
+        flags[by_start[ent.start]] = {name for name, _ in components if getattr(ent._, name)}
+    return flags
+
+
+_VALUE_CONTEXTS = {
+    "E_54": r"pain (?:is )?(?:described|characteri[sz]ed) as ",
+    "E_55": r"(?<!rash )pain (?:is )?(?:located |felt |localised |localized )?(?:in|at|on|over) ",
+    "E_57": r"radiat\w* (?:to|into|towards) ",
+    "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over) ",
+    "E_152": r"swelling (?:is )?(?:located )?(?:in|at|on|over|of) ",
+    "E_204": r"travell?ed (?:out of the country )?(?:to|in) ",
+    "E_130": r"rash colou?r ",
+}
+
+# Words that open a question fragment which is not a finding, and fragments too vague alone.
+_NOT_ALIAS_START = frozenset(
+    ("in", "are", "have", "had", "that", "n", "being", "attend", "live", "very", "both")
+    + ("more", "one", "completely", "started", "softer", "greenish", "swelling", "speak")
+)
+_NOT_ALIASES = frozenset(
+    ("pain", "weakness", "difficulty", "stress", "swollen", "redness", "lesions", "sores")
+    + ("tea", "hormones", "nose", "neck", "eyes", "2", "irregularly", "intoxication")
+    + ("agitation", "intramuscular route", "unable to move")
+)
+
+
+def _question_aliases(evidence: Evidence) -> list[str]:
+    """Short phrases a question asks about: "Do you have nasal congestion or a clear runny
+    nose?" gives "nasal congestion" and "clear runny nose". Fragments that are not findings
+    on their own ("both eyes", "pain", "stress") are left out."""
+    core = re.sub(r"\([^)]*\)", " ", evidence.question.rstrip("?: "))
+    core = re.sub(
+        r"^(?:do|did|have|are|is|does) (?:you|your|the person)\b(?: \w+ly)?(?: ever)?"
+        r"(?: (?:have|had|feel|feeling|been|noticed|experiencing|suffer from|take|taking)\b)?\s*",
+        "",
+        core,
+        flags=re.IGNORECASE,
+    )
+    aliases = []
+    for part in re.split(r",| or | and/or ", core):
+        words = [w for w in _normal(part).split() if w not in ("a", "an", "any", "the")]
+        if (
+            1 <= len(words) <= 3
+            and not {"you", "your", "they", "their"} & set(words)
+            and words[0] not in _NOT_ALIAS_START
+            and " ".join(words) not in _NOT_ALIASES
+        ):
+            aliases.append(" ".join(words))
+    return aliases
+
+
+@lru_cache(maxsize=8)
+def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """(normalised phrase, findings, kind) triples, longest phrase first so that "whooping
+    cough" is consumed before "cough" can match inside it. Kinds: "finding", "family-word"
+    (a relative's condition), "unweighed" (clinical, no KB finding), "investigation"."""
+    entries: dict[str, tuple[frozenset[str], str]] = {}
+    for words in UNWEIGHED:
+        entries[_normal(words).strip()] = (frozenset(), "unweighed")
+    for words in INVESTIGATIONS:
+        entries[_normal(words).strip()] = (frozenset(), "investigation")
+    for words, token in FAMILY_WORDS.items():
+        entries[_normal(words).strip()] = (frozenset({token}), "family-word")
+    owners: dict[str, set[str]] = {}
+    for evidence in kb.evidences.values():
+        if evidence.data_type == "B":
+            for alias in _question_aliases(evidence):
+                owners.setdefault(alias, set()).add(evidence.code)
+    for alias, codes in owners.items():
+        if len(codes) == 1 and len(alias) > 3:  # an alias two questions share says nothing
+            entries[alias] = (frozenset(codes), "finding")
+    for phrase, tokens in SYNONYMS.items():
+        entries[_normal(phrase).strip()] = (frozenset(tokens), "finding")
+    for token, phrase in PHRASES.items():
+        entries[_normal(phrase).strip()] = (frozenset({token}), "finding")
+    ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
+    return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
+
+
+@lru_cache(maxsize=8)
+def _value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(normalised value name, values) for one multi-valued evidence, longest first. A bare
+    place name ("ear") stands for both sides when the KB only has sided values."""
+    evidence = kb.evidences[code]
+    names: dict[str, list[str]] = {}
+    for value in evidence.values:
+        if value == evidence.default or evidence.values[value] in ("N", "NA"):
+            continue
+        text = _normal(value_text(evidence, value)).strip()
+        names.setdefault(text, []).append(value)
+        bare = re.sub(r"^(?:right|left) ", "", text)
+        if bare != text:
+            names.setdefault("~" + bare, []).append(value)
+    result = []
+    for name, values in names.items():
+        if name.startswith("~"):
+            if name[1:] in names:
+                continue
+            name = name[1:]
+        result.append((name, tuple(values)))
+    return tuple(sorted(result, key=lambda item: (-len(item[0]), item[0])))
+
+
+def _consume(clause: str, phrase: str) -> tuple[str, list[int]]:
+    """Blank out each whole-word occurrence of ``phrase``; return the clause and the starts."""
+    starts = []
+    needle = f" {phrase} "
+    at = clause.find(needle)
+    while at >= 0:
+        starts.append(at)
+        clause = clause[:at] + " " + "#" * (len(phrase)) + clause[at + len(phrase) + 1 :]
+        at = clause.find(needle)
+    return clause, starts
+
+
+def extract_demographics(text: str) -> tuple[int | None, str | None]:
+    """Age in years and sex ("F" or "M") when ``text`` states them, else None for each."""
+    lowered = text.casefold()
+    age_match = re.search(
+        r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o)\b(?:[- ]old)?|\baged? (\d{1,3})\b", lowered
+    )
+    age = int(age_match.group(1) or age_match.group(2)) if age_match else None
+    if re.search(r"\b(?:infant|newborn|neonate)\b|\bunder (?:1|one) year", lowered):
+        age = 0
+    female = re.search(r"\b(?:woman|female|girl|lady|she|her)\b", lowered)
+    male = re.search(r"\b(?:man|male|boy|gentleman|he|his|him)\b", lowered)
+    sex = None
+    if female and (not male or female.start() < male.start()):
+        sex = "F"
+    elif male:
+        sex = "M"
+    return age, sex
+
+
+def extract_findings(text: str, *, kb: KnowledgeBase) -> set[str]:
+    """The DDXPlus findings stated as present in ``text`` (see :func:`read`)."""
+    return set(read(text, kb=kb).tokens)
+
+
+def read(text: str, *, kb: KnowledgeBase) -> Reading:
+    """Everything :class:`Reading` holds for ``text``; cached per text and knowledge base."""
+    return _read(text, kb)
+
+
+@lru_cache(maxsize=4096)
+def _read(text: str, kb: KnowledgeBase) -> Reading:
+    vital_matches, vital_words, blanked = signs.vitals(text)
+    expanded, origin = expand(blanked)
+    bounds = [0]
+    matches: list[_Match] = []
+    at = 0
+    for cut in [*_CLAUSE.finditer(expanded), None]:
+        end = cut.start() if cut else len(expanded)
+        matches.extend(_clause_matches(kb, expanded, at, end))
+        at = cut.end() if cut else end
+        bounds.append(at)
+    flags = _contexts(expanded, matches, bounds)
+
+    def quote(match: _Match) -> str:
+        return text[origin[match.start][0] : origin[match.end - 1][1]].strip()
+
+    present: list[Finding] = []
+    absent: list[Finding] = []
+    set_aside: list[str] = []
+    unweighed: list[str] = []
+    investigations: list[str] = []
+    for match in vital_matches:
+        target = absent if match.kind == "absent" else present
+        target.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
+    for match in signs.exposures(text):
+        present.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
+    for match, context in zip(matches, flags, strict=True):
+        words = quote(match)
+        if match.kind == "investigation":
+            investigations.append(words)
+        elif match.kind == "unweighed":
+            if "negex" not in context and "family" not in context:
+                unweighed.append(words)
+        elif "family" in context:
+            relatives = _family_tokens(match)
+            present.extend(Finding(t, words) for t in relatives)
+            if not relatives:
+                set_aside.append(f"'{words}' (a relative's, not the patient's)")
+        elif match.kind == "family-word":
+            continue
+        elif "hypothetical" in context:
+            set_aside.append(f"'{words}' (hypothetical)")
+        elif "negex" in context:
+            absent.extend(Finding(t, words) for t in match.tokens)
+        else:
+            present.extend(Finding(t, words) for t in match.tokens)
+    if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
+        first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
+        present.append(Finding("E_53", first.source))  # a located or scored pain is pain
+    age, sex = extract_demographics(expanded)
+    return Reading(
+        present=tuple(dict.fromkeys(present)),
+        absent=tuple(dict.fromkeys(absent)),
+        set_aside=tuple(dict.fromkeys(set_aside)),
+        unweighed=tuple(dict.fromkeys(unweighed)),
+        investigations=tuple(dict.fromkeys(investigations)),
+        vitals=tuple(vital_words),
+        age=age,
+        sex=sex,
+        instruction=bool(_INSTRUCTION.search(text)),
+    )
+
+
+def _family_tokens(match: _Match) -> list[str]:
+    if match.phrase in FAMILY_WORDS:
+        return [FAMILY_WORDS[match.phrase]]
+    return [t for token in match.tokens for t in FAMILY_FINDINGS.get(token, ())]
+
+
+def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[_Match]:
+    """Every phrase matched in ``text[start:end]``, with offsets into ``text``."""
+    words = [
+        (m.start() + start, m.end() + start, _normal_word(m.group()))
+        for m in _WORD.finditer(text[start:end].casefold().replace("é", "e"))
+    ]
+    if not words:
+        return []
+    clause = " " + " ".join(w for _, _, w in words) + " "
+    positions = []  # where each word starts in ``clause``
+    position = 1
+    for _, _, word in words:
+        positions.append(position)
+        position += len(word) + 1
+
+    def span(position: int, length: int) -> tuple[int, int]:
+        first = bisect.bisect_right(positions, position) - 1
+        last = bisect.bisect_left(positions, position + length) - 1
+        return words[max(first, 0)][0], words[max(last, first, 0)][1]
+
+    found: list[_Match] = []
+    # Listed values and scales first, blanking what they used so that "a knife stroke" or
+    # "rash swelling 3/10" cannot also read as a stroke or a swelling.
+    for code, context in _VALUE_CONTEXTS.items():
+        for match in list(re.finditer(context, clause)):
+            segment = clause[match.end() - 1 :]
+            for name, values in _value_names(kb, code):
+                segment, starts = _consume(segment, name)
+                tokens = frozenset(f"{code}_@_{v}" for v in values)
+                for s in starts:
+                    first, last = span(match.start(), 1)[0], span(match.end() + s, len(name))[1]
+                    found.append(_Match(tokens, first, last))
+            clause = clause[: match.end() - 1] + segment
+    for code, label in NUMERIC_LABELS.items():
+        pattern = rf"{'(?<!rash )' if code == 'E_56' else ''}{_normal(label).strip()} (\d+)/10"
+        for match in list(re.finditer(pattern, clause)):
+            clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]
+            if match.group(1) != "0":
+                s, e = span(match.start(), len(match.group()))
+                found.append(_Match(frozenset({f"{code}_@_{int(match.group(1))}"}), s, e))
+    for phrase, tokens, kind in _lexicon(kb):
+        clause, starts = _consume(clause, phrase)
+        for s in starts:
+            first, last = span(s + 1, len(phrase))
+            found.append(_Match(tokens, first, last, kind, phrase))
+    for (s, e, word), at in zip(words, positions, strict=True):
+        if _CLINICAL_SUFFIX.match(word) and clause[at : at + len(word)] == word:
+            found.append(_Match(frozenset(), s, e, "unweighed", word))
+    return found

@@ -1,0 +1,381 @@
+"""One offline panel member: it reads the case (``extraction.read``), decides whether the case is
+within its scope, ranks the 49 conditions with its method, and answers Round 1 (a proposal or an
+abstention) and Round 2 (a vote by merit or an abstention) as protocol JSON, in words.
+
+Scope: a member abstains when the text reads as instructions, is not a clinical case, states too
+few findings its knowledge base can weigh, says more in clinical words it does not know than in
+findings it does, or when its best explanation is weak. It never names a rare, travel-bound
+condition (``Condition.exposures``) without the exposure stated. Its confidence is a calibrated
+probability of being right, fitted on held-out rows it did not train on. Pure: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from panels.offline import (
+    bayes,
+    calibration,
+    extraction,
+    knowledge,
+    methods,
+    neighbours,
+    rendering,
+    text_classifier,
+)
+
+ENGINE = "Offline reference engine over DDXPlus (not for clinical use)"
+METHOD_NAMES = {
+    "bayes": "naive Bayes over the findings it read",
+    "text": "a linear classifier over the words of the text",
+    "neighbours": "the most similar stored cases",
+}
+VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
+RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
+MIN_FINDINGS = 3  # weighable findings below which a member abstains
+UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
+MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
+VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
+SHOWN = 6
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Conditions best first with the method's probabilities (exposure-bound conditions
+    without their exposure removed), the weighable ``features`` read from the text (feature
+    -> finding token) and the method's explanation in words."""
+
+    conditions: tuple[knowledge.Condition, ...]
+    probabilities: tuple[float, ...]
+    features: dict[str, str]
+    explanation: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a member made of a case: its reading, its ranking, the calibrated probability that
+    the top condition is right, why it abstains (None when it answers), and the rare
+    conditions it did not consider for want of the exposure they require."""
+
+    reading: extraction.Reading
+    ranking: Ranking
+    probability: float
+    abstain_because: str | None
+    excluded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of the offline panel: one ``method`` ("bayes", "text" or "neighbours")
+    trained on its own sample (``seed``, minus the ``holdout`` rows), with a ``view`` of the
+    evidence ("all", or "symptoms" only). Raises ValueError for an unknown method or view."""
+
+    kb: knowledge.KnowledgeBase
+    seed: int
+    holdout: frozenset[int]
+    view: str = "all"
+    method: str = "bayes"
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"Unknown view {self.view!r}: use one of {', '.join(VIEWS)}.")
+        if self.method not in METHOD_NAMES:
+            raise ValueError(
+                f"Unknown method {self.method!r}: use one of {', '.join(METHOD_NAMES)}."
+            )
+
+    @property
+    def model(self) -> bayes.Model:
+        return bayes.train(self.kb, seed=self.seed, exclude=self.holdout)
+
+    @property
+    def calibrator(self) -> calibration.Calibrator:
+        """Maps the method's top probability to the probability of being right, fitted on
+        renderings of rows this member did not train on; cached."""
+        if self.method == "text":
+            return calibration.for_text_classifier(self.kb, seed=self.seed, exclude=self.holdout)
+        if self.method == "neighbours":
+            return calibration.for_neighbours(
+                self.kb, seed=self.seed, exclude=self.holdout, read=_reader(self.kb, self.view)
+            )
+        return _bayes_calibrator(self)
+
+    def train(self) -> None:
+        """Train and calibrate now (what the first case would otherwise wait for)."""
+        if self.method == "text":
+            text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
+        elif self.method == "neighbours":
+            neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
+        else:
+            _ = self.model
+        _ = self.calibrator
+
+    def view_of(self, reading: extraction.Reading) -> frozenset[str]:
+        """The finding tokens this member weighs."""
+        if self.view == "symptoms":
+            evidences = self.kb.evidences
+            return frozenset(
+                t for t in reading.tokens if not evidences[t.split("_@_")[0]].is_antecedent
+            )
+        return reading.tokens
+
+    def rank(self, text: str) -> tuple[Ranking, tuple[str, ...]]:
+        """Every condition ranked by this member's method for ``text``, and the rare
+        conditions left out for want of their exposure."""
+        reading = extraction.read(text, kb=self.kb)
+        tokens = self.view_of(reading)
+        age, sex = (None, None) if self.view == "symptoms" else (reading.age, reading.sex)
+        present = bayes.features(tokens, kb=self.kb)
+        if self.method == "bayes":
+            absent = bayes.features(reading.absent_tokens, kb=self.kb)
+            b = bayes.rank(self.model, present, bayes.demographics(age, sex), absent=list(absent))
+            top = b.conditions[0]
+            drivers = _drivers(self.kb, self.model, b, top)
+            line = f"The findings that favour {top.display_name} most: {'; '.join(drivers)}."
+            ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
+        else:
+            if self.method == "text":
+                result = text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
+                found = result.assess(text)
+            else:
+                index = neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
+                found = index.assess(tokens, age, sex)
+            ranking = Ranking(
+                tuple(self.kb.conditions[s.condition] for s in found.ranking),
+                tuple(s.probability for s in found.ranking),
+                present,
+                found.explanation,
+            )
+        return _without_unexposed(ranking, reading.tokens)
+
+    def assess(self, text: str) -> Assessment:
+        return _assess(self, text)
+
+    def propose(self, text: str) -> dict[str, Any]:
+        """The Round 1 answer: a proposal, or an abstention with the reason in words."""
+        a = self.assess(text)
+        names = [c.display_name for c in a.ranking.conditions[:4]]
+        if a.abstain_because:
+            return {
+                "abstain": True,
+                "diagnosis": None,
+                "icd10": None,
+                "confidence": None,
+                "reasoning": f"{self._engine()} I abstain: {a.abstain_because} {self._explain(a)}",
+                "differential": names[:3] if a.ranking.features else [],
+            }
+        top = a.ranking.conditions[0]
+        return {
+            "diagnosis": top.display_name,
+            "icd10": top.code,
+            "confidence": max(1, min(99, round(a.probability * 100))),
+            "reasoning": f"{self._engine()} {self._explain(a)}",
+            "differential": names[1:],
+        }
+
+    def vote(self, text: str, ballot: Sequence[Any]) -> dict[str, Any]:
+        """The Round 2 answer: the ballot entry that best explains the stated findings under
+        this member's model, or an abstention when none does (or the case is out of scope)."""
+        a = self.assess(text)
+        if a.abstain_because and not a.ranking.features:
+            return {"vote": None, "reasoning": f"I abstain: {a.abstain_because}"}
+        probability = dict(zip(a.ranking.conditions, a.ranking.probabilities, strict=True))
+        scored = []
+        for entry in ballot:
+            condition = match(entry, tuple(self.kb.conditions.values()))
+            merit = probability.get(condition, 0.0) if condition else -1.0
+            scored.append((merit, entry, condition))
+        scored.sort(key=lambda item: -item[0])
+        summary = "; ".join(
+            f"{e.letter} {c.display_name if c else e.diagnosis}: "
+            + (f"{m:.0%}" if c else "not a condition I know")
+            for m, e, c in scored
+        )
+        if not scored or scored[0][0] < VOTE_FLOOR or a.abstain_because:
+            why = a.abstain_because or "no proposal explains the stated findings well enough."
+            return {"vote": None, "reasoning": f"I abstain: {why} Under my model: {summary}."}
+        _merit, best, condition = scored[0]
+        assert condition is not None  # a positive merit comes from a matched condition
+        return {
+            "vote": best.letter,
+            "reasoning": f"{condition.display_name} (proposal {best.letter}) explains the stated "
+            f"findings best under my model ({summary}).",
+        }
+
+    def _engine(self) -> str:
+        return f"{ENGINE}; this member reasons with {METHOD_NAMES[self.method]}."
+
+    def _explain(self, a: Assessment) -> str:
+        kb, r = self.kb, a.reading
+        parts = [_understood(kb, r)]
+        if r.set_aside:
+            parts.append(f"Set aside: {'; '.join(r.set_aside)}.")
+        if r.unweighed:
+            parts.append(
+                "Not understood (clinical words outside my knowledge base): "
+                f"{', '.join(r.unweighed)}."
+            )
+        if r.investigations:
+            parts.append(f"Tests named, not weighed: {', '.join(r.investigations)}.")
+        if a.excluded:
+            parts.append(f"Not considered without the required exposure: {', '.join(a.excluded)}.")
+        if self.view == "symptoms":
+            parts.append("This member weighs symptoms only, not history or demographics.")
+        if a.ranking.features:
+            top = a.ranking.conditions[0]
+            following = [
+                f"{c.display_name} ({p:.0%})"
+                for c, p in zip(
+                    a.ranking.conditions[1:4], a.ranking.probabilities[1:4], strict=True
+                )
+            ]
+            parts.extend(a.ranking.explanation)
+            parts.append(
+                f"Best explanation {top.display_name}: method probability "
+                f"{a.ranking.probabilities[0]:.0%}, calibrated probability of being right "
+                f"{a.probability:.0%} (fitted on {self.calibrator.count} held-out cases); next: "
+                f"{', '.join(following)}."
+            )
+        return " ".join(parts)
+
+
+def _understood(kb: knowledge.KnowledgeBase, r: extraction.Reading) -> str:
+    def shown(findings: Sequence[extraction.Finding]) -> str:
+        words = [f"{rendering.finding_text(f.token, kb=kb)} (from '{f.source}')" for f in findings]
+        return "; ".join(dict.fromkeys(words))
+
+    text = (
+        f"Understood: {shown(r.present)}."
+        if r.present
+        else ("No finding of my knowledge base was recognised.")
+    )
+    if r.absent:
+        text += f" Stated absent: {shown(r.absent)}."
+    return text
+
+
+@lru_cache(maxsize=2048)
+def _assess(member: Member, text: str) -> Assessment:
+    reading = extraction.read(text, kb=member.kb)
+    ranking, excluded = member.rank(text)
+    probability = member.calibrator(ranking.probabilities[0]) if ranking.features else 0.0
+    reason = _scope(reading, ranking, probability)
+    return Assessment(reading, ranking, probability, reason, excluded)
+
+
+def _scope(reading: extraction.Reading, ranking: Ranking, probability: float) -> str | None:
+    """Why the case is outside what this member can judge, in words; None when it is not."""
+    known = len(ranking.features)
+    if reading.instruction:
+        return "the text addresses the model with instructions instead of describing a patient."
+    if not known and not reading.unweighed and not reading.absent and not reading.vitals:
+        return "this does not read as a clinical case: I found no symptom, sign or history in it."
+    unknown = len(reading.unweighed)
+    if unknown >= 2 and unknown / (unknown + known) >= UNWEIGHED_SHARE:
+        return (
+            "most of what the text says is outside my knowledge base of 49 conditions "
+            f"({unknown} clinical words I cannot weigh against {known} "
+            f"finding{'s' if known != 1 else ''} I can)."
+        )
+    if known < MIN_FINDINGS:
+        return (
+            f"the text states only {known} finding{'s' if known != 1 else ''} my knowledge "
+            f"base can weigh; I need at least {MIN_FINDINGS}."
+        )
+    if probability < MIN_PROBABILITY:
+        top = ranking.conditions[0].display_name
+        return (
+            f"my best explanation, {top}, is weak (calibrated probability "
+            f"{probability:.0%} of being right)."
+        )
+    return None
+
+
+def _without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Ranking, tuple[str, ...]]:
+    pairs = zip(ranking.conditions, ranking.probabilities, strict=True)
+    kept = [(c, p) for c, p in pairs if not c.exposures or c.exposures & tokens]
+    excluded = tuple(
+        c.display_name for c in ranking.conditions[:5] if c.exposures and not c.exposures & tokens
+    )
+    total = sum(p for _, p in kept) or 1.0
+    return Ranking(
+        tuple(c for c, _ in kept),
+        tuple(p / total for _, p in kept),
+        ranking.features,
+        ranking.explanation,
+    ), excluded
+
+
+def _drivers(
+    kb: knowledge.KnowledgeBase,
+    model: bayes.Model,
+    ranking: bayes.Ranking,
+    top: knowledge.Condition,
+) -> list[str]:
+    """The present findings that most favour ``top`` over the average condition, in words."""
+    c = model.conditions.index(top)
+    weighed = []
+    for feature, token in ranking.features.items():
+        log_p = model.log_p[feature]
+        lift = log_p[c] - sum(log_p) / len(log_p)
+        if lift > 0:
+            weighed.append((-lift, rendering.finding_text(token, kb=kb)))
+    return list(dict.fromkeys(words for _, words in sorted(weighed)))[:SHOWN] or ["none stands out"]
+
+
+@lru_cache(maxsize=64)
+def _bayes_calibrator(member: Member) -> calibration.Calibrator:
+    """A Bayesian member's calibrator: its top probability on renderings of rows out of its
+    bootstrap sample (and out of the holdout), read as any case is read."""
+
+    def assess(text: str) -> methods.MethodResult:
+        ranking, _ = member.rank(text)
+        top = methods.Scored(ranking.conditions[0].name, ranking.probabilities[0])
+        return methods.MethodResult((top,), ())
+
+    trained = set(bayes.bootstrap(len(member.kb.rows), seed=member.seed, exclude=member.holdout))
+    return calibration.fit_held_out(
+        member.kb, assess, trained=trained, exclude=member.holdout, seed=RENDER_SEED
+    )
+
+
+@lru_cache(maxsize=8)
+def _reader(
+    kb: knowledge.KnowledgeBase, view: str
+) -> Callable[[str], tuple[frozenset[str], int | None, str | None]]:
+    """How a neighbours member reads a text (one function per knowledge base and view, so
+    the calibration cache recognises it)."""
+    probe = Member(kb, seed=0, holdout=frozenset(), view=view, method="neighbours")
+
+    def read(text: str) -> tuple[frozenset[str], int | None, str | None]:
+        reading = extraction.read(text, kb=kb)
+        if view == "symptoms":
+            return probe.view_of(reading), None, None
+        return reading.tokens, reading.age, reading.sex
+
+    return read
+
+
+def match(entry: Any, conditions: Sequence[knowledge.Condition]) -> knowledge.Condition | None:
+    """The KB condition a ballot entry names (by name, then ICD-10 code exact, then
+    category), or None."""
+    name = _fold(entry.diagnosis)
+    for condition in conditions:
+        if name in (_fold(condition.name), _fold(condition.display_name)):
+            return condition
+    code = (entry.icd10 or "").strip().upper().replace(".", "")
+    if not code:
+        return None
+    for exact in (True, False):
+        for condition in conditions:
+            own = (condition.code or "").replace(".", "")
+            if own and (own == code if exact else own[:3] == code[:3]):
+                return condition
+    return None
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().replace("é", "e").split())

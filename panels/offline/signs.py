@@ -1,0 +1,140 @@
+"""Signs stated as numbers or places: vital signs (fever, tachycardia, breathlessness from
+T, HR, RR and SpO2) and exposures (travel to a DDXPlus travel region, contact with a
+haemorrhagic fever). Pure module, used by :mod:`panels.offline.extraction`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from panels.offline.notes import TRAVEL_CUES, TRAVEL_REGIONS
+
+
+@dataclass
+class Match:
+    """A phrase read from a text: its finding tokens, its offsets, what kind it is."""
+
+    tokens: frozenset[str]
+    start: int
+    end: int
+    kind: str = "finding"  # or "unweighed", "investigation", "family-word"
+    phrase: str = ""
+
+
+_VITALS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "temperature",
+        re.compile(
+            r"(?i)\b(?:t|temp|temperature|tmax|febrile to|pyrexial to)\s*[:=]?\s*(?:of |was |is )?"
+            r"(\d{2,3}(?:\.\d+)?)\s*(?:°|º|deg(?:rees)?)?\s*([cf])?(?![\d.])"
+        ),
+    ),
+    (
+        "heart rate",
+        re.compile(
+            r"(?i)\b(?:hr|heart rate|pulse(?: rate)?)\s*[:=]?\s*(?:of |was |is )?(\d{2,3})\b"
+            r"|\b(\d{2,3})\s?bpm\b"
+        ),
+    ),
+    (
+        "respiratory rate",
+        re.compile(
+            r"(?i)\b(?:rr|resp(?:iratory)? rate|resps)\s*[:=]?\s*(?:of |was |is )?(\d{1,2})\b"
+        ),
+    ),
+    (
+        "oxygen saturation",
+        re.compile(
+            r"(?i)\b(?:spo2|sao2|o2 sats?|sats?|saturations?|oxygen saturation|saturating)"
+            r"\s*[:=]?\s*(?:of |was |is )?(\d{2,3})\s*%?"
+        ),
+    ),
+    (
+        "blood pressure",
+        re.compile(
+            r"(?i)\b(?:bp|blood pressure)\s*[:=]?\s*(?:of |was |is )?(\d{2,3})\s*/\s*(\d{2,3})"
+        ),
+    ),
+)
+
+
+_TRAVEL = re.compile(
+    r"(?i)\b(?:"
+    + "|".join(re.escape(c) for c in TRAVEL_CUES)
+    + r")\b[^.;\n]{0,40}?\b("
+    + "|".join(re.escape(p) for places in TRAVEL_REGIONS.values() for p in places)
+    + r")\b"
+)
+_REGION_OF = {p: v for v, places in TRAVEL_REGIONS.items() for p in places}
+# Contact with a case of a viral haemorrhagic fever (DDXPlus E_73: contact with Ebola).
+_EBOLA_CONTACT = re.compile(
+    r"(?i)\b(?:contact|funeral|cared for|caring for|nursed|nursing|wash\w*|touch\w*|burial)\b"
+    r"[^.;\n]{0,80}"
+    r"\b(?:ebola|haemorrhagic fever|hemorrhagic fever|bleeding illness|febrile bleeding)"
+)
+
+
+def exposures(text: str) -> list[Match]:
+    """Travel to (or origin in) a DDXPlus travel region, and contact with a haemorrhagic
+    fever, in ``text`` (offsets into ``text``)."""
+    found = [
+        Match(frozenset({f"E_204_@_{_REGION_OF[m.group(1).casefold()]}"}), m.start(), m.end())
+        for m in _TRAVEL.finditer(text)
+    ]
+    found += [Match(frozenset({"E_73"}), m.start(), m.end()) for m in _EBOLA_CONTACT.finditer(text)]
+    return found
+
+
+def vitals(text: str) -> tuple[list[Match], list[str], str]:
+    """Vital signs in ``text``: findings for the abnormal ones (fever, tachycardia,
+    breathlessness), negated fever for a normal temperature, the vitals in words, and the text
+    with them blanked (same length, so offsets hold)."""
+    matches: list[Match] = []
+    words: list[str] = []
+    for name, pattern in _VITALS:
+        for m in pattern.finditer(text):
+            number = float(next(g for g in m.groups() if g is not None))
+            quoted = m.group().strip()
+            verdict = _vital_finding(name, number, m)
+            if verdict is None:
+                continue
+            token, label = verdict
+            words.append(f"{label} (from '{quoted}')")
+            if token:
+                matches.append(
+                    Match(
+                        frozenset({token.lstrip("-")}),
+                        m.start(),
+                        m.end(),
+                        "absent" if token.startswith("-") else "finding",
+                        label,
+                    )
+                )
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return matches, words, text
+
+
+def _vital_finding(name: str, value: float, m: re.Match[str]) -> tuple[str, str] | None:
+    """(token, words) for one vital sign; a leading "-" marks a finding stated absent; None
+    when the number cannot be that vital sign."""
+    if name == "temperature":
+        fahrenheit = (m.group(2) or "").lower() == "f" or value > 45
+        if not (93 <= value <= 110 if fahrenheit else 34 <= value <= 43):
+            return None
+        fever = value >= (100.4 if fahrenheit else 38.0)
+        return ("E_91", "fever") if fever else ("-E_91", "no fever")
+    if name == "heart rate":
+        if not 30 <= value <= 250:
+            return None
+        return ("E_155", "tachycardia") if value > 100 else ("", "heart rate normal")
+    if name == "respiratory rate":
+        if not 5 <= value <= 70:
+            return None
+        return ("E_66", "tachypnoea") if value > 20 else ("", "respiratory rate normal")
+    if name == "oxygen saturation":
+        if not 50 <= value <= 100:
+            return None
+        return ("E_66", "hypoxaemia") if value < 94 else ("", "oxygen saturation normal")
+    systolic = value
+    return ("", "hypotension") if systolic < 90 else ("", "blood pressure read")
