@@ -151,7 +151,27 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # redis-py's socket timeout must outlast channels-redis's 5 s blocking read
+                # (BZPOPMIN), or every idle socket's receive loop dies with a timeout (1011).
+                # Keepalive and health checks notice a dead connection instead.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                        "retry_on_timeout": True,
+                    }
+                ],
+                # A crowd on one deliberation must not overflow a socket's channel (messages
+                # past capacity are dropped); consumers also fill any gap from the database.
+                "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
+                "expiry": 60,
+                # A killed daphne's channels leave the groups within 10 minutes, not a day.
+                "group_expiry": 600,
+            },
         }
     }
 else:
@@ -174,6 +194,36 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_number("CELERY_TASK_SOFT_TIME_LIMIT", 600, int)
 CELERY_TASK_TIME_LIMIT = env_number("CELERY_TASK_TIME_LIMIT", 660, int)
+# Redis redelivers an unacknowledged task after this long: longer than any run may last, so a
+# live task is never delivered twice; a dead worker's runs are taken over sooner, by the lease.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+}
+# Publishing is tried once, quickly: a case is accepted with its outbox row, and the sweeper
+# relays what a broker outage kept from being sent.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Runners hold a lease on the deliberation they run, renewed every third of it; a lapsed
+# lease means the runner died, and the deliberation is resumed by the next runner.
+DELIBERATION_LEASE_S = env_number("DELIBERATION_LEASE_S", 30, int)
+# Claims allowed per deliberation (the first run and resumptions) before it is failed.
+DELIBERATION_MAX_ATTEMPTS = env_number("DELIBERATION_MAX_ATTEMPTS", 3, int)
+# The sweeper: how often it runs (Celery beat, or a loop inside daphne; 0 turns the loop off),
+# and how long a dispatched deliberation may stay queued before its task is sent again
+# (the broker may have lost it), up to DELIBERATION_MAX_DISPATCHES times, then it is failed.
+DELIBERATION_SWEEP_S = env_number("DELIBERATION_SWEEP_S", 10, int)
+DELIBERATION_REQUEUE_S = env_number("DELIBERATION_REQUEUE_S", 300, int)
+DELIBERATION_MAX_DISPATCHES = env_number("DELIBERATION_MAX_DISPATCHES", 6, int)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deliberations": {
+        "task": "cases.tasks.sweep_deliberations",
+        "schedule": float(max(DELIBERATION_SWEEP_S, 1)),
+        "options": {"expires": float(max(DELIBERATION_SWEEP_S, 1))},
+    }
+}
 
 # The offline panel's knowledge base (DDXPlus, CC BY 4.0): the copy shipped with the product,
 # unless DDXPLUS_DIR points elsewhere (see panels/offline/data/ddxplus/README.md).
