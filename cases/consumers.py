@@ -6,17 +6,35 @@ from then on is missed), replays from the database every event after that number
 forwards live events. Each event is sent once, in sequence order, without gaps: an event at
 or below the last one sent is dropped, and one that arrives ahead of a gap has the gap
 filled from the database first (rows are written before they are published).
+
+Delivery does not depend on the channel layer: a message it drops (a crowd past a channel's
+capacity, a Redis hiccup) is filled from the database when a later one arrives, and a
+watchdog fills a stream that went quiet before its terminal event (checking after 1 s of
+silence, then backing off to 15 s while the deliberation is waiting for its members).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import escalation, queries, streaming
+from cases import escalation, queries, runners, streaming
+from cases.models import Escalation, EscalationStatus
 from cases.streaming import EventMessage
+
+log = logging.getLogger(__name__)
+
+TERMINAL_EVENTS = {"deliberation.finished", "deliberation.failed"}
+# The watchdog's first look after silence, and its longest wait between looks.
+STALL_FIRST_S = 1.0
+STALL_MAX_S = 15.0
+# Escalations a reconnecting queue page is sent at most (the newest ones it missed).
+QUEUE_RESUME_LIMIT = 200
 
 # Application close codes (4000-4999): the page shows "not signed in" / "not found".
 CLOSE_UNAUTHENTICATED = 4401
@@ -34,6 +52,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     deliberation_id: int
     last_sent: int | None = None
     held: list[EventMessage]
+    ended: bool = False
+    watchdog: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -46,6 +66,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.held = []
+        self.lock = asyncio.Lock()
+        self.heard = asyncio.Event()
         # Join before replaying: an event published during the replay is then either in
         # the replay or in the group queue, never in neither.
         await self.channel_layer.group_add(
@@ -54,6 +76,10 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watchdog
         if hasattr(self, "held"):
             await self.channel_layer.group_discard(
                 streaming.group_name(self.deliberation_id), self.channel_name
@@ -71,17 +97,43 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.last_sent = resume_from
-        await self._send_missing(up_to=None)
-        held, self.held = self.held, []
-        for event in held:
-            await self._forward(event)
+        async with self.lock:
+            await self._send_missing(up_to=None)
+            held, self.held = self.held, []
+            for event in held:
+                await self._forward(event)
+        if not self.ended:
+            self.watchdog = asyncio.create_task(self._watch())
+            runners.ensure_sweeper()
 
     async def deliberation_event(self, message: dict[str, Any]) -> None:
         event: EventMessage = message["event"]
         if self.last_sent is None:
             self.held.append(event)  # the page has not said where it is yet
             return
-        await self._forward(event)
+        self.heard.set()
+        async with self.lock:
+            await self._forward(event)
+
+    async def _watch(self) -> None:
+        # Fills a stream that went quiet: the layer may have dropped what came next.
+        wait = STALL_FIRST_S
+        while not self.ended:
+            self.heard.clear()
+            try:
+                await asyncio.wait_for(self.heard.wait(), timeout=wait)
+                wait = STALL_FIRST_S
+                continue
+            except TimeoutError:
+                pass
+            try:
+                async with self.lock:
+                    before = self.last_sent
+                    await self._send_missing(up_to=None)
+            except Exception:  # a database blip: look again later
+                log.warning("filling deliberation %s from the database failed", exc_info=True)
+                before = self.last_sent
+            wait = STALL_FIRST_S if self.last_sent != before else min(wait * 2, STALL_MAX_S)
 
     async def _forward(self, event: EventMessage) -> None:
         assert self.last_sent is not None
@@ -107,11 +159,24 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             {"seq": event["seq"], "type": event["type"], "payload": event["payload"]}
         )
         self.last_sent = event["seq"]
+        if event["type"] in TERMINAL_EVENTS:
+            self.ended = True
+
+
+def _open_escalations_after(escalation_id: int) -> list[dict[str, Any]]:
+    rows = Escalation.objects.filter(pk__gt=escalation_id).exclude(
+        status=EscalationStatus.RESOLVED
+    )
+    newest = list(rows.order_by("-pk")[:QUEUE_RESUME_LIMIT])
+    return [dict(escalation.announcement(e)) for e in reversed(newest)]
 
 
 class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
     """Pushes each new escalation to open queue pages (group ``escalations``). Reviewers and
-    administrators only; the page sends nothing."""
+    administrators only. A page may send one ``{"resume_after": <highest escalation id it
+    shows>}`` (after a reconnect): open escalations created since are sent first."""
+
+    resumed = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -128,7 +193,13 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(escalation.GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        await self.close(code=CLOSE_BAD_REQUEST)
+        after = content.get("resume_after") if isinstance(content, dict) else None
+        if self.resumed or isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        self.resumed = True
+        for announcement in await database_sync_to_async(_open_escalations_after)(after):
+            await self.send_json(announcement)
 
     async def escalation_created(self, message: dict[str, Any]) -> None:
         await self.send_json(message["escalation"])

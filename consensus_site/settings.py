@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -147,33 +148,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py's socket timeout must outlast channels-redis's 5 s blocking read
-                # (BZPOPMIN), or every idle socket's receive loop dies with a timeout (1011).
-                # Keepalive and health checks notice a dead connection instead.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 30,
-                        "socket_connect_timeout": 5,
-                        "socket_keepalive": True,
-                        "health_check_interval": 15,
-                        "retry_on_timeout": True,
-                    }
-                ],
-                # A crowd on one deliberation must not overflow a socket's channel (messages
-                # past capacity are dropped); consumers also fill any gap from the database.
-                "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
-                "expiry": 60,
-                # A killed daphne's channels leave the groups within 10 minutes, not a day.
-                "group_expiry": 600,
-            },
-        }
+
+
+def redis_channel_layer(url: str) -> dict[str, Any]:
+    """The channels-redis layer on ``url``, as production runs it (tests reuse it)."""
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py's socket timeout must outlast channels-redis's 5 s blocking read
+            # (BZPOPMIN), or every idle socket's receive loop dies with a timeout (1011).
+            # Keepalive and health checks notice a dead connection instead.
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                    "health_check_interval": 15,
+                    "retry_on_timeout": True,
+                }
+            ],
+            # A crowd on one deliberation must not overflow a socket's channel (messages past
+            # capacity are dropped); consumers also fill any gap from the database.
+            "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
+            "expiry": 60,
+            # A killed daphne's channels leave the groups within 10 minutes, not a day.
+            "group_expiry": 600,
+        },
     }
+
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -1,5 +1,7 @@
 // The human review queue: new escalations arrive over ws/escalations/ and are inserted in
 // priority order without a reload. Everything from the server is inserted with textContent.
+// On every (re)connect the page sends the highest escalation id it shows, and the server
+// first sends the open escalations created since: nothing is missed while disconnected.
 (function () {
   "use strict";
   const root = document.getElementById("escalation-queue");
@@ -7,6 +9,13 @@
   const rows = document.getElementById("queue-rows");
   const note = document.getElementById("live-note");
   let delay = 1000;
+  let connectedBefore = false;
+
+  function lastId() {
+    return Array.from(rows.querySelectorAll("tr[data-escalation-id]")).reduce(function (max, row) {
+      return Math.max(max, Number(row.dataset.escalationId) || 0);
+    }, 0);
+  }
 
   function cell(tr, text) {
     const td = document.createElement("td");
@@ -88,6 +97,9 @@
       root.dataset.state = "live";
       delay = 1000;
       if (note) note.hidden = false;
+      const after = lastId();
+      if (after > 0 || connectedBefore) socket.send(JSON.stringify({ resume_after: after }));
+      connectedBefore = true;
     });
     socket.addEventListener("message", function (message) {
       const data = JSON.parse(message.data);
