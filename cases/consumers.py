@@ -35,6 +35,26 @@ STALL_FIRST_S = 1.0
 STALL_MAX_S = 15.0
 # Escalations a reconnecting queue page is sent at most (the newest ones it missed).
 QUEUE_RESUME_LIMIT = 200
+# channels-redis forgets a group member after its group_expiry (15 min, so a killed daphne's
+# channels leave the groups soon): a socket that stays open joins its group again this often.
+REJOIN_S = 300.0
+
+
+async def _rejoin_every(consumer: AsyncJsonWebsocketConsumer, group: str) -> None:
+    while True:
+        await asyncio.sleep(REJOIN_S)
+        try:
+            await consumer.channel_layer.group_add(group, consumer.channel_name)
+        except Exception:  # the layer is down; the next turn tries again
+            log.warning("could not rejoin %s", group, exc_info=True)
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
 
 # Application close codes (4000-4999): the page shows "not signed in" / "not found".
 CLOSE_UNAUTHENTICATED = 4401
@@ -54,6 +74,7 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     held: list[EventMessage]
     ended: bool = False
     watchdog: asyncio.Task[None] | None = None
+    rejoin: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -70,16 +91,14 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
         self.heard = asyncio.Event()
         # Join before replaying: an event published during the replay is then either in
         # the replay or in the group queue, never in neither.
-        await self.channel_layer.group_add(
-            streaming.group_name(self.deliberation_id), self.channel_name
-        )
+        group = streaming.group_name(self.deliberation_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.rejoin = asyncio.create_task(_rejoin_every(self, group))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.watchdog is not None:
-            self.watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.watchdog
+        await _stop(self.watchdog)
+        await _stop(self.rejoin)
         if hasattr(self, "held"):
             await self.channel_layer.group_discard(
                 streaming.group_name(self.deliberation_id), self.channel_name
@@ -164,9 +183,7 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _open_escalations_after(escalation_id: int) -> list[dict[str, Any]]:
-    rows = Escalation.objects.filter(pk__gt=escalation_id).exclude(
-        status=EscalationStatus.RESOLVED
-    )
+    rows = Escalation.objects.filter(pk__gt=escalation_id).exclude(status=EscalationStatus.RESOLVED)
     newest = list(rows.order_by("-pk")[:QUEUE_RESUME_LIMIT])
     return [dict(escalation.announcement(e)) for e in reversed(newest)]
 
@@ -177,6 +194,7 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
     shows>}`` (after a reconnect): open escalations created since are sent first."""
 
     resumed = False
+    rejoin: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -187,9 +205,11 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.channel_layer.group_add(escalation.GROUP, self.channel_name)
+        self.rejoin = asyncio.create_task(_rejoin_every(self, escalation.GROUP))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await _stop(self.rejoin)
         await self.channel_layer.group_discard(escalation.GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:

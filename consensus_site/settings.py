@@ -172,8 +172,9 @@ def redis_channel_layer(url: str) -> dict[str, Any]:
             # capacity are dropped); consumers also fill any gap from the database.
             "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
             "expiry": 60,
-            # A killed daphne's channels leave the groups within 10 minutes, not a day.
-            "group_expiry": 600,
+            # A killed daphne's channels leave the groups within 15 minutes, not a day; live
+            # sockets join again every 5 minutes (cases.consumers.REJOIN_S).
+            "group_expiry": 900,
         },
     }
 
