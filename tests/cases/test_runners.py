@@ -128,3 +128,28 @@ def test_celery_task_is_json_acks_late_and_retries_database_outages():
     assert task.acks_late is True
     assert task.serializer == "json"
     assert task.autoretry_for == (OperationalError,)  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_embedded_sweeper_inside_the_server_loop_runs_a_lost_deliberation(settings):
+    settings.DELIBERATION_SWEEP_S = 0.05
+    d = await sync_to_async(
+        lambda: deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
+    )()
+    # Started once, but its task never ran (the process stopped before it could).
+    long_ago = timezone.now() - timedelta(seconds=settings.DELIBERATION_REQUEUE_S + 1)
+    await DeliberationRun.objects.acreate(deliberation=d, dispatched_at=long_ago, dispatches=1)
+
+    runners.ensure_sweeper()  # what the first live page or deliberation does under daphne
+
+    for _ in range(200):  # at most ~10 s
+        finished = await Deliberation.objects.aget(pk=d.pk)
+        if finished.status == "finished":
+            break
+        await asyncio.sleep(0.05)
+    assert (finished.status, finished.outcome) == ("finished", "consensus")
+    sweeper = runners._sweepers.pop(id(asyncio.get_running_loop()))
+    sweeper.cancel()
+    await asyncio.gather(sweeper, return_exceptions=True)
+    for task in list(runners._running):
+        await task
