@@ -34,7 +34,7 @@ from tests.cases.scenarios import CASE_TEXT, PE, PNEUMONIA, member  # noqa: E402
 from tests.factories import make_panel  # noqa: E402
 
 
-def panel(name: str) -> Any:
+def panel(name: str, *, default: bool = False) -> Any:
     return make_panel(
         name,
         [
@@ -45,7 +45,7 @@ def panel(name: str) -> Any:
         q=2,
         f=1,
         grace_period_s=10,
-        is_default=True,
+        is_default=default,
     )
 
 
@@ -99,7 +99,7 @@ def outage(redis: RedisServer, cases: int, seconds: float) -> dict[str, Any]:
     user = User.objects.create_user("bench-outage")
     client = Client()
     auth = {"Authorization": f"Bearer {tokens.create(user, name='bench')[1]}"}
-    panel("outage")
+    panel("outage", default=True)
     worker = Worker(redis.url)
     worker.start()
     ids: list[int] = []
@@ -140,13 +140,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=12)
     parser.add_argument("--outage", type=float, default=10.0)
+    parser.add_argument("--skip-kill", action="store_true", help="only the Redis outage")
     args = parser.parse_args()
     redis = RedisServer(free_port())
     redis.start()
     settings.DELIBERATION_RUNNER = "celery"
     app.conf.update(broker_url=redis.url)
     try:
-        print("kill -9 of the worker group, twice:", kill_twice(redis, args.cases))
+        if not args.skip_kill:
+            print("kill -9 of the worker group, twice:", kill_twice(redis, args.cases))
         print(
             f"Redis stopped {args.outage:g} s during submissions:",
             outage(redis, args.cases, args.outage),

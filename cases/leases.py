@@ -89,7 +89,9 @@ def take(deliberation_id: int, owner: str) -> Claim:
         deliberation.status = DeliberationStatus.RUNNING
         deliberation.started_at = now
         deliberation.save(update_fields=["status", "started_at"])
-    return Claim("claimed", resumed=resumed, attempts=run.attempts, stored=_turns(deliberation))
+    # Only a deliberation another runner began can have turns stored.
+    stored = _turns(deliberation) if resumed else {}
+    return Claim("claimed", resumed=resumed, attempts=run.attempts, stored=stored)
 
 
 def _turns(deliberation: Deliberation) -> dict[tuple[int, int], MemberTurn]:
