@@ -138,13 +138,15 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
         # Fills a stream that went quiet: the layer may have dropped what came next.
         wait = STALL_FIRST_S
         while not self.ended:
-            self.heard.clear()
             try:
                 await asyncio.wait_for(self.heard.wait(), timeout=wait)
-                wait = STALL_FIRST_S
-                continue
             except TimeoutError:
                 pass
+            else:
+                # Something arrived (perhaps during the last fill): watch closely again.
+                self.heard.clear()
+                wait = STALL_FIRST_S
+                continue
             try:
                 async with self.lock:
                     before = self.last_sent

@@ -222,7 +222,7 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
     async def until_end(viewer: WebsocketCommunicator) -> list[int]:
         seqs: list[int] = []
         while not seqs or seqs[-1] != stored[-1]["seq"]:
-            seqs.append((await viewer.receive_json_from(timeout=30))["seq"])
+            seqs.append((await viewer.receive_json_from(timeout=60))["seq"])
         return seqs
 
     received = await asyncio.gather(*(until_end(v) for v in viewers))
