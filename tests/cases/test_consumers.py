@@ -212,7 +212,7 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
         for _ in range(VIEWERS)
     ]
     for viewer in viewers:
-        assert (await viewer.connect())[0]
+        assert (await viewer.connect(timeout=20))[0]
         await viewer.send_json_to({"resume_from": 3})
 
     events = [("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)]
