@@ -146,7 +146,7 @@ def measure(layer: str) -> dict[str, float]:
         writes["rows"] += len(events)
         return real_record(deliberation_id, events)
 
-    streaming.record = counted_record  # type: ignore[assignment]
+    streaming.record = counted_record
 
     async def latency(d: Any) -> tuple[list[float], float]:
         ws = await Socket.open(port, f"/ws/deliberations/{d.pk}/", cookie)

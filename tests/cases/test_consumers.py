@@ -4,6 +4,7 @@ per-case access, replay from a sequence number, then live events without gaps or
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -215,7 +216,9 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
         assert (await viewer.connect(timeout=20))[0]
         await viewer.send_json_to({"resume_from": 3})
 
-    events = [("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)]
+    events: list[tuple[streaming.EventType, dict[str, Any]]] = [
+        ("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)
+    ]
     await streaming.apublish_many(d.pk, [*events, ("deliberation.finished", {"outcome": "x"})])
     stored = await sync_to_async(streaming.events_after)(d.pk, 3)
 
