@@ -82,12 +82,14 @@ def _start_in_process(deliberation_id: int) -> None:
     # server's event loop (sync_to_async). async_to_sync called from such a thread runs the
     # coroutine *on that server loop*, so the task created in `_spawn` lives on daphne's
     # loop and outlives the request. The call returns as soon as the task is scheduled.
+    _dispatched(deliberation_id)
     async_to_sync(_spawn)(deliberation_id)
 
 
 async def _spawn(deliberation_id: int) -> None:
+    # Never await here: the request waits for this to return, and the deliberation (whose
+    # members may compute on the loop) starts at the first await.
     _create_task(deliberation_id)
-    await sync_to_async(_dispatched)(deliberation_id)
     ensure_sweeper()
     log.info("deliberation %s started in process", deliberation_id)
 

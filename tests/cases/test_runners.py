@@ -28,7 +28,7 @@ async def test_inprocess_runner_started_from_a_sync_view_thread_runs_on_the_serv
 
     (task,) = runners._running
     assert task.get_loop() is server_loop
-    await asyncio.wait_for(task, timeout=10)
+    await asyncio.wait_for(task, timeout=60)  # a cold process loads the ICD-10 set first
     finished = await Deliberation.objects.aget(pk=d.pk)
     assert (finished.status, finished.outcome) == ("finished", "consensus")
     assert not runners._running  # the strong reference is dropped once it ends
