@@ -51,8 +51,9 @@ run-scaleout: install ## Serve with Celery + Redis (needs REDIS_URL; run `make w
 	DELIBERATION_RUNNER=celery $(PY) manage.py recover_deliberations
 	DELIBERATION_RUNNER=celery $(VENV)/bin/daphne -b $(HOST) -p $(PORT) consensus_site.asgi:application
 
-worker: install ## Start a Celery worker for the scale-out mode
-	DELIBERATION_RUNNER=celery $(VENV)/bin/celery -A consensus_site worker -l info --concurrency 2
+worker: install ## Start a Celery worker, with beat running the deliberation sweeper, for the scale-out mode
+	mkdir -p var
+	DELIBERATION_RUNNER=celery $(VENV)/bin/celery -A consensus_site worker -B -s var/celerybeat-schedule -l info --concurrency 2
 
 test: install-test ## Run the whole suite (unit, integration, websocket, then browser tests)
 	$(PY) -m pytest -m "not e2e" -n 2 --dist loadscope --durations=20

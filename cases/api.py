@@ -5,11 +5,14 @@ No ``from __future__ import annotations`` here: ninja reads the operation annota
 run time to build its request schemas.
 """
 
+import hashlib
+import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -19,9 +22,16 @@ from pydantic import field_validator
 
 from cases import decision_record, deliberation, limits, live, protocol, queries, runners, streaming
 from cases.deliberation import CaseRejected
-from cases.models import CANNOT_SUBMIT, Case, Deliberation, can_submit_cases
+from cases.models import (
+    CANNOT_SUBMIT,
+    Case,
+    Deliberation,
+    IdempotentSubmission,
+    can_submit_cases,
+)
 from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
 
+log = logging.getLogger(__name__)
 router = Router(tags=["cases"])
 
 PAGE_SIZE = 20
@@ -316,24 +326,79 @@ def _field_error(field: str, message: str) -> NinjaValidationError:
 # --- operations ---------------------------------------------------------------------------
 
 
-@router.post("/cases", response={201: CaseOut}, summary="Submit a case and start its deliberation")
-def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
+SUBMIT_UNAVAILABLE = "The case could not be stored just now; nothing was kept. Try again."
+RETRY_AFTER_S = 5
+IDEMPOTENCY_KEY_MAX = 200
+IDEMPOTENCY_MISMATCH = "This Idempotency-Key was used for a different request."
+
+
+@router.post(
+    "/cases",
+    response={202: CaseOut},
+    summary="Submit a case and start its deliberation",
+    description=(
+        "202 with the case: it is stored with a durable record that it must run, so it runs "
+        "even when the task queue is down for a while. 503 with `Retry-After` (JSON, nothing "
+        "stored) when the database is unreachable. Send an `Idempotency-Key` header (up to "
+        "200 characters) to make retries safe: the same key from the same user returns the "
+        "first case instead of creating another."
+    ),
+)
+def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case] | HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
     if not can_submit_cases(user):
         raise HttpError(403, CANNOT_SUBMIT)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise HttpError(422, f"Idempotency-Key is over {IDEMPOTENCY_KEY_MAX} characters.")
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    try:
+        return Status(202, _submit_once(user, key, body_hash, payload))
+    except DatabaseError:
+        log.exception("case submission could not be stored")
+        return JsonResponse(
+            {"detail": SUBMIT_UNAVAILABLE},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+
+def _submit_once(user: Any, key: str, body_hash: str, payload: CaseIn) -> Case:
+    if key and (first := _first_submission(user, key, body_hash)) is not None:
+        return first
     try:
         panel = deliberation.resolve_panel(payload.panel)
     except CaseRejected as exc:
         raise _field_error("panel", str(exc)) from None
     limits.check_submission(payload.text, panel=panel, user_id=user.pk)  # 429 (consensus_site.api)
     try:
-        created = deliberation.create(
-            payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex
-        )
+        # The case, its deliberation, its outbox row and its key commit together or not at all.
+        with transaction.atomic():
+            created = deliberation.create(
+                payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex
+            )
+            if key:
+                IdempotentSubmission.objects.create(
+                    user=user, key=key, request_hash=body_hash, case=created.case
+                )
+            runners.start(created.pk)
     except CaseRejected as exc:
         raise _field_error("text", str(exc)) from None
-    runners.start(created.pk)
-    return Status(201, created.case)
+    except IntegrityError:
+        # The same key raced in from a parallel retry, which won: answer with its case.
+        if key and (first := _first_submission(user, key, body_hash)) is not None:
+            return first
+        raise
+    return created.case
+
+
+def _first_submission(user: Any, key: str, body_hash: str) -> Case | None:
+    found = IdempotentSubmission.objects.select_related("case").filter(user=user, key=key).first()
+    if found is None:
+        return None
+    if found.request_hash != body_hash:
+        raise HttpError(422, IDEMPOTENCY_MISMATCH)
+    return found.case
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, newest first")

@@ -6,17 +6,55 @@ from then on is missed), replays from the database every event after that number
 forwards live events. Each event is sent once, in sequence order, without gaps: an event at
 or below the last one sent is dropped, and one that arrives ahead of a gap has the gap
 filled from the database first (rows are written before they are published).
+
+Delivery does not depend on the channel layer: a message it drops (a crowd past a channel's
+capacity, a Redis hiccup) is filled from the database when a later one arrives, and a
+watchdog fills a stream that went quiet before its terminal event (checking after 1 s of
+silence, then backing off to 15 s while the deliberation is waiting for its members).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import escalation, live, queries, streaming
+from cases import escalation, live, queries, runners, streaming
+from cases.models import Escalation, EscalationStatus
 from cases.streaming import EventMessage
+
+log = logging.getLogger(__name__)
+
+TERMINAL_EVENTS = {"deliberation.finished", "deliberation.failed"}
+# The watchdog's first look after silence, and its longest wait between looks.
+STALL_FIRST_S = 1.0
+STALL_MAX_S = 15.0
+# Escalations a reconnecting queue page is sent at most (the newest ones it missed).
+QUEUE_RESUME_LIMIT = 200
+# channels-redis forgets a group member after its group_expiry (15 min, so a killed daphne's
+# channels leave the groups soon): a socket that stays open joins its group again this often.
+REJOIN_S = 300.0
+
+
+async def _rejoin_every(consumer: AsyncJsonWebsocketConsumer, group: str) -> None:
+    while True:
+        await asyncio.sleep(REJOIN_S)
+        try:
+            await consumer.channel_layer.group_add(group, consumer.channel_name)
+        except Exception:  # the layer is down; the next turn tries again
+            log.warning("could not rejoin %s", group, exc_info=True)
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
 
 # Application close codes (4000-4999): the page shows "not signed in" / "not found".
 CLOSE_UNAUTHENTICATED = 4401
@@ -34,6 +72,9 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     deliberation_id: int
     last_sent: int | None = None
     held: list[EventMessage]
+    ended: bool = False
+    watchdog: asyncio.Task[None] | None = None
+    rejoin: asyncio.Task[None] | None = None
     feed: live.Feed
 
     async def connect(self) -> None:
@@ -47,14 +88,18 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.held = []
+        self.lock = asyncio.Lock()
+        self.heard = asyncio.Event()
         # Join before replaying: an event published during the replay is then either in
         # the replay or in the group queue, never in neither.
-        await self.channel_layer.group_add(
-            streaming.group_name(self.deliberation_id), self.channel_name
-        )
+        group = streaming.group_name(self.deliberation_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.rejoin = asyncio.create_task(_rejoin_every(self, group))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await _stop(self.watchdog)
+        await _stop(self.rejoin)
         if hasattr(self, "held"):
             await self.channel_layer.group_discard(
                 streaming.group_name(self.deliberation_id), self.channel_name
@@ -77,17 +122,45 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             user=self.scope["user"],
             resume_from=resume_from,
         )
-        await self._send_missing(up_to=None)
-        held, self.held = self.held, []
-        for event in held:
-            await self._forward(event)
+        async with self.lock:
+            await self._send_missing(up_to=None)
+            held, self.held = self.held, []
+            for event in held:
+                await self._forward(event)
+        if not self.ended:
+            self.watchdog = asyncio.create_task(self._watch())
+            runners.ensure_sweeper()
 
     async def deliberation_event(self, message: dict[str, Any]) -> None:
         event: EventMessage = message["event"]
         if self.last_sent is None:
             self.held.append(event)  # the page has not said where it is yet
             return
-        await self._forward(event)
+        self.heard.set()
+        async with self.lock:
+            await self._forward(event)
+
+    async def _watch(self) -> None:
+        # Fills a stream that went quiet: the layer may have dropped what came next.
+        wait = STALL_FIRST_S
+        while not self.ended:
+            try:
+                await asyncio.wait_for(self.heard.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+            else:
+                # Something arrived (perhaps during the last fill): watch closely again.
+                self.heard.clear()
+                wait = STALL_FIRST_S
+                continue
+            try:
+                async with self.lock:
+                    before = self.last_sent
+                    await self._send_missing(up_to=None)
+            except Exception:  # a database blip: look again later
+                log.warning("filling deliberation %s from the database failed", exc_info=True)
+                before = self.last_sent
+            wait = STALL_FIRST_S if self.last_sent != before else min(wait * 2, STALL_MAX_S)
 
     async def _forward(self, event: EventMessage) -> None:
         assert self.last_sent is not None
@@ -112,11 +185,23 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
         # The page swaps in the fragments the server renders (cases/live.py).
         await self.send_json(self.feed.message(event))
         self.last_sent = event["seq"]
+        if event["type"] in TERMINAL_EVENTS:
+            self.ended = True
+
+
+def _open_escalations_after(escalation_id: int) -> list[dict[str, Any]]:
+    rows = Escalation.objects.filter(pk__gt=escalation_id).exclude(status=EscalationStatus.RESOLVED)
+    newest = list(rows.order_by("-pk")[:QUEUE_RESUME_LIMIT])
+    return [dict(escalation.announcement(e)) for e in reversed(newest)]
 
 
 class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
     """Pushes each new escalation to open queue pages (group ``escalations``). Reviewers and
-    administrators only; the page sends nothing."""
+    administrators only. A page may send one ``{"resume_after": <highest escalation id it
+    shows>}`` (after a reconnect): open escalations created since are sent first."""
+
+    resumed = False
+    rejoin: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -127,13 +212,21 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.channel_layer.group_add(escalation.GROUP, self.channel_name)
+        self.rejoin = asyncio.create_task(_rejoin_every(self, escalation.GROUP))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await _stop(self.rejoin)
         await self.channel_layer.group_discard(escalation.GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        await self.close(code=CLOSE_BAD_REQUEST)
+        after = content.get("resume_after") if isinstance(content, dict) else None
+        if self.resumed or isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        self.resumed = True
+        for announcement in await database_sync_to_async(_open_escalations_after)(after):
+            await self.send_json(announcement)
 
     async def escalation_created(self, message: dict[str, Any]) -> None:
         await self.send_json(message["escalation"])

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from cases import audit, prompts, protocol, safety, streaming
+from cases import audit, leases, prompts, protocol, safety, streaming
 from cases import escalation as escalations
 from cases.models import (
     Case,
@@ -32,6 +32,7 @@ from cases.models import (
     DeliberationStatus,
     Escalation,
     EscalationReason,
+    MemberTurn,
     Proposal,
     TurnStatus,
     Vote,
@@ -46,6 +47,10 @@ EMPTY_TEXT = "The case text is empty."
 TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
 PANEL_NOT_FOUND = "There is no panel named {name!r}."
 NOT_QUEUED = "Deliberation {id} is not queued (status {status}); it was not run again."
+INTERRUPTED_RUN = "The deliberation was interrupted."
+EXHAUSTED = (
+    "Its runner stopped {attempts} times without finishing; the case was sent to human review."
+)
 
 
 class CaseRejected(ValueError):
@@ -139,41 +144,24 @@ class TurnResult:
 
 
 class DeltaCoalescer:
-    """Gathers a member's text deltas and publishes them as one event per interval, so a
-    fast stream costs a few rows a second rather than one per token. Flushes never overlap
-    and are never cut short, so every delta is published once and in order."""
+    """One member's text deltas in one round, published through the deliberation's shared
+    :class:`streaming.DeltaBatch`: the first delta of a burst goes out at once, later ones at
+    most once per window, and every member's pending text shares one write. Text whose write
+    fails is kept and retried, so every delta is published once and in order."""
 
     def __init__(self, deliberation_id: int, member_index: int, round_no: int) -> None:
         self.deliberation_id = deliberation_id
         self.member_index = member_index
         self.round_no = round_no
-        self.interval = settings.STREAM_COALESCE_MS / 1000
-        self.buffer: list[str] = []
-        self.timer: asyncio.Task[None] | None = None
-        self.lock = asyncio.Lock()
+        self.batch = streaming.DeltaBatch.of(deliberation_id)
 
     async def add(self, delta: str) -> None:
-        self.buffer.append(delta)
-        if self.timer is None:
-            self.timer = asyncio.create_task(self._flush_later())
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.interval)
-        self.timer = None
-        # Shielded: cancelling the timer (close) must not interrupt a flush half-way, or an
-        # event could be stored but never sent.
-        await asyncio.shield(self.flush())
+        self.batch.add(self.member_index, self.round_no, delta)
 
     async def flush(self) -> None:
-        async with self.lock:
-            if not self.buffer:
-                return
-            text, self.buffer = "".join(self.buffer), []
-            await streaming.apublish(
-                self.deliberation_id,
-                "member.delta",
-                {"member": self.member_index, "round": self.round_no, "text": text},
-            )
+        """Publish what is buffered now (retrying a failed write a few times; raises the last
+        error, with the text still buffered, when the database stays unreachable)."""
+        await self.batch.flush(attempts=streaming.FLUSH_ATTEMPTS)
 
     async def repair(self, error: str) -> None:
         """Publish what is buffered, then that the member was asked to correct its answer."""
@@ -186,9 +174,6 @@ class DeltaCoalescer:
 
     async def close(self) -> None:
         """Publish what is buffered; call once the member's turn has ended."""
-        timer, self.timer = self.timer, None
-        if timer is not None:
-            timer.cancel()
         await self.flush()
 
 
@@ -202,7 +187,11 @@ async def _turn(
     parse: Parser,
     sink: DeltaCoalescer,
 ) -> TurnResult:
-    """One member's answer with one repair attempt; every failure becomes a fault status."""
+    """One member's answer with one repair attempt; every failure becomes a fault status.
+    In a resumed run, a turn stored before is replayed from its row, not asked again."""
+    stored = leases.stored_turn(sink.round_no, sink.member_index)
+    if stored is not None:
+        return _replayed(stored)
     started = time.monotonic()
     usage = Usage()
     text = ""
@@ -247,6 +236,11 @@ async def _turn(
     else:
         result.vote = parsed
     return result
+
+
+def _replayed(row: MemberTurn) -> TurnResult:
+    usage = Usage(row.input_tokens, row.output_tokens, float(row.cost_usd))
+    return TurnResult(row.status, row.raw_text, row.error, row.repaired, usage, row.latency_ms or 0)
 
 
 def _ms(started: float) -> int:
@@ -314,26 +308,22 @@ async def _round(
 # --- persistence (sync, called through sync_to_async) ------------------------------------
 
 
-def _claim(deliberation_id: int) -> bool:
-    # A conditional update: a second runner (a retried task) finds nothing to claim.
+def _claim(deliberation_id: int, owner: str) -> leases.Claim:
+    # Under the row lock: a queued deliberation is claimed once; a running one only when its
+    # runner's lease lapsed (it died), and is then resumed. A retried task finds it busy or ended.
     with transaction.atomic():
-        claimed = (
-            Deliberation.objects.filter(
-                pk=deliberation_id, status=DeliberationStatus.QUEUED
-            ).update(status=DeliberationStatus.RUNNING, started_at=timezone.now())
-            == 1
-        )
+        claim = leases.take(deliberation_id, owner)
         case_id, is_evaluation = Deliberation.objects.values_list(
             "case_id", "case__is_evaluation"
         ).get(pk=deliberation_id)
-        if claimed and not is_evaluation:
+        if claim.outcome == "claimed" and not is_evaluation:
             audit.record(
-                "deliberation.started",
+                "deliberation.resumed" if claim.resumed else "deliberation.started",
                 object_type=Deliberation._meta.label_lower,
                 object_id=str(deliberation_id),
-                payload={"case": case_id},
+                payload={"case": case_id, "attempt": claim.attempts},
             )
-    return claimed
+    return claim
 
 
 def _load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
@@ -359,6 +349,8 @@ def _usage_fields(result: TurnResult) -> dict[str, Any]:
 def _save_proposal(
     deliberation: Deliberation, index: int, alias: str, result: TurnResult, key: str
 ) -> Proposal:
+    if (stored := leases.stored_proposal(index)) is not None:
+        return stored  # a resumed run: this turn was stored before its runner died
     p = result.proposal
     return Proposal.objects.create(
         deliberation=deliberation,
@@ -387,6 +379,8 @@ def _save_vote(
     result: TurnResult,
     ballot: list[Proposal],
 ) -> Vote:
+    if (stored := leases.stored_vote(index)) is not None:
+        return stored  # a resumed run: this turn was stored before its runner died
     chosen: Proposal | None = None
     if result.vote is not None and result.vote.letter is not None:
         chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
@@ -448,6 +442,10 @@ def _finish(
     dissent, review = _review(deliberation, decision, proposals)
     escalation = None
     with transaction.atomic():
+        if not leases.may_end(deliberation.pk):
+            # Recovery failed it, or another runner took it over: that one ends it.
+            log.warning("deliberation %s ended elsewhere; not finished here", deliberation.pk)
+            return []
         deliberation.status = DeliberationStatus.FINISHED
         deliberation.outcome = decision.outcome
         deliberation.reason = decision.reason
@@ -537,10 +535,14 @@ def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
     return escalations.create(deliberation, reason=reason)
 
 
-def fail(deliberation_id: int, why: str) -> Escalation | None:
+def fail(deliberation_id: int, why: str, *, stale_only: bool = False) -> Escalation | None:
     """Mark a deliberation that could not finish as failed, with ``why``, and send its case to
-    human review. Idempotent for deliberations that already ended."""
+    human review. Idempotent for deliberations that already ended; inside a run, only while
+    the run still holds the lease; with ``stale_only`` (recovery), only when no live runner
+    holds it. Returns the escalation, or None when nothing was failed."""
     with transaction.atomic():
+        if not leases.may_end(deliberation_id, stale_only=stale_only):
+            return None
         deliberation = (
             Deliberation.objects.select_for_update(of=("self",))
             .select_related("case")
@@ -572,27 +574,73 @@ def _fault_payload(index: int, round_no: int, result: TurnResult) -> dict[str, A
     return {"member": index, "round": round_no, "status": result.status, "error": result.error}
 
 
-async def run(deliberation_id: int) -> None:
-    """Run a queued deliberation to its end: rounds, decision, escalation, events.
+async def run(deliberation_id: int) -> leases.RunResult:
+    """Run a deliberation to its end: rounds, decision, escalation, events.
 
-    Claims the deliberation first, so running it twice is harmless. Any unexpected error
-    marks it failed (and escalates the case) rather than leaving it running.
+    Claims it first (see :mod:`cases.leases`), so running it twice is harmless: the result is
+    ``"ran"``; ``"busy"`` when a live runner holds it (try again later), ``"ended"`` when it
+    had already ended, ``"lost"`` when another runner took it over mid-run, ``"exhausted"``
+    when it was claimed too often and has been failed. A deliberation whose runner died is
+    resumed: stored turns are replayed, not asked again. Any unexpected error marks it failed
+    (and escalates the case) rather than leaving it running.
     """
+    owner = leases.new_owner()
     try:
-        if not await sync_to_async(_claim)(deliberation_id):
-            log.info("deliberation %s was already claimed", deliberation_id)
-            return
-        try:
-            await _run_claimed(deliberation_id)
-        except asyncio.CancelledError:
-            await sync_to_async(fail)(deliberation_id, "The deliberation was interrupted.")
-            raise
-        except Exception as exc:
-            log.exception("deliberation %s failed", deliberation_id)
-            why = f"Internal error: {type(exc).__name__}: {exc}"
-            await sync_to_async(fail)(deliberation_id, why)
+        claim = await sync_to_async(_claim)(deliberation_id, owner)
+        if claim.outcome == "exhausted":
+            await sync_to_async(fail)(deliberation_id, EXHAUSTED.format(attempts=claim.attempts))
+        if claim.outcome != "claimed":
+            log.info("deliberation %s not run here: %s", deliberation_id, claim.outcome)
+            return claim.outcome
+        if claim.resumed:
+            log.warning("deliberation %s resumed (attempt %s)", deliberation_id, claim.attempts)
+        with leases.running_as(owner, claim):
+            return await _run_leased(deliberation_id, owner)
     finally:
         await sync_to_async(_release_connections)()
+
+
+async def _run_leased(deliberation_id: int, owner: str) -> leases.RunResult:
+    main = asyncio.current_task()
+    assert main is not None
+    lost = asyncio.Event()
+    heartbeat = asyncio.create_task(_heartbeat(deliberation_id, owner, main, lost))
+    try:
+        await _run_claimed(deliberation_id)
+    except asyncio.CancelledError:
+        if lost.is_set():
+            main.uncancel()
+            log.warning("deliberation %s was taken over by another runner", deliberation_id)
+            return "lost"
+        await sync_to_async(fail)(deliberation_id, INTERRUPTED_RUN)
+        raise
+    except Exception as exc:
+        log.exception("deliberation %s failed", deliberation_id)
+        why = f"Internal error: {type(exc).__name__}: {exc}"
+        await sync_to_async(fail)(deliberation_id, why)
+    finally:
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+    return "ran"
+
+
+async def _heartbeat(
+    deliberation_id: int, owner: str, main: asyncio.Task[Any], lost: asyncio.Event
+) -> None:
+    # Renews the lease every third of it; a lease taken over (this runner was thought dead)
+    # stops the run, whose writes would otherwise race the new runner's.
+    every = settings.DELIBERATION_LEASE_S / 3
+    while True:
+        await asyncio.sleep(every)
+        try:
+            held = await sync_to_async(leases.renew)(deliberation_id, owner)
+        except Exception as exc:  # a database blip: try again; the lease outlives two misses
+            log.warning("lease renewal of deliberation %s failed: %s", deliberation_id, exc)
+            continue
+        if not held:
+            lost.set()
+            main.cancel()
+            return
 
 
 def _release_connections() -> None:
@@ -808,6 +856,8 @@ async def _persist[R](
     def write() -> tuple[R, list[streaming.EventMessage]]:
         with transaction.atomic():
             row = save()
+            if leases.is_stored(row):
+                return row, []  # resumed: announced by the run that stored it
             return row, streaming.record(deliberation_id, [event(row)])
 
     row, messages = await sync_to_async(write)()

@@ -691,3 +691,49 @@ class EvaluationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pathology} (row {self.row_index})"
+
+
+class DeliberationRun(models.Model):
+    """Who runs a deliberation, and the durable record that it must run.
+
+    The row is written in the transaction that accepts the case (the outbox): a broker that is
+    down delays the deliberation and loses nothing, because the sweeper relays every row not
+    yet ``dispatched_at``. While a runner holds it, ``owner`` and ``lease_until`` (renewed by a
+    heartbeat) say so; a lease that lapsed means the runner died, and the next runner takes
+    the deliberation over and resumes it. ``attempts`` counts claims, ``dispatches`` messages.
+    """
+
+    deliberation = models.OneToOneField(
+        Deliberation, on_delete=models.CASCADE, primary_key=True, related_name="run"
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatches = models.PositiveIntegerField(default=0)
+    owner = models.CharField(max_length=120, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dispatched_at"], name="run_dispatched_idx")]
+
+    def __str__(self) -> str:
+        return f"Run of deliberation {self.deliberation_id} ({self.owner or 'unclaimed'})"
+
+
+class IdempotentSubmission(models.Model):
+    """A case created through the API under a client's ``Idempotency-Key``: the same user
+    posting the same key again gets this case back instead of a duplicate."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_case_per_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> case {self.case_id}"

@@ -3,14 +3,32 @@ then a message to the deliberation's channel group. Pages replay rows they misse
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
+import time
+import weakref
 from collections.abc import Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection, transaction
 
+from cases import leases
 from cases.models import Deliberation, DeliberationEvent
+
+log = logging.getLogger(__name__)
+
+# Times a member's closing flush tries its write before giving up (the text stays buffered).
+FLUSH_ATTEMPTS = 5
+# After a failed send the channel layer is skipped this long: rows are the truth, and pages
+# fill what they missed from them, so a broken layer must not slow the deliberation down.
+SEND_PAUSE_S = 5.0
+SEND_TIMEOUT_S = 2.0
+# Events a deliberation has once per round: a resumed run does not record them again.
+_ONCE = {"deliberation.started", "round.started", "round.finished"}
 
 EventType = Literal[
     "deliberation.started",
@@ -47,7 +65,11 @@ def record(
     transaction (joining the caller's, if any). Returns the messages to :func:`send` once
     that transaction has committed. Raises Deliberation.DoesNotExist for an unknown id."""
     table = Deliberation._meta.db_table
-    messages = []
+    messages: list[EventMessage] = []
+    if leases.resuming():
+        events = _not_yet_recorded(deliberation_id, events)
+        if not events:
+            return messages
     with transaction.atomic(), connection.cursor() as cursor:
         # The counter lives on the deliberation row, so numbers are gap-free and ordered
         # even when several processes write (the update takes the row lock). RETURNING
@@ -72,15 +94,140 @@ def record(
     return messages
 
 
+def _not_yet_recorded(
+    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
+) -> list[tuple[EventType, dict[str, Any]]]:
+    # A resumed run repeats the round bookkeeping of the run it took over; pages must see
+    # "round 1 started" once.
+    if not any(kind in _ONCE for kind, _ in events):
+        return list(events)
+    seen = {
+        (kind, payload.get("round"))
+        for kind, payload in DeliberationEvent.objects.filter(
+            deliberation_id=deliberation_id, type__in=_ONCE
+        ).values_list("type", "payload")
+    }
+    return [(k, p) for k, p in events if k not in _ONCE or (k, p.get("round")) not in seen]
+
+
+_send_paused_until = 0.0
+
+
 async def send(messages: Sequence[EventMessage]) -> None:
-    """Send recorded messages to their deliberation's group, in order."""
+    """Send recorded messages to their deliberation's group, in order. Never raises: the
+    rows are already stored, and a page that missed a message fills it from them (see
+    consumers), so a channel layer that fails is logged and skipped for a few seconds."""
+    global _send_paused_until
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages or time.monotonic() < _send_paused_until:
         return
-    for message in messages:
-        await layer.group_send(
-            group_name(message["deliberation"]), {"type": "deliberation.event", "event": message}
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            for message in messages:
+                await layer.group_send(
+                    group_name(message["deliberation"]),
+                    {"type": "deliberation.event", "event": message},
+                )
+    except Exception as exc:  # any layer failure; the rows stay the truth
+        _send_paused_until = time.monotonic() + SEND_PAUSE_S
+        log.warning(
+            "channel layer send failed (%s: %s); pages will fill from the database",
+            type(exc).__name__,
+            exc,
         )
+
+
+class DeltaBatch:
+    """Every member's pending text deltas of one deliberation, written together.
+
+    Leading edge: a delta arriving after a quiet window is written at once; deltas arriving
+    within ``STREAM_COALESCE_MS`` of the last write wait for the window's end, so a busy
+    deliberation costs at most one write (one transaction, one row per member with text) per
+    window, however many members stream. A write that fails puts its text back in front of
+    newer text and is tried again; errors of background writes are logged, never lost.
+    """
+
+    _batches: ClassVar[weakref.WeakValueDictionary[tuple[int, int], DeltaBatch]] = (
+        weakref.WeakValueDictionary()
+    )
+
+    def __init__(self, deliberation_id: int) -> None:
+        self.deliberation_id = deliberation_id
+        self.interval = settings.STREAM_COALESCE_MS / 1000
+        self.pending: dict[tuple[int, int], list[str]] = {}
+        self.timer: asyncio.Task[None] | None = None
+        self.lock = asyncio.Lock()
+        self.last_write = -math.inf
+        self.failures = 0
+
+    @classmethod
+    def of(cls, deliberation_id: int) -> DeltaBatch:
+        """The batch shared by the members of ``deliberation_id`` on the running loop."""
+        key = (id(asyncio.get_running_loop()), deliberation_id)
+        batch = cls._batches.get(key)
+        if batch is None:
+            batch = cls._batches[key] = cls(deliberation_id)
+        return batch
+
+    def add(self, member: int, round_no: int, delta: str) -> None:
+        self.pending.setdefault((member, round_no), []).append(delta)
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None or not self.pending:
+            return
+        delay = max(0.0, self.last_write + self.interval - time.monotonic())
+        self.timer = asyncio.get_running_loop().create_task(self._flush_later(delay))
+        self.timer.add_done_callback(_observe)
+
+    async def _flush_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self.timer = None
+        try:
+            # Shielded: a cancelled timer must not interrupt a write half-way.
+            await asyncio.shield(self.flush())
+            self.failures = 0
+        except Exception as exc:
+            self.failures += 1
+            log.warning(
+                "writing live text of deliberation %s failed (%s: %s); kept for a retry",
+                self.deliberation_id,
+                type(exc).__name__,
+                exc,
+            )
+            if self.failures < FLUSH_ATTEMPTS:
+                self._arm()  # the members' closing flushes retry beyond that
+
+    async def flush(self, *, attempts: int = 1) -> None:
+        """Write and send everything pending, trying the write up to ``attempts`` times; the
+        last error is raised with the text still pending."""
+        async with self.lock:
+            for attempt in range(attempts):
+                if not self.pending:
+                    return
+                taken, self.pending = self.pending, {}
+                self.last_write = time.monotonic()
+                events: list[tuple[EventType, dict[str, Any]]] = [
+                    ("member.delta", {"member": m, "round": r, "text": "".join(parts)})
+                    for (m, r), parts in taken.items()
+                ]
+                try:
+                    messages = await sync_to_async(record)(self.deliberation_id, events)
+                except Exception:
+                    for key, parts in self.pending.items():
+                        taken.setdefault(key, []).extend(parts)
+                    self.pending = taken
+                    if attempt == attempts - 1:
+                        raise
+                    await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
+                    continue
+                await send(messages)
+                return
+
+
+def _observe(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("live text writer stopped", exc_info=task.exception())
 
 
 async def apublish_many(

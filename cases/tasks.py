@@ -1,31 +1,50 @@
-"""Celery tasks: thin interfaces that take ids and call the orchestrator."""
+"""Celery tasks: thin interfaces that take ids and call the orchestrator or the sweeper."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import OperationalError, close_old_connections
 
-from cases import deliberation
+from cases import deliberation, runners
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     serializer="json",
     # A database that is briefly unreachable (failover, restart) fails the claim before
-    # anything ran; retrying later is safe because `deliberation.run` claims the row with a
-    # conditional update, so a deliberation never runs twice.
+    # anything ran; retrying later is safe because `deliberation.run` claims the row under
+    # its lock, so a deliberation never runs twice at once.
     autoretry_for=(OperationalError,),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
     max_retries=5,
 )
-def run_deliberation(deliberation_id: int) -> None:
-    """Run one queued deliberation to its end on this worker."""
+def run_deliberation(self: Task[Any, Any], deliberation_id: int) -> str:
+    """Run one deliberation to its end on this worker, or resume it when its runner died.
+    A redelivered task that finds a live runner's lease (its worker child was just killed,
+    and the lease has not lapsed yet) tries again once the lease would have lapsed."""
     close_old_connections()
     try:
-        asyncio.run(deliberation.run(deliberation_id))
+        result = asyncio.run(deliberation.run(deliberation_id))
+    finally:
+        close_old_connections()
+    if result == "busy":
+        raise self.retry(countdown=settings.DELIBERATION_LEASE_S)
+    return result
+
+
+@shared_task(acks_late=False, serializer="json", ignore_result=True)
+def sweep_deliberations() -> dict[str, int]:
+    """The periodic sweeper (Celery beat, see `make worker`): see :func:`runners.sweep`."""
+    close_old_connections()
+    try:
+        return asdict(runners.sweep())
     finally:
         close_old_connections()

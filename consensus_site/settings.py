@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -158,13 +159,39 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
+
+
+def redis_channel_layer(url: str) -> dict[str, Any]:
+    """The channels-redis layer on ``url``, as production runs it (tests reuse it)."""
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py's socket timeout must outlast channels-redis's 5 s blocking read
+            # (BZPOPMIN), or every idle socket's receive loop dies with a timeout (1011).
+            # Keepalive and health checks notice a dead connection instead.
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                    "health_check_interval": 15,
+                    "retry_on_timeout": True,
+                }
+            ],
+            # A crowd on one deliberation must not overflow a socket's channel (messages past
+            # capacity are dropped); consumers also fill any gap from the database.
+            "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
+            "expiry": 60,
+            # A killed daphne's channels leave the groups within 15 minutes, not a day; live
+            # sockets join again every 5 minutes (cases.consumers.REJOIN_S).
+            "group_expiry": 900,
+        },
     }
+
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -185,6 +212,36 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_number("CELERY_TASK_SOFT_TIME_LIMIT", 600, int)
 CELERY_TASK_TIME_LIMIT = env_number("CELERY_TASK_TIME_LIMIT", 660, int)
+# Redis redelivers an unacknowledged task after this long: longer than any run may last, so a
+# live task is never delivered twice; a dead worker's runs are taken over sooner, by the lease.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+}
+# Publishing is tried once, quickly: a case is accepted with its outbox row, and the sweeper
+# relays what a broker outage kept from being sent.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Runners hold a lease on the deliberation they run, renewed every third of it; a lapsed
+# lease means the runner died, and the deliberation is resumed by the next runner.
+DELIBERATION_LEASE_S = env_number("DELIBERATION_LEASE_S", 30, int)
+# Claims allowed per deliberation (the first run and resumptions) before it is failed.
+DELIBERATION_MAX_ATTEMPTS = env_number("DELIBERATION_MAX_ATTEMPTS", 3, int)
+# The sweeper: how often it runs (Celery beat, or a loop inside daphne; 0 turns the loop off),
+# and how long a dispatched deliberation may stay queued before its task is sent again
+# (the broker may have lost it), up to DELIBERATION_MAX_DISPATCHES times, then it is failed.
+DELIBERATION_SWEEP_S = env_number("DELIBERATION_SWEEP_S", 10, int)
+DELIBERATION_REQUEUE_S = env_number("DELIBERATION_REQUEUE_S", 300, int)
+DELIBERATION_MAX_DISPATCHES = env_number("DELIBERATION_MAX_DISPATCHES", 6, int)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deliberations": {
+        "task": "cases.tasks.sweep_deliberations",
+        "schedule": float(max(DELIBERATION_SWEEP_S, 1)),
+        "options": {"expires": float(max(DELIBERATION_SWEEP_S, 1))},
+    }
+}
 
 # The offline panel's knowledge base (DDXPlus, CC BY 4.0): the copy shipped with the product,
 # unless DDXPLUS_DIR points elsewhere (see panels/offline/data/ddxplus/README.md).
@@ -192,9 +249,11 @@ DDXPLUS_DIR = Path(
     env_str("DDXPLUS_DIR", str(BASE_DIR / "panels" / "offline" / "data" / "ddxplus"))
 )
 
-# Token deltas are gathered this long before one event is written and sent: ~10 updates a
-# second reads as smooth streaming and keeps a 5-member panel at ~50 event rows a second.
-STREAM_COALESCE_MS = env_number("STREAM_COALESCE_MS", 100, int)
+# Token deltas: the first of a burst is written and sent at once; later ones are gathered
+# for this long, every member's together in one write. 40 ms keeps p95 delivery under 50 ms
+# and a streaming deliberation at <= 25 writes a second, whatever its panel size (a trailing
+# 100 ms window per member cost 10 a second per member: 50 for five).
+STREAM_COALESCE_MS = env_number("STREAM_COALESCE_MS", 40, int)
 
 
 def _budgets() -> dict[str, float]:

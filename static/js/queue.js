@@ -1,5 +1,8 @@
 // The human review queue: new escalations arrive over ws/escalations/ and are inserted in
-// priority order without a reload, as the server renders them.
+// priority order without a reload, as rows the server renders (autoescaped, the same partial
+// as the rows already on the page). On every (re)connect the page sends the highest escalation
+// id it shows, and the server first sends the open escalations created since: nothing is
+// missed while disconnected.
 (function () {
   "use strict";
   const root = document.getElementById("escalation-queue");
@@ -7,6 +10,13 @@
   const rows = document.getElementById("queue-rows");
   const note = document.getElementById("live-note");
   let delay = 1000;
+  let connectedBefore = false;
+
+  function lastId() {
+    return Array.from(rows.querySelectorAll("tr[data-escalation-id]")).reduce(function (max, row) {
+      return Math.max(max, Number(row.dataset.escalationId) || 0);
+    }, 0);
+  }
 
   // A new escalation's row is the server's own rendering of it (the same partial as the
   // rows already on the page), so wording, plurals and codes cannot differ.
@@ -47,6 +57,9 @@
       root.dataset.state = "live";
       delay = 1000;
       if (note) note.hidden = false;
+      const after = lastId();
+      if (after > 0 || connectedBefore) socket.send(JSON.stringify({ resume_after: after }));
+      connectedBefore = true;
     });
     socket.addEventListener("message", function (message) {
       const data = JSON.parse(message.data);

@@ -53,7 +53,7 @@ def test_a_script_submits_a_case_with_a_bearer_token(client, clinician, token, s
         client, "/api/cases", {"text": CASE_TEXT, "age": 67}, headers=bearer(token)
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.json()
     case = Case.objects.get()
     assert body["id"] == case.pk and case.submitted_by == clinician
@@ -94,7 +94,7 @@ def test_browser_session_can_post_with_its_csrf_token(clinician, started):
 
     response = post_json(browser, "/api/cases", {"text": CASE_TEXT}, headers={"X-CSRFToken": csrf})
 
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 def test_forged_cross_site_post_without_csrf_token_is_refused(clinician, started):

@@ -3,6 +3,9 @@ per-case access, replay from a sequence number, then live events without gaps or
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -164,4 +167,117 @@ async def test_anything_but_a_resume_request_closes_the_socket(
         "type": "websocket.close",
         "code": CLOSE_BAD_REQUEST,
     }
+    await communicator.disconnect()
+
+
+# --- delivery that does not depend on the channel layer -------------------------------------
+
+
+async def test_a_stream_that_goes_quiet_is_filled_from_the_database(case_in_progress, clinician):
+    d = case_in_progress
+    communicator = await open_socket(d.pk, clinician)
+    await communicator.connect()
+    await communicator.send_json_to({"resume_from": 3})
+    assert await communicator.receive_nothing(timeout=0.1)
+
+    # The last events are stored but their group messages are lost, and nothing follows.
+    await sync_to_async(streaming.record)(
+        d.pk,
+        [
+            ("member.delta", {"member": 1, "round": 1, "text": "a"}),
+            ("deliberation.failed", {"reason": "test", "escalation": None}),
+        ],
+    )
+
+    got = [await communicator.receive_json_from(timeout=10) for _ in range(2)]
+    assert [(e["seq"], e["type"]) for e in got] == [(4, "member.delta"), (5, "deliberation.failed")]
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+VIEWERS = 300
+
+
+async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_drops(
+    case_in_progress, clinician, settings
+):
+    # A channel holds 2 messages: the layer drops most of a burst for every socket, as
+    # channels-redis does past its capacity.
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2}}
+    }
+    d = case_in_progress
+    cookie = (b"cookie", await sync_to_async(session_cookie)(clinician))
+    viewers = [
+        WebsocketCommunicator(application, f"/ws/deliberations/{d.pk}/", [ORIGIN, cookie])
+        for _ in range(VIEWERS)
+    ]
+    for viewer in viewers:
+        assert (await viewer.connect(timeout=20))[0]
+        await viewer.send_json_to({"resume_from": 3})
+
+    events: list[tuple[streaming.EventType, dict[str, Any]]] = [
+        ("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)
+    ]
+    await streaming.apublish_many(d.pk, [*events, ("deliberation.finished", {"outcome": "x"})])
+    stored = await sync_to_async(streaming.events_after)(d.pk, 3)
+
+    async def until_end(viewer: WebsocketCommunicator) -> list[int]:
+        seqs: list[int] = []
+        while not seqs or seqs[-1] != stored[-1]["seq"]:
+            seqs.append((await viewer.receive_json_from(timeout=60))["seq"])
+        return seqs
+
+    received = await asyncio.gather(*(until_end(v) for v in viewers))
+    assert all(seqs == [e["seq"] for e in stored] for seqs in received)
+    for viewer in viewers:
+        await viewer.disconnect()
+
+
+# --- the escalation queue's socket ------------------------------------------------------------
+
+
+async def test_a_reconnecting_queue_page_gets_the_escalations_it_missed(clinician, reviewer):
+    from cases import deliberation
+    from tests.cases.scenarios import run_case, split_panel
+
+    seen = await sync_to_async(lambda: run_case(clinician, split_panel("s1")))()
+    first = await seen.escalations.aget()
+    # Created while the page was disconnected:
+    missed = await sync_to_async(lambda: run_case(clinician, split_panel("s2")))()
+    resolved_later = await sync_to_async(
+        lambda: deliberation.fail(
+            run_case(clinician, consensus_panel("c1")).pk, "not a failure: finished"
+        )
+    )()
+    assert resolved_later is None  # finished deliberations are never failed
+    cookie = (b"cookie", await sync_to_async(session_cookie)(reviewer))
+    queue = WebsocketCommunicator(application, "/ws/escalations/", [ORIGIN, cookie])
+    assert (await queue.connect())[0]
+
+    await queue.send_json_to({"resume_after": first.pk})
+
+    got = await queue.receive_json_from(timeout=2)
+    assert (got["type"], got["id"]) == ("escalation.created", (await missed.escalations.aget()).pk)
+    assert await queue.receive_nothing(timeout=0.2)
+    await queue.disconnect()
+
+
+@pytest.mark.scaleout
+async def test_an_idle_socket_stays_open_for_30_s_on_redis(
+    case_in_progress, clinician, redis_url, settings
+):
+    from consensus_site.settings import redis_channel_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
+    d = case_in_progress
+    communicator = await open_socket(d.pk, clinician)
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to({"resume_from": 3})
+
+    assert await communicator.receive_nothing(timeout=31, interval=1)  # idle, and still open
+    seq = await sync_to_async(delta)(d, 1, "still here")
+
+    got = await communicator.receive_json_from(timeout=5)
+    assert (got["seq"], got["payload"]["text"]) == (seq, "still here")
     await communicator.disconnect()

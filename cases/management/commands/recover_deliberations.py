@@ -1,10 +1,13 @@
-"""Mark deliberations that a stopped process left queued or running as failed.
+"""Recover deliberations that a stopped process left queued or running.
 
 `make run` calls this before daphne starts: with the in-process runner, nothing can still be
 running them, so each is failed with a visible reason and its case goes to human review.
-With the Celery runner, workers own deliberations and redeliver unfinished tasks, so only a
-deliberation running for longer than the task's hard time limit (its worker is gone) is
-failed; `make run-scaleout` runs it on start, and it is safe to run from cron.
+With the Celery runner, workers own deliberations under a lease: this runs one sweep (the
+one Celery beat runs every DELIBERATION_SWEEP_S): tasks a broker outage kept in the outbox
+are sent, deliberations whose runner died or whose task was lost are re-queued and resumed,
+those out of attempts are failed; and one running for longer than the task's hard time
+limit without a lease (its worker is gone) is failed. `make run-scaleout` runs it on start,
+and it is safe to run from cron.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from cases import deliberation
+from cases import deliberation, runners
 from cases.models import Deliberation, DeliberationStatus
 
 INTERRUPTED = "Interrupted by a server restart; the case was sent to human review."
@@ -48,8 +51,16 @@ class Command(BaseCommand):
             cutoff = timezone.now() - timedelta(seconds=limit)
             stale = stale.filter(status=DeliberationStatus.RUNNING, started_at__lt=cutoff)
             why = WORKER_LOST.format(limit=limit)
+            # A lease means a runner that may be alive: the sweep resumes or fails those.
+            stale = stale.filter(run__isnull=True) | stale.filter(run__lease_until__isnull=True)
         count = 0
         for deliberation_id in list(stale.values_list("pk", flat=True)):
             deliberation.fail(deliberation_id, why)
             count += 1
         self.stdout.write(f"Recovered {count} interrupted deliberation(s).")
+        if settings.DELIBERATION_RUNNER == "celery" and not options["force"]:
+            report = runners.sweep()
+            self.stdout.write(
+                f"Sweep: {report.relayed} sent from the outbox, {report.requeued} re-queued, "
+                f"{report.failed} failed."
+            )

@@ -1,0 +1,186 @@
+"""Who runs a deliberation: the lease a runner holds while it runs one, and what a resumed run
+finds already stored.
+
+A runner claims a deliberation by taking its lease (``DeliberationRun.owner`` and
+``lease_until``) and renews it with a heartbeat. A queued deliberation is claimed by whoever
+comes first; a running one only when its lease has lapsed (its runner died), and the new
+runner *resumes* it: member turns already stored are replayed from their rows, never asked
+again. Every write that ends a deliberation checks, under the row lock, that the lease is
+still its runner's, so two runners can never both finish one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from cases.models import (
+    Deliberation,
+    DeliberationRun,
+    DeliberationStatus,
+    MemberTurn,
+    Proposal,
+    Vote,
+)
+
+ClaimOutcome = Literal["claimed", "busy", "ended", "exhausted"]
+RunResult = Literal["ran", "busy", "ended", "exhausted", "lost"]
+
+# The runner this context belongs to, and the turns its deliberation had stored before it
+# claimed it (keyed by (round, member)); both unset outside a run.
+_owner: ContextVar[str | None] = ContextVar("deliberation_owner", default=None)
+_stored: ContextVar[dict[tuple[int, int], MemberTurn]] = ContextVar("stored_turns")
+_resumed: ContextVar[bool] = ContextVar("resumed", default=False)
+
+
+@dataclass
+class Claim:
+    """The answer to a claim: ``claimed`` (run it; ``resumed`` when another runner had begun
+    it), ``busy`` (a live runner holds it; try again in ``wait_s``), ``ended`` (finished or
+    failed) or ``exhausted`` (claimed too often already: fail it)."""
+
+    outcome: ClaimOutcome
+    resumed: bool = False
+    attempts: int = 0
+    wait_s: float = 0.0
+    stored: dict[tuple[int, int], MemberTurn] = field(default_factory=dict)
+
+
+def new_owner() -> str:
+    """A name for one run, unique across hosts and processes: host:pid:random."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _lease_span() -> timedelta:
+    return timedelta(seconds=settings.DELIBERATION_LEASE_S)
+
+
+def take(deliberation_id: int, owner: str) -> Claim:
+    """Claim ``deliberation_id`` for ``owner`` (see :class:`Claim`). Call inside a transaction
+    that also records what starting means; raises Deliberation.DoesNotExist for an unknown id."""
+    now = timezone.now()
+    deliberation = Deliberation.objects.select_for_update(of=("self",)).get(pk=deliberation_id)
+    if deliberation.is_terminal:
+        return Claim("ended")
+    run, _ = DeliberationRun.objects.select_for_update().get_or_create(
+        deliberation_id=deliberation_id
+    )
+    resumed = deliberation.status == DeliberationStatus.RUNNING
+    if resumed and run.lease_until is not None and run.lease_until > now:
+        return Claim("busy", wait_s=(run.lease_until - now).total_seconds() + 1)
+    if run.attempts >= settings.DELIBERATION_MAX_ATTEMPTS:
+        return Claim("exhausted", resumed=resumed, attempts=run.attempts)
+    run.owner = owner
+    run.lease_until = now + _lease_span()
+    run.attempts += 1
+    run.save(update_fields=["owner", "lease_until", "attempts"])
+    if not resumed:
+        deliberation.status = DeliberationStatus.RUNNING
+        deliberation.started_at = now
+        deliberation.save(update_fields=["status", "started_at"])
+    # Only a deliberation another runner began can have turns stored.
+    stored = _turns(deliberation) if resumed else {}
+    return Claim("claimed", resumed=resumed, attempts=run.attempts, stored=stored)
+
+
+def _turns(deliberation: Deliberation) -> dict[tuple[int, int], MemberTurn]:
+    stored: dict[tuple[int, int], MemberTurn] = {}
+    for proposal in Proposal.objects.filter(deliberation=deliberation):
+        stored[(1, proposal.member_index)] = proposal
+    for vote in Vote.objects.filter(deliberation=deliberation).select_related("proposal"):
+        stored[(2, vote.member_index)] = vote
+    return stored
+
+
+def renew(deliberation_id: int, owner: str) -> bool:
+    """Extend ``owner``'s lease; False when another runner has taken it over."""
+    return (
+        DeliberationRun.objects.filter(deliberation_id=deliberation_id, owner=owner).update(
+            lease_until=timezone.now() + _lease_span()
+        )
+        == 1
+    )
+
+
+def release(deliberation_id: int, owner: str) -> None:
+    """Give the lease up (the run ended, or was interrupted and may be resumed at once)."""
+    DeliberationRun.objects.filter(deliberation_id=deliberation_id, owner=owner).update(
+        lease_until=None
+    )
+
+
+def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
+    """Lock the deliberation and say whether the caller may finish or fail it now: it is not
+    ended, and inside a run the lease is still this run's. ``stale_only`` (recovery) also
+    requires that no live runner holds it. Call inside a transaction."""
+    assert connection.in_atomic_block, "may_end() locks rows: call it inside a transaction"
+    status = (
+        Deliberation.objects.select_for_update(of=("self",))
+        .filter(pk=deliberation_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None or status in (DeliberationStatus.FINISHED, DeliberationStatus.FAILED):
+        return False
+    run = DeliberationRun.objects.select_for_update().filter(deliberation_id=deliberation_id)
+    lease = run.values_list("owner", "lease_until").first()
+    owner = _owner.get()
+    if owner is not None:
+        return lease is not None and lease[0] == owner
+    if stale_only and lease is not None and lease[1] is not None:
+        return bool(lease[1] <= timezone.now())
+    return True
+
+
+@contextmanager
+def running_as(owner: str, claim: Claim) -> Iterator[None]:
+    """Mark the current context (and the tasks and threads it starts) as ``owner``'s run."""
+    owner_token = _owner.set(owner)
+    stored_token = _stored.set(claim.stored)
+    resumed_token = _resumed.set(claim.resumed)
+    try:
+        yield
+    finally:
+        _resumed.reset(resumed_token)
+        _stored.reset(stored_token)
+        _owner.reset(owner_token)
+
+
+def current_owner() -> str | None:
+    return _owner.get()
+
+
+def stored_turn(round_no: int, member_index: int) -> MemberTurn | None:
+    """The row a previous runner stored for this member's turn, in a resumed run."""
+    return _stored.get({}).get((round_no, member_index))
+
+
+def stored_proposal(member_index: int) -> Proposal | None:
+    turn = stored_turn(1, member_index)
+    return turn if isinstance(turn, Proposal) else None
+
+
+def stored_vote(member_index: int) -> Vote | None:
+    turn = stored_turn(2, member_index)
+    return turn if isinstance(turn, Vote) else None
+
+
+def is_stored(row: object) -> bool:
+    """Whether ``row`` is one a previous runner stored (its event was sent back then)."""
+    return any(row is turn for turn in _stored.get({}).values())
+
+
+def resuming() -> bool:
+    """Whether this context is a run that took over a deliberation another runner began."""
+    return _resumed.get()

@@ -1,0 +1,159 @@
+"""Exactly once, always finished: a deliberation whose runner died is resumed without asking
+stored turns again; a live runner's lease keeps a second runner out; recovery and a live run
+never both end one deliberation."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.utils import timezone
+
+from cases import deliberation, runners
+from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
+from tests.cases.scenarios import CASE_TEXT, PNEUMONIA, consensus_panel, member
+from tests.factories import make_panel
+from tests.fakes import scripted
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _died_after_two_proposals() -> Deliberation:
+    """A deliberation whose runner stored two Round 1 turns, then died (its lease lapsed)."""
+    d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
+    assert deliberation._claim(d.pk, "dead-worker:1:x").outcome == "claimed"
+    for index in (0, 1):
+        Proposal.objects.create(
+            deliberation=d,
+            member_index=index,
+            alias=f"Agent-{index + 1}",
+            diagnosis="Community-acquired pneumonia",
+            icd10="J18.9",
+            confidence=80,
+            class_key="J18",
+            input_tokens=100,
+            output_tokens=7,
+        )
+    DeliberationRun.objects.filter(deliberation=d).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    return d
+
+
+def test_a_redelivered_run_resumes_and_does_not_ask_stored_turns_again():
+    d = _died_after_two_proposals()
+    scripted.CALLS.clear()
+
+    assert async_to_sync(deliberation.run)(d.pk) == "ran"
+
+    d.refresh_from_db()
+    assert (d.status, d.outcome, d.winner_key) == ("finished", "consensus", "J18")
+    assert Proposal.objects.filter(deliberation=d).count() == 5
+    asked_in_round1 = sorted(alias for alias, req in scripted.CALLS if req.phase == "propose")
+    assert asked_in_round1 == ["Agent-3", "Agent-4", "Agent-5"]
+    assert d.input_tokens == 5 * 100 + 5 * 100  # stored turns' tokens are counted once
+    run = DeliberationRun.objects.get(deliberation=d)
+    assert run.attempts == 2
+    kinds = list(DeliberationEvent.objects.filter(deliberation=d).values_list("type", flat=True))
+    assert kinds.count("deliberation.started") == 1
+    assert kinds.count("member.proposal") == 3  # the two stored ones were announced before
+    assert kinds.count("deliberation.finished") == 1
+
+
+def test_a_live_runners_lease_keeps_a_second_runner_out():
+    d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
+    assert deliberation._claim(d.pk, "live-worker:1:x").outcome == "claimed"
+
+    assert async_to_sync(deliberation.run)(d.pk) == "busy"
+
+    assert Deliberation.objects.get(pk=d.pk).status == "running"
+    assert not Proposal.objects.filter(deliberation=d).exists()
+
+
+def test_a_deliberation_claimed_too_often_is_failed_and_escalated(settings):
+    settings.DELIBERATION_MAX_ATTEMPTS = 1
+    d = _died_after_two_proposals()
+
+    assert async_to_sync(deliberation.run)(d.pk) == "exhausted"
+
+    d.refresh_from_db()
+    assert d.status == "failed" and "stopped 1 times" in d.failure
+    assert d.escalations.get().reason == "failed"
+
+
+def test_a_finished_deliberation_is_not_run_again():
+    d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
+    async_to_sync(deliberation.run)(d.pk)
+    scripted.CALLS.clear()
+
+    assert async_to_sync(deliberation.run)(d.pk) == "ended"
+    assert scripted.CALLS == []
+
+
+async def test_recovery_racing_a_live_run_leaves_one_outcome():
+    slow = [member(PNEUMONIA, delay_s=0.5)] * 3
+    panel = await sync_to_async(make_panel)("slow", slow, q=2, f=1)
+    d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
+    live = asyncio.create_task(deliberation.run(d.pk))
+    while (await Deliberation.objects.aget(pk=d.pk)).status != "running":
+        await asyncio.sleep(0.01)
+
+    # An operator forces recovery while the members are still thinking.
+    await sync_to_async(deliberation.fail)(d.pk, "forced recovery")
+    assert await live == "ran"
+
+    d = await Deliberation.objects.aget(pk=d.pk)
+    assert (d.status, d.outcome, d.failure) == ("failed", "", "forced recovery")
+    kinds = [e.type async for e in DeliberationEvent.objects.filter(deliberation=d)]
+    assert kinds.count("deliberation.failed") == 1
+    assert "deliberation.finished" not in kinds
+    assert await d.escalations.acount() == 1
+
+
+async def test_stale_only_recovery_leaves_a_live_run_alone():
+    slow = [member(PNEUMONIA, delay_s=0.3)] * 3
+    panel = await sync_to_async(make_panel)("slow2", slow, q=2, f=1)
+    d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
+    live = asyncio.create_task(deliberation.run(d.pk))
+    while (await Deliberation.objects.aget(pk=d.pk)).status != "running":
+        await asyncio.sleep(0.01)
+
+    assert await sync_to_async(deliberation.fail)(d.pk, "stale?", stale_only=True) is None
+    assert await live == "ran"
+    d = await Deliberation.objects.aget(pk=d.pk)
+    assert (d.status, d.outcome) == ("finished", "consensus")
+
+
+async def test_a_run_whose_lease_was_taken_over_stops_and_writes_no_outcome(settings):
+    settings.DELIBERATION_LEASE_S = 0.3  # heartbeat every 0.1 s
+    slow = [member(PNEUMONIA, delay_s=1.0)] * 3
+    panel = await sync_to_async(make_panel)("slow3", slow, q=2, f=1)
+    d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
+    live = asyncio.create_task(deliberation.run(d.pk))
+    while not await DeliberationRun.objects.filter(deliberation=d, attempts=1).aexists():
+        await asyncio.sleep(0.01)
+
+    # Another worker thought this one dead and took the deliberation over.
+    await DeliberationRun.objects.filter(deliberation=d).aupdate(owner="other:2:y")
+    assert await live == "lost"
+
+    d = await Deliberation.objects.aget(pk=d.pk)
+    assert d.status == "running" and not await d.proposals.aexists()
+
+
+def test_sweeper_requeues_a_running_deliberation_whose_lease_lapsed_once():
+    d = _died_after_two_proposals()
+    sent: list[int] = []
+
+    def launch(pk: int) -> bool:
+        sent.append(pk)
+        runners._dispatched(pk)
+        return True
+
+    assert runners.sweep(launch).requeued == 1
+    assert runners.sweep(launch).requeued == 0  # sent since the lease lapsed: wait for it
+    assert sent == [d.pk]
+    assert async_to_sync(deliberation.run)(d.pk) == "ran"
+    assert Deliberation.objects.get(pk=d.pk).status == "finished"
