@@ -10,6 +10,7 @@ training so an evaluation on them is out of sample), ``method`` ("bayes", "text"
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -61,7 +62,10 @@ class BuiltinProvider:
     async def complete(
         self, request: base.CallRequest, *, on_delta: base.DeltaSink
     ) -> base.Completion:
-        text = json.dumps(self.answer(request), ensure_ascii=False)
+        # Training on first use is CPU-bound: off the event loop, so other members' calls and
+        # their timeouts keep running meanwhile.
+        answer = await asyncio.to_thread(self.answer, request)
+        text = json.dumps(answer, ensure_ascii=False)
         await base.stream_text(text, on_delta, delay_s=self.delay_s)
         prompt = base.word_count(request.system, *(m.content for m in request.messages))
         usage = base.Usage(input_tokens=prompt, output_tokens=base.word_count(text))
