@@ -48,12 +48,7 @@ def _truth_key(pathology: str | None, kb: Any) -> str | None:
     if pathology is None:
         return None
     condition = kb.conditions[pathology]
-    code = getattr(condition, "code", None)
-    if code is None:  # today's members: the corrections live in the provider module
-        from panels.providers import builtin
-
-        return protocol.class_key(builtin.display_name(condition), builtin.icd10_code(condition))
-    return protocol.class_key(condition.display_name, code)
+    return protocol.class_key(condition.display_name, condition.code)
 
 
 def _label(answer: dict[str, Any]) -> str:

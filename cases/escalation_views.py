@@ -128,7 +128,7 @@ def _queue_row(e: Escalation) -> dict[str, Any]:
         "escalation": e,
         "summary": escalation.summary(e.case),
         "candidate_lines": lines,
-        "reason_label": wording.reason_label(e.reason),
+        "reason_label": e.reason_text,
         "priority": escalation.priority_now(e),
         "age_text": age_text(escalation.age(e)),
     }

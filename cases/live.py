@@ -16,7 +16,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from cases import escalation, protocol, streaming, wording
-from cases.models import Deliberation
+from cases.models import ABSTAINED_VOTE, Deliberation, proposal_mark
 from cases.prose import prose
 from cases.streaming import EventMessage
 
@@ -59,7 +59,6 @@ REVIEW_TEXT = {
 }
 REPAIR_NOTE = "[Asked to correct the answer: {error}]"
 CANCELLED_DETAIL = "Stopped: the outcome was already decided."
-BELOW_THRESHOLD = "below the panel's confidence threshold"
 
 
 # --- the state -----------------------------------------------------------------------------
@@ -82,6 +81,7 @@ class MemberCard:
     vote: dict[str, Any] | None = None
     vote_for: str = ""
     round: int = 0
+    mark: str = ""  # why a valid answer counts for nobody (abstained, below the threshold)
 
     @property
     def offline(self) -> bool:
@@ -196,7 +196,9 @@ class LiveState:
 
     @property
     def abstained(self) -> int:
-        return sum(1 for m in self.members if m.proposal and m.proposal.get("abstained"))
+        """Members whose valid Round 1 answer counts for nobody: abstentions and proposals
+        below the panel's confidence threshold (the protocol treats both alike)."""
+        return sum(1 for m in self.members if m.mark)
 
     @property
     def reason_text(self) -> str:
@@ -302,7 +304,7 @@ def vote_label(state: LiveState, vote: dict[str, Any]) -> str:
     """What a vote chose and whose proposal it was: "Pneumonia — proposal of Agent-2"."""
     for_member = vote.get("for_member")
     if vote.get("abstained"):
-        return "no proposal (abstained)"
+        return ABSTAINED_VOTE
     if for_member is None or not 0 <= for_member < len(state.members):
         return str(vote.get("diagnosis", ""))
     return f"{vote.get('diagnosis', '')} — proposal of {state.members[for_member].alias}"
@@ -368,6 +370,11 @@ def apply(state: LiveState, event: EventMessage) -> None:
     elif kind == "member.proposal" and card is not None:
         card.proposal = payload
         card.status = "abstained" if payload.get("abstained") else "done"
+        card.mark = proposal_mark(
+            abstained=bool(payload.get("abstained")),
+            below_threshold=bool(payload.get("below_threshold")),
+            min_confidence=state.min_confidence,
+        )
     elif kind == "member.vote" and card is not None:
         card.vote = payload
         card.vote_for = vote_label(state, payload)
@@ -434,7 +441,6 @@ def render_fragment(name: str, state: LiveState, *, can_review: bool, member: in
         "offline_label": OFFLINE_LABEL,
         "offline_warning": OFFLINE_WARNING,
         "human_review": HUMAN_REVIEW,
-        "below_threshold": BELOW_THRESHOLD,
     }
     if name == "member-card":
         context["m"] = state.members[member]

@@ -116,6 +116,5 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         "offline_label": live.OFFLINE_LABEL,
         "offline_warning": live.OFFLINE_WARNING,
         "human_review": live.HUMAN_REVIEW,
-        "below_threshold": live.BELOW_THRESHOLD,
     }
     return render(request, "cases/case_detail.html", context)

@@ -20,6 +20,7 @@ from tests.cases.scenarios import consensus_panel, delta, started_case
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+HOST = (b"host", b"127.0.0.1:8000")  # the origin check compares scheme, host and port
 
 
 def session_cookie(user) -> bytes:
@@ -30,7 +31,7 @@ def session_cookie(user) -> bytes:
 
 
 async def open_socket(deliberation_id: int, user=None, origin=ORIGIN) -> WebsocketCommunicator:
-    headers = [origin, (b"host", b"127.0.0.1:8000")]
+    headers = [origin, HOST]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     return WebsocketCommunicator(application, f"/ws/deliberations/{deliberation_id}/", headers)
@@ -209,7 +210,7 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
     d = case_in_progress
     cookie = (b"cookie", await sync_to_async(session_cookie)(clinician))
     viewers = [
-        WebsocketCommunicator(application, f"/ws/deliberations/{d.pk}/", [ORIGIN, cookie])
+        WebsocketCommunicator(application, f"/ws/deliberations/{d.pk}/", [ORIGIN, HOST, cookie])
         for _ in range(VIEWERS)
     ]
     for viewer in viewers:
@@ -219,7 +220,17 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
     events: list[tuple[streaming.EventType, dict[str, Any]]] = [
         ("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)
     ]
-    await streaming.apublish_many(d.pk, [*events, ("deliberation.finished", {"outcome": "x"})])
+    finished: dict[str, Any] = {
+        "outcome": "no_consensus",
+        "reason": "no_supermajority",
+        "winner": None,
+        "tally": {},
+        "q": 3,
+        "faults": [],
+        "escalation": None,
+        "tokens": 0,
+    }
+    await streaming.apublish_many(d.pk, [*events, ("deliberation.finished", finished)])
     stored = await sync_to_async(streaming.events_after)(d.pk, 3)
 
     async def until_end(viewer: WebsocketCommunicator) -> list[int]:
@@ -252,7 +263,7 @@ async def test_a_reconnecting_queue_page_gets_the_escalations_it_missed(clinicia
     )()
     assert resolved_later is None  # finished deliberations are never failed
     cookie = (b"cookie", await sync_to_async(session_cookie)(reviewer))
-    queue = WebsocketCommunicator(application, "/ws/escalations/", [ORIGIN, cookie])
+    queue = WebsocketCommunicator(application, "/ws/escalations/", [ORIGIN, HOST, cookie])
     assert (await queue.connect())[0]
 
     await queue.send_json_to({"resume_after": first.pk})

@@ -37,7 +37,7 @@ def submit(user, text: str = CASE_TEXT):
 def test_a_user_over_the_rate_gets_429_and_when_to_retry(clinician, settings, started):
     settings.SUBMIT_RATE_PER_USER = 3
     consensus_panel("main", is_default=True)
-    assert [submit(clinician).status_code for _ in range(3)] == [201] * 3
+    assert [submit(clinician).status_code for _ in range(3)] == [202] * 3
     refused = submit(clinician)
     assert refused.status_code == 429
     assert refused.json()["detail"] == limits.USER_RATE.format(count=3, window=10, retry=10)
@@ -49,8 +49,8 @@ def test_a_user_over_the_rate_gets_429_and_when_to_retry(clinician, settings, st
 def test_a_panel_over_its_rate_refuses_every_user(clinician, other_clinician, settings, started):
     settings.SUBMIT_RATE_PER_PANEL = 2
     consensus_panel("main", is_default=True)
-    assert submit(clinician).status_code == 201
-    assert submit(other_clinician).status_code == 201
+    assert submit(clinician).status_code == 202
+    assert submit(other_clinician).status_code == 202
     refused = submit(other_clinician)
     assert refused.status_code == 429 and "Panel main has taken 2 cases" in refused.json()["detail"]
 
@@ -81,7 +81,7 @@ def test_the_daily_budget_refuses_before_any_vendor_is_called(
     assert "Nothing was sent to any vendor" in detail
     assert not Case.objects.exists() and started == []
     settings.PANEL_DAILY_BUDGETS = {"main": float(estimate) * 3}
-    assert submit(clinician).status_code == 201
+    assert submit(clinician).status_code == 202
 
 
 @pytest.mark.django_db
