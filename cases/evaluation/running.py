@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -25,8 +26,11 @@ from django.utils import timezone
 from cases import deliberation, protocol
 from cases.evaluation import inputs, records, summary
 from cases.evaluation.inputs import EvaluationError, Faults, Options
-from cases.models import EvaluationItem, EvaluationRun
+from cases.models import Deliberation, EvaluationItem, EvaluationRun
+from panels.models import member_spec
 from panels.offline import knowledge
+from panels.providers import builtin
+from panels.providers.base import MemberSpec
 
 # Colluders push one wrong diagnosis. When it happens to be the patient's true condition they
 # switch to the second, so that colluding is always an attack, as in the reliability table.
@@ -234,6 +238,10 @@ async def execute(run_id: int, *, concurrency: int, progress: Progress | None = 
         )
     )()
     started = time.monotonic()
+    # Every fold trains its own offline models: train them first, so no member's call
+    # timeout runs while it trains (that would count a slow start as a fault).
+    specs = await sync_to_async(_member_specs)(ids)
+    await asyncio.to_thread(builtin.train_members, specs)
     done = 0
     gate = asyncio.Semaphore(max(1, concurrency))
 
@@ -247,6 +255,17 @@ async def execute(run_id: int, *, concurrency: int, progress: Progress | None = 
 
     await asyncio.gather(*(one(i) for i in ids))
     return time.monotonic() - started
+
+
+def _member_specs(deliberation_ids: list[int]) -> list[MemberSpec]:
+    """The distinct member specs of these deliberations' frozen panels."""
+    seen: dict[str, MemberSpec] = {}
+    for snap in Deliberation.objects.filter(pk__in=deliberation_ids).values_list(
+        "panel_snapshot", flat=True
+    ):
+        for data in snap["members"]:
+            seen.setdefault(json.dumps(data, sort_keys=True, default=str), member_spec(data))
+    return list(seen.values())
 
 
 def evaluate(

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +79,30 @@ def warm(data_dir: Path | None = None) -> float:
     (everything is cached)."""
     from panels import demo
 
-    if data_dir is None:
-        from django.conf import settings
-
-        data_dir = Path(settings.DDXPLUS_DIR)
-    started = time.perf_counter()
-    kb = knowledge.load(data_dir)
-    extraction.read("warm-up: 40-year-old with fever and cough, no chest pain.", kb=kb)
+    specs = []
     for fields in demo.OFFLINE_MEMBERS:
         options: dict[str, Any] = dict(fields["options"])  # type: ignore[call-overload]
-        spec = base.MemberSpec(alias=str(fields["alias"]), provider="builtin", options=options)
-        BuiltinProvider(spec, data_dir).member().train()
+        if data_dir is not None:
+            options["data_dir"] = str(data_dir)
+        specs.append(
+            base.MemberSpec(alias=str(fields["alias"]), provider="builtin", options=options)
+        )
+    return train_members(specs)
+
+
+def train_members(specs: Iterable[base.MemberSpec]) -> float:
+    """Train and calibrate the offline members among ``specs`` (others are skipped) before
+    they are asked anything, so no member's call timeout runs while its model trains (an
+    evaluation's folds each need their own models); returns the seconds it took."""
+    started = time.perf_counter()
+    for spec in specs:
+        if spec.provider != "builtin":
+            continue
+        provider = build(spec, None)
+        assert isinstance(provider, BuiltinProvider)
+        kb = knowledge.load(provider.data_dir)
+        extraction.read("warm-up: 40-year-old with fever and cough, no chest pain.", kb=kb)
+        provider.member().train()
     return time.perf_counter() - started
 
 
