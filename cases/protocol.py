@@ -14,6 +14,7 @@ import json
 import random
 import re
 import string
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,12 +110,19 @@ class Decision:
 # --- ICD-10-CM ---------------------------------------------------------------------------
 
 
+_ICD_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
 def _icd() -> ModuleType:
     # simple_icd_10_cm parses the whole code set when imported (about 2 s): load it on first
-    # use, so commands and workers that never look at a code start fast.
-    import simple_icd_10_cm
+    # use, so commands and workers that never look at a code start fast. It fills its code
+    # list lazily and not thread-safely, so fill it here, once, under a lock.
+    with _ICD_LOCK:
+        import simple_icd_10_cm
 
-    return cast(ModuleType, simple_icd_10_cm)
+        simple_icd_10_cm.get_index("A00")
+        return cast(ModuleType, simple_icd_10_cm)
 
 
 @lru_cache(maxsize=4096)

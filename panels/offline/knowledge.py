@@ -26,6 +26,10 @@ import simple_icd_10_cm as icd
 
 from panels.offline.vocabulary import PHRASES, SYNONYMS
 
+# simple_icd_10_cm fills its code list on first use, and not thread-safely: members load the
+# knowledge base from worker threads at once, so fill it here, while the import lock holds.
+icd.get_index("A00")
+
 __all__ = ["PHRASES", "SYNONYMS"]  # re-exported: other modules read them from here
 
 CONDITIONS_FILE = "release_conditions.json"
