@@ -392,7 +392,7 @@ def reliability_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]
 def render(results: dict[str, Any]) -> str:
     """The self-contained HTML report for ``results`` (the content of results.json)."""
     scope = results.get("scope", {})
-    context = {
+    context: dict[str, Any] = {
         "r": results,
         "charts": charts(results),
         "reliability": reliability_rows(results),
@@ -403,4 +403,5 @@ def render(results: dict[str, Any]) -> str:
         ],
         "confidence": f"{1 - results.get('risk_coverage', {}).get('delta', 0.05):.0%}",
     }
+    context["standalone"] = True  # a file on its own: its charts carry their own styles
     return render_to_string("evaluation/report.html", context)
