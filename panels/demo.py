@@ -43,7 +43,9 @@ def _panel(name: str, description: str, *, is_default: bool) -> Panel:
             # administrator may offer to clinicians from the panel page.
             "offered_to_clinicians": is_default,
             "grace_period_s": 2.0,
-            "member_timeout_s": 30.0,
+            # An offline member's first answer after a start may include training its model
+            # (about 25 s of CPU for the panel); it never hangs, so give it room.
+            "member_timeout_s": 120.0,
         },
     )
     return panel
