@@ -65,8 +65,9 @@ class LiveCaseTestCase(BrowserTestCase):
                 {"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 150}}
                 for i in range(5)
             ],
-            member_timeout_s=60.0,
-            grace_period_s=5.0,
+            # The first case after a start may train a member's model: wait for every member.
+            member_timeout_s=120.0,
+            grace_period_s=120.0,
         )
         Panel.objects.filter(pk=panel.pk).update(offered_to_clinicians=True)
         return panel
