@@ -26,6 +26,7 @@ class TestAbstentionLive(LiveCaseTestCase):
                 for i in range(5)
             ],
             min_confidence=100,
+            offered_to_clinicians=True,
         )
         self.page.set_default_timeout(60_000)  # the first case loads the code set: slow here
         self.log_in_clinician()
