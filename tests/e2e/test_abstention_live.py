@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from panels import demo
 from tests.e2e.test_live_case import LiveCaseTestCase
 from tests.factories import make_panel
 
@@ -18,13 +19,17 @@ SENTENCE = re.compile(r"^[3-5] of 5 members abstained: not enough information to
 class TestAbstentionLive(LiveCaseTestCase):
     def test_a_panel_too_unsure_to_decide_says_so_live(self) -> None:
         # No offline member is ever 100 % sure of this text, so every proposal is below the
-        # threshold and the panel cannot decide; slow members so the page sees it live.
+        # threshold and the panel cannot decide. The default panel's members (warmed at start),
+        # slowed so the page sees them live.
         make_panel(
             "unsure",
             [
-                {"provider": "builtin", "options": {"seed": i, "stream_delay_ms": 20}}
-                for i in range(5)
+                {"provider": "builtin", "options": {**m["options"], "stream_delay_ms": 20}}  # type: ignore[dict-item]
+                for m in demo.OFFLINE_MEMBERS
             ],
+            # The first case after a start may still wait for the members' training.
+            member_timeout_s=120.0,
+            grace_period_s=120.0,
             min_confidence=100,
             offered_to_clinicians=True,
         )
