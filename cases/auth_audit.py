@@ -5,6 +5,7 @@ of pages and the API are (``access.denied``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import user_logged_in, user_login_failed
@@ -36,7 +37,7 @@ def login_failed(
     )
 
 
-def websocket_refused(scope: dict[str, Any], *, reason: str, code: int) -> None:
+def websocket_refused(scope: Mapping[str, Any], *, reason: str, code: int) -> None:
     """Audit one refused websocket connection (``access.denied`` on ``ws.path``, as the
     origin check does): ``reason`` is "unauthenticated", "not_found" or "not_a_reviewer",
     ``code`` the close code. The consumer calls it once per refused connection, before
