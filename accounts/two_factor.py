@@ -3,8 +3,9 @@
 Once signed in with a password, a reviewer, an administrator or a staff user reaches no page
 and no session API call (so neither the sign-off nor the admin) until the session is
 verified with a code from an authenticator app; the first time they are sent to enrol one.
-Wrong codes count toward the same lockout as wrong passwords. ``OTP_REQUIRED`` turns the
-requirement off (tests of other features only)."""
+Wrong codes count toward the same lockout as wrong passwords. A signature through the
+API without a verified session (a bearer token) carries its own code (:func:`check_code`).
+``OTP_REQUIRED`` turns the requirement off (tests of other features only)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ from cases.models import Role, has_role
 SECOND_FACTOR_REQUIRED = (
     "Reviewers and administrators need a second factor: verify this session with a code "
     "from your authenticator app at /accounts/2fa/verify/."
+)
+CODE_REQUIRED = (
+    "Signing needs your second factor: send otp_code, the current 6-digit code from your "
+    "authenticator app."
+)
+NOT_ENROLLED = (
+    "Signing needs a second factor and you have none yet: enrol an authenticator app at "
+    "/accounts/2fa/setup/, then send its current code as otp_code."
 )
 WRONG_CODE = "That code is not right (or was already used). Enter the current 6-digit code."
 # Paths an unverified reviewer may still reach: enrolling, verifying, leaving, assets.
@@ -79,6 +88,48 @@ def verify(request: HttpRequest, user: User, code: str) -> str | None:
         return lockout.locked_message(locked) if locked else WRONG_CODE
     otp_login(request, device)
     audit.record("auth.2fa_verified", obj=user, actor_id=user.pk)
+    return None
+
+
+def must_prove(user: User) -> bool:
+    """Whether ``user`` must give a second factor to sign: a role that requires one, or a
+    confirmed device of their own (someone who enrolled is held to it)."""
+    return needs_second_factor(user) or has_device(user)
+
+
+def check_code(user: User, code: str, *, scope: str) -> str | None:
+    """Check a TOTP code sent with one request that has no verified session behind it (a
+    signature through the API with a bearer token). None when the code is right; else the
+    message to answer with 403. A missing or wrong code is audited and counts toward the same
+    lockout as wrong passwords; a locked account is refused without looking at the code."""
+    username = user.get_username()
+    until = lockout.locked_until(username)
+    if until is not None:
+        lockout.record_refused(username, scope=scope, until=until)
+        return lockout.locked_message(until)
+    if not has_device(user):
+        audit.record(
+            "auth.2fa_failed",
+            obj=user,
+            actor_id=user.pk,
+            payload={"scope": scope, "reason": "not_enrolled"},
+        )
+        return NOT_ENROLLED
+    code = code.strip()
+    device = match_token(user, code) if code else None
+    if device is None:
+        reason = "wrong" if code else "missing"
+        audit.record(
+            "auth.2fa_failed",
+            obj=user,
+            actor_id=user.pk,
+            payload={"scope": scope, "reason": reason},
+        )
+        locked = lockout.record_failure(username, scope=scope)
+        if locked:
+            return lockout.locked_message(locked)
+        return WRONG_CODE if code else CODE_REQUIRED
+    audit.record("auth.2fa_verified", obj=user, actor_id=user.pk, payload={"scope": scope})
     return None
 
 

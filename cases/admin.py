@@ -1,9 +1,10 @@
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from cases import audit
+from cases import audit, limits
 from cases.models import (
     Acknowledgement,
     AuditEvent,
@@ -115,9 +116,38 @@ admin.site.unregister(Panel)
 admin.site.unregister(ProviderCredential)
 
 
+def _usd(amount: Decimal) -> str:
+    # Offline and cheap members cost fractions of a cent: keep them visible.
+    places = Decimal("0.01") if amount == 0 or abs(amount) >= 1 else Decimal("0.0001")
+    return f"${amount.quantize(places)}"
+
+
+def budget_statement(panel: Panel) -> str:
+    """The panel's daily cost budget, what it has spent this UTC day (recorded from the
+    members' prices) and what is left, in words."""
+    day = limits.budget(panel)
+    spent = f"Spent today (UTC day, estimated from the members' prices): {_usd(day.spent)}."
+    if day.limit is None:
+        return (
+            "No daily cost budget: this panel may spend without limit (set "
+            f"PANEL_DAILY_BUDGET_USD, or PANEL_DAILY_BUDGETS={panel.name}:25). {spent}"
+        )
+    left = day.limit - day.spent
+    remaining = (
+        f"Left: {_usd(left)}."
+        if left > 0
+        else "Left: nothing; new cases on this panel are refused until midnight UTC."
+    )
+    return f"Daily cost budget: {_usd(day.limit)} per UTC day. {spent} {remaining}"
+
+
 @admin.register(Panel)
 class AuditedPanelAdmin(PanelAdmin):
-    """PanelAdmin that records "panel.created" / "panel.edited" with the member changes."""
+    """PanelAdmin that records "panel.created" / "panel.edited" with the member changes,
+    and shows the panel's daily cost budget."""
+
+    def budget_statement(self, panel: Panel) -> str:
+        return budget_statement(panel)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Audited after the members are saved, so the event lists member changes too.

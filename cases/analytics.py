@@ -194,9 +194,13 @@ def gather() -> list[PanelStats]:
     signed = _signed_diagnoses(info)
     by_deliberation: dict[int, list[str]] = defaultdict(list)
     proposals = Proposal.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
+    # Each later query may see a deliberation that finished after ``info`` was read: its
+    # rows are skipped (counted on the next load), so every figure covers the same set.
     for d_id, alias, status, key in proposals.values_list(
         "deliberation_id", "alias", "status", "class_key"
     ):
+        if d_id not in info:
+            continue
         name, _, n, _, outcome, winner = info[d_id]
         member = panel(name).member(alias)
         member.proposals += 1
@@ -222,6 +226,8 @@ def gather() -> list[PanelStats]:
 
     votes = Vote.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
     for d_id, alias, status in votes.values_list("deliberation_id", "alias", "status"):
+        if d_id not in info:
+            continue
         member = panel(info[d_id][0]).member(alias)
         member.faults["_votes"] += 1
         if status in FAULT_STATUSES:

@@ -23,7 +23,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import escalation, live, queries, runners, streaming
+from cases import auth_audit, escalation, live, queries, runners, streaming
 from cases.models import Escalation, EscalationStatus
 from cases.streaming import EventMessage
 
@@ -66,6 +66,14 @@ def _visible(user: Any, deliberation_id: int) -> bool:
     return queries.visible_deliberation(user, deliberation_id) is not None
 
 
+async def _refuse(consumer: AsyncJsonWebsocketConsumer, code: int, reason: str) -> None:
+    """Close a connection before accepting it, audited like a 403 (one row per refusal)."""
+    await database_sync_to_async(auth_audit.websocket_refused)(
+        consumer.scope, reason=reason, code=code
+    )
+    await consumer.close(code=code)
+
+
 class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     """Streams one deliberation's events to one page; sends nothing but events."""
 
@@ -80,12 +88,12 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await _refuse(self, CLOSE_UNAUTHENTICATED, "unauthenticated")
             return
         self.deliberation_id = int(self.scope["url_route"]["kwargs"]["deliberation_id"])
         # Another clinician's case looks exactly like one that does not exist.
         if not await database_sync_to_async(_visible)(user, self.deliberation_id):
-            await self.close(code=CLOSE_NOT_FOUND)
+            await _refuse(self, CLOSE_NOT_FOUND, "not_found")
             return
         self.held = []
         self.lock = asyncio.Lock()
@@ -206,10 +214,10 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await _refuse(self, CLOSE_UNAUTHENTICATED, "unauthenticated")
             return
         if not await database_sync_to_async(escalation.can_view_queue)(user):
-            await self.close(code=CLOSE_NOT_FOUND)
+            await _refuse(self, CLOSE_NOT_FOUND, "not_a_reviewer")
             return
         await self.channel_layer.group_add(escalation.GROUP, self.channel_name)
         self.rejoin = asyncio.create_task(_rejoin_every(self, escalation.GROUP))

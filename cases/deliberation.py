@@ -78,6 +78,10 @@ def validate_case_text(text: str) -> str:
 
 def resolve_panel(name: str | None) -> Panel:
     """The named panel (or the default one), checked ready to deliberate."""
+    from cases import input_rules
+
+    if name and (problem := input_rules.control_character(name, subject="The panel name")):
+        raise CaseRejected(problem)  # PostgreSQL could not even look such a name up
     try:
         panel = (
             Panel.objects.get(name=name) if name else Panel.objects.filter(is_default=True).get()

@@ -1,7 +1,12 @@
 """The escalation queue JSON API: list the queue, claim, release, reassign, sign off,
 co-sign, correct. Same rules and messages as the pages (``cases.escalation``); a refusal is
 ``{"detail": <message>}`` with 400 (bad input), 403 (not allowed / wrong password), 404 or
-409 (someone else's claim, already resolved)."""
+409 (someone else's claim, already resolved).
+
+Signing (sign-off, correction, co-signature) needs the second factor as on the pages: a
+reviewer or administrator, or anyone with a confirmed authenticator, sends ``otp_code`` unless
+the request comes from a session already verified with one (a bearer token never is). A
+missing or wrong code is 403, audited, and counts toward the password lockout."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from accounts import two_factor
 from cases import escalation
 from cases.escalation import EscalationError
 from cases.models import CoSignature, Escalation, SignOff
@@ -73,8 +79,34 @@ class EscalationOut(Schema):
         return e.claimed_by.get_username() if e.claimed_by else None
 
 
+OTP_CODE = Field(
+    "",
+    max_length=12,
+    description="The current 6-digit code from the signer's authenticator app. Required for "
+    "reviewers and administrators (and anyone with an authenticator) unless the request "
+    "comes from a session already verified with a code; a bearer token never is.",
+)
+SIGNING_REFUSED = {
+    "403": {
+        "description": "Not allowed: not a reviewer, the second factor missing or wrong "
+        "(otp_code), a wrong signing password, or the account locked after too many wrong "
+        "passwords or codes. `detail` says which.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"detail": {"type": "string"}},
+                    "required": ["detail"],
+                }
+            }
+        },
+    }
+}
+
+
 class SignOffIn(Schema):
     password: str = Field(description="The signer's password: a signature, not a click.")
+    otp_code: str = OTP_CODE
     rationale: str = Field(description="Why this is the final diagnosis (required).")
     proposal_id: int | None = Field(None, description="Sign one of the panel's proposals...")
     icd10: str = Field("", description="...or another diagnosis with a billable code.")
@@ -105,6 +137,7 @@ class SignOffOut(Schema):
 
 class CoSignIn(Schema):
     password: str
+    otp_code: str = OTP_CODE
     note: str = ""
 
 
@@ -141,6 +174,20 @@ def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise HttpError(exc.http_status, str(exc)) from None
 
 
+def _second_factor(request: HttpRequest, user: User, code: str) -> None:
+    """Refuse a signature (403) without the second factor the pages would have demanded.
+    Checked before the password, so that without the code nothing tells whether the
+    password was right."""
+    if not two_factor.must_prove(user):
+        return
+    session_user = getattr(request, "user", None)
+    if getattr(session_user, "pk", None) == user.pk and session_user.is_verified():  # type: ignore[union-attr]
+        return  # the session was verified with a code, as on the pages
+    problem = two_factor.check_code(user, code, scope="signoff")
+    if problem is not None:
+        raise HttpError(403, problem)
+
+
 @router.get("/escalations/", response=list[EscalationOut])
 @paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def list_escalations(request: HttpRequest, show: QueueShow = "open") -> Any:
@@ -173,26 +220,43 @@ def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> E
     return _call(escalation.reassign, escalation_id, admin=_user(request), to_username=payload.to)
 
 
-@router.post("/escalations/{escalation_id}/signoff/", response={201: SignOffOut})
+@router.post(
+    "/escalations/{escalation_id}/signoff/",
+    response={201: SignOffOut},
+    openapi_extra={"responses": SIGNING_REFUSED},
+)
 def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """Sign the final diagnosis of an escalation you have claimed."""
     _call(escalation.get, escalation_id, user=_user(request))
-    signoff = _call(escalation.sign_off, escalation_id, user=_user(request), **payload.dict())
+    fields = payload.dict()
+    _second_factor(request, _user(request), fields.pop("otp_code"))
+    signoff = _call(escalation.sign_off, escalation_id, user=_user(request), **fields)
     return Status(201, signoff)
 
 
-@router.post("/escalations/{escalation_id}/correction/", response={201: SignOffOut})
+@router.post(
+    "/escalations/{escalation_id}/correction/",
+    response={201: SignOffOut},
+    openapi_extra={"responses": SIGNING_REFUSED},
+)
 def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """A new sign-off superseding the one in force (which stays in the history)."""
     _call(escalation.get, escalation_id, user=_user(request))
-    signoff = _call(escalation.correct, escalation_id, user=_user(request), **payload.dict())
+    fields = payload.dict()
+    _second_factor(request, _user(request), fields.pop("otp_code"))
+    signoff = _call(escalation.correct, escalation_id, user=_user(request), **fields)
     return Status(201, signoff)
 
 
-@router.post("/escalations/{escalation_id}/cosign/", response={201: CoSignOut})
+@router.post(
+    "/escalations/{escalation_id}/cosign/",
+    response={201: CoSignOut},
+    openapi_extra={"responses": SIGNING_REFUSED},
+)
 def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> Status[CoSignature]:
     """A second reviewer's co-signature on a sign-off that overrides the panel."""
     _call(escalation.get, escalation_id, user=_user(request))
+    _second_factor(request, _user(request), payload.otp_code)
     cosignature = _call(
         escalation.co_sign,
         escalation_id,

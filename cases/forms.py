@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
 from cases import deliberation, queries
@@ -25,12 +26,24 @@ def offered_panels(user: object) -> QuerySet[Panel]:
     return Panel.objects.filter(Q(is_default=True) | Q(offered_to_clinicians=True))
 
 
+class RuleCharField(forms.CharField):
+    """A CharField without Django's own null-character check, which would answer a NUL
+    with its words before the form's clean method gives the product's one rule
+    (``cases.input_rules``, as the API and the command do)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class CaseForm(forms.Form):
     # No maxlength attribute on purpose: a browser would silently cut pasted text at the
     # limit, and a clinician must see that the case is too long, not lose its end.
     # Not required at the form level so an empty case gets the orchestrator's message; the
     # widget still carries `required` for the browser.
-    text = forms.CharField(
+    text = RuleCharField(
         label="Case",
         required=False,
         strip=False,
@@ -40,7 +53,7 @@ class CaseForm(forms.Form):
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, required=False)
     # A CharField with a select: an unknown name gets resolve_panel's message, not Django's
     # generic "select a valid choice".
-    panel = forms.CharField(label="Panel", widget=forms.Select)
+    panel = RuleCharField(label="Panel", widget=forms.Select)
 
     def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

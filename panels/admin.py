@@ -227,7 +227,13 @@ class PanelAdmin(admin.ModelAdmin[Panel]):
             "rate_error": rate_error,
             "error_rate_percent": f"{p * 100:g}",
             "reliability_rows": [] if problems else reliability_rows(panel, p=p),
+            "panel_budget": self.budget_statement(panel),
         }
+
+    def budget_statement(self, panel: Panel) -> str:
+        """The panel's daily cost budget and today's spend, in words. Spending is recorded
+        by ``cases``, which ``panels`` does not import: ``cases.admin`` fills this in."""
+        return ""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -88,3 +88,57 @@ def test_form_api_and_command_give_the_same_message(client, clinician, headers):
     with pytest.raises(CommandError) as exc:
         call_command("deliberate", "--panel", "main", "--text", BELL_TEXT)
     assert expected in str(exc.value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["Fever\x00 and cough.", "Cough at night.\x00", "\x00Fever."])
+def test_a_nul_gets_the_product_s_message_on_every_path(client, clinician, headers, text):
+    """Django's CharField refuses NUL with its own words before the form's clean_text: the
+    form must give the same message as the API and the command."""
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    from cases import input_rules
+    from cases.models import Case
+
+    expected = input_rules.control_character(text.strip())
+    assert expected is not None and "U+0000" in expected
+    consensus_panel("main", is_default=True)
+    api = client.post(
+        "/api/cases", json.dumps({"text": text}), content_type="application/json", headers=headers
+    )
+    assert api.status_code == 422 and expected in api.json()["detail"]
+    client.force_login(clinician)
+    form = client.post("/cases/new/", {"text": text, "panel": "main"})
+    page = form.content.decode().replace("&#x27;", "'")
+    assert expected in page
+    assert "Null characters are not allowed" not in page
+    with pytest.raises(CommandError) as exc:
+        call_command("deliberate", "--panel", "main", "--text", text)
+    assert str(exc.value) == expected
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_panel_name_with_a_nul_gets_the_same_rule_on_every_path(client, clinician, headers):
+    """Without the rule, PostgreSQL cannot even look the name up (the API answered 503)."""
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    from cases import input_rules
+
+    consensus_panel("main", is_default=True)
+    name = "ma\x00in"
+    expected = input_rules.control_character(name, subject="The panel name")
+    assert expected is not None and expected.startswith("The panel name contains")
+    body = json.dumps({"text": "Fever and cough.", "panel": name})
+    api = client.post("/api/cases", body, content_type="application/json", headers=headers)
+    assert (api.status_code, api.json()["detail"]) == (422, f"panel: {expected}")
+    client.force_login(clinician)
+    form = client.post("/cases/new/", {"text": "Fever and cough.", "panel": name})
+    assert expected in form.content.decode().replace("&#x27;", "'")
+    with pytest.raises(CommandError) as exc:
+        call_command("deliberate", "--panel", name, "--text", "Fever and cough.")
+    assert str(exc.value) == expected

@@ -3,9 +3,12 @@ ground truth, for administrators only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cases import analytics, metrics
@@ -241,3 +244,53 @@ def test_the_analytics_page_states_the_guarantee_check(client, administrator, re
     assert "Error guarantee on real use" in html
     assert "Reviewers signed off 1 disputed or audited consensus decisions; 0 were wrong" in html
     assert "No calibrated claim to check" in html
+
+
+# --- rows that change between the page's queries ------------------------------------------
+
+
+@contextmanager
+def finishing_before_first_read_of(table: str, deliberation: Deliberation) -> Iterator[None]:
+    """Mark ``deliberation`` finished (with one vote) just before the first query reading
+    ``table``: a deliberation that finishes between two of gather()'s queries, without sleeps."""
+    done = False
+
+    def wrapper(execute, sql, params, many, context):
+        nonlocal done
+        if not done and f'FROM "{table}"' in sql:
+            done = True
+            Deliberation.objects.filter(pk=deliberation.pk).update(
+                status=DeliberationStatus.FINISHED, outcome="no_consensus"
+            )
+            Vote.objects.create(deliberation=deliberation, member_index=0, alias="Alpha")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
+    assert done, f"gather() never read {table}"
+
+
+@pytest.mark.parametrize("table", ["cases_proposal", "cases_vote"])
+def test_a_deliberation_finishing_between_two_queries_is_left_for_the_next_load(db, table):
+    counted = finished(["J18", "J18", "I26"], winner="J18")
+    running = finished(["J18", "I26", "I26"])
+    Deliberation.objects.filter(pk=running.pk).update(status=DeliberationStatus.RUNNING, outcome="")
+    Vote.objects.create(deliberation=counted, member_index=0, alias="Alpha")
+
+    with finishing_before_first_read_of(table, running):
+        (trio,) = analytics.gather()
+
+    assert (trio.clinical, trio.members["Alpha"].proposals) == (1, 1)
+    assert trio.members["Alpha"].faults["_votes"] == 1
+    (now,) = analytics.gather()  # the next load counts it
+    assert (now.clinical, now.members["Alpha"].proposals) == (2, 2)
+
+
+def test_the_page_answers_when_a_deliberation_finishes_while_it_is_drawn(client, administrator):
+    finished(["J18", "J18", "I26"], winner="J18")
+    running = finished(["J18", "I26", "I26"])
+    Deliberation.objects.filter(pk=running.pk).update(status=DeliberationStatus.RUNNING)
+    client.force_login(administrator)
+    with finishing_before_first_read_of("cases_proposal", running):
+        response = client.get("/analytics/")
+    assert response.status_code == 200

@@ -274,6 +274,44 @@ async def test_a_reconnecting_queue_page_gets_the_escalations_it_missed(clinicia
     await queue.disconnect()
 
 
+def denied_sockets() -> list[tuple[str | None, str, int, str]]:
+    from cases.models import AuditEvent
+
+    rows = AuditEvent.objects.filter(action="access.denied", object_type="ws.path")
+    return [
+        (e.actor.username if e.actor else None, e.payload["path"], e.payload["close_code"],
+         e.payload["reason"])
+        for e in rows.select_related("actor").order_by("seq")
+    ]  # fmt: skip
+
+
+async def test_each_refused_socket_is_audited_once(case_in_progress, clinician, other_clinician):
+    """4401 and 4404 are access decisions like a 403: one audit row per refused connection,
+    with who (when known), where and why; an accepted socket writes none."""
+    d = case_in_progress
+    anonymous = await open_socket(d.pk)
+    theirs = await open_socket(d.pk, other_clinician)
+    queue = WebsocketCommunicator(
+        application,
+        "/ws/escalations/",
+        [ORIGIN, HOST, (b"cookie", await sync_to_async(session_cookie)(other_clinician))],
+    )
+    assert await anonymous.connect() == (False, CLOSE_UNAUTHENTICATED)
+    assert await theirs.connect() == (False, CLOSE_NOT_FOUND)
+    assert await queue.connect() == (False, CLOSE_NOT_FOUND)
+    own = await open_socket(d.pk, clinician)
+    assert (await own.connect())[0]
+    for communicator in (anonymous, theirs, queue, own):
+        await communicator.disconnect()
+
+    path = f"/ws/deliberations/{d.pk}/"
+    assert await sync_to_async(denied_sockets)() == [
+        (None, path, CLOSE_UNAUTHENTICATED, "unauthenticated"),
+        ("clin2", path, CLOSE_NOT_FOUND, "not_found"),
+        ("clin2", "/ws/escalations/", CLOSE_NOT_FOUND, "not_a_reviewer"),
+    ]
+
+
 @pytest.mark.scaleout
 async def test_an_idle_socket_stays_open_for_30_s_on_redis(
     case_in_progress, clinician, redis_url, settings

@@ -4,14 +4,18 @@ before anything is created or any vendor is called (API: 429 and a clear message
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from cases import limits, runners, tokens
-from cases.models import Case
+from cases.models import Case, Deliberation
 from panels.models import ModelPrice
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
 
@@ -95,3 +99,57 @@ def test_the_form_and_the_command_refuse_with_the_same_message(clinician, settin
     with pytest.raises(CommandError, match="Nothing was sent to any vendor"):
         call_command("deliberate", "--panel", "main", "--text", CASE_TEXT)
     assert not Case.objects.exists()
+
+
+# --- the budget on the panel admin page -------------------------------------------------------
+
+
+def budget_paragraph(user, panel) -> str:
+    client = Client()
+    client.force_login(user)
+    html = client.get(f"/admin/panels/panel/{panel.pk}/change/").content.decode()
+    found = re.search(r'<p id="panel-budget">(.*?)</p>', html, re.S)
+    assert found is not None, "the change page shows no budget"
+    return found.group(1).replace("&#x27;", "'")
+
+
+def spend(panel, usd: str, *, days_ago: int = 0) -> None:
+    from cases import deliberation
+
+    made = deliberation.create(CASE_TEXT, panel=panel, submitted_by_id=None)
+    Deliberation.objects.filter(pk=made.pk).update(
+        cost_usd=Decimal(usd), created_at=timezone.now() - timedelta(days=days_ago)
+    )
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", password="pw-root-long-enough")
+
+
+@pytest.mark.django_db
+def test_the_panel_admin_page_shows_the_budget_today_s_spend_and_what_is_left(
+    superuser, settings, priced_panel
+):
+    settings.PANEL_DAILY_BUDGETS = {"main": 25}
+    spend(priced_panel, "3.10")
+    spend(priced_panel, "0.65")
+    spend(priced_panel, "40", days_ago=1)  # yesterday's spend is not today's
+    assert budget_paragraph(superuser, priced_panel) == (
+        "Daily cost budget: $25.00 per UTC day. Spent today (UTC day, estimated from the "
+        "members' prices): $3.75. Left: $21.25."
+    )
+    spend(priced_panel, "30")
+    assert budget_paragraph(superuser, priced_panel).endswith(
+        "$33.75. Left: nothing; new cases on this panel are refused until midnight UTC."
+    )
+
+
+@pytest.mark.django_db
+def test_the_panel_admin_page_says_when_a_panel_has_no_budget(superuser, priced_panel):
+    spend(priced_panel, "0.0042")
+    assert budget_paragraph(superuser, priced_panel) == (
+        "No daily cost budget: this panel may spend without limit (set PANEL_DAILY_BUDGET_USD, "
+        "or PANEL_DAILY_BUDGETS=main:25). Spent today (UTC day, estimated from the members' "
+        "prices): $0.0042."
+    )
