@@ -2,8 +2,10 @@
 and to the first streamed character on that page's websocket, for the first case after a
 server start and for later ones. Daphne serves the project in a child process on a free
 port (the embedded runner and the offline panel, as `make run` serves them) over a scratch
-SQLite database. Prints figures; asserts nothing.
-Run: `.venv/bin/python -m bench.submit_latency [--cases N]`.
+SQLite database. A cold start has an empty offline model cache (the members train while the
+first case waits), a warm start the cache a previous start filled (panels/offline/cache.py).
+Prints figures; asserts nothing.
+Run: `.venv/bin/python -m bench.submit_latency [--cases N] [--start cold|warm|both]`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,7 +60,7 @@ def session_cookie() -> str:
     user = User.objects.get(username="clinician")
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -94,7 +97,7 @@ async def first_character(port: int, cookie: str, deliberation_id: int, last_seq
 
 def one_case(port: int, cookie: str) -> tuple[float, float]:
     status, _, csrf = request(port, "GET", "/cases/new/", cookie)
-    assert status == 200, status
+    assert status == 200, (status, _)
     jar = f"{cookie}; csrftoken={csrf}"
     form = urlencode(
         {"csrfmiddlewaretoken": csrf, "text": CASE_TEXT, "age": "58", "sex": "", "panel": "offline"}
@@ -111,10 +114,43 @@ def one_case(port: int, cookie: str) -> tuple[float, float]:
     return opened - pressed, max(0.0, streamed - pressed)
 
 
+def measure(port: int, server: subprocess.Popen[bytes], cookie: str, cases: int) -> None:
+    """Time ``cases`` submissions to a daphne that was just started, and print them."""
+    started = time.monotonic()
+    wait_listening(port, server)
+    print(f"  daphne listening after {time.monotonic() - started:.2f} s")  # noqa: T201
+    rows = [one_case(port, cookie) for _ in range(cases)]
+    print(f"  {'case':<10}{'Submit -> case page':>22}{'Submit -> first character':>28}")  # noqa: T201
+    for index, (page, first) in enumerate(rows, start=1):
+        label = "first" if index == 1 else f"later {index - 1}"
+        print(f"  {label:<10}{page * 1000:>19.0f} ms{first * 1000:>25.0f} ms")  # noqa: T201
+
+
+def start_daphne(port: int, models: Path) -> subprocess.Popen[bytes]:
+    """Daphne on ``port`` with the offline members' model cache in ``models``."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OFFLINE_MODEL_CACHE": str(models)}
+    command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    return subprocess.Popen(
+        [sys.executable, *command, "consensus_site.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=4, help="cases after the start (>= 2)")
-    cases = max(2, parser.parse_args().cases)
+    parser.add_argument("--cases", type=int, default=4, help="cases after each start (>= 2)")
+    parser.add_argument(
+        "--start",
+        choices=("cold", "warm", "both"),
+        default="both",
+        help="cold: an empty model cache (the members train); warm: the cache a previous "
+        "start filled; both (default): a cold start, then a warm one",
+    )
+    arguments = parser.parse_args()
+    cases = max(2, arguments.cases)
 
     from bench._setup import django_on_scratch_db
 
@@ -123,36 +159,21 @@ def main() -> None:
 
     call_command("seed_demo", verbosity=0)
     cookie = session_cookie()
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "consensus_site.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        started = time.monotonic()
-        wait_listening(port, server)
-        print(f"daphne listening after {time.monotonic() - started:.2f} s")  # noqa: T201
-        rows = [one_case(port, cookie) for _ in range(cases)]
-    finally:
-        server.kill()
-        server.wait()
-    print(f"{'case':<10}{'Submit -> case page':>22}{'Submit -> first character':>28}")  # noqa: T201
-    for index, (page, first) in enumerate(rows, start=1):
-        label = "first" if index == 1 else f"later {index - 1}"
-        print(f"{label:<10}{page * 1000:>19.0f} ms{first * 1000:>25.0f} ms")  # noqa: T201
+    models = ROOT / "var" / "bench" / "offline-models"
+    starts = ("cold", "warm") if arguments.start == "both" else (arguments.start,)
+    for start in starts:
+        if start == "cold":
+            shutil.rmtree(models, ignore_errors=True)
+        elif not any(models.glob("*.pickle")):
+            raise SystemExit(f"No cached models in {models}: run a cold start first.")
+        print(f"{start} start (model cache {models}):")  # noqa: T201
+        port = free_port()
+        server = start_daphne(port, models)
+        try:
+            measure(port, server, cookie, cases)
+        finally:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":

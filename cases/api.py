@@ -29,6 +29,7 @@ from cases.models import (
     IdempotentSubmission,
     can_submit_cases,
 )
+from cases.offering import PanelNotOffered, check_offered
 from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
 
 log = logging.getLogger(__name__)
@@ -330,6 +331,11 @@ SUBMIT_UNAVAILABLE = "The case could not be stored just now; nothing was kept. T
 RETRY_AFTER_S = 5
 IDEMPOTENCY_KEY_MAX = 200
 IDEMPOTENCY_MISMATCH = "This Idempotency-Key was used for a different request."
+DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
 
 
 @router.post(
@@ -341,8 +347,19 @@ IDEMPOTENCY_MISMATCH = "This Idempotency-Key was used for a different request."
         "even when the task queue is down for a while. 503 with `Retry-After` (JSON, nothing "
         "stored) when the database is unreachable. Send an `Idempotency-Key` header (up to "
         "200 characters) to make retries safe: the same key from the same user returns the "
-        "first case instead of creating another."
+        "first case instead of creating another. 403 (JSON `detail`, nothing stored) when "
+        "the panel is not offered to you: clinicians may use the default panel and those an "
+        "administrator offered to clinicians."
     ),
+    openapi_extra={
+        "responses": {
+            "403": {
+                "description": "You may not submit cases, or the panel is not offered to you "
+                "(nothing is stored).",
+                "content": {"application/json": {"schema": DETAIL_SCHEMA}},
+            }
+        }
+    },
 )
 def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case] | HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
@@ -368,8 +385,11 @@ def _submit_once(user: Any, key: str, body_hash: str, payload: CaseIn) -> Case:
         return first
     try:
         panel = deliberation.resolve_panel(payload.panel)
+        check_offered(user, panel)
     except CaseRejected as exc:
         raise _field_error("panel", str(exc)) from None
+    except PanelNotOffered as exc:
+        raise HttpError(403, str(exc)) from None
     limits.check_submission(payload.text, panel=panel, user_id=user.pk)  # 429 (consensus_site.api)
     try:
         # The case, its deliberation, its outbox row and its key commit together or not at all.

@@ -191,7 +191,11 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send(self, event: EventMessage) -> None:
         # The page swaps in the fragments the server renders (cases/live.py).
-        await self.send_json(self.feed.message(event))
+        if live.needs_database(event):
+            message = await database_sync_to_async(self.feed.message)(event)
+        else:
+            message = self.feed.message(event)
+        await self.send_json(message)
         self.last_sent = event["seq"]
         if event["type"] in TERMINAL_EVENTS:
             self.ended = True

@@ -6,24 +6,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, QuerySet
 
 from cases import deliberation, queries
 from cases.deliberation import CaseRejected
-from cases.models import Role, Sex, has_role
+from cases.models import Sex
+from cases.offering import PanelNotOffered, check_offered, offered_panels
 from panels.models import Panel
-
-PANEL_NOT_OFFERED = "The panel {name!r} is not offered for new cases; choose another panel."
-
-
-def offered_panels(user: object) -> QuerySet[Panel]:
-    """The panels ``user`` may choose: administrators every panel; everyone else the default
-    panel and those an administrator offered to clinicians."""
-    if isinstance(user, AbstractBaseUser) and has_role(user, Role.ADMINISTRATOR):
-        return Panel.objects.all()
-    return Panel.objects.filter(Q(is_default=True) | Q(offered_to_clinicians=True))
 
 
 class RuleCharField(forms.CharField):
@@ -61,8 +50,8 @@ class CaseForm(forms.Form):
             f"Free text: history, findings, results. Up to "
             f"{settings.CASE_TEXT_MAX_CHARS:,} characters."
         )
+        self.user = user
         panels = list(offered_panels(user).order_by("-is_default", "name"))
-        self.offered = {p.name for p in panels}
         panel_field = self.fields["panel"]
         assert isinstance(panel_field.widget, forms.Select)
         panel_field.widget.choices = [
@@ -84,11 +73,9 @@ class CaseForm(forms.Form):
         name: str = self.cleaned_data["panel"]
         try:
             panel = deliberation.resolve_panel(name)
-        except CaseRejected as exc:
+            self.resolved_panel = check_offered(self.user, panel)
+        except (CaseRejected, PanelNotOffered) as exc:
             raise forms.ValidationError(str(exc)) from None
-        if name not in self.offered:
-            raise forms.ValidationError(PANEL_NOT_OFFERED.format(name=name))
-        self.resolved_panel = panel
         return name
 
 

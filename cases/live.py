@@ -15,8 +15,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from cases import escalation, protocol, streaming, wording
-from cases.models import ABSTAINED_VOTE, Deliberation, proposal_mark
+from cases import decision_record, escalation, protocol, streaming, wording
+from cases.models import ABSTAINED_VOTE, Case, Deliberation, proposal_mark
 from cases.prose import prose
 from cases.streaming import EventMessage
 
@@ -431,6 +431,8 @@ def state_for(deliberation: Deliberation) -> LiveState:
 # --- fragments -----------------------------------------------------------------------------
 
 FRAGMENTS = ("outcome", "tally")
+# Events after which the current decision may have changed (its box is swapped too).
+DECISION_EVENTS = frozenset({"deliberation.finished", "deliberation.failed"})
 
 
 def render_fragment(name: str, state: LiveState, *, can_review: bool, member: int = 0) -> str:
@@ -447,12 +449,33 @@ def render_fragment(name: str, state: LiveState, *, can_review: bool, member: in
     return render_to_string(f"{TEMPLATE}#{name}", context)
 
 
+def render_decision(case_id: int, state: LiveState, *, can_review: bool) -> str:
+    """The current-decision box at the top of the case page (the signed human diagnosis, or
+    where the human review stands), rendered from the database as the page renders it."""
+    case = Case.objects.get(pk=case_id)
+    context = {
+        "state": state,
+        "can_review": can_review,
+        "decision": decision_record.current_decision(case),
+        "escalation_state": decision_record.escalation_state(case),
+    }
+    return render_to_string(f"{TEMPLATE}#current-decision", context)
+
+
+def needs_database(event: EventMessage) -> bool:
+    """Whether :meth:`Feed.message` reads the database for ``event`` (call it in a thread
+    then): a deliberation's end changes the current decision, which lives in other rows."""
+    return event["type"] in DECISION_EVENTS
+
+
 @dataclass
 class Feed:
-    """One connected page's copy of the state: shapes each event it is sent, in order."""
+    """One connected page's copy of the state: shapes each event it is sent, in order.
+    ``case_id`` is the deliberation's case (for the current-decision box)."""
 
     state: LiveState
     can_review: bool
+    case_id: int
 
     def message(self, event: EventMessage) -> dict[str, Any]:
         """The websocket message for ``event``: ``seq``, ``type``, ``payload``, plus either
@@ -479,6 +502,10 @@ class Feed:
         html = {f"member-{i}": self._card(i) for i in changed}
         for name in FRAGMENTS:
             html[name] = render_fragment(name, self.state, can_review=self.can_review)
+        if needs_database(event):
+            html["current-decision"] = render_decision(
+                self.case_id, self.state, can_review=self.can_review
+            )
         out["html"] = html
         return out
 
@@ -493,4 +520,4 @@ def feed_for(deliberation_id: int, *, user: Any, resume_from: int) -> Feed:
     deliberation = Deliberation.objects.get(pk=deliberation_id)
     state = initial_state(deliberation)
     fold(state, (e for e in streaming.events_after(deliberation_id, 0) if e["seq"] <= resume_from))
-    return Feed(state, can_review)
+    return Feed(state, can_review, deliberation.case_id)

@@ -249,6 +249,12 @@ DDXPLUS_DIR = Path(
     env_str("DDXPLUS_DIR", str(BASE_DIR / "panels" / "offline" / "data" / "ddxplus"))
 )
 
+# The offline members' trained models and calibrators, cached on disk so a start, a test
+# process or a Celery worker loads them in about a second (panels/offline/cache.py). Files
+# are named by a hash of the data, the code and the library versions; "" turns it off. Only
+# ever this folder is unpickled: keep it the application's own, never user-supplied.
+OFFLINE_MODEL_CACHE = env_str("OFFLINE_MODEL_CACHE", str(VAR_DIR / "offline-models"))
+
 # Token deltas: the first of a burst is written and sent at once; later ones are gathered
 # for this long, every member's together in one write. 40 ms keeps p95 delivery under 50 ms
 # and a streaming deliberation at <= 25 writes a second, whatever its panel size (a trailing

@@ -18,6 +18,7 @@ from typing import Any
 
 from panels.offline import (
     bayes,
+    cache,
     calibration,
     extraction,
     knowledge,
@@ -90,12 +91,16 @@ class Member:
 
     @property
     def model(self) -> bayes.Model:
-        return bayes.train(self.kb, seed=self.seed, exclude=self.holdout)
+        return _bayes_model(self)
 
     @property
     def calibrator(self) -> calibration.Calibrator:
         """Maps the method's top probability to the probability of being right, fitted on
-        renderings of rows this member did not train on; cached."""
+        renderings of rows this member did not train on; cached in memory and on disk."""
+        return _calibrator(self)
+
+    def calibrate(self) -> calibration.Calibrator:
+        """Fit the calibrator now (what :attr:`calibrator` loads from the cache)."""
         if self.method == "text":
             return calibration.for_text_classifier(self.kb, seed=self.seed, exclude=self.holdout)
         if self.method == "neighbours":
@@ -107,9 +112,9 @@ class Member:
     def train(self) -> None:
         """Train and calibrate now (what the first case would otherwise wait for)."""
         if self.method == "text":
-            text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
+            _text_model(self)
         elif self.method == "neighbours":
-            neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
+            _neighbours_model(self)
         else:
             _ = self.model
         _ = self.calibrator
@@ -139,11 +144,9 @@ class Member:
             ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
         else:
             if self.method == "text":
-                result = text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
-                found = result.assess(text)
+                found = _text_model(self).assess(text)
             else:
-                index = neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
-                found = index.assess(tokens, age, sex)
+                found = _neighbours_model(self).assess(tokens, age, sex)
             ranking = Ranking(
                 tuple(self.kb.conditions[s.condition] for s in found.ranking),
                 tuple(s.probability for s in found.ranking),
@@ -256,6 +259,48 @@ def _understood(kb: knowledge.KnowledgeBase, r: extraction.Reading) -> str:
     if r.absent:
         text += f" Stated absent: {shown(r.absent)}."
     return text
+
+
+def _cached[T](member: Member, what: str, build: Callable[[], T], kind: type[T]) -> T:
+    """``build()`` for this member through the on-disk cache (``panels.offline.cache``)."""
+    name = cache.key(
+        member.kb,
+        what=what,
+        method=member.method,
+        seed=member.seed,
+        holdout=tuple(sorted(member.holdout)),
+        view=member.view,
+    )
+    return cache.fetch(member.kb, name, build, kind)
+
+
+@lru_cache(maxsize=64)
+def _bayes_model(member: Member) -> bayes.Model:
+    def build() -> bayes.Model:
+        return bayes.train(member.kb, seed=member.seed, exclude=member.holdout)
+
+    return _cached(member, "model", build, bayes.Model)
+
+
+@lru_cache(maxsize=64)
+def _text_model(member: Member) -> text_classifier.TextClassifier:
+    def build() -> text_classifier.TextClassifier:
+        return text_classifier.train(member.kb, seed=member.seed, exclude=member.holdout)
+
+    return _cached(member, "model", build, text_classifier.TextClassifier)
+
+
+@lru_cache(maxsize=64)
+def _neighbours_model(member: Member) -> neighbours.Neighbours:
+    def build() -> neighbours.Neighbours:
+        return neighbours.train(member.kb, seed=member.seed, exclude=member.holdout)
+
+    return _cached(member, "model", build, neighbours.Neighbours)
+
+
+@lru_cache(maxsize=64)
+def _calibrator(member: Member) -> calibration.Calibrator:
+    return _cached(member, "calibrator", member.calibrate, calibration.Calibrator)
 
 
 @lru_cache(maxsize=2048)

@@ -91,3 +91,32 @@ def test_with_the_broker_down_the_case_is_accepted_and_kept_in_the_outbox(
     d = Deliberation.objects.get(pk=response.json()["deliberation_id"])
     assert d.status == "queued"
     assert DeliberationRun.objects.get(deliberation=d).dispatched_at is None  # due for the relay
+
+
+def test_a_panel_not_offered_to_clinicians_is_refused_with_403_and_nothing_stored(
+    client, auth, started, administrator
+):
+    consensus_panel("chaos")  # not offered until an administrator turns it on
+
+    refused = post(client, {"text": CASE_TEXT, "panel": "chaos"}, **auth)
+    admin_auth = {"Authorization": f"Bearer {tokens.create(administrator, name='t')[1]}"}
+    by_admin = post(client, {"text": CASE_TEXT, "panel": "chaos"}, **admin_auth)
+
+    assert refused.status_code == 403
+    assert refused["Content-Type"].startswith("application/json")
+    assert refused.json()["detail"] == (
+        "The panel 'chaos' is not offered for new cases; choose another panel."
+    )
+    assert by_admin.status_code == 202
+    assert Case.objects.count() == 1 and len(started) == 1
+
+
+def test_a_panel_offered_to_clinicians_is_accepted(client, auth, started):
+    offered = consensus_panel("chaos")
+    offered.offered_to_clinicians = True
+    offered.save()
+
+    response = post(client, {"text": CASE_TEXT, "panel": "chaos"}, **auth)
+
+    assert response.status_code == 202
+    assert Case.objects.get().deliberations.get().panel_id == offered.pk

@@ -8,7 +8,7 @@ import pytest
 from cases import live, streaming
 from cases.live import LiveState, MemberCard
 from cases.prose import prose
-from tests.cases.scenarios import consensus_panel, delta, started_case
+from tests.cases.scenarios import consensus_panel, delta, run_case, split_panel, started_case
 
 
 def test_prose_shows_the_reasoning_as_it_is_written_never_the_json():
@@ -133,3 +133,20 @@ def test_a_page_gets_prose_to_append_and_fragments_for_everything_else(clinician
     )
     assert set(finished["html"]) == {"member-1", "outcome", "tally"}
     assert "&lt;b&gt;boom&lt;/b&gt;" in finished["html"]["member-1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_of_a_deliberation_carries_the_current_decision_box(clinician):
+    d = run_case(clinician, split_panel())  # a tie: NO CONSENSUS, queued for human review
+    feed = live.feed_for(d.pk, user=clinician, resume_from=0)
+
+    messages = [feed.message(e) for e in streaming.events_after(d.pk, 0)]
+
+    ended = messages[-1]
+    assert ended["type"] == "deliberation.finished"
+    box = ended["html"]["current-decision"]
+    assert box.lstrip().startswith('<section class="panel decision')
+    assert 'id="current-decision"' in box and ">Human review</h2>" in box
+    assert "no reviewer has claimed it yet" in box
+    assert "Open the escalation" not in box  # a clinician may not open it
+    assert all("current-decision" not in m.get("html", {}) for m in messages[:-1])

@@ -140,6 +140,8 @@ class TestLiveCase(LiveCaseTestCase):
         expect(self.page.locator(".site-header")).to_be_hidden()
         expect(cards.first.locator('[data-field="proposal"]')).to_be_visible()
         pdf = self.page.pdf(format="A4")
+        (SCREENSHOTS / "case-print.pdf").write_bytes(pdf)  # for review, as the screenshots
+        self.screenshot("case-print")
         assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 
     def test_reloading_mid_deliberation_resumes_without_gaps(self) -> None:
@@ -181,6 +183,11 @@ class TestLiveCase(LiveCaseTestCase):
         self.log_in_clinician()
 
         self.submit_case("chaos")
+        decision = self.page.locator("#current-decision")
+        expect(decision).to_be_hidden()  # nothing to decide yet: the panel is deliberating
+        expect(self.page.locator("#outcome").get_by_role("heading")).to_have_text(
+            "Panel outcome: Deliberating"
+        )
         state = self.wait_until_finished()
         self.screenshot("chaos-finished")
 
@@ -195,11 +202,17 @@ class TestLiveCase(LiveCaseTestCase):
         # Two honest members against two colluders: a tie, so the case goes to human review.
         assert state == "no_consensus"
         expect(self.page.get_by_text("The case went to human review.")).to_be_visible()
-        # The clinician sees where the review stands, not a link they may not open.
-        self.page.reload()
-        expect(self.page.locator('[data-field="escalation-state"]')).to_contain_text(
+        # The box at the top says where the review stands as soon as the panel has ended,
+        # without a reload, and reads as the server renders it after one. The clinician sees
+        # the state of the review, not a link they may not open.
+        decision = self.page.locator("#current-decision")
+        expect(decision.get_by_role("heading")).to_have_text("Human review")
+        expect(decision.locator('[data-field="escalation-state"]')).to_contain_text(
             "no reviewer has claimed it yet"
         )
+        live_decision = decision.inner_text()
+        self.page.reload()
+        assert self.page.locator("#current-decision").inner_text() == live_decision
         expect(self.page.get_by_role("link", name=re.compile("Open the escalation"))).to_have_count(
             0
         )
