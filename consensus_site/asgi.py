@@ -23,8 +23,11 @@ install_daphne_guard(settings.REQUEST_BODY_MAX_BYTES)
 
 
 def _warm_offline_panel() -> None:
-    """Train the offline members in the background so the first case does not wait for it and
-    daphne accepts connections at once; a missing knowledge base only delays the error."""
+    """Load (or train) the offline members before the first case needs them. Loading from
+    the model cache takes a few seconds, so the server waits for it (up to
+    OFFLINE_WARM_WAIT_S) and the first case after a start is as fast as the others; training
+    on a cold cache takes longer and goes on in the background while daphne serves. A
+    missing knowledge base only delays the error."""
     import logging
     import threading
 
@@ -35,7 +38,9 @@ def _warm_offline_panel() -> None:
             logging.getLogger(__name__).exception("warming the offline panel failed")
 
     if settings.DELIBERATION_RUNNER == "inprocess":
-        threading.Thread(target=run, name="warm-offline-panel", daemon=True).start()
+        warming = threading.Thread(target=run, name="warm-offline-panel", daemon=True)
+        warming.start()
+        warming.join(timeout=settings.OFFLINE_WARM_WAIT_S)
 
 
 _warm_offline_panel()

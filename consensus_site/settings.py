@@ -254,6 +254,9 @@ DDXPLUS_DIR = Path(
 # are named by a hash of the data, the code and the library versions; "" turns it off. Only
 # ever this folder is unpickled: keep it the application's own, never user-supplied.
 OFFLINE_MODEL_CACHE = env_str("OFFLINE_MODEL_CACHE", str(VAR_DIR / "offline-models"))
+# How long a starting server waits for the offline members to load before it serves (the
+# cache loads in seconds; a cold cache trains on in the background after this).
+OFFLINE_WARM_WAIT_S = env_number("OFFLINE_WARM_WAIT_S", 15.0, float)
 
 # Token deltas: the first of a burst is written and sent at once; later ones are gathered
 # for this long, every member's together in one write. 40 ms keeps p95 delivery under 50 ms
