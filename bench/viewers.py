@@ -205,7 +205,7 @@ def report(count: int, run: dict[str, Any], stored: list[tuple[int, Any, Any]]) 
 # --- set-up -------------------------------------------------------------------------------------
 
 
-def _wait_for_port(port: int, *, what: str, timeout: float = 30.0) -> None:
+def _wait_for_port(port: int, *, what: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
