@@ -64,9 +64,11 @@ class Socket:
         return cls(reader, writer)
 
     async def send(self, data: dict[str, Any]) -> None:
-        payload = json.dumps(data).encode()
+        await self._send_frame(0x1, json.dumps(data).encode())
+
+    async def _send_frame(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
-        header = bytes([0x81, 0x80 | len(payload)]) + mask  # short frames only (< 126 bytes)
+        header = bytes([0x80 | opcode, 0x80 | len(payload)]) + mask  # short frames (< 126 B)
         self.writer.write(header + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
         await self.writer.drain()
 
@@ -78,7 +80,9 @@ class Socket:
             if opcode == 0x1:
                 message: dict[str, Any] = json.loads(data)
                 return message
-            # daphne pings idle-looking sockets every 20 s: skip control frames
+            if opcode == 0x9:
+                # daphne pings every 20 s and drops a socket that does not answer in 30 s.
+                await self._send_frame(0xA, data)
 
     async def _frame(self) -> tuple[int, bytes]:
         first, second = await self.reader.readexactly(2)
