@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from cases import live, streaming
@@ -58,6 +58,7 @@ async def test_a_crowd_is_one_member_of_the_group_until_the_last_socket_leaves(
 ):
     d = case_in_progress
     layer = get_channel_layer()
+    assert isinstance(layer, InMemoryChannelLayer)  # the tests' layer
     group = streaming.group_name(d.pk)
     crowd = await open_crowd(d.pk, clinician)
 
