@@ -4,7 +4,7 @@ application in this process):
 - latency from a provider emitting a token delta to the page receiving it (p50/p95), with 5
   members streaming at once at ~100 tokens/s each, through the DeltaCoalescer (one shared,
   leading-edge batch per deliberation), the DeliberationEvent write, the channel layer and
-  the consumer, at STREAM_COALESCE_MS = 40 (the default), 100 and 0 (no coalescing), with
+  the consumer, at STREAM_COALESCE_MS = 40 (the default), 25, 100 and 0 (no coalescing), with
   the database writes (transactions) and event rows per second it cost. Before issue 14 the
   window was a trailing 100 ms per member: p95 ~103 ms, up to 10 writes/s per member (50/s
   for 5 members);
@@ -18,76 +18,23 @@ Run: `make bench` or `.venv/bin/python -m bench.streaming`.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import threading
 import time
 from typing import Any
 
+from bench.wsclient import Socket, free_port, session_cookie
+
 TOKENS = 300
 TOKEN_GAP_S = 0.01  # a fast vendor stream: ~100 tokens a second
 MEMBERS = 5
 BURST = 2000
-
-
-# --- a minimal websocket client (RFC 6455, text frames only) --------------------------------
-
-
-class Socket:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int, path: str, cookie: str) -> Socket:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                f"Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n"
-                f"Cookie: {cookie}\r\n\r\n"
-            ).encode()
-        )
-        status = await reader.readuntil(b"\r\n\r\n")
-        if b" 101 " not in status.split(b"\r\n", 1)[0]:
-            raise RuntimeError(f"websocket refused: {status[:80]!r}")
-        return cls(reader, writer)
-
-    async def send(self, data: dict[str, Any]) -> None:
-        payload = json.dumps(data).encode()
-        mask = os.urandom(4)
-        header = bytes([0x81, 0x80 | len(payload)]) + mask  # short frames only (< 126 bytes)
-        self.writer.write(header + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-        await self.writer.drain()
-
-    async def receive(self) -> dict[str, Any]:
-        while True:
-            opcode, data = await self._frame()
-            if opcode == 0x8:
-                raise ConnectionError("server closed the socket")
-            if opcode == 0x1:
-                message: dict[str, Any] = json.loads(data)
-                return message
-            # daphne pings idle-looking sockets every 20 s: skip control frames
-
-    async def _frame(self) -> tuple[int, bytes]:
-        first, second = await self.reader.readexactly(2)
-        length = second & 0x7F
-        if length == 126:
-            (length,) = struct.unpack("!H", await self.reader.readexactly(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
-        return first & 0x0F, await self.reader.readexactly(length)
-
-    def close(self) -> None:
-        self.writer.close()
+# Coalescing windows measured (STREAM_COALESCE_MS); 0 is no coalescing.
+WINDOWS_MS = (40, 25, 100, 0)
 
 
 # --- one measurement run (one channel layer) ------------------------------------------------
@@ -101,7 +48,6 @@ def measure(layer: str) -> dict[str, float]:
     import daphne.server  # installs the asyncio reactor daphne runs on
     from django.conf import settings
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
     from twisted.internet import reactor
 
     from cases import deliberation, streaming
@@ -110,17 +56,10 @@ def measure(layer: str) -> dict[str, float]:
     from tests.factories import make_panel
 
     user = User.objects.create_user("bench", password="x", is_superuser=True)
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    cookie = session_cookie(user)
     panel = make_panel("bench", [{"provider": "builtin"}] * 5)
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = daphne.server.Server(
         application=application,
         endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
@@ -201,7 +140,7 @@ def measure(layer: str) -> dict[str, float]:
     time.sleep(0.5)  # let daphne start listening
     on_server(asyncio.sleep(0))
     figures: dict[str, float] = {}
-    for interval in (40, 100, 0):
+    for interval in WINDOWS_MS:
         settings.STREAM_COALESCE_MS = interval
         delays, elapsed = asyncio.run(latency(new_deliberation()))
         cut = statistics.quantiles(delays, n=20)
@@ -235,7 +174,8 @@ def main() -> None:
         layers.append(("redis", {"REDIS_URL": url}))
     print(
         f"Token delta -> websocket, {MEMBERS} members x {TOKENS} tokens at "
-        f"{1 / TOKEN_GAP_S:.0f}/s each; burst of {BURST} events to one page"
+        f"{1 / TOKEN_GAP_S:.0f}/s each; burst of {BURST} events to one page; "
+        f"load {os.getloadavg()[0]:.2f}"
     )
     for name, env in layers:
         # One process per layer: settings read REDIS_URL once, at start-up.
@@ -247,7 +187,7 @@ def main() -> None:
             check=True,
         )
         f = json.loads(out.stdout.strip().splitlines()[-1])
-        for interval in (40, 100, 0):
+        for interval in WINDOWS_MS:
             print(
                 f"  {name:9}  window {interval:3} ms: p50 {f[f'p50_ms_{interval}']:6.1f} ms"
                 f"  p95 {f[f'p95_ms_{interval}']:6.1f} ms"

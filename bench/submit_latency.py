@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.streaming import Socket
+from bench import wsclient
+from bench.wsclient import Socket
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_TEXT = (
@@ -53,17 +54,9 @@ def wait_listening(port: int, server: subprocess.Popen[bytes]) -> None:
 
 def session_cookie() -> str:
     """A signed-in clinician's session, written to the scratch database."""
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
 
-    user = User.objects.get(username="clinician")
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return wsclient.session_cookie(User.objects.get(username="clinician"))
 
 
 def request(port: int, method: str, path: str, cookie: str, body: str = "") -> tuple[int, str, str]:

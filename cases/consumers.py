@@ -8,52 +8,35 @@ or below the last one sent is dropped, and one that arrives ahead of a gap has t
 filled from the database first (rows are written before they are published).
 
 Delivery does not depend on the channel layer: a message it drops (a crowd past a channel's
-capacity, a Redis hiccup) is filled from the database when a later one arrives, and a
-watchdog fills a stream that went quiet before its terminal event (checking after 1 s of
-silence, then backing off to 15 s while the deliberation is waiting for its members).
+capacity, a Redis hiccup) is filled from the database when a later one arrives, and the
+room's watchdog fills a stream that went quiet before its terminal event.
+
+A crowd costs one daphne process little more than one page: the sockets of one deliberation
+in a process share a :class:`cases.rooms.Room`, the process's one member of the group, which
+hands each event to every socket's inbox (never dropping); each event's message is rendered
+and encoded once there, one watchdog looks after all of them, and fills asked for together
+share one query.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import auth_audit, escalation, live, queries, runners, streaming
+from cases import auth_audit, escalation, live, queries, rooms, runners
 from cases.models import Escalation, EscalationStatus
+from cases.rooms import Room
 from cases.streaming import EventMessage
 
 log = logging.getLogger(__name__)
 
 TERMINAL_EVENTS = {"deliberation.finished", "deliberation.failed"}
-# The watchdog's first look after silence, and its longest wait between looks.
-STALL_FIRST_S = 1.0
-STALL_MAX_S = 15.0
 # Escalations a reconnecting queue page is sent at most (the newest ones it missed).
 QUEUE_RESUME_LIMIT = 200
-# channels-redis forgets a group member after its group_expiry (15 min, so a killed daphne's
-# channels leave the groups soon): a socket that stays open joins its group again this often.
-REJOIN_S = 300.0
-
-
-async def _rejoin_every(consumer: AsyncJsonWebsocketConsumer, group: str) -> None:
-    while True:
-        await asyncio.sleep(REJOIN_S)
-        try:
-            await consumer.channel_layer.group_add(group, consumer.channel_name)
-        except Exception:  # the layer is down; the next turn tries again
-            log.warning("could not rejoin %s", group, exc_info=True)
-
-
-async def _stop(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 # Application close codes (4000-4999): the page shows "not signed in" / "not found".
@@ -81,8 +64,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     last_sent: int | None = None
     held: list[EventMessage]
     ended: bool = False
-    watchdog: asyncio.Task[None] | None = None
-    rejoin: asyncio.Task[None] | None = None
+    pump: asyncio.Task[None] | None = None
+    room: Room | None = None
     feed: live.Feed
 
     async def connect(self) -> None:
@@ -97,21 +80,18 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.held = []
         self.lock = asyncio.Lock()
-        self.heard = asyncio.Event()
+        self.inbox: asyncio.Queue[EventMessage] = asyncio.Queue()
         # Join before replaying: an event published during the replay is then either in
-        # the replay or in the group queue, never in neither.
-        group = streaming.group_name(self.deliberation_id)
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.rejoin = asyncio.create_task(_rejoin_every(self, group))
+        # the replay or in the inbox, never in neither.
+        self.room = await Room.enter(self.deliberation_id, self.channel_layer, self)
+        self.pump = asyncio.create_task(self._pump())
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await _stop(self.watchdog)
-        await _stop(self.rejoin)
-        if hasattr(self, "held"):
-            await self.channel_layer.group_discard(
-                streaming.group_name(self.deliberation_id), self.channel_name
-            )
+        await rooms.stop(self.pump)
+        if self.room is not None:
+            await self.room.leave(self)
+            self.room = None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         resume_from = content.get("resume_from") if isinstance(content, dict) else None
@@ -136,39 +116,27 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             for event in held:
                 await self._forward(event)
         if not self.ended:
-            self.watchdog = asyncio.create_task(self._watch())
             runners.ensure_sweeper()
+
+    def deliver(self, event: EventMessage) -> None:
+        """Queue ``event`` (from the room: live, or filled by its watchdog) for this page."""
+        self.inbox.put_nowait(event)
+
+    async def _pump(self) -> None:
+        while True:
+            event = await self.inbox.get()
+            try:
+                await self.deliberation_event({"event": event})
+            except Exception:  # a failed fill: the next event or the watchdog fills again
+                log.warning("forwarding to deliberation %s failed", self.deliberation_id)
 
     async def deliberation_event(self, message: dict[str, Any]) -> None:
         event: EventMessage = message["event"]
         if self.last_sent is None:
             self.held.append(event)  # the page has not said where it is yet
             return
-        self.heard.set()
         async with self.lock:
             await self._forward(event)
-
-    async def _watch(self) -> None:
-        # Fills a stream that went quiet: the layer may have dropped what came next.
-        wait = STALL_FIRST_S
-        while not self.ended:
-            try:
-                await asyncio.wait_for(self.heard.wait(), timeout=wait)
-            except TimeoutError:
-                pass
-            else:
-                # Something arrived (perhaps during the last fill): watch closely again.
-                self.heard.clear()
-                wait = STALL_FIRST_S
-                continue
-            try:
-                async with self.lock:
-                    before = self.last_sent
-                    await self._send_missing(up_to=None)
-            except Exception:  # a database blip: look again later
-                log.warning("filling deliberation %s from the database failed", exc_info=True)
-                before = self.last_sent
-            wait = STALL_FIRST_S if self.last_sent != before else min(wait * 2, STALL_MAX_S)
 
     async def _forward(self, event: EventMessage) -> None:
         assert self.last_sent is not None
@@ -180,10 +148,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
         await self._send(event)
 
     async def _send_missing(self, *, up_to: int | None) -> None:
-        assert self.last_sent is not None
-        events = await database_sync_to_async(streaming.events_after)(
-            self.deliberation_id, self.last_sent
-        )
+        assert self.last_sent is not None and self.room is not None
+        events = await self.room.events_after(self.last_sent)
         for event in events:
             if up_to is not None and event["seq"] > up_to:
                 break
@@ -191,11 +157,8 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send(self, event: EventMessage) -> None:
         # The page swaps in the fragments the server renders (cases/live.py).
-        if live.needs_database(event):
-            message = await database_sync_to_async(self.feed.message)(event)
-        else:
-            message = self.feed.message(event)
-        await self.send_json(message)
+        assert self.room is not None
+        await self.send(text_data=await self.room.encode(self.feed, event))
         self.last_sent = event["seq"]
         if event["type"] in TERMINAL_EVENTS:
             self.ended = True
@@ -224,11 +187,13 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
             await _refuse(self, CLOSE_NOT_FOUND, "not_a_reviewer")
             return
         await self.channel_layer.group_add(escalation.GROUP, self.channel_name)
-        self.rejoin = asyncio.create_task(_rejoin_every(self, escalation.GROUP))
+        self.rejoin = asyncio.create_task(
+            rooms.rejoin_every(self.channel_layer, escalation.GROUP, self.channel_name)
+        )
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await _stop(self.rejoin)
+        await rooms.stop(self.rejoin)
         await self.channel_layer.group_discard(escalation.GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:

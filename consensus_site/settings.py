@@ -184,7 +184,7 @@ def redis_channel_layer(url: str) -> dict[str, Any]:
             "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
             "expiry": 60,
             # A killed daphne's channels leave the groups within 15 minutes, not a day; live
-            # sockets join again every 5 minutes (cases.consumers.REJOIN_S).
+            # sockets join again every 5 minutes (cases.rooms.REJOIN_S).
             "group_expiry": 900,
         },
     }

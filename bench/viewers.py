@@ -1,0 +1,296 @@
+"""Viewers at scale: how one deliberation's live stream reaches a crowd of pages.
+
+Three kinds of process on 127.0.0.1, as `make run-scaleout` runs them: daphne serving the
+project's ASGI application, a publisher standing in for the worker (5 scripted members
+streaming ~100 tokens/s each through the DeltaCoalescer, then ``deliberation.finished``) and
+this process holding 50, 150, 300 and 500 websocket viewers of that one deliberation. They
+share PostgreSQL (a throwaway ``bench_viewers`` database; SQLite when PostgreSQL does not
+answer) and the real channels-redis layer on a redis-server of the benchmark's own (another
+port, stopped through its Popen handle), so nothing else on the machine's Redis is touched.
+
+Per viewer count it prints: delivery latency p50/p95 from a member emitting a token to a
+viewer receiving it (one CLOCK_MONOTONIC for all processes), how many viewers received the
+whole stream ending in ``deliberation.finished``, and how many transcripts equal the
+database's event rows. Bounded: each count gives up after RUN_TIMEOUT_S. Prints figures;
+asserts nothing. Run: `.venv/bin/python -m bench.viewers [--counts 50,150]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from bench.wsclient import Socket, clock, free_port, session_cookie
+
+COUNTS = (50, 150, 300, 500)
+MEMBERS = 5
+TOKENS = 200  # per member: 2 s of streaming at ~100 tokens/s
+TOKEN_GAP_S = 0.01
+RUN_TIMEOUT_S = 120.0
+CONNECT_AT_ONCE = 10
+POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+DATABASE = "bench_viewers"
+FINISHED: dict[str, Any] = {
+    "outcome": "no_consensus",
+    "reason": "no_supermajority",
+    "winner": None,
+    "tally": {},
+    "q": 3,
+    "faults": [],
+    "escalation": None,
+    "tokens": 0,
+}
+
+
+def _django() -> None:
+    # Child processes: the database exists and is migrated by the parent.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consensus_site.settings")
+    import django
+
+    django.setup()
+
+
+# --- the two child processes ------------------------------------------------------------------
+
+
+def serve(port: int) -> None:
+    """Run daphne with the project's ASGI application on 127.0.0.1:``port`` until killed."""
+    _django()
+    import daphne.server
+
+    from consensus_site.asgi import application
+
+    daphne.server.Server(
+        application=application,
+        endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
+        signal_handlers=True,
+        verbosity=0,
+    ).run()
+
+
+async def _stream(deliberation_id: int, started: dict[str, Any]) -> dict[str, float]:
+    from cases import streaming
+    from cases.deliberation import DeltaCoalescer
+
+    emitted: dict[str, float] = {}
+    await streaming.apublish_many(
+        deliberation_id, [("deliberation.started", started), ("round.started", {"round": 1})]
+    )
+
+    async def member(index: int) -> None:
+        sink = DeltaCoalescer(deliberation_id, index, 1)
+        await asyncio.sleep(index * TOKEN_GAP_S / MEMBERS)  # members out of step
+        for i in range(TOKENS):
+            token = f"m{index}t{i}"
+            emitted[token] = clock()
+            await sink.add(token + " ")
+            await asyncio.sleep(TOKEN_GAP_S)
+        await sink.close()
+
+    await asyncio.gather(*(member(i) for i in range(MEMBERS)))
+    await streaming.apublish(deliberation_id, "deliberation.finished", FINISHED)
+    return emitted
+
+
+def publish(deliberation_id: int) -> None:
+    """Stream one deliberation as a worker would; print the emit time of every token."""
+    _django()
+    from cases.models import Deliberation
+
+    snap = Deliberation.objects.get(pk=deliberation_id).panel_snapshot
+    members = [
+        {"index": i, "alias": m["alias"], "label": m["alias"]}
+        for i, m in enumerate(snap["members"])
+    ]
+    started = {
+        "panel": snap["name"],
+        "n": snap["n"],
+        "q": snap["q"],
+        "f": snap["f"],
+        "members": members,
+    }
+    print(json.dumps(asyncio.run(_stream(deliberation_id, started))))
+
+
+# --- the viewers -----------------------------------------------------------------------------
+
+
+class Viewer:
+    def __init__(self) -> None:
+        self.transcript: list[tuple[int, Any, Any]] = []
+        self.received: dict[str, float] = {}
+        self.finished = False
+        self.error = ""
+
+    async def watch(self, ws: Socket) -> None:
+        try:
+            await self._watch(ws)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    async def _watch(self, ws: Socket) -> None:
+        while not self.finished:
+            message = await ws.receive()
+            now = clock()
+            self.transcript.append((message["seq"], message["type"], message["payload"]))
+            if message["type"] == "member.delta":
+                for token in message["payload"]["text"].split():
+                    self.received[token] = now
+            self.finished = message["type"] == "deliberation.finished"
+
+
+async def crowd(port: int, cookie: str, deliberation_id: int, count: int) -> dict[str, Any]:
+    path = f"/ws/deliberations/{deliberation_id}/"
+    sockets: list[Socket] = []
+    for start in range(0, count, CONNECT_AT_ONCE):
+        opened = await asyncio.gather(
+            *(Socket.open(port, path, cookie) for _ in range(min(CONNECT_AT_ONCE, count - start)))
+        )
+        for ws in opened:
+            await ws.send({"resume_from": 0})
+        sockets += opened
+    viewers = [Viewer() for _ in sockets]
+    publisher = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.viewers",
+        "--publish",
+        str(deliberation_id),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    watching = [asyncio.create_task(v.watch(ws)) for v, ws in zip(viewers, sockets, strict=True)]
+    started = clock()
+    try:
+        out, _ = await asyncio.wait_for(publisher.communicate(), timeout=RUN_TIMEOUT_S)
+        await asyncio.wait(watching, timeout=max(1.0, RUN_TIMEOUT_S - (clock() - started)))
+    finally:
+        if publisher.returncode is None:
+            publisher.kill()
+            await publisher.wait()
+        for task in watching:
+            task.cancel()
+        for ws in sockets:
+            ws.close()
+    emitted: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+    return {"emitted": emitted, "viewers": viewers, "seconds": clock() - started}
+
+
+def report(count: int, run: dict[str, Any], stored: list[tuple[int, Any, Any]]) -> str:
+    emitted: dict[str, float] = run["emitted"]
+    viewers: list[Viewer] = run["viewers"]
+    delays = [(at - emitted[token]) * 1000 for v in viewers for token, at in v.received.items()]
+    cut = statistics.quantiles(delays, n=20) if len(delays) > 1 else [float("nan")] * 19
+    complete = sum(v.finished and len(v.received) == len(emitted) for v in viewers)
+    identical = sum(v.transcript == stored for v in viewers)
+    load = os.getloadavg()[0]
+    errors = collections.Counter(v.error for v in viewers if v.error)
+    lost = "".join(f"\n        {n} viewers: {error}" for error, n in errors.most_common())
+    return (
+        f"  {count:4} viewers: p50 {statistics.median(delays):7.1f} ms  p95 {cut[18]:7.1f} ms"
+        f"  complete {complete:4}/{count}  identical to the database {identical:4}/{count}"
+        f"  ({run['seconds']:.1f} s, load {load:.2f}){lost}"
+    )
+
+
+# --- set-up -------------------------------------------------------------------------------------
+
+
+def _wait_for_port(port: int, *, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:g} s")
+
+
+@contextlib.contextmanager
+def child(args: list[str], *, port: int, what: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process stopped through its own handle, whatever happens."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, what=what)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _database() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return "as DATABASE_URL says"
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES + "postgres", autocommit=True, connect_timeout=2) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+    except Exception:
+        return "SQLite (no PostgreSQL at 127.0.0.1:5432)"
+    os.environ["DATABASE_URL"] = POSTGRES + DATABASE
+    return f"PostgreSQL {DATABASE}"
+
+
+def main(counts: tuple[int, ...]) -> None:
+    from bench._setup import django_on_scratch_db
+
+    database = _database()
+    redis_port = free_port()
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    # Scale-out mode, with no worker: nothing but the publisher runs the deliberation (the
+    # embedded mode's sweeper would run it with the offline panel, which daphne would first
+    # spend a minute training).
+    os.environ["DELIBERATION_RUNNER"] = "celery"
+    redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
+    with child(redis_args, port=redis_port, what="redis-server"):
+        django_on_scratch_db("viewers")
+        from django.contrib.auth.models import User
+
+        from cases import deliberation, streaming
+        from tests.factories import make_panel
+
+        user = User.objects.create_user("bench", password="x", is_superuser=True)
+        cookie = session_cookie(user)
+        panel = make_panel("bench", [{"provider": "builtin"}] * MEMBERS)
+        port = free_port()
+        print(
+            f"One deliberation, {MEMBERS} members x {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s "
+            f"each, to N viewers: daphne + channels-redis (own redis-server), {database}, "
+            f"window {os.environ.get('STREAM_COALESCE_MS', '40')} ms"
+        )
+        serve_args = [sys.executable, "-m", "bench.viewers", "--serve", str(port)]
+        with child(serve_args, port=port, what="daphne"):
+            for count in counts:
+                d = deliberation.create("bench", panel=panel, submitted_by_id=user.pk)
+                run = asyncio.run(crowd(port, cookie, d.pk, count))
+                stored = [
+                    (e["seq"], e["type"], e["payload"]) for e in streaming.events_after(d.pk, 0)
+                ]
+                print(report(count, run, stored), flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(int(sys.argv[2]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--publish":
+        publish(int(sys.argv[2]))
+    else:
+        chosen: tuple[int, ...] = COUNTS
+        if len(sys.argv) == 3 and sys.argv[1] == "--counts":
+            chosen = tuple(int(c) for c in sys.argv[2].split(","))
+        main(chosen)
