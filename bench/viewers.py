@@ -271,7 +271,7 @@ def main(counts: tuple[int, ...]) -> None:
         print(
             f"One deliberation, {MEMBERS} members x {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s "
             f"each, to N viewers: daphne + channels-redis (own redis-server), {database}, "
-            f"window {os.environ.get('STREAM_COALESCE_MS', '40')} ms"
+            f"window {os.environ.get('STREAM_COALESCE_MS', '25')} ms"
         )
         serve_args = [sys.executable, "-m", "bench.viewers", "--serve", str(port)]
         with child(serve_args, port=port, what="daphne"):
