@@ -72,8 +72,18 @@ def replayed(row: MemberTurn) -> TurnResult:
     return TurnResult(row.status, row.raw_text, row.error, row.repaired, usage, row.latency_ms or 0)
 
 
-def _usage_fields(result: TurnResult) -> dict[str, Any]:
+def _turn_fields(
+    deliberation: Deliberation, index: int, alias: str, result: TurnResult
+) -> dict[str, Any]:
+    # What a Proposal and a Vote row store alike about a member's turn.
     return {
+        "deliberation": deliberation,
+        "member_index": index,
+        "alias": alias,
+        "status": result.status,
+        "error": result.error,
+        "raw_text": result.raw_text,
+        "repaired": result.repaired,
         "input_tokens": result.usage.input_tokens,
         "output_tokens": result.usage.output_tokens,
         "cost_usd": Decimal(str(round(result.usage.cost_usd, 6))),
@@ -89,13 +99,7 @@ def save_proposal(
         return stored  # a resumed run: this turn was stored before its runner died
     p = result.proposal
     return Proposal.objects.create(
-        deliberation=deliberation,
-        member_index=index,
-        alias=alias,
-        status=result.status,
-        error=result.error,
-        raw_text=result.raw_text,
-        repaired=result.repaired,
+        **_turn_fields(deliberation, index, alias, result),
         diagnosis=p.diagnosis if p else "",
         icd10=(p.icd10 or "") if p else "",
         icd10_raw=p.icd10_raw if p else "",
@@ -104,7 +108,6 @@ def save_proposal(
         differential=list(p.differential) if p else [],
         abstained=p.abstain if p else False,
         class_key=key,
-        **_usage_fields(result),
     )
 
 
@@ -122,19 +125,12 @@ def save_vote(
     if result.vote is not None and result.vote.letter is not None:
         chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
     return Vote.objects.create(
-        deliberation=deliberation,
-        member_index=index,
-        alias=alias,
-        status=result.status,
-        error=result.error,
-        raw_text=result.raw_text,
-        repaired=result.repaired,
+        **_turn_fields(deliberation, index, alias, result),
         ballot=[p.member_index for p in ballot],
         letter=(result.vote.letter or "") if result.vote else "",
         proposal=chosen,
         reasoning=result.vote.reasoning if result.vote else "",
         class_key=chosen.class_key if chosen else "",
-        **_usage_fields(result),
     )
 
 
