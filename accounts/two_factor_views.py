@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import two_factor
-from accounts.views import AuthenticatedRequest
+from accounts.http import AuthenticatedRequest
 
 
 class CodeForm(forms.Form):

@@ -5,21 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import sessions
+from accounts.http import AuthenticatedRequest
 from cases import tokens
 from cases.models import ApiToken
 
 LOGGED_OUT_EVERYWHERE = "You were signed out everywhere: {count} session(s) ended."
 TOKEN_REVOKED = "Token {token} revoked: scripts using it are refused from now on."
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
 
 
 @require_GET

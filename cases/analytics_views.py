@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedRequest
 from cases import analytics, metrics, report
 from cases.models import EvaluationRun, Role, has_role
 
 ADMINISTRATORS_ONLY = "Reliability analytics are for administrators."
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
 
 
 def _bar(label: str, interval: metrics.Interval, css: str = "bar") -> report.BarItem:

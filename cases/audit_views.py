@@ -9,15 +9,15 @@ from datetime import datetime, time
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedRequest
 from cases import audit_verify
 from cases.escalation_forms import AuditFilterForm
 from cases.models import AuditEvent, Role, has_role
@@ -36,10 +36,6 @@ EXPORT_COLUMNS = [
     "prev_hash",
     "hash",
 ]
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
 
 
 def _require_admin(request: AuthenticatedRequest) -> None:

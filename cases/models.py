@@ -61,7 +61,6 @@ class CaseStatus(models.TextChoices):
     ESCALATED = "escalated", "Awaiting human review"
     AWAITING_COSIGN = "awaiting_cosign", "Awaiting co-signature"
     RESOLVED = "resolved", "Resolved by reviewer"
-    FAILED = "failed", "Failed"
 
 
 class Sex(models.TextChoices):
@@ -241,7 +240,6 @@ class Deliberation(models.Model):
 
 
 class TurnStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
     OK = "ok", "Done"
     TIMEOUT = "timeout", "Timed out"
     ERROR = "error", "Faulted: provider error"

@@ -5,25 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.middleware import HtmxDetails
 
+from accounts.http import AuthenticatedRequest
 from cases import decision_record, deliberation, escalation, limits, live, queries, runners
 from cases.deliberation import CaseRejected
 from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
 
 PAGE_SIZE = 20
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-    htmx: HtmxDetails
 
 
 @require_GET

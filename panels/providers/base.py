@@ -184,11 +184,24 @@ def build(spec: MemberSpec, *, api_key: str | None = None) -> Provider:
     except KeyError:
         raise ProviderError(f"unknown provider {spec.provider!r}") from None
     provider = factory(spec, api_key)
-    if spec.fault_mode:
-        from panels.providers.faults import FaultInjector
-
-        provider = FaultInjector(provider, mode=spec.fault_mode, target=spec.fault_target)
+    for wrap in _WRAPPERS:
+        provider = wrap(provider, spec)
     return provider
+
+
+Wrapper = Callable[[Provider, MemberSpec], Provider]
+
+# Applied by build() in turn to every provider it builds (the fault injector registers one),
+# so that this module, the contract, imports none of the modules that implement it.
+_WRAPPERS: list[Wrapper] = []
+
+
+def register_wrapper(wrap: Wrapper) -> Wrapper:
+    """Decorator that has :func:`build` pass every provider it builds through ``wrap``
+    (which returns it unchanged when the member's spec does not concern it)."""
+    if wrap not in _WRAPPERS:
+        _WRAPPERS.append(wrap)
+    return wrap
 
 
 ConnectionCheck = Callable[[MemberSpec, str | None], Awaitable[tuple[bool, str]]]
@@ -231,7 +244,7 @@ def _load_builtin_modules() -> None:
     # Importing a vendor module registers it; kept lazy so SDKs load only when used.
     import importlib
 
-    for module in ("builtin", "openai", "anthropic"):
+    for module in ("builtin", "openai", "anthropic", "faults"):
         try:
             importlib.import_module(f"panels.providers.{module}")
         except ModuleNotFoundError as exc:

@@ -18,9 +18,11 @@ from panels.providers.base import (
     CallRequest,
     Completion,
     DeltaSink,
+    MemberSpec,
     Provider,
     ProviderError,
     Usage,
+    register_wrapper,
     stream_text,
     word_count,
 )
@@ -105,3 +107,11 @@ class FaultInjector:
         await stream_text(text, on_delta)
         prompt = word_count(request.system, *(m.content for m in request.messages))
         return Completion(text, Usage(input_tokens=prompt, output_tokens=word_count(text)))
+
+
+@register_wrapper
+def inject(provider: Provider, spec: MemberSpec) -> Provider:
+    """``provider`` wrapped in a :class:`FaultInjector` when ``spec`` has a fault mode."""
+    if not spec.fault_mode:
+        return provider
+    return FaultInjector(provider, mode=spec.fault_mode, target=spec.fault_target)

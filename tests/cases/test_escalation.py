@@ -180,14 +180,39 @@ def test_claiming_a_claimed_escalation_fails_naming_the_holder(clinician, review
 
 @pytest.mark.django_db
 def test_claim_is_a_conditional_update_so_a_stale_reader_loses(clinician, reviewer, reviewer2):
+    # The interleaving of a race, made deterministic: right after the first statement of
+    # reviewer2's claim that touches the escalation, reviewer's whole claim runs. A claim
+    # that reads, then writes, saw the row unclaimed and overwrites the winner; a
+    # conditional update either has won already or finds the row taken.
     item = make_escalated_case(clinician)
-    stale = Escalation.objects.get(pk=item.pk)  # both reviewers saw it unclaimed
-    assert stale.claimed_by_id is None
-    escalation.claim(stale.pk, user=reviewer)
-    with pytest.raises(EscalationError):
-        escalation.claim(stale.pk, user=reviewer2)
+    outcomes: dict[str, str] = {}
+    rival_ran = False
+
+    def rival_claims_in_between(execute, sql, params, many, context):
+        nonlocal rival_ran
+        result = execute(sql, params, many, context)
+        if not rival_ran and "cases_escalation" in sql and not sql.startswith("SAVEPOINT"):
+            rival_ran = True
+            outcomes["rev"] = _claim_outcome(item.pk, reviewer)
+        return result
+
+    with connection.execute_wrapper(rival_claims_in_between):
+        outcomes["rev2"] = _claim_outcome(item.pk, reviewer2)
+
+    assert rival_ran
+    assert sorted(outcomes.values()).count("won") == 1
+    winner = next(name for name, outcome in outcomes.items() if outcome == "won")
     item.refresh_from_db()
-    assert item.claimed_by == reviewer
+    assert item.claimed_by is not None and item.claimed_by.username == winner
+    assert AuditEvent.objects.filter(action="escalation.claimed").count() == 1
+
+
+def _claim_outcome(escalation_id: int, user) -> str:
+    try:
+        escalation.claim(escalation_id, user=user)
+    except EscalationError as exc:
+        return str(exc)
+    return "won"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
 from cases import deliberation, runners
+from cases.deliberation import persistence
 from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
 from tests.cases.scenarios import CASE_TEXT, PNEUMONIA, consensus_panel, member
 from tests.factories import make_panel
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _died_after_two_proposals() -> Deliberation:
     """A deliberation whose runner stored two Round 1 turns, then died (its lease lapsed)."""
     d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
-    assert deliberation._claim(d.pk, "dead-worker:1:x").outcome == "claimed"
+    assert persistence.claim(d.pk, "dead-worker:1:x").outcome == "claimed"
     for index in (0, 1):
         Proposal.objects.create(
             deliberation=d,
@@ -64,7 +65,7 @@ def test_a_redelivered_run_resumes_and_does_not_ask_stored_turns_again():
 
 def test_a_live_runners_lease_keeps_a_second_runner_out():
     d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
-    assert deliberation._claim(d.pk, "live-worker:1:x").outcome == "claimed"
+    assert persistence.claim(d.pk, "live-worker:1:x").outcome == "claimed"
 
     assert async_to_sync(deliberation.run)(d.pk) == "busy"
 

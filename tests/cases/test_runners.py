@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases import deliberation, runners, tasks
 from cases.models import Deliberation, DeliberationRun
+from consensus_site.celery import app as celery_app
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
 
 
@@ -47,25 +48,59 @@ def test_inprocess_runner_waits_for_the_creating_transaction_to_commit(monkeypat
     assert launched == [d.pk]
 
 
+@pytest.fixture
+def broker_queue():
+    """The real Celery app on kombu's in-memory broker: the ``celery`` queue, emptied before
+    and after, read with the app's own connection (no worker, no Redis)."""
+    assert celery_app.conf.broker_url == "memory://" and not celery_app.conf.task_always_eager
+    with celery_app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(celery_app.conf.task_default_queue)
+        queue.clear()
+        yield queue
+        queue.clear()
+        queue.close()
+
+
+def _sent_tasks(queue) -> list[tuple[str, list[object]]]:
+    # Each message on the queue as (task name, positional args), as a worker would decode it.
+    sent = []
+    while queue.qsize():
+        message = queue.get(block=False)
+        assert message.content_type == "application/json"
+        args, _kwargs, _embed = message.decode()
+        sent.append((message.headers["task"], args))
+        message.ack()
+    return sent
+
+
 @pytest.mark.django_db(transaction=True)
 def test_celery_runner_writes_the_outbox_row_with_the_case_and_sends_on_commit(
-    monkeypatch, settings
+    settings, broker_queue
 ):
     settings.DELIBERATION_RUNNER = "celery"
-    sent: list[tuple[int, ...]] = []
-    monkeypatch.setattr(
-        tasks.run_deliberation, "apply_async", lambda args, **kw: sent.append(tuple(args))
-    )
 
     with transaction.atomic():
         d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
         runners.start(d.pk)
-        assert sent == []
+        assert broker_queue.qsize() == 0  # nothing reaches the broker mid-transaction
         assert DeliberationRun.objects.filter(deliberation=d, dispatched_at=None).exists()
 
-    assert sent == [(d.pk,)]
+    assert _sent_tasks(broker_queue) == [(tasks.run_deliberation.name, [d.pk])]
     run = DeliberationRun.objects.get(deliberation=d)
     assert run.dispatched_at is not None and run.dispatches == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_runner_sends_nothing_when_the_transaction_rolls_back(settings, broker_queue):
+    settings.DELIBERATION_RUNNER = "celery"
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
+        runners.start(d.pk)
+        raise RuntimeError("the view failed after starting")
+
+    assert _sent_tasks(broker_queue) == []
+    assert not DeliberationRun.objects.filter(deliberation_id=d.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)

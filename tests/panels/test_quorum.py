@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from cases import protocol
 from panels import quorum
 
 
@@ -83,14 +84,55 @@ def test_each_broken_rule_is_named_with_why_it_matters(n, q, f, says):
         quorum.validate(n, q, f)
 
 
-@given(n=st.integers(1, 30), q=st.integers(0, 31), f=st.integers(0, 31))
-def test_valid_configurations_never_admit_two_winners_or_a_faulty_decision(n, q, f):
+@st.composite
+def valid_panel_and_ballots(draw: st.DrawFn) -> tuple[quorum.QuorumRules, list[int], list[int]]:
+    # A panel the rules accept, and its members' votes: honest members over a few classes,
+    # then up to f faulty members, all voting for the one faulty class.
+    n = draw(st.integers(1, 12))
+    q = draw(st.integers(1, n))
+    f = draw(st.integers(0, n))
     rules = quorum.QuorumRules(n, q, f)
-    if rules.problems():
-        return
-    assert 2 * q > n  # two classes of q votes would need more than n voters
-    assert f < q  # the faulty members alone cannot reach quorum
-    assert n - f >= q  # the honest members alone can
+    assume(not rules.problems())
+    faulty = draw(st.integers(0, f))
+    honest = draw(st.lists(st.integers(0, 3), min_size=n - faulty, max_size=n - faulty))
+    return rules, honest, [FAULTY_CLASS] * faulty
+
+
+FAULTY_CLASS = 9
+
+
+def _decide(rules: quorum.QuorumRules, ballots: list[int], *, faults: int) -> protocol.Decision:
+    # The real decision: every voter proposed its class in Round 1 (confidently) and votes
+    # for the first proposal of that class in Round 2.
+    answers = [protocol.Answer(f"K{c}", 90) for c in ballots]
+    votes = [ballots.index(c) for c in ballots]
+    return protocol.decide(q=rules.q, f=rules.f, faults=faults, answers=answers, votes=votes)
+
+
+@given(valid_panel_and_ballots())
+def test_valid_configurations_never_admit_two_winners_or_a_faulty_decision(drawn):
+    rules, honest, faulty = drawn
+
+    decision = _decide(rules, honest + faulty, faults=0)
+
+    # At most one class ever reaches q (a second one would need more than n voters) ...
+    assert sum(1 for count in decision.tally.values() if count >= rules.q) <= 1
+    if decision.winner is not None:
+        assert decision.tally[decision.winner] >= rules.q
+    # ... and the faulty members' class never wins on their votes alone.
+    honest_for_it = honest.count(FAULTY_CLASS)
+    if decision.winner == f"K{FAULTY_CLASS}":
+        assert honest_for_it + len(faulty) >= rules.q and honest_for_it > 0
+
+
+@given(valid_panel_and_ballots())
+def test_the_honest_members_alone_decide_when_f_members_fail(drawn):
+    rules, _, _ = drawn
+    honest = [0] * (rules.n - rules.f)  # the f others failed and cast nothing
+
+    decision = _decide(rules, honest, faults=rules.f)
+
+    assert (decision.outcome, decision.winner) == ("consensus", "K0")
 
 
 @given(n=st.integers(1, 30), q=st.integers(1, 30))

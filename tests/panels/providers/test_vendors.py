@@ -212,7 +212,7 @@ async def test_cancelling_the_call_closes_the_connection(vendor, vendor_server, 
 async def test_the_orchestrators_timeout_closes_the_connection(
     vendor, vendor_server, make_provider
 ):
-    # What cases.deliberation._turn does: asyncio.timeout around the whole call.
+    # What cases.deliberation.rounds.turn does: asyncio.timeout around the whole call.
     vendor_server.enqueue(answer("x" * 400, chunk_chars=4, delay_s=0.05))
 
     with pytest.raises(TimeoutError):

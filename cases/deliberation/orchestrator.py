@@ -1,0 +1,368 @@
+"""``run``: a deliberation from its claim to its end. Round 1, Round 2 and the decision are
+separate steps over one :class:`RunContext`; the lease and its heartbeat wrap them, and any
+unexpected error fails the deliberation instead of leaving it running."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from cases import leases, prompts, protocol, streaming
+from cases.deliberation import persistence, rounds
+from cases.deliberation.coalescer import DeltaCoalescer
+from cases.deliberation.persistence import Event
+from cases.deliberation.rounds import Parser, TurnResult
+from cases.models import Deliberation, Proposal, TurnStatus, Vote
+from panels.models import member_spec
+from panels.providers import base
+from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Usage
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_RUN = "The deliberation was interrupted."
+EXHAUSTED = (
+    "Its runner stopped {attempts} times without finishing; the case was sent to human review."
+)
+
+
+async def run(deliberation_id: int) -> leases.RunResult:
+    """Run a deliberation to its end: rounds, decision, escalation, events.
+
+    Claims it first (see :mod:`cases.leases`), so running it twice is harmless: the result is
+    ``"ran"``; ``"busy"`` when a live runner holds it (try again later), ``"ended"`` when it
+    had already ended, ``"lost"`` when another runner took it over mid-run, ``"exhausted"``
+    when it was claimed too often and has been failed. A deliberation whose runner died is
+    resumed: stored turns are replayed, not asked again. Any unexpected error marks it failed
+    (and escalates the case) rather than leaving it running.
+    """
+    owner = leases.new_owner()
+    try:
+        claim = await sync_to_async(persistence.claim)(deliberation_id, owner)
+        if claim.outcome == "exhausted":
+            why = EXHAUSTED.format(attempts=claim.attempts)
+            await sync_to_async(persistence.fail)(deliberation_id, why)
+        if claim.outcome != "claimed":
+            log.info("deliberation %s not run here: %s", deliberation_id, claim.outcome)
+            return claim.outcome
+        if claim.resumed:
+            log.warning("deliberation %s resumed (attempt %s)", deliberation_id, claim.attempts)
+        with leases.running_as(owner, claim):
+            return await _run_leased(deliberation_id, owner)
+    finally:
+        await sync_to_async(persistence.release_connections)()
+
+
+async def _run_leased(deliberation_id: int, owner: str) -> leases.RunResult:
+    main = asyncio.current_task()
+    assert main is not None
+    lost = asyncio.Event()
+    heartbeat = asyncio.create_task(_heartbeat(deliberation_id, owner, main, lost))
+    try:
+        await _run_claimed(deliberation_id)
+    except asyncio.CancelledError:
+        if lost.is_set():
+            main.uncancel()
+            log.warning("deliberation %s was taken over by another runner", deliberation_id)
+            return "lost"
+        await sync_to_async(persistence.fail)(deliberation_id, INTERRUPTED_RUN)
+        raise
+    except Exception as exc:
+        log.exception("deliberation %s failed", deliberation_id)
+        why = f"Internal error: {type(exc).__name__}: {exc}"
+        await sync_to_async(persistence.fail)(deliberation_id, why)
+    finally:
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+    return "ran"
+
+
+async def _heartbeat(
+    deliberation_id: int, owner: str, main: asyncio.Task[Any], lost: asyncio.Event
+) -> None:
+    # Renews the lease every third of it; a lease taken over (this runner was thought dead)
+    # stops the run, whose writes would otherwise race the new runner's.
+    every = settings.DELIBERATION_LEASE_S / 3
+    while True:
+        await asyncio.sleep(every)
+        try:
+            held = await sync_to_async(leases.renew)(deliberation_id, owner)
+        except Exception as exc:  # a database blip: try again; the lease outlives two misses
+            log.warning("lease renewal of deliberation %s failed: %s", deliberation_id, exc)
+            continue
+        if not held:
+            lost.set()
+            main.cancel()
+            return
+
+
+@dataclass
+class RunContext:
+    """One claimed run: the deliberation, its panel snapshot's members and rules, and what
+    the rounds have produced so far."""
+
+    deliberation: Deliberation
+    specs: list[MemberSpec]
+    providers: list[base.Provider]
+    usage: Usage = field(default_factory=Usage)
+    proposals: dict[int, Proposal] = field(default_factory=dict)
+    votes: dict[int, Vote] = field(default_factory=dict)
+    faulty: set[int] = field(default_factory=set)
+    valid: list[Proposal] = field(default_factory=list)  # Round 1's valid proposals, in order
+    ballot: list[Proposal] = field(default_factory=list)  # the confident ones, on the ballot
+
+    @property
+    def id(self) -> int:
+        return self.deliberation.pk
+
+    @property
+    def snap(self) -> dict[str, Any]:
+        snapshot: dict[str, Any] = self.deliberation.panel_snapshot
+        return snapshot
+
+    @property
+    def q(self) -> int:
+        return int(self.snap["q"])
+
+    @property
+    def f(self) -> int:
+        return int(self.snap["f"])
+
+    @property
+    def min_confidence(self) -> int:
+        return int(self.snap.get("min_confidence", 0))
+
+    @property
+    def grace_s(self) -> float:
+        return float(self.snap["grace_period_s"])
+
+    @property
+    def answers(self) -> list[protocol.Answer]:
+        return [p.answer for p in self.valid]
+
+    @property
+    def abstained(self) -> int:
+        """Valid proposals kept off the ballot: abstentions and hesitant ones."""
+        return len(self.valid) - len(self.ballot)
+
+
+async def _context(deliberation_id: int) -> RunContext:
+    deliberation, keys = await sync_to_async(persistence.load)(deliberation_id)
+    specs = [member_spec(m) for m in deliberation.panel_snapshot["members"]]
+    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
+    return RunContext(deliberation, specs, providers)
+
+
+async def _run_claimed(deliberation_id: int) -> None:
+    ctx = await _context(deliberation_id)
+    snap = ctx.snap
+    members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(ctx.specs)]
+    started = {"panel": snap["name"], "n": snap["n"], "q": ctx.q, "f": ctx.f, "members": members}
+    # Bookkeeping events share one write where they fall together: less on the critical path.
+    await streaming.apublish_many(
+        ctx.id, [("deliberation.started", started), ("round.started", {"round": 1})]
+    )
+    await _round1(ctx)
+    round1 = _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained)
+    skipped = _round2_skipped(ctx)
+    if skipped:
+        await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
+        return
+    await streaming.apublish_many(
+        ctx.id, [("round.finished", round1), ("round.started", {"round": 2})]
+    )
+    await _round2(ctx)
+    ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
+    round2 = _round_finished(
+        2, valid=len(ok_votes), ctx=ctx, abstentions=sum(1 for v in ok_votes if v.abstained)
+    )
+    await _decide(ctx, skipped="", events=[("round.finished", round2)])
+
+
+def _round_finished(
+    round_no: int, *, valid: int, ctx: RunContext, abstentions: int
+) -> dict[str, Any]:
+    return {
+        "round": round_no,
+        "valid": valid,
+        "faults": len(ctx.faulty),
+        "abstentions": abstentions,
+    }
+
+
+async def _member_turn(
+    ctx: RunContext, index: int, request: CallRequest, parse: Parser, sink: DeltaCoalescer
+) -> TurnResult:
+    # In a resumed run, a turn stored before is replayed from its row, not asked again.
+    stored = leases.stored_turn(sink.round_no, index)
+    if stored is not None:
+        return persistence.replayed(stored)
+    return await rounds.turn(ctx.providers[index], ctx.specs[index], request, parse, sink)
+
+
+def _parse_proposal(text: str, strict: bool) -> protocol.ProposalData:
+    return protocol.parse_proposal(text, strict_icd10=strict)
+
+
+def _parse_vote(text: str, strict: bool, *, letters: list[str]) -> protocol.VoteData:
+    return protocol.parse_vote(text, letters=letters)
+
+
+async def _round1(ctx: RunContext) -> None:
+    """Round 1: every member proposes independently; leaves the valid proposals, the ballot
+    and the faulty members on ``ctx``."""
+    sinks = {i: DeltaCoalescer(ctx.id, i, 1) for i in range(len(ctx.specs))}
+    level = ctx.snap["agreement_level"]
+
+    async def on_proposal(index: int, result: TurnResult) -> None:
+        ctx.usage += result.usage
+        await sinks[index].close()
+        p = result.proposal
+        key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
+        alias = ctx.specs[index].alias
+        save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
+        ctx.proposals[index] = await persistence.persist(
+            ctx.id, save, partial(_proposal_event, index, result)
+        )
+
+    calls = {
+        i: _member_turn(
+            ctx,
+            i,
+            prompts.proposal_request(spec, ctx.deliberation.case.text),
+            _parse_proposal,
+            sinks[i],
+        )
+        for i, spec in enumerate(ctx.specs)
+    }
+    await rounds.run_round(calls, tolerance=ctx.f, grace_s=ctx.grace_s, on_result=on_proposal)
+    proposals = ctx.proposals
+    ctx.valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
+    # Only confident proposals stand on the ballot; abstentions and hesitant ones are shown
+    # on the page but nobody can vote for them.
+    chosen = protocol.candidates(ctx.answers, min_confidence=ctx.min_confidence)
+    ctx.ballot = [ctx.valid[i] for i in chosen]
+    ctx.faulty = {i for i, p in proposals.items() if p.is_fault}
+
+
+def _proposal_event(index: int, result: TurnResult, row: Proposal) -> Event:
+    if result.status == TurnStatus.OK:
+        return ("member.proposal", persistence.proposal_payload(row))
+    return ("member.fault", persistence.fault_payload(index, 1, result))
+
+
+def _round2_skipped(ctx: RunContext) -> str:
+    # Why Round 2 is not needed, or "" when it is.
+    if len(ctx.faulty) > ctx.f:
+        return "too_many_faults"
+    if len(ctx.ballot) < ctx.q:
+        return "insufficient_information"
+    if ctx.snap["early_abort"] and (
+        protocol.early_abort_class(ctx.answers, q=ctx.q, min_confidence=ctx.min_confidence)
+        is not None
+    ):
+        return "unanimous_round1"
+    return ""
+
+
+async def _round2(ctx: RunContext) -> None:
+    """Round 2: every member still standing reviews the ballot, shuffled per voter, and
+    votes; outstanding voters are cancelled once the outcome is settled (when the panel
+    allows it). Leaves the votes on ``ctx`` and adds the voters that faulted."""
+    voters = [i for i in range(len(ctx.specs)) if i not in ctx.faulty]
+    sinks = {i: DeltaCoalescer(ctx.id, i, 2) for i in voters}
+    ballots = {i: _ballot_of(ctx, i) for i in voters}
+    letters = protocol.ballot_letters(len(ctx.ballot))
+    parse = partial(_parse_vote, letters=letters)
+    case_text = ctx.deliberation.case.text
+    calls = {
+        i: _member_turn(
+            ctx,
+            i,
+            prompts.vote_request(ctx.specs[i], case_text, _entries(letters, ballots[i])),
+            parse,
+            sinks[i],
+        )
+        for i in voters
+    }
+
+    async def on_vote(index: int, result: TurnResult) -> None:
+        ctx.usage += result.usage
+        await sinks[index].close()
+        alias = ctx.specs[index].alias
+        save = partial(
+            persistence.save_vote, ctx.deliberation, index, alias, result, ballots[index]
+        )
+        ctx.votes[index] = await persistence.persist(
+            ctx.id, save, partial(_vote_event, index, result)
+        )
+
+    await rounds.run_round(
+        calls,
+        tolerance=max(0, ctx.f - len(ctx.faulty)),
+        grace_s=ctx.grace_s,
+        on_result=on_vote,
+        settled=partial(_settled, ctx) if ctx.snap["early_decision"] else None,
+    )
+    ctx.faulty |= {i for i, v in ctx.votes.items() if v.is_fault}
+
+
+def _ballot_of(ctx: RunContext, voter: int) -> list[Proposal]:
+    order = protocol.shuffled_order(len(ctx.ballot), seed=ctx.deliberation.seed + voter)
+    return [ctx.ballot[j] for j in order]
+
+
+def _entries(letters: list[str], ballot: list[Proposal]) -> tuple[BallotEntry, ...]:
+    return tuple(
+        BallotEntry(letter, p.diagnosis, p.icd10 or None, p.confidence or 0, p.reasoning)
+        for letter, p in zip(letters, ballot, strict=True)
+    )
+
+
+def _settled(ctx: RunContext, outstanding: int) -> bool:
+    counts = protocol.tally(
+        v.class_key for v in ctx.votes.values() if v.status == TurnStatus.OK and v.class_key
+    )
+    return protocol.is_settled(counts, q=ctx.q, outstanding=outstanding)
+
+
+def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
+    if result.status == TurnStatus.OK:
+        return ("member.vote", persistence.vote_payload(row))
+    if result.status == TurnStatus.CANCELLED:
+        return ("member.cancelled", {"member": index, "round": 2})
+    return ("member.fault", persistence.fault_payload(index, 2, result))
+
+
+async def _decide(ctx: RunContext, *, skipped: str, events: list[Event]) -> None:
+    """The decision from the stored rows (``protocol`` decides), written with the closing
+    ``events`` and sent once committed."""
+    position = {row.pk: index for index, row in enumerate(ctx.valid)}
+    ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
+    decision = protocol.decide(
+        q=ctx.q,
+        f=ctx.f,
+        faults=len(ctx.faulty),
+        answers=ctx.answers,
+        votes=[position[v.proposal_id] if v.proposal_id is not None else None for v in ok_votes]
+        if ctx.votes
+        else None,
+        min_confidence=ctx.min_confidence,
+    )
+    messages = await sync_to_async(persistence.finish)(
+        ctx.deliberation,
+        decision,
+        rounds=2 if ctx.votes else 1,
+        skipped=skipped,
+        proposals=ctx.valid,
+        votes=list(ctx.votes.values()),
+        usage=ctx.usage,
+        faults=sorted(ctx.faulty),
+        events=events,
+    )
+    await streaming.send(messages)

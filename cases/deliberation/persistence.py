@@ -1,0 +1,382 @@
+"""Every database write of a run, each sync (called through ``sync_to_async``): the claim,
+loading the deliberation, a member's row with the event that announces it, the decision
+with the case status, escalation, audit entry and closing events, and failing a run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import connections, transaction
+from django.utils import timezone
+
+from cases import audit, leases, protocol, safety, streaming
+from cases import escalation as escalations
+from cases.deliberation.rounds import TurnResult
+from cases.models import (
+    CaseStatus,
+    Deliberation,
+    DeliberationStatus,
+    Escalation,
+    EscalationReason,
+    MemberTurn,
+    Proposal,
+    Vote,
+)
+from panels.models import ProviderCredential
+from panels.providers.base import Usage
+
+log = logging.getLogger(__name__)
+
+Event = tuple[streaming.EventType, dict[str, Any]]
+
+
+def claim(deliberation_id: int, owner: str) -> leases.Claim:
+    """Claim the deliberation for ``owner`` (see :func:`leases.take`), auditing a start or a
+    resumption, in one transaction."""
+    # Under the row lock: a queued deliberation is claimed once; a running one only when its
+    # runner's lease lapsed (it died), and is then resumed. A retried task finds it busy or ended.
+    with transaction.atomic():
+        taken = leases.take(deliberation_id, owner)
+        case_id, is_evaluation = Deliberation.objects.values_list(
+            "case_id", "case__is_evaluation"
+        ).get(pk=deliberation_id)
+        if taken.outcome == "claimed" and not is_evaluation:
+            audit.record(
+                "deliberation.resumed" if taken.resumed else "deliberation.started",
+                object_type=Deliberation._meta.label_lower,
+                object_id=str(deliberation_id),
+                payload={"case": case_id, "attempt": taken.attempts},
+            )
+    return taken
+
+
+def load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
+    """The deliberation with its case, and each member's revealed API key (or None)."""
+    deliberation = Deliberation.objects.select_related("case").get(pk=deliberation_id)
+    keys: dict[int, str | None] = {}
+    for index, member in enumerate(deliberation.panel_snapshot["members"]):
+        credential_id = member.get("credential_id")
+        keys[index] = (
+            ProviderCredential.objects.get(pk=credential_id).reveal() if credential_id else None
+        )
+    return deliberation, keys
+
+
+def replayed(row: MemberTurn) -> TurnResult:
+    """A turn a resumed run finds stored, as the result it had."""
+    usage = Usage(row.input_tokens, row.output_tokens, float(row.cost_usd))
+    return TurnResult(row.status, row.raw_text, row.error, row.repaired, usage, row.latency_ms or 0)
+
+
+def _turn_fields(
+    deliberation: Deliberation, index: int, alias: str, result: TurnResult
+) -> dict[str, Any]:
+    # What a Proposal and a Vote row store alike about a member's turn.
+    return {
+        "deliberation": deliberation,
+        "member_index": index,
+        "alias": alias,
+        "status": result.status,
+        "error": result.error,
+        "raw_text": result.raw_text,
+        "repaired": result.repaired,
+        "input_tokens": result.usage.input_tokens,
+        "output_tokens": result.usage.output_tokens,
+        "cost_usd": Decimal(str(round(result.usage.cost_usd, 6))),
+        "latency_ms": result.latency_ms,
+    }
+
+
+def save_proposal(
+    deliberation: Deliberation, index: int, alias: str, result: TurnResult, key: str
+) -> Proposal:
+    """The member's Round 1 row (the stored one in a resumed run)."""
+    if (stored := leases.stored_proposal(index)) is not None:
+        return stored  # a resumed run: this turn was stored before its runner died
+    p = result.proposal
+    return Proposal.objects.create(
+        **_turn_fields(deliberation, index, alias, result),
+        diagnosis=p.diagnosis if p else "",
+        icd10=(p.icd10 or "") if p else "",
+        icd10_raw=p.icd10_raw if p else "",
+        confidence=p.confidence if p else None,
+        reasoning=p.reasoning if p else "",
+        differential=list(p.differential) if p else [],
+        abstained=p.abstain if p else False,
+        class_key=key,
+    )
+
+
+def save_vote(
+    deliberation: Deliberation,
+    index: int,
+    alias: str,
+    result: TurnResult,
+    ballot: list[Proposal],
+) -> Vote:
+    """The member's Round 2 row on its ``ballot`` (the stored one in a resumed run)."""
+    if (stored := leases.stored_vote(index)) is not None:
+        return stored  # a resumed run: this turn was stored before its runner died
+    chosen: Proposal | None = None
+    if result.vote is not None and result.vote.letter is not None:
+        chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
+    return Vote.objects.create(
+        **_turn_fields(deliberation, index, alias, result),
+        ballot=[p.member_index for p in ballot],
+        letter=(result.vote.letter or "") if result.vote else "",
+        proposal=chosen,
+        reasoning=result.vote.reasoning if result.vote else "",
+        class_key=chosen.class_key if chosen else "",
+    )
+
+
+async def persist[R](deliberation_id: int, save: Callable[[], R], event: Callable[[R], Event]) -> R:
+    """Write a member's row and the event that announces it in one transaction, then send
+    the event. Returns the row."""
+
+    def write() -> tuple[R, list[streaming.EventMessage]]:
+        with transaction.atomic():
+            row = save()
+            if leases.is_stored(row):
+                return row, []  # resumed: announced by the run that stored it
+            return row, streaming.record(deliberation_id, [event(row)])
+
+    row, messages = await sync_to_async(write)()
+    await streaming.send(messages)
+    return row
+
+
+_FINISH_FIELDS = [
+    "status",
+    "outcome",
+    "reason",
+    "rounds",
+    "round2_skipped",
+    "winner_key",
+    "winner_diagnosis",
+    "winner_icd10",
+    "winner_votes",
+    "tally",
+    "dissent",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "finished_at",
+]
+
+
+def finish(
+    deliberation: Deliberation,
+    decision: protocol.Decision,
+    *,
+    rounds: int,
+    skipped: str,
+    proposals: list[Proposal],
+    votes: list[Vote],
+    usage: Usage,
+    faults: list[int],
+    events: list[Event],
+) -> list[streaming.EventMessage]:
+    """Write the decision, the case status, the escalation, the audit entry and the closing
+    ``events`` in one transaction; returns the events to send once it has committed (none
+    when the run no longer holds the lease)."""
+    winner = _winner_row(decision, proposals, votes)
+    dissent, review = _review(deliberation, decision, proposals)
+    with transaction.atomic():
+        if not leases.may_end(deliberation.pk):
+            # Recovery failed it, or another runner took it over: that one ends it.
+            log.warning("deliberation %s ended elsewhere; not finished here", deliberation.pk)
+            return []
+        deliberation.status = DeliberationStatus.FINISHED
+        deliberation.outcome = decision.outcome
+        deliberation.reason = decision.reason
+        deliberation.rounds = rounds
+        deliberation.round2_skipped = skipped
+        deliberation.winner_key = decision.winner or ""
+        deliberation.winner_diagnosis = winner.diagnosis if winner else ""
+        deliberation.winner_icd10 = winner.icd10 if winner else ""
+        deliberation.winner_votes = decision.votes
+        deliberation.tally = decision.tally
+        deliberation.dissent = dissent
+        deliberation.input_tokens = usage.input_tokens
+        deliberation.output_tokens = usage.output_tokens
+        deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
+        deliberation.finished_at = timezone.now()
+        # Never write last_seq from this stale instance: streaming owns the event counter.
+        deliberation.save(update_fields=_FINISH_FIELDS)
+        escalation = _route_case(deliberation, decision, review)
+        finished = {
+            "outcome": decision.outcome,
+            "reason": decision.reason,
+            "winner": deliberation.winner_summary,
+            "tally": decision.tally,
+            "q": deliberation.panel_snapshot["q"],
+            "faults": faults,
+            "escalation": escalation.pk if escalation else None,
+            "escalation_reason": escalation.reason if escalation else "",
+            "dissent": dissent,
+            "abstentions": deliberation.abstentions_among(proposals),
+            "tokens": usage.input_tokens + usage.output_tokens,
+        }
+        return streaming.record(deliberation.pk, [*events, ("deliberation.finished", finished)])
+
+
+def _winner_row(
+    decision: protocol.Decision, proposals: list[Proposal], votes: list[Vote]
+) -> Proposal | None:
+    # The winning class's most voted proposal (then the most confident, then the first).
+    if decision.winner is None:
+        return None
+    in_class = [p for p in proposals if p.class_key == decision.winner]
+    received = {p.pk: sum(1 for v in votes if v.proposal_id == p.pk) for p in in_class}
+    return max(in_class, key=lambda p: (received[p.pk], p.confidence or 0, -p.member_index))
+
+
+def _route_case(
+    deliberation: Deliberation, decision: protocol.Decision, review: str
+) -> Escalation | None:
+    # The case status and its escalation, if any, then the audit entry of the decision.
+    case = deliberation.case
+    escalation = None
+    if decision.outcome == "consensus":
+        case.status = CaseStatus.CONSENSUS
+        # An audit leaves the answer with the clinician; a dangerous dissent that the
+        # panel escalates waits for a reviewer, the panel's answer shown flagged.
+        escalation = _escalate(deliberation, review) if review else None
+        if escalation is not None and review == EscalationReason.DANGEROUS_DISSENT:
+            case.status = CaseStatus.ESCALATED
+    else:
+        case.status = CaseStatus.ESCALATED
+        escalation = _escalate(deliberation, decision.reason)
+    case.save(update_fields=["status", "updated_at"])
+    if not case.is_evaluation:
+        audit.record(
+            "deliberation.finished",
+            obj=deliberation,
+            payload={
+                "outcome": decision.outcome,
+                "reason": decision.reason,
+                "winner": decision.winner,
+            },
+        )
+    return escalation
+
+
+def _review(
+    deliberation: Deliberation, decision: protocol.Decision, proposals: list[Proposal]
+) -> tuple[list[dict[str, Any]], str]:
+    # The safety nets of a consensus: its dangerous dissents and whether it also goes to the
+    # queue. Nothing to add to a NO CONSENSUS, which goes there anyway.
+    if decision.winner is None:
+        return [], ""
+    opinions = [
+        safety.Opinion(
+            member=p.alias,
+            diagnosis=p.diagnosis,
+            icd10=p.icd10 or None,
+            class_key=p.class_key,
+            confidence=p.confidence,
+            differential=tuple(p.differential),
+            abstained=p.abstained,
+        )
+        for p in proposals
+    ]
+    return safety.review(
+        deliberation.panel_snapshot,
+        seed=deliberation.seed,
+        winner=decision.winner,
+        opinions=opinions,
+    )
+
+
+def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
+    if deliberation.case.is_evaluation:
+        return None  # evaluation runs never reach the human queue
+    # Ranks the escalation, audits it and announces it to open queue pages on commit.
+    return escalations.create(deliberation, reason=reason)
+
+
+def fail(deliberation_id: int, why: str, *, stale_only: bool = False) -> Escalation | None:
+    """Mark a deliberation that could not finish as failed, with ``why``, and send its case to
+    human review. Idempotent for deliberations that already ended; inside a run, only while
+    the run still holds the lease; with ``stale_only`` (recovery), only when no live runner
+    holds it. Returns the escalation, or None when nothing was failed."""
+    with transaction.atomic():
+        if not leases.may_end(deliberation_id, stale_only=stale_only):
+            return None
+        deliberation = (
+            Deliberation.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .get(pk=deliberation_id)
+        )
+        if deliberation.is_terminal:
+            return None
+        deliberation.status = DeliberationStatus.FAILED
+        deliberation.failure = why
+        deliberation.finished_at = timezone.now()
+        deliberation.save(update_fields=["status", "failure", "finished_at"])
+        deliberation.case.status = CaseStatus.ESCALATED
+        deliberation.case.save(update_fields=["status", "updated_at"])
+        if not deliberation.case.is_evaluation:
+            audit.record("deliberation.failed", obj=deliberation, payload={"why": why})
+        escalation = _escalate(deliberation, EscalationReason.FAILED)
+        streaming.publish(
+            deliberation_id,
+            "deliberation.failed",
+            {"reason": why, "escalation": escalation.pk if escalation else None},
+        )
+    return escalation
+
+
+def release_connections() -> None:
+    """Close this thread's idle server connections once a run is over."""
+    # The run's database work happens on asgiref's worker thread, which outlives it; close
+    # that thread's server connections (as CONN_MAX_AGE allows) so daphne and Celery workers
+    # keep none idle. SQLite has no server to hold and closing it checkpoints the WAL
+    # (milliseconds), so it stays open. Never inside a transaction: a test may hold one.
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
+def fault_payload(index: int, round_no: int, result: TurnResult) -> dict[str, Any]:
+    """The ``member.fault`` event of a turn that faulted."""
+    return {"member": index, "round": round_no, "status": result.status, "error": result.error}
+
+
+def proposal_payload(row: Proposal) -> dict[str, Any]:
+    """The ``member.proposal`` event of a stored proposal."""
+    return {
+        "member": row.member_index,
+        "round": 1,
+        "diagnosis": row.diagnosis,
+        "icd10": row.icd10,
+        "icd10_description": protocol.icd10_description(row.icd10),
+        "confidence": row.confidence,
+        "reasoning": row.reasoning,
+        "differential": row.differential,
+        "class_key": row.class_key,
+        "repaired": row.repaired,
+        "abstained": row.abstained,
+        "below_threshold": row.below_threshold,
+    }
+
+
+def vote_payload(row: Vote) -> dict[str, Any]:
+    """The ``member.vote`` event of a stored vote."""
+    chosen = row.proposal
+    return {
+        "member": row.member_index,
+        "round": 2,
+        "letter": row.letter,
+        "for_member": chosen.member_index if chosen else None,
+        "diagnosis": chosen.diagnosis if chosen else "",
+        "class_key": row.class_key,
+        "reasoning": row.reasoning,
+        "repaired": row.repaired,
+        "abstained": row.abstained,
+    }

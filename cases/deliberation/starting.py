@@ -1,0 +1,93 @@
+"""Starting a deliberation: the case text checks, the panel it runs on, and the one
+transaction that creates the case with its queued deliberation."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cases import audit
+from cases.models import Case, Deliberation
+from panels.models import Panel
+
+EMPTY_TEXT = "The case text is empty."
+TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
+PANEL_NOT_FOUND = "There is no panel named {name!r}."
+
+
+class CaseRejected(ValueError):
+    """A case or panel that cannot be deliberated; the message says why, in one line."""
+
+
+def validate_case_text(text: str) -> str:
+    """The stripped case text, or CaseRejected when it is empty, over the size limit, or
+    holds a control character (the one check of the form, the API and the command)."""
+    from cases import input_rules
+
+    stripped = text.strip()
+    if not stripped:
+        raise CaseRejected(EMPTY_TEXT)
+    if problem := input_rules.control_character(stripped):
+        raise CaseRejected(problem)
+    limit = settings.CASE_TEXT_MAX_CHARS
+    if len(stripped) > limit:
+        raise CaseRejected(TEXT_TOO_LONG.format(length=len(stripped), limit=limit))
+    return stripped
+
+
+def resolve_panel(name: str | None) -> Panel:
+    """The named panel (or the default one), checked ready to deliberate."""
+    from cases import input_rules
+
+    if name and (problem := input_rules.control_character(name, subject="The panel name")):
+        raise CaseRejected(problem)  # PostgreSQL could not even look such a name up
+    try:
+        panel = (
+            Panel.objects.get(name=name) if name else Panel.objects.filter(is_default=True).get()
+        )
+    except Panel.DoesNotExist:
+        raise CaseRejected(PANEL_NOT_FOUND.format(name=name or "default")) from None
+    try:
+        panel.check_ready()
+    except ValidationError as exc:
+        raise CaseRejected(" ".join(exc.messages)) from None
+    return panel
+
+
+def create(
+    text: str,
+    *,
+    panel: Panel,
+    submitted_by_id: int | None,
+    age: int | None = None,
+    sex: str = "",
+    is_evaluation: bool = False,
+    snapshot: dict[str, Any] | None = None,
+) -> Deliberation:
+    """Validate the case and create it with a queued deliberation on a snapshot of ``panel``
+    (or on ``snapshot``, an evaluation's altered copy of one), in one transaction. Raises
+    CaseRejected and writes nothing when the input is bad."""
+    text = validate_case_text(text)
+    with transaction.atomic():
+        case = Case.objects.create(
+            text=text,
+            age=age,
+            sex=sex,
+            submitted_by_id=submitted_by_id,
+            is_evaluation=is_evaluation,
+        )
+        deliberation = Deliberation.objects.create(
+            case=case,
+            panel=panel,
+            panel_snapshot=snapshot if snapshot is not None else panel.snapshot(),
+            seed=random.SystemRandom().randrange(2**62),
+        )
+        if not is_evaluation:
+            audit.record(
+                "case.submitted", obj=case, actor_id=submitted_by_id, payload={"panel": panel.name}
+            )
+    return deliberation
