@@ -167,6 +167,9 @@ async def _run_claimed(deliberation_id: int) -> None:
     await streaming.apublish_many(
         ctx.id, [("deliberation.started", started), ("round.started", {"round": 1})]
     )
+    # Members that must load or train a model first (offline ones after a start, or of a new
+    # panel) do it now, so no call timeout runs while they do.
+    await asyncio.to_thread(base.prepare, ctx.specs)
     await _round1(ctx)
     round1 = _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained)
     skipped = _round2_skipped(ctx)

@@ -7,7 +7,8 @@ nothing outside ``panels/providers`` knows which vendor it talks to. Providers n
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -202,6 +203,37 @@ def register_wrapper(wrap: Wrapper) -> Wrapper:
     if wrap not in _WRAPPERS:
         _WRAPPERS.append(wrap)
     return wrap
+
+
+Preparer = Callable[[Sequence[MemberSpec]], object]
+
+# Work a provider's members need before their first answer (the offline members train or
+# load their models), done before any member's call timeout starts.
+_PREPARERS: dict[str, Preparer] = {}
+
+
+def register_preparer(name: str) -> Callable[[Preparer], Preparer]:
+    """Decorator that registers what readies the members of provider ``name`` (blocking)."""
+
+    def decorate(prepare_fn: Preparer) -> Preparer:
+        _PREPARERS[name] = prepare_fn
+        return prepare_fn
+
+    return decorate
+
+
+def prepare(specs: Sequence[MemberSpec]) -> None:
+    """Ready the members among ``specs`` whose provider needs it (blocking: call it in a
+    thread). A failure is only logged: the member's own call then reports it as its fault."""
+    _load_builtin_modules()
+    for name, prepare_fn in _PREPARERS.items():
+        mine = [spec for spec in specs if spec.provider == name]
+        if not mine:
+            continue
+        try:
+            prepare_fn(mine)
+        except Exception:
+            logging.getLogger(__name__).exception("preparing the %s members failed", name)
 
 
 ConnectionCheck = Callable[[MemberSpec, str | None], Awaitable[tuple[bool, str]]]

@@ -96,6 +96,7 @@ def warm(data_dir: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
+@base.register_preparer("builtin")
 def train_members(specs: Iterable[base.MemberSpec]) -> float:
     """Train and calibrate the offline members among ``specs`` (others are skipped) before
     they are asked anything, so no member's call timeout runs while its model trains (an

@@ -400,3 +400,22 @@ def test_panels_without_a_threshold_count_every_named_proposal(db):
     assert ballot_members(d) == {0, 1, 2, 3, 4}
     assert (d.outcome, d.reason) == ("no_consensus", "tie")
     assert d.tally == {"I26": 2, "J18": 2, "J45": 1}
+
+
+def test_members_that_need_preparing_are_prepared_before_any_call_timeout_starts(db):
+    # Each member takes longer to ready (an offline model training after a start) than its
+    # call timeout allows: the timeout must not run while it prepares.
+    scripted.PREPARED.clear()
+    panel = make_panel(
+        "preparing",
+        [
+            {**member(PNEUMONIA, prepare_s=0.3), "alias": f"Slow-{i}", "timeout_s": 0.2}
+            for i in range(5)
+        ],
+    )
+
+    d = deliberate(panel)
+
+    assert (d.outcome, d.reason) == ("consensus", "unanimous_round1")
+    assert list(d.proposals.values_list("status", flat=True)) == [TurnStatus.OK] * 5
+    assert {f"Slow-{i}" for i in range(5)} == scripted.PREPARED

@@ -5,7 +5,9 @@ Its behaviour comes from the member's ``options``:
 - ``vote_for``: the ICD-10 code or diagnosis name it votes for in Round 2 (default: the
   ballot entry matching its own proposal); ``"abstain"`` answers ``{"vote": null}``;
 - ``delay_s`` / ``vote_delay_s``: how long each round's answer takes;
-- ``repair``: a second answer, sent when the orchestrator asks for a repair.
+- ``repair``: a second answer, sent when the orchestrator asks for a repair;
+- ``prepare_s``: readying the member takes this long (blocking, as an offline model's
+  training does); such a member fails its calls until it has been prepared.
 Every request it receives is appended to ``CALLS`` so tests can inspect prompts.
 """
 
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from panels.providers import base
 from panels.providers.base import CallRequest, Completion, DeltaSink, MemberSpec, Usage
 
 CALLS: list[tuple[str, CallRequest]] = []
+PREPARED: set[str] = set()
 
 
 def abstain(reasoning: str = "Too little to name a diagnosis.") -> dict[str, Any]:
@@ -44,6 +49,8 @@ class ScriptedProvider:
 
     async def complete(self, request: CallRequest, *, on_delta: DeltaSink) -> Completion:
         CALLS.append((self.spec.alias, request))
+        if "prepare_s" in self.options and self.spec.alias not in PREPARED:
+            raise base.ProviderError(f"{self.spec.alias} was asked before it was prepared")
         if request.phase == "propose":
             await asyncio.sleep(float(self.options.get("delay_s", 0)))
             script = self.options["repair"] if request.is_repair else self.options["propose"]
@@ -68,3 +75,11 @@ class ScriptedProvider:
 @base.register("scripted")
 def _factory(spec: MemberSpec, api_key: str | None) -> ScriptedProvider:
     return ScriptedProvider(spec)
+
+
+@base.register_preparer("scripted")
+def _prepare(specs: Sequence[MemberSpec]) -> None:
+    for spec in specs:
+        if "prepare_s" in spec.options:
+            time.sleep(float(spec.options["prepare_s"]))
+            PREPARED.add(spec.alias)
