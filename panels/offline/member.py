@@ -39,6 +39,21 @@ BAYES_CALIBRATION_ROWS = 150  # enough for the isotonic map; keeps a first case 
 MIN_FINDINGS = 3  # weighable findings below which a member abstains
 UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
 MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
+# The text classifier's own top probability below which its reading is weak. Its calibrator
+# is fitted on renderings, on which it is far surer than on people's notes, so on free text
+# the calibrated number is near 0 even when it is right; its raw score still ranks right
+# above wrong on the development notes (chosen there: a development figure).
+TEXT_MIN_SCORE = 0.3
+# A member that reads findings (bayes, neighbours) answers only when an independent reading of
+# the words, the text classifier's, names the same top condition, at least this many times
+# likelier than its second, or with at least ``CORROBORATION_SCORE``: members that share the
+# finding extractor share its blind spots, so their agreement alone is no evidence (chosen on
+# the development notes and on held-out DDXPlus rows).
+CORROBORATION_MARGIN = 1.5
+CORROBORATION_SCORE = 0.5
+# The seed of that corroborating classifier: the default panel's text member (Offline-2), so
+# the panel trains no extra model; any seed works, at the cost of one more training.
+CORROBORATION_SEED = 2
 VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
 SHOWN = 6
 
@@ -66,6 +81,16 @@ class Assessment:
     probability: float
     abstain_because: str | None
     excluded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """The text classifier's reading of the same text: its top condition, its score, and how
+    many times likelier it finds it than its second (``margin``)."""
+
+    condition: str  # a key of the knowledge base's conditions
+    score: float
+    margin: float
 
 
 @dataclass(frozen=True)
@@ -112,7 +137,25 @@ class Member:
             neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
         else:
             _ = self.model
+        if self.method != "text":
+            text_classifier.train(self.kb, seed=CORROBORATION_SEED, exclude=self.holdout)
         _ = self.calibrator
+
+    def corroboration(self, text: str, tokens: frozenset[str]) -> Corroboration:
+        """How the text classifier (seed ``CORROBORATION_SEED``, the same held-out rows) reads
+        ``text``, rare conditions without their exposure in ``tokens`` left out as a member
+        leaves them out: the independent reading a finding-based member checks itself
+        against."""
+        model = text_classifier.train(self.kb, seed=CORROBORATION_SEED, exclude=self.holdout)
+        conditions = self.kb.conditions
+        kept = [
+            s
+            for s in model.assess(text).ranking
+            if not conditions[s.condition].exposures or conditions[s.condition].exposures & tokens
+        ]
+        second = kept[1].probability if len(kept) > 1 else 0.0
+        top = kept[0]
+        return Corroboration(top.condition, top.probability, top.probability / max(second, 1e-9))
 
     def view_of(self, reading: extraction.Reading) -> frozenset[str]:
         """The finding tokens this member weighs."""
@@ -263,12 +306,42 @@ def _assess(member: Member, text: str) -> Assessment:
     reading = extraction.read(text, kb=member.kb)
     ranking, excluded = member.rank(text)
     probability = member.calibrator(ranking.probabilities[0]) if ranking.features else 0.0
-    reason = _scope(reading, ranking, probability)
+    reason = _scope(reading, ranking, probability, text_member=member.method == "text")
+    if reason is None and member.method != "text":
+        reason = _uncorroborated(member.kb, ranking, member.corroboration(text, reading.tokens))
     return Assessment(reading, ranking, probability, reason, excluded)
 
 
-def _scope(reading: extraction.Reading, ranking: Ranking, probability: float) -> str | None:
-    """Why the case is outside what this member can judge, in words; None when it is not."""
+def _uncorroborated(
+    kb: knowledge.KnowledgeBase, ranking: Ranking, other: Corroboration
+) -> str | None:
+    """Why a finding-based member's top condition lacks the text classifier's support, in
+    words; None when that independent reading names it clearly too."""
+    top = ranking.conditions[0]
+    theirs = kb.conditions[other.condition].display_name
+    if other.condition != top.name:
+        return (
+            f"an independent reading of the words of the text (a linear text classifier) "
+            f"favours {theirs}, not my {top.display_name}: my reading of the findings is "
+            "not corroborated."
+        )
+    if other.margin < CORROBORATION_MARGIN and other.score < CORROBORATION_SCORE:
+        return (
+            f"an independent reading of the words of the text (a linear text classifier) "
+            f"favours {theirs} too, but only {other.margin:.1f} times over its next "
+            f"candidate, with a score of {other.score:.0%} (I need "
+            f"{CORROBORATION_MARGIN:.1f} times or {CORROBORATION_SCORE:.0%}): not a clear "
+            "corroboration."
+        )
+    return None
+
+
+def _scope(
+    reading: extraction.Reading, ranking: Ranking, probability: float, *, text_member: bool
+) -> str | None:
+    """Why the case is outside what this member can judge, in words; None when it is not.
+    A text member judges its reading by its own top score (``TEXT_MIN_SCORE``), any other
+    by its calibrated ``probability``."""
     known = len(ranking.features)
     if reading.instruction:
         return "the text addresses the model with instructions instead of describing a patient."
@@ -286,8 +359,16 @@ def _scope(reading: extraction.Reading, ranking: Ranking, probability: float) ->
             f"the text states only {known} finding{'s' if known != 1 else ''} my knowledge "
             f"base can weigh; I need at least {MIN_FINDINGS}."
         )
+    top = ranking.conditions[0].display_name
+    if text_member:
+        if ranking.probabilities[0] < TEXT_MIN_SCORE:
+            return (
+                f"the words of the text do not point clearly to one condition: {top} leads "
+                f"with a classifier score of {ranking.probabilities[0]:.0%} "
+                f"(I need {TEXT_MIN_SCORE:.0%})."
+            )
+        return None
     if probability < MIN_PROBABILITY:
-        top = ranking.conditions[0].display_name
         return (
             f"my best explanation, {top}, is weak (calibrated probability "
             f"{probability:.0%} of being right)."
