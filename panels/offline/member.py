@@ -54,6 +54,11 @@ CORROBORATION_SCORE = 0.5
 # The seed of that corroborating classifier: the default panel's text member (Offline-2), so
 # the panel trains no extra model; any seed works, at the cost of one more training.
 CORROBORATION_SEED = 2
+# Two conditions whose knowledge-base findings are at least this much shared (Jaccard) are
+# twins: a member tells them apart only by a stated finding that one lists and the other does
+# not (acute from chronic rhinosinusitis by fever). Otherwise the pick is the prior's, the
+# main wrong consensus on DDXPlus rows (chosen on held-out DDXPlus rows).
+TWIN_SHARE = 0.9
 VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
 SHOWN = 6
 
@@ -309,7 +314,29 @@ def _assess(member: Member, text: str) -> Assessment:
     reason = _scope(reading, ranking, probability, text_member=member.method == "text")
     if reason is None and member.method != "text":
         reason = _uncorroborated(member.kb, ranking, member.corroboration(text, reading.tokens))
+    if reason is None:
+        reason = _twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded)
+
+
+def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
+    """Why the text cannot tell the top condition from a twin runner-up (``TWIN_SHARE``),
+    in words; None when they are no twins or a stated finding (present or absent) separates
+    them."""
+    if len(ranking.conditions) < 2:
+        return None
+    top, second = ranking.conditions[0], ranking.conditions[1]
+    mine, theirs = set(top.findings), set(second.findings)
+    if not mine | theirs or len(mine & theirs) / len(mine | theirs) < TWIN_SHARE:
+        return None
+    stated = {t.split("_@_")[0] for t in reading.tokens | reading.absent_tokens}
+    if (mine ^ theirs) & stated:
+        return None
+    return (
+        f"the text cannot tell {top.display_name} from {second.display_name}: my knowledge "
+        "base lists nearly the same findings for both, and the text states none of those "
+        "that set them apart."
+    )
 
 
 def _uncorroborated(
