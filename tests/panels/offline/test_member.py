@@ -130,3 +130,44 @@ def test_the_text_member_judges_its_reading_by_its_own_score(kb):
     # Its calibrator, fitted on renderings, says near 0 on people's notes: not a reason.
     assert member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=True) is None
     assert "is weak" in str(member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=False))
+
+
+def _twin_ranking(kb: knowledge.KnowledgeBase, second: str) -> member.Ranking:
+    conditions = (kb.conditions["Chronic rhinosinusitis"], kb.conditions[second])
+    return member.Ranking(conditions, (0.8, 0.2), {"E_53": "E_53"}, ())
+
+
+SINUSES = "41F blocked nose, thick nasal discharge and pain over the cheeks, loss of smell"
+
+
+@pytest.mark.parametrize(
+    ("text", "second", "abstains"),
+    [
+        (SINUSES + ".", "Acute rhinosinusitis", True),
+        (SINUSES + ", fever 38.6.", "Acute rhinosinusitis", False),
+        (SINUSES + ", no fever.", "Acute rhinosinusitis", False),
+        (SINUSES + ".", "Pneumonia", False),
+    ],
+)
+def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, second, abstains):
+    reading = extraction.read(text, kb=kb)
+    reason = member._twins_apart(_twin_ranking(kb, second), reading)
+    assert (reason is not None) is abstains, reason
+    if abstains:
+        assert "cannot tell Chronic rhinosinusitis from Acute rhinosinusitis" in str(reason)
+
+
+def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(kb):
+    twins = {"Acute rhinosinusitis", "Chronic rhinosinusitis"}
+    separating = set(kb.conditions["Acute rhinosinusitis"].findings) ^ set(
+        kb.conditions["Chronic rhinosinusitis"].findings
+    )
+    row = next(
+        r
+        for r in kb.rows
+        if r.pathology in twins and not {t.split("_@_")[0] for t in r.evidences} & separating
+    )
+    reasoner = member.Member(kb, seed=1, holdout=frozenset(), method="bayes")
+    answer = reasoner.propose(knowledge.render_patient(row))
+    assert answer["abstain"] is True, answer["reasoning"]
+    assert "the text cannot tell" in str(answer["reasoning"])
