@@ -4,9 +4,13 @@ abstention) and Round 2 (a vote by merit or an abstention) as protocol JSON, in 
 
 Scope: a member abstains when the text reads as instructions, is not a clinical case, states too
 few findings its knowledge base can weigh, says more in clinical words it does not know than in
-findings it does, or when its best explanation is weak. It never names a rare, travel-bound
-condition (``Condition.exposures``) without the exposure stated. Its confidence is a calibrated
-probability of being right, fitted on held-out rows it did not train on. Pure: no Django.
+findings it does, or when its best explanation is weak; a member that reads findings also
+when the text classifier's independent reading does not name its top condition clearly, and
+any member when the text cannot tell its top condition from a near-identical twin. It never
+names a rare, travel-bound condition (``Condition.exposures``) without the exposure stated.
+Its confidence is a calibrated probability of being right, fitted on held-out rows it did not
+train on (on people's notes the text member's is near 0, so it judges itself by its own
+score instead). Pure: no Django.
 """
 
 from __future__ import annotations
