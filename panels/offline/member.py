@@ -15,6 +15,7 @@ score instead). Pure: no Django.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -147,7 +148,7 @@ class Member:
         else:
             _ = self.model
         if self.method != "text":
-            text_classifier.train(self.kb, seed=CORROBORATION_SEED, exclude=self.holdout)
+            _corroborator(self.kb, self.holdout)
         _ = self.calibrator
 
     def corroboration(self, text: str, tokens: frozenset[str]) -> Corroboration:
@@ -155,7 +156,7 @@ class Member:
         ``text``, rare conditions without their exposure in ``tokens`` left out as a member
         leaves them out: the independent reading a finding-based member checks itself
         against."""
-        model = text_classifier.train(self.kb, seed=CORROBORATION_SEED, exclude=self.holdout)
+        model = _corroborator(self.kb, self.holdout)
         conditions = self.kb.conditions
         kept = [
             s
@@ -341,6 +342,18 @@ def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
         "base lists nearly the same findings for both, and the text states none of those "
         "that set them apart."
     )
+
+
+_TRAINING = threading.Lock()
+
+
+def _corroborator(
+    kb: knowledge.KnowledgeBase, holdout: frozenset[int]
+) -> text_classifier.TextClassifier:
+    """The corroborating text classifier; members answering their first cases at once
+    (one thread each) train it once, not once each."""
+    with _TRAINING:
+        return text_classifier.train(kb, seed=CORROBORATION_SEED, exclude=holdout)
 
 
 def _uncorroborated(
