@@ -142,13 +142,13 @@ class Member:
     def train(self) -> None:
         """Train and calibrate now (what the first case would otherwise wait for)."""
         if self.method == "text":
-            text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
+            _classifier(self.kb, self.seed, self.holdout)
         elif self.method == "neighbours":
             neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
         else:
             _ = self.model
         if self.method != "text":
-            _corroborator(self.kb, self.holdout)
+            _classifier(self.kb, CORROBORATION_SEED, self.holdout)
         _ = self.calibrator
 
     def corroboration(self, text: str, tokens: frozenset[str]) -> Corroboration:
@@ -156,7 +156,7 @@ class Member:
         ``text``, rare conditions without their exposure in ``tokens`` left out as a member
         leaves them out: the independent reading a finding-based member checks itself
         against."""
-        model = _corroborator(self.kb, self.holdout)
+        model = _classifier(self.kb, CORROBORATION_SEED, self.holdout)
         conditions = self.kb.conditions
         kept = [
             s
@@ -192,7 +192,7 @@ class Member:
             ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
         else:
             if self.method == "text":
-                result = text_classifier.train(self.kb, seed=self.seed, exclude=self.holdout)
+                result = _classifier(self.kb, self.seed, self.holdout)
                 found = result.assess(text)
             else:
                 index = neighbours.train(self.kb, seed=self.seed, exclude=self.holdout)
@@ -347,13 +347,13 @@ def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
 _TRAINING = threading.Lock()
 
 
-def _corroborator(
-    kb: knowledge.KnowledgeBase, holdout: frozenset[int]
+def _classifier(
+    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int]
 ) -> text_classifier.TextClassifier:
-    """The corroborating text classifier; members answering their first cases at once
-    (one thread each) train it once, not once each."""
+    """A text classifier, trained under a lock: the text member and the members it
+    corroborates answer their first cases at once (one thread each), and share one model."""
     with _TRAINING:
-        return text_classifier.train(kb, seed=CORROBORATION_SEED, exclude=holdout)
+        return text_classifier.train(kb, seed=seed, exclude=holdout)
 
 
 def _uncorroborated(
