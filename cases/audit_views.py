@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
 from cases import audit_verify
-from cases.escalation_forms import AuditFilterForm
+from cases.escalation.forms import AuditFilterForm
 from cases.models import AuditEvent, Role, has_role
 
 PAGE_SIZE = 50

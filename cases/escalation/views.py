@@ -12,16 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from accounts.http import AuthenticatedRequest
 from cases import decision_record, escalation, protocol, wording
 from cases.escalation import ErrorKind, EscalationError
-from cases.escalation_forms import (
+from cases.escalation.forms import (
     OTHER,
     AcknowledgeForm,
     CoSignForm,
@@ -53,11 +53,6 @@ def age_text(age: timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-    htmx: HtmxDetails
 
 
 def _get_or_404(escalation_id: int, user: User) -> Escalation:

@@ -1,10 +1,10 @@
-"""The human escalation queue: create, prioritise, claim, release, reassign, sign off,
-co-sign, correct, and the clinician's acknowledgement of a consensus.
+"""Writes of the escalation queue: create, claim, release, reassign, sign off, correct,
+co-sign, and the clinician's acknowledgement of a consensus.
 
 Every write here is one ``transaction.atomic`` block that also appends to the audit trail;
-a refused request raises :class:`EscalationError` (its message is one of the constants
-below) and changes nothing. Claiming is a conditional ``UPDATE ... WHERE claimed_by IS NULL``
-whose row count says who won, so two simultaneous claims never both succeed.
+a refused request raises :class:`EscalationError` (its message is one of the constants in
+``errors``) and changes nothing. Claiming is a conditional ``UPDATE ... WHERE claimed_by IS
+NULL`` whose row count says who won, so two simultaneous claims never both succeed.
 """
 
 from __future__ import annotations
@@ -12,22 +12,56 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case as SqlCase
-from django.db.models import Q, QuerySet, When
 from django.utils import timezone
 
 from accounts import lockout
 from cases import audit, protocol
+from cases.escalation.errors import (
+    ALREADY_ACKNOWLEDGED,
+    ALREADY_CLAIMED,
+    ALREADY_RESOLVED,
+    AWAITING_COSIGNATURE,
+    BOTH_DIAGNOSES,
+    CLAIMED_BY_OTHER,
+    COSIGN_BY_SIGNER,
+    DISPUTE_NEEDS_COMMENT,
+    EMPTY_RATIONALE,
+    INVALID_ICD10,
+    LOCKED_OUT,
+    NO_DIAGNOSIS,
+    NOT_A_CONSENSUS,
+    NOT_A_REVIEWER,
+    NOT_AN_ADMINISTRATOR,
+    NOT_BILLABLE,
+    NOT_CLAIMED,
+    NOT_FOUND,
+    NOT_SUBMITTER,
+    NOT_YOUR_CLAIM,
+    NOTHING_TO_CORRECT,
+    NOTHING_TO_COSIGN,
+    REASSIGN_TARGET_NOT_REVIEWER,
+    UNKNOWN_DECISION,
+    UNKNOWN_PROPOSAL,
+    UNKNOWN_USER,
+    WRONG_PASSWORD,
+    ErrorKind,
+    EscalationError,
+)
+from cases.escalation.selectors import (
+    Candidate,
+    announcement,
+    candidates,
+    current_signoff,
+    display_name,
+)
+from cases.escalation.severity import head_start
 from cases.models import (
     Acknowledgement,
     AcknowledgementDecision,
@@ -41,107 +75,18 @@ from cases.models import (
     Outcome,
     Proposal,
     Role,
-    SeverityRule,
     SignOff,
     TurnStatus,
     has_role,
 )
-from panels.offline import knowledge
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 log = logging.getLogger(__name__)
 
-# --- user-facing messages ----------------------------------------------------------------
-
-NOT_A_REVIEWER = "Only reviewers can work the escalation queue."
-NOT_AN_ADMINISTRATOR = "Only an administrator can reassign an escalation."
-NOT_FOUND = "There is no escalation {id}."
-ALREADY_CLAIMED = "This escalation is already claimed by {name}."
-ALREADY_RESOLVED = "This escalation is already resolved."
-AWAITING_COSIGNATURE = "This escalation is signed and awaiting a second reviewer's co-signature."
-NOT_CLAIMED = "Claim this escalation before signing it off."
-CLAIMED_BY_OTHER = "This escalation is claimed by {name}, not by you."
-NOT_YOUR_CLAIM = "You can only release an escalation you have claimed."
-REASSIGN_TARGET_NOT_REVIEWER = "{name} is not a reviewer, so cannot be assigned an escalation."
-UNKNOWN_USER = "There is no user named {name!r}."
-WRONG_PASSWORD = "The password is not correct. Re-enter your password to sign."
-LOCKED_OUT = (
-    "Too many wrong passwords: this account is locked for now. Try again later, or ask an "
-    "administrator to unlock it."
-)
-EMPTY_RATIONALE = "A rationale is required: say why this is the final diagnosis."
-NO_DIAGNOSIS = "Choose one of the panel's proposals, or enter a diagnosis with an ICD-10-CM code."
-BOTH_DIAGNOSES = "Choose a panel proposal or enter another diagnosis, not both."
-UNKNOWN_PROPOSAL = "That proposal is not a valid proposal of this case's deliberation."
-INVALID_ICD10 = "{code!r} is not a valid ICD-10-CM code."
-NOT_BILLABLE = (
-    "{code} ({description}) is a category, not a billable code. Enter a more specific code."
-)
-NOTHING_TO_COSIGN = "This escalation is not awaiting a co-signature."
-COSIGN_BY_SIGNER = "You signed this diagnosis; a second reviewer must co-sign it."
-NOTHING_TO_CORRECT = "Only a signed escalation can be corrected."
-NOT_SUBMITTER = "Only the clinician who submitted the case can accept or dispute its outcome."
-NOT_A_CONSENSUS = "Only a consensus outcome can be accepted or disputed."
-ALREADY_ACKNOWLEDGED = "This outcome was already {decision}."
-DISPUTE_NEEDS_COMMENT = "Say why you dispute the consensus."
-UNKNOWN_DECISION = "Choose whether you accept or dispute the consensus."
-
 GROUP = "escalations"
 """The channel group every open queue page joins."""
-
-QueueFilter = Literal["open", "mine", "unclaimed", "cosign", "resolved"]
-QUEUE_FILTERS: dict[str, str] = {
-    "open": "All open",
-    "mine": "Claimed by me",
-    "unclaimed": "Unclaimed",
-    "cosign": "Awaiting co-signature",
-    "resolved": "Resolved",
-}
-
-# Priority is measured in hours of waiting: a candidate's severity gives the escalation a
-# head start, then every hour in the queue adds a point. A fresh severity-1 case (e.g. STEMI)
-# outranks a severity-5 case until the latter has waited two days.
-HEAD_START_HOURS: dict[int, int] = {1: 48, 2: 24, 3: 12, 4: 4, 5: 0}
-UNKNOWN_SEVERITY_HEAD_START = HEAD_START_HOURS[3]
-
-
-class ErrorKind:
-    FORBIDDEN = "forbidden"
-    CONFLICT = "conflict"
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-
-
-class EscalationError(ValueError):
-    """A refused request. ``str(exc)`` is the user-facing message; ``kind`` is one of
-    :class:`ErrorKind` so interfaces can pick a status code."""
-
-    def __init__(self, message: str, *, kind: str = ErrorKind.INVALID) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-    @property
-    def http_status(self) -> int:
-        """The HTTP status pages and the API answer this refusal with."""
-        return _HTTP_STATUS.get(self.kind, 400)
-
-
-_HTTP_STATUS = {
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.INVALID: 400,
-    ErrorKind.NOT_FOUND: 404,
-}
-
-
-def display_name(user: AbstractBaseUser | None) -> str:
-    """A user as the record shows them: full name, else username; "nobody" for None."""
-    if user is None:
-        return "nobody"
-    full = getattr(user, "get_full_name", lambda: "")()
-    return str(full or user.get_username())
 
 
 def _require_reviewer(user: AbstractBaseUser | AnonymousUser) -> None:
@@ -149,168 +94,9 @@ def _require_reviewer(user: AbstractBaseUser | AnonymousUser) -> None:
         raise EscalationError(NOT_A_REVIEWER, kind=ErrorKind.FORBIDDEN)
 
 
-def can_view_queue(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Reviewers work the queue; administrators see it to reassign."""
-    return has_role(user, Role.REVIEWER) or has_role(user, Role.ADMINISTRATOR)
-
-
-# --- severity and priority -----------------------------------------------------------------
-
-
-def ddxplus_severities() -> dict[str, int]:
-    """ICD-10-CM category (3 characters, upper case) -> the most severe DDXPlus severity of
-    the conditions filed under it ("j17, j18" style entries count for each category); empty
-    when the DDXPlus data is missing."""
-    try:
-        return _severities(Path(settings.DDXPLUS_DIR))
-    except knowledge.KnowledgeBaseMissing as exc:
-        # The queue must work without the offline panel's data: administrators' severity
-        # rules still apply, and unknown conditions rank by waiting time alone.
-        log.warning("%s", exc)
-        return {}
-
-
-@lru_cache(maxsize=4)
-def _severities(directory: Path) -> dict[str, int]:
-    by_category: dict[str, int] = {}
-    for condition in knowledge.load(directory).conditions.values():
-        for raw in condition.icd10.split(","):
-            category = raw.strip().upper().replace(".", "")[:3]
-            if len(category) == 3:
-                severity = condition.severity
-                by_category[category] = min(severity, by_category.get(category, severity))
-    return by_category
-
-
-def severity_of(code: str | None) -> int | None:
-    """The severity (1 = most severe .. 5) of the condition coded ``code``: the DDXPlus
-    severity for known conditions, else the most specific administrator :class:`SeverityRule`
-    (code, category, block or chapter), else None."""
-    normal = protocol.normalize_icd10(code)
-    if normal is None:
-        return None
-    known = ddxplus_severities().get(normal[:3])
-    if known is not None:
-        return known
-    rules = dict(SeverityRule.objects.values_list("code", "severity"))
-    if not rules:
-        return None
-    for candidate in [normal, *protocol.icd10_ancestors(normal)]:
-        if candidate in rules:
-            return rules[candidate]
-    return None
-
-
-def head_start(severity: int | None) -> timedelta:
-    """How far ahead of its arrival time an escalation of ``severity`` is ranked."""
-    hours = UNKNOWN_SEVERITY_HEAD_START if severity is None else HEAD_START_HOURS[severity]
-    return timedelta(hours=hours)
-
-
-def priority_now(escalation: Escalation, *, now: datetime | None = None) -> int:
-    """The escalation's priority in points: its severity head start plus hours waited."""
-    elapsed = (now or timezone.now()) - escalation.rank_at
-    return max(0, int(elapsed.total_seconds() // 3600))
-
-
-def age(escalation: Escalation, *, now: datetime | None = None) -> timedelta:
-    """How long the escalation has been (or was) in the queue."""
-    end = escalation.resolved_at or now or timezone.now()
-    return end - escalation.created_at
-
-
-# --- candidates ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One diagnosis class the panel put forward, with its Round 2 vote count."""
-
-    class_key: str
-    diagnosis: str
-    icd10: str
-    description: str
-    votes: int
-    proposals: int
-    severity: int | None
-    proposal_ids: tuple[int, ...]
-
-
-def candidates(deliberation: Deliberation | None) -> list[Candidate]:
-    """The valid proposals of ``deliberation`` grouped by class, most votes first."""
-    if deliberation is None:
-        return []
-    proposals = list(deliberation.proposals.filter(status=TurnStatus.OK).order_by("member_index"))
-    vote_keys = list(
-        deliberation.votes.filter(status=TurnStatus.OK).values_list("class_key", flat=True)
-    )
-    counts = protocol.tally(vote_keys)
-    grouped: dict[str, list[Proposal]] = {}
-    for proposal in proposals:
-        grouped.setdefault(proposal.class_key, []).append(proposal)
-    result = []
-    for key, members in grouped.items():
-        lead = max(members, key=lambda p: (p.confidence or 0, -p.member_index))
-        result.append(
-            Candidate(
-                class_key=key,
-                diagnosis=lead.diagnosis,
-                icd10=lead.icd10,
-                description=protocol.icd10_description(lead.icd10),
-                votes=counts.get(key, 0),
-                proposals=len(members),
-                severity=severity_of(lead.icd10),
-                proposal_ids=tuple(p.pk for p in members),
-            )
-        )
-    result.sort(key=lambda c: (-c.votes, -c.proposals, c.diagnosis))
-    return result
-
-
 def _most_severe(found: Iterable[Candidate]) -> int | None:
     severities = [c.severity for c in found if c.severity is not None]
     return min(severities) if severities else None
-
-
-# --- creating and announcing ------------------------------------------------------------
-
-
-class EscalationAnnouncement(TypedDict):
-    """What an open queue page receives when a case is escalated."""
-
-    type: Literal["escalation.created"]
-    id: int
-    case: int
-    reason: str
-    reason_display: str
-    priority: int
-    severity: int | None
-    summary: str
-    candidates: list[str]
-    url: str
-
-
-def announcement(escalation: Escalation) -> EscalationAnnouncement:
-    """The queue-page payload for ``escalation`` (JSON-serialisable)."""
-    found = candidates(escalation.deliberation)
-    return EscalationAnnouncement(
-        type="escalation.created",
-        id=escalation.pk,
-        case=escalation.case_id,
-        reason=escalation.reason,
-        reason_display=escalation.reason_text,
-        priority=priority_now(escalation),
-        severity=escalation.severity,
-        summary=summary(escalation.case),
-        candidates=[f"{c.diagnosis} ({c.icd10 or 'no code'}): {c.votes} votes" for c in found],
-        url=f"/escalations/{escalation.pk}/",
-    )
-
-
-def summary(case: Case, *, limit: int = 160) -> str:
-    """The first ``limit`` characters of the case text, on one line."""
-    text = " ".join(case.text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def announce(escalation_id: int) -> None:
@@ -386,47 +172,6 @@ def _upgrade(
         payload={"from": EscalationReason.AUDIT, "to": reason, "case": escalation.case_id},
     )
     return escalation
-
-
-# --- the queue ----------------------------------------------------------------------------
-
-
-def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> QuerySet[Escalation]:
-    """Escalations ``user`` may see, filtered by ``show`` (one of :data:`QUEUE_FILTERS`),
-    highest priority first (resolved: most recently resolved first)."""
-    rows = _visible(user)
-    if show == "resolved":
-        return rows.filter(status=EscalationStatus.RESOLVED).order_by("-resolved_at", "-id")
-    # Audits check decided cases: every other reason comes first, whatever its age.
-    rows = rows.order_by(
-        SqlCase(When(reason=EscalationReason.AUDIT, then=1), default=0), "rank_at", "id"
-    )
-    unresolved = ~Q(status=EscalationStatus.RESOLVED)
-    if show == "mine":
-        return rows.filter(unresolved, claimed_by=user)  # type: ignore[misc]
-    if show == "unclaimed":
-        return rows.filter(status=EscalationStatus.OPEN)
-    if show == "cosign":
-        return rows.filter(status=EscalationStatus.AWAITING_COSIGN)
-    return rows.filter(unresolved)
-
-
-def _visible(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Escalation]:
-    if not can_view_queue(user):
-        raise EscalationError(NOT_A_REVIEWER, kind=ErrorKind.FORBIDDEN)
-    return Escalation.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
-        "case", "deliberation", "claimed_by"
-    )
-
-
-def get(escalation_id: int, *, user: AbstractBaseUser | AnonymousUser) -> Escalation:
-    """The escalation if ``user`` may work the queue and see its case, else EscalationError."""
-    try:
-        return _visible(user).get(pk=escalation_id)
-    except Escalation.DoesNotExist:
-        raise EscalationError(
-            NOT_FOUND.format(id=escalation_id), kind=ErrorKind.NOT_FOUND
-        ) from None
 
 
 def _locked(escalation_id: int) -> Escalation:
@@ -588,16 +333,6 @@ def _check_signature(user: User, password: str, rationale: str | None) -> None:
     if checked is not lockout.Check.OK:
         locked = checked is lockout.Check.LOCKED
         raise EscalationError(LOCKED_OUT if locked else WRONG_PASSWORD, kind=ErrorKind.FORBIDDEN)
-
-
-def current_signoff(escalation: Escalation) -> SignOff | None:
-    """The sign-off in force: the latest one no later sign-off supersedes."""
-    return (
-        escalation.signoffs.filter(superseded_by__isnull=True)
-        .select_related("signer", "chosen_proposal")
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 def _settle(escalation: Escalation, signoff: SignOff) -> None:
@@ -775,11 +510,3 @@ def acknowledge(case_id: int, *, user: User, decision: str, comment: str = "") -
             case.save(update_fields=["status", "updated_at"])
             create(deliberation, reason=EscalationReason.DISPUTED, actor_id=user.pk)
     return ack
-
-
-def reviewer_names() -> list[str]:
-    """Usernames of everyone who can be assigned an escalation, for the reassign form."""
-    users = get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(groups__name=Role.REVIEWER), is_active=True
-    )
-    return sorted({str(u.get_username()) for u in users})
