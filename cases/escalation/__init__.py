@@ -46,8 +46,10 @@ from cases.escalation.errors import (
 )
 from cases.escalation.selectors import (
     QUEUE_FILTERS,
+    Actions,
     Candidate,
     EscalationAnnouncement,
+    allowed_actions,
     announcement,
     can_view_queue,
     candidates,
@@ -57,6 +59,7 @@ from cases.escalation.selectors import (
     queue,
     reviewer_names,
     summary,
+    visible_to,
 )
 from cases.escalation.services import (
     GROUP,
@@ -83,6 +86,9 @@ from cases.escalation.severity import (
 )
 
 __all__ = [
+    "Actions",
+    "allowed_actions",
+    "visible_to",
     "ALREADY_ACKNOWLEDGED",
     "ALREADY_CLAIMED",
     "ALREADY_RESOLVED",

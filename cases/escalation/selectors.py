@@ -143,7 +143,7 @@ def summary(case: Case, *, limit: int = 160) -> str:
 def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> QuerySet[Escalation]:
     """Escalations ``user`` may see, filtered by ``show`` (one of :data:`QUEUE_FILTERS`),
     highest priority first (resolved: most recently resolved first)."""
-    rows = _visible(user)
+    rows = visible_to(user)
     if show == "resolved":
         return rows.filter(status=EscalationStatus.RESOLVED).order_by("-resolved_at", "-id")
     # Audits check decided cases: every other reason comes first, whatever its age.
@@ -160,7 +160,9 @@ def queue(user: AbstractBaseUser | AnonymousUser, *, show: str = "open") -> Quer
     return rows.filter(unresolved)
 
 
-def _visible(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Escalation]:
+def visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Escalation]:
+    """The one access gate of the queue: the escalations of cases ``user`` may see, or
+    EscalationError (forbidden) when ``user`` does not work the queue."""
     if not can_view_queue(user):
         raise EscalationError(NOT_A_REVIEWER, kind=ErrorKind.FORBIDDEN)
     return Escalation.objects.filter(case__in=Case.objects.visible_to(user)).select_related(
@@ -171,7 +173,7 @@ def _visible(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Escalation]:
 def get(escalation_id: int, *, user: AbstractBaseUser | AnonymousUser) -> Escalation:
     """The escalation if ``user`` may work the queue and see its case, else EscalationError."""
     try:
-        return _visible(user).get(pk=escalation_id)
+        return visible_to(user).get(pk=escalation_id)
     except Escalation.DoesNotExist:
         raise EscalationError(
             NOT_FOUND.format(id=escalation_id), kind=ErrorKind.NOT_FOUND
@@ -194,3 +196,29 @@ def reviewer_names() -> list[str]:
         Q(is_superuser=True) | Q(groups__name=Role.REVIEWER), is_active=True
     )
     return sorted({str(u.get_username()) for u in users})
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What a user may do to an escalation now, by the rules the writes enforce."""
+
+    sign: bool
+    cosign: bool
+    correct: bool
+
+
+def allowed_actions(escalation: Escalation, user: AbstractBaseUser | AnonymousUser) -> Actions:
+    """Whether ``user`` may sign off ``escalation`` (they hold its claim), co-sign it (it
+    awaits a second reviewer and they did not sign it) or correct it (it has a sign-off)."""
+    current = current_signoff(escalation)
+    reviewer = has_role(user, Role.REVIEWER)
+    return Actions(
+        sign=escalation.status == EscalationStatus.CLAIMED and escalation.claimed_by_id == user.pk,
+        cosign=(
+            escalation.status == EscalationStatus.AWAITING_COSIGN
+            and current is not None
+            and current.signer_id != user.pk
+            and reviewer
+        ),
+        correct=current is not None and reviewer,
+    )

@@ -60,6 +60,7 @@ from cases.escalation.selectors import (
     candidates,
     current_signoff,
     display_name,
+    get,
 )
 from cases.escalation.severity import head_start
 from cases.models import (
@@ -87,6 +88,12 @@ log = logging.getLogger(__name__)
 
 GROUP = "escalations"
 """The channel group every open queue page joins."""
+
+
+def _gate(escalation_id: int, user: AbstractBaseUser | AnonymousUser) -> None:
+    # Every write passes the queue's access gate first, so a caller needs no check of its
+    # own: an escalation of a case the user cannot see is "not found".
+    get(escalation_id, user=user)
 
 
 def _require_reviewer(user: AbstractBaseUser | AnonymousUser) -> None:
@@ -195,6 +202,7 @@ def _locked(escalation_id: int) -> Escalation:
 def claim(escalation_id: int, *, user: User) -> Escalation:
     """Claim an open escalation for ``user``. Exactly one of several simultaneous claims
     wins; the others get :data:`ALREADY_CLAIMED` naming the winner."""
+    _gate(escalation_id, user)
     _require_reviewer(user)
     with transaction.atomic():
         now = timezone.now()
@@ -225,6 +233,7 @@ def _not_claimable(escalation: Escalation) -> EscalationError:
 
 def release(escalation_id: int, *, user: User) -> Escalation:
     """Give back an escalation ``user`` has claimed, so it is open again."""
+    _gate(escalation_id, user)
     _require_reviewer(user)
     with transaction.atomic():
         released = Escalation.objects.filter(
@@ -240,6 +249,7 @@ def release(escalation_id: int, *, user: User) -> Escalation:
 def reassign(escalation_id: int, *, admin: User, to_username: str) -> Escalation:
     """An administrator hands an unresolved, unsigned escalation to the reviewer named
     ``to_username`` (claimed on their behalf), whoever held it before."""
+    _gate(escalation_id, admin)
     if not has_role(admin, Role.ADMINISTRATOR):
         raise EscalationError(NOT_AN_ADMINISTRATOR, kind=ErrorKind.FORBIDDEN)
     target = get_user_model().objects.filter(username=to_username).first()
@@ -365,6 +375,7 @@ def sign_off(
     proposals (``proposal_id``) or another diagnosis with a billable ICD-10-CM code. Needs a
     non-empty rationale and the signer's password. A diagnosis outside every panel proposal
     class leaves the case awaiting a second reviewer's co-signature; otherwise it is final."""
+    _gate(escalation_id, user)
     _require_reviewer(user)
     _check_signature(user, password, rationale)  # outside the transaction: failures count
     with transaction.atomic():
@@ -395,6 +406,7 @@ def correct(
     """Correct a signed escalation: a new sign-off, with its own rationale and signature,
     that supersedes the one in force (which stays in the history). The same diagnosis rules
     as :func:`sign_off`, including the co-signature for a panel override."""
+    _gate(escalation_id, user)
     _require_reviewer(user)
     _check_signature(user, password, rationale)
     with transaction.atomic():
@@ -438,6 +450,7 @@ def _sign(
 def co_sign(escalation_id: int, *, user: User, password: str, note: str = "") -> CoSignature:
     """A second reviewer co-signs the sign-off that overrides the panel, making it final.
     The first signer cannot co-sign; the password is required."""
+    _gate(escalation_id, user)
     _require_reviewer(user)
     _check_signature(user, password, None)
     with transaction.atomic():

@@ -34,7 +34,6 @@ from cases.models import (
     Case,
     CaseStatus,
     Escalation,
-    EscalationStatus,
     Role,
     TurnStatus,
     has_role,
@@ -143,6 +142,7 @@ def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str
     )
     user = request.user
     current = escalation.current_signoff(item)
+    actions = escalation.allowed_actions(item, user)
     return {
         "item": item,
         "case": item.case,
@@ -158,14 +158,9 @@ def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str
         "is_reviewer": has_role(user, Role.REVIEWER),
         "is_admin": has_role(user, Role.ADMINISTRATOR),
         "mine": item.claimed_by_id == user.pk,
-        "can_sign": item.status == EscalationStatus.CLAIMED and item.claimed_by_id == user.pk,
-        "can_cosign": (
-            item.status == EscalationStatus.AWAITING_COSIGN
-            and current is not None
-            and current.signer_id != user.pk
-            and has_role(user, Role.REVIEWER)
-        ),
-        "can_correct": current is not None and has_role(user, Role.REVIEWER),
+        "can_sign": actions.sign,
+        "can_cosign": actions.cosign,
+        "can_correct": actions.correct,
         "reviewers": escalation.reviewer_names(),
         "OTHER": OTHER,
         "sign_form": SignOffForm(),
@@ -202,7 +197,6 @@ def _refused(
 @require_POST
 @login_required
 def claim(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     try:
         escalation.claim(escalation_id, user=request.user)
     except EscalationError as exc:
@@ -213,7 +207,6 @@ def claim(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def release(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     try:
         escalation.release(escalation_id, user=request.user)
     except EscalationError as exc:
@@ -224,7 +217,6 @@ def release(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def reassign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = ReassignForm(request.POST)
     to = form.cleaned_data["to"] if form.is_valid() else ""
     try:
@@ -255,7 +247,6 @@ def _without_password(form: SignOffForm) -> SignOffForm:
 @require_POST
 @login_required
 def sign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = SignOffForm(request.POST)
     try:
         signoff = escalation.sign_off(escalation_id, user=request.user, **_signoff_fields(form))
@@ -274,7 +265,6 @@ def sign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def correct(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = SignOffForm(request.POST, prefix="correct")
     try:
         escalation.correct(escalation_id, user=request.user, **_signoff_fields(form))
@@ -286,7 +276,6 @@ def correct(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def cosign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = CoSignForm(request.POST)
     form.is_valid()
     try:
