@@ -5,6 +5,7 @@ The package, one concern a module:
 
 - ``errors``: the user-facing messages and :class:`EscalationError` with its HTTP status;
 - ``severity``: DDXPlus / administrator severities, head starts and priority;
+- ``diagnosis``: the check of a final diagnosis (proposal, or billable code);
 - ``selectors``: reads (who may see the queue, the queue, one escalation, candidates);
 - ``services``: writes (create, claim, release, reassign, sign off, correct, co-sign,
   acknowledge), each one transaction that appends to the audit trail;
@@ -13,6 +14,10 @@ The package, one concern a module:
 Call sites import the package: ``escalation.claim(...)``, ``escalation.queue(user)``.
 """
 
+from cases.escalation.diagnosis import (
+    Diagnosis,
+    check_icd10,
+)
 from cases.escalation.errors import (
     ALREADY_ACKNOWLEDGED,
     ALREADY_CLAIMED,
@@ -63,10 +68,8 @@ from cases.escalation.selectors import (
 )
 from cases.escalation.services import (
     GROUP,
-    Diagnosis,
     acknowledge,
     announce,
-    check_icd10,
     claim,
     co_sign,
     correct,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,24 +21,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import lockout
-from cases import audit, protocol
+from cases import audit
+from cases.escalation.diagnosis import Diagnosis, choose
 from cases.escalation.errors import (
     ALREADY_ACKNOWLEDGED,
     ALREADY_CLAIMED,
     ALREADY_RESOLVED,
     AWAITING_COSIGNATURE,
-    BOTH_DIAGNOSES,
     CLAIMED_BY_OTHER,
     COSIGN_BY_SIGNER,
     DISPUTE_NEEDS_COMMENT,
     EMPTY_RATIONALE,
-    INVALID_ICD10,
     LOCKED_OUT,
-    NO_DIAGNOSIS,
     NOT_A_CONSENSUS,
     NOT_A_REVIEWER,
     NOT_AN_ADMINISTRATOR,
-    NOT_BILLABLE,
     NOT_CLAIMED,
     NOT_FOUND,
     NOT_SUBMITTER,
@@ -48,7 +44,6 @@ from cases.escalation.errors import (
     NOTHING_TO_COSIGN,
     REASSIGN_TARGET_NOT_REVIEWER,
     UNKNOWN_DECISION,
-    UNKNOWN_PROPOSAL,
     UNKNOWN_USER,
     WRONG_PASSWORD,
     ErrorKind,
@@ -74,10 +69,8 @@ from cases.models import (
     EscalationReason,
     EscalationStatus,
     Outcome,
-    Proposal,
     Role,
     SignOff,
-    TurnStatus,
     has_role,
 )
 
@@ -281,60 +274,6 @@ def reassign(escalation_id: int, *, admin: User, to_username: str) -> Escalation
 # --- signing ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """A checked final diagnosis: what is signed."""
-
-    diagnosis: str
-    icd10: str
-    proposal: Proposal | None
-    overrides_panel: bool
-
-
-def check_icd10(code: str) -> tuple[str, str]:
-    """The normalised billable code and its official description, or EscalationError with
-    :data:`INVALID_ICD10` / :data:`NOT_BILLABLE`."""
-    normal = protocol.normalize_icd10(code)
-    if normal is None:
-        raise EscalationError(INVALID_ICD10.format(code=code.strip()))
-    description = protocol.icd10_description(normal)
-    if not protocol.is_billable(normal):
-        raise EscalationError(NOT_BILLABLE.format(code=normal, description=description))
-    return normal, description
-
-
-def _diagnosis(
-    escalation: Escalation, *, proposal_id: int | None, icd10: str, diagnosis: str
-) -> Diagnosis:
-    deliberation = escalation.deliberation
-    valid = (
-        list(deliberation.proposals.filter(status=TurnStatus.OK))
-        if deliberation is not None
-        else []
-    )
-    if proposal_id is not None and icd10.strip():
-        raise EscalationError(BOTH_DIAGNOSES)
-    if proposal_id is not None:
-        chosen = next((p for p in valid if p.pk == proposal_id), None)
-        if chosen is None:
-            raise EscalationError(UNKNOWN_PROPOSAL)
-        return Diagnosis(chosen.diagnosis, chosen.icd10, chosen, overrides_panel=False)
-    if not icd10.strip():
-        raise EscalationError(NO_DIAGNOSIS)
-    code, description = check_icd10(icd10)
-    level: protocol.AgreementLevel = "category"
-    if deliberation is not None and deliberation.panel_snapshot.get("agreement_level") == "code":
-        level = "code"
-    key = protocol.class_key(diagnosis or description, code, level=level)
-    same_class = next((p for p in valid if p.class_key == key), None)
-    return Diagnosis(
-        diagnosis.strip()[:200] or description[:200],
-        code,
-        same_class,
-        overrides_panel=same_class is None,
-    )
-
-
 def _check_signature(user: User, password: str, rationale: str | None) -> None:
     if rationale is not None and not rationale.strip():
         raise EscalationError(EMPTY_RATIONALE)
@@ -389,7 +328,7 @@ def sign_off(
                 CLAIMED_BY_OTHER.format(name=display_name(escalation.claimed_by)),
                 kind=ErrorKind.CONFLICT,
             )
-        chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
+        chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=None)
 
 
@@ -414,7 +353,7 @@ def correct(
         previous = current_signoff(escalation)
         if previous is None:
             raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
-        chosen = _diagnosis(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
+        chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
 
 
