@@ -209,7 +209,9 @@ class Actions:
 
 def allowed_actions(escalation: Escalation, user: AbstractBaseUser | AnonymousUser) -> Actions:
     """Whether ``user`` may sign off ``escalation`` (they hold its claim), co-sign it (it
-    awaits a second reviewer and they did not sign it) or correct it (it has a sign-off)."""
+    awaits a second reviewer and they did not sign it) or correct it (it has a sign-off).
+    The detail page offers exactly these; the sign-off, co-signature and correction writes
+    refuse what they exclude."""
     current = current_signoff(escalation)
     reviewer = has_role(user, Role.REVIEWER)
     return Actions(

@@ -51,6 +51,7 @@ from cases.escalation.errors import (
 )
 from cases.escalation.selectors import (
     Candidate,
+    allowed_actions,
     announcement,
     candidates,
     current_signoff,
@@ -319,17 +320,22 @@ def sign_off(
     _check_signature(user, password, rationale)  # outside the transaction: failures count
     with transaction.atomic():
         escalation = _locked(escalation_id)
-        if escalation.status != EscalationStatus.CLAIMED:
-            if escalation.status == EscalationStatus.OPEN:
-                raise EscalationError(NOT_CLAIMED, kind=ErrorKind.CONFLICT)
-            raise _not_claimable(escalation)
-        if escalation.claimed_by_id != user.pk:
-            raise EscalationError(
-                CLAIMED_BY_OTHER.format(name=display_name(escalation.claimed_by)),
-                kind=ErrorKind.CONFLICT,
-            )
+        if not allowed_actions(escalation, user).sign:
+            raise _cannot_sign(escalation)
         chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=None)
+
+
+def _cannot_sign(escalation: Escalation) -> EscalationError:
+    # Why allowed_actions refused a sign-off: not claimed, not claimable, or someone else's.
+    if escalation.status == EscalationStatus.OPEN:
+        return EscalationError(NOT_CLAIMED, kind=ErrorKind.CONFLICT)
+    if escalation.status != EscalationStatus.CLAIMED:
+        return _not_claimable(escalation)
+    return EscalationError(
+        CLAIMED_BY_OTHER.format(name=display_name(escalation.claimed_by)),
+        kind=ErrorKind.CONFLICT,
+    )
 
 
 def correct(
@@ -351,7 +357,7 @@ def correct(
     with transaction.atomic():
         escalation = _locked(escalation_id)
         previous = current_signoff(escalation)
-        if previous is None:
+        if not allowed_actions(escalation, user).correct or previous is None:
             raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
         chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
         return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
@@ -395,10 +401,11 @@ def co_sign(escalation_id: int, *, user: User, password: str, note: str = "") ->
     with transaction.atomic():
         escalation = _locked(escalation_id)
         signoff = current_signoff(escalation)
-        if escalation.status != EscalationStatus.AWAITING_COSIGN or signoff is None:
+        if not allowed_actions(escalation, user).cosign or signoff is None:
+            # The one refusal that is not "nothing to co-sign": the signer's own signature.
+            if escalation.status == EscalationStatus.AWAITING_COSIGN and signoff is not None:
+                raise EscalationError(COSIGN_BY_SIGNER, kind=ErrorKind.FORBIDDEN)
             raise EscalationError(NOTHING_TO_COSIGN, kind=ErrorKind.CONFLICT)
-        if signoff.signer_id == user.pk:
-            raise EscalationError(COSIGN_BY_SIGNER, kind=ErrorKind.FORBIDDEN)
         cosignature = CoSignature.objects.create(signoff=signoff, signer=user, note=note.strip())
         _settle(escalation, signoff)
         audit.record(
