@@ -1,7 +1,7 @@
 """Failed access decisions and reads of a case by someone other than its author, written to
 the audit trail for pages and the API alike (``access.denied``, ``case.read``); refused
 websockets are audited by ``consensus_site.ws_origin`` (origin) and by the consumers
-themselves (not signed in, not found: ``cases.auth_audit.websocket_refused``)."""
+themselves (not signed in, not found: ``cases.audit.access.websocket_refused``)."""
 
 from __future__ import annotations
 

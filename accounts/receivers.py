@@ -1,5 +1,5 @@
 """Count wrong login passwords and clear them on success, via Django's auth signals (logins
-happen inside Django's own views; ``cases.auth_audit`` writes the audit events)."""
+happen inside Django's own views; ``cases.audit.access`` writes the audit events)."""
 
 from __future__ import annotations
 

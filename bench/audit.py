@@ -15,7 +15,8 @@ from bench._setup import ROOT, django_on_scratch_db
 def build_chain(rows: int) -> None:
     from django.utils import timezone
 
-    from cases import audit, audit_anchor
+    from cases import audit
+    from cases.audit import anchor as audit_anchor
     from cases.models import AuditEvent
 
     prev, batch, now = audit.GENESIS, [], timezone.now()

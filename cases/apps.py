@@ -6,6 +6,6 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases and deliberations"
 
     def ready(self) -> None:
-        from cases import auth_audit
+        from cases.audit import access
 
-        auth_audit.connect()
+        access.connect()

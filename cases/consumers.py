@@ -27,7 +27,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cases import auth_audit, escalation, live, queries, rooms, runners
+from cases import escalation, live, queries, rooms, runners
+from cases.audit import access
 from cases.models import Escalation, EscalationStatus
 from cases.rooms import Room
 from cases.streaming import EventMessage
@@ -51,9 +52,7 @@ def _visible(user: Any, deliberation_id: int) -> bool:
 
 async def _refuse(consumer: AsyncJsonWebsocketConsumer, code: int, reason: str) -> None:
     """Close a connection before accepting it, audited like a 403 (one row per refusal)."""
-    await database_sync_to_async(auth_audit.websocket_refused)(
-        consumer.scope, reason=reason, code=code
-    )
+    await database_sync_to_async(access.websocket_refused)(consumer.scope, reason=reason, code=code)
     await consumer.close(code=code)
 
 

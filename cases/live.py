@@ -19,46 +19,18 @@ from cases import decision_record, escalation, protocol, streaming, wording
 from cases.models import ABSTAINED_VOTE, Case, Deliberation, proposal_mark
 from cases.prose import prose
 from cases.streaming import EventMessage
-
-TEMPLATE = "cases/case_detail.html"
-
-OFFLINE_LABEL = "Offline reference engine — not for clinical use"
-OFFLINE_WARNING = (
-    "This panel runs the offline reference engine: a demonstration over the DDXPlus "
-    "knowledge base, not for clinical use."
+from cases.wording import (
+    CANCELLED_DETAIL,
+    HUMAN_REVIEW,
+    OFFLINE_LABEL,
+    OFFLINE_WARNING,
+    REPAIR_NOTE,
+    REVIEW_TEXT,
+    STATE_TITLES,
+    STATUS_LABELS,
 )
 
-STATUS_LABELS = {
-    "waiting": "Waiting",
-    "thinking": "Thinking",
-    "writing": "Writing",
-    "done": "Done",
-    "abstained": "Abstained",
-    "timeout": "Timed out",
-    "faulted": "Faulted",
-    "cancelled": "Cancelled",
-}
-
-STATE_TITLES = {
-    "deliberating": "Deliberating",
-    "consensus": "Consensus",
-    "no_consensus": "No consensus",
-    "failed": "Deliberation failed",
-}
-
-HUMAN_REVIEW = "The case went to human review."
-# A consensus can reach the queue too; the panel's answer is still shown, with why.
-REVIEW_TEXT = {
-    "audit": (
-        "This consensus was drawn for a random audit: a reviewer will check it. The panel's "
-        "answer stands meanwhile."
-    ),
-    "dangerous_dissent": (
-        "A member named a dangerous condition, so a reviewer will check this consensus too."
-    ),
-}
-REPAIR_NOTE = "[Asked to correct the answer: {error}]"
-CANCELLED_DETAIL = "Stopped: the outcome was already decided."
+TEMPLATE = "cases/case_detail.html"
 
 
 # --- the state -----------------------------------------------------------------------------

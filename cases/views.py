@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedRequest
-from cases import decision_record, deliberation, escalation, limits, live, queries, runners
+from cases import decision_record, deliberation, escalation, limits, live, queries, runners, wording
 from cases.deliberation import CaseRejected
 from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
@@ -107,8 +107,8 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         "decision": decision_record.current_decision(case),
         "escalation_state": decision_record.escalation_state(case),
         "can_review": can_review,
-        "offline_label": live.OFFLINE_LABEL,
-        "offline_warning": live.OFFLINE_WARNING,
-        "human_review": live.HUMAN_REVIEW,
+        "offline_label": wording.OFFLINE_LABEL,
+        "offline_warning": wording.OFFLINE_WARNING,
+        "human_review": wording.HUMAN_REVIEW,
     }
     return render(request, "cases/case_detail.html", context)

@@ -1,6 +1,7 @@
-"""The product's words in one place: plurals, outcome and escalation reasons, and the lines
-the queue and the case page print about a diagnosis class. Pages, the live fragments and
-the API all read these, so a server-rendered row and a live one cannot disagree.
+"""The product's words in one place: plurals, outcome and escalation reasons, the lines the
+queue and the case page print about a diagnosis class, and the live case page's labels and
+notes. Pages, the live fragments and the API all read these, so a server-rendered row and a
+live one cannot disagree.
 
 A new reason is one line in :data:`REASONS`.
 """
@@ -94,3 +95,44 @@ def candidate_line(label: str, *, votes: int, proposals: int, n: int, round2_ski
     if round2_skipped:
         return f"{label}: {proposals} of {n} proposed it; no vote was needed"
     return f"{label}: {plural(votes, 'vote')}, {plural(proposals, 'proposal')}"
+
+
+# --- the live case page -----------------------------------------------------------------
+
+OFFLINE_LABEL = "Offline reference engine — not for clinical use"
+OFFLINE_WARNING = (
+    "This panel runs the offline reference engine: a demonstration over the DDXPlus "
+    "knowledge base, not for clinical use."
+)
+
+STATUS_LABELS = {
+    "waiting": "Waiting",
+    "thinking": "Thinking",
+    "writing": "Writing",
+    "done": "Done",
+    "abstained": "Abstained",
+    "timeout": "Timed out",
+    "faulted": "Faulted",
+    "cancelled": "Cancelled",
+}
+
+STATE_TITLES = {
+    "deliberating": "Deliberating",
+    "consensus": "Consensus",
+    "no_consensus": "No consensus",
+    "failed": "Deliberation failed",
+}
+
+HUMAN_REVIEW = "The case went to human review."
+# A consensus can reach the queue too; the panel's answer is still shown, with why.
+REVIEW_TEXT = {
+    "audit": (
+        "This consensus was drawn for a random audit: a reviewer will check it. The panel's "
+        "answer stands meanwhile."
+    ),
+    "dangerous_dissent": (
+        "A member named a dangerous condition, so a reviewer will check this consensus too."
+    ),
+}
+REPAIR_NOTE = "[Asked to correct the answer: {error}]"
+CANCELLED_DETAIL = "Stopped: the outcome was already decided."

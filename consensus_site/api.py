@@ -13,7 +13,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from cases import limits, tokens
 from cases.api import router as cases_router
-from cases.escalation_api import router as escalations_router
+from cases.escalation.api import router as escalations_router
 
 
 class BearerToken(HttpBearer):

@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", case_views.home, name="home"),
     path("cases/", include("cases.urls")),
-    path("escalations/", include("cases.escalation_urls")),
-    path("audit/", include("cases.audit_urls")),
+    path("escalations/", include("cases.escalation.urls")),
+    path("audit/", include("cases.audit.urls")),
     path("analytics/", analytics_views.analytics_page, name="analytics"),
 ]

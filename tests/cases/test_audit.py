@@ -16,8 +16,10 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from cases import audit, audit_anchor, audit_verify, escalation
-from cases.audit_views import ADMINISTRATORS_ONLY
+from cases import audit, escalation
+from cases.audit import anchor as audit_anchor
+from cases.audit import verify as audit_verify
+from cases.audit.views import ADMINISTRATORS_ONLY
 from cases.management.commands.verify_audit import BROKEN, INTACT
 from cases.models import AuditEvent
 from panels.models import Panel, ProviderCredential

@@ -286,6 +286,34 @@ def test_administrator_reassigns_a_claim_and_reviewers_cannot(
     assert event.actor == administrator
 
 
+@pytest.mark.parametrize("write", ["claim", "release", "sign_off", "correct", "co_sign"])
+def test_every_write_passes_the_access_gate_itself(clinician, reviewer, write):
+    # An evaluation case is an administrator's only: a reviewer calling a service directly
+    # (no page or API check before it) is told it does not exist, and nothing changes.
+    item = make_escalated_case(clinician)
+    Case.objects.filter(pk=item.case_id).update(is_evaluation=True)
+    before = snapshot(item)
+    call: dict[str, Any] = {"user": reviewer}
+    if write != "claim" and write != "release":
+        call.update(password="pw-rev")
+    if write in {"sign_off", "correct"}:
+        call.update(rationale="Because.", icd10="J18.9")
+
+    with pytest.raises(EscalationError) as exc:
+        getattr(escalation, write)(item.pk, **call)
+
+    assert str(exc.value) == escalation.NOT_FOUND.format(id=item.pk)
+    assert exc.value.http_status == 404
+    assert snapshot(item) == before
+
+
+def test_reassign_passes_the_access_gate_itself(clinician, administrator):
+    item = make_escalated_case(clinician)
+    with pytest.raises(EscalationError) as exc:
+        escalation.reassign(item.pk + 1000, admin=administrator, to_username="nobody")
+    assert str(exc.value) == escalation.NOT_FOUND.format(id=item.pk + 1000)
+
+
 # --- signing off -------------------------------------------------------------------------------
 
 
@@ -467,6 +495,33 @@ def test_overriding_every_proposal_waits_for_a_second_reviewers_co_signature(
     assert "decided by a human reviewer" in record and "co-signed by rev2" in record
     with pytest.raises(EscalationError, match=escalation.NOTHING_TO_COSIGN):
         escalation.co_sign(item.pk, user=reviewer2, password="pw-rev2")
+
+
+def test_allowed_actions_are_what_the_detail_page_offers(clinician, reviewer, reviewer2):
+    item = make_escalated_case(clinician)
+    escalation.claim(item.pk, user=reviewer)
+    item.refresh_from_db()
+    assert escalation.allowed_actions(item, reviewer) == escalation.Actions(
+        sign=True, cosign=False, correct=False
+    )
+    assert escalation.allowed_actions(item, reviewer2) == escalation.Actions(
+        sign=False, cosign=False, correct=False
+    )
+    escalation.sign_off(
+        item.pk, user=reviewer, password="pw-rev", rationale="Appendicitis.", icd10="K35.80"
+    )
+    item.refresh_from_db()
+    # The signer may correct but not co-sign; a second reviewer may do both.
+    assert escalation.allowed_actions(item, reviewer) == escalation.Actions(
+        sign=False, cosign=False, correct=True
+    )
+    assert escalation.allowed_actions(item, reviewer2) == escalation.Actions(
+        sign=False, cosign=True, correct=True
+    )
+    signer_page = login(reviewer).get(f"/escalations/{item.pk}/").content.decode()
+    second_page = login(reviewer2).get(f"/escalations/{item.pk}/").content.decode()
+    assert 'aria-labelledby="cosign-heading"' not in signer_page
+    assert 'aria-labelledby="cosign-heading"' in second_page
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases import live, streaming
+from cases import live, streaming, wording
 from cases.live import LiveState, MemberCard
 from cases.prose import prose
 from tests.cases.scenarios import consensus_panel, delta, run_case, split_panel, started_case
@@ -105,7 +105,7 @@ def test_the_outcome_names_the_winner_with_the_confidence_behind_it():
     html = live.render_fragment("outcome", s, can_review=False)
     assert "3 of 5 proposed it; quorum 3." in html
     assert "Agent-1 70%, Agent-2 71%, Agent-3 72%" in html
-    assert live.OFFLINE_WARNING in html
+    assert wording.OFFLINE_WARNING in html
 
 
 @pytest.mark.django_db(transaction=True)

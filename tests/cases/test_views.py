@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from cases import deliberation, runners
 from cases.deliberation import EMPTY_TEXT, PANEL_NOT_FOUND, TEXT_TOO_LONG
-from cases.live import OFFLINE_LABEL
 from cases.management.commands.recover_deliberations import INTERRUPTED, WORKER_LOST
 from cases.models import Case, Deliberation
+from cases.wording import OFFLINE_LABEL
 from tests.cases.scenarios import (
     CASE_TEXT,
     consensus_panel,

@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import WebSocket, expect
 
-from cases.live import OFFLINE_LABEL
 from cases.models import Case, Deliberation
+from cases.wording import OFFLINE_LABEL
 from panels.demo import DEMO_USERS, seed
 from panels.models import Panel
 from tests.e2e.base import DESKTOP, TABLET, BrowserTestCase, axe_violations

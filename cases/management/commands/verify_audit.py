@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import audit_anchor, audit_verify
+from cases.audit import anchor as audit_anchor
+from cases.audit import verify as audit_verify
 
 INTACT = "Audit chain intact: {count} events verified."
 ANCHORED = "Head anchored by the checkpoint of {time} (event {seq}); {unanchored} events since."

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases import escalation_views as views
+from cases.escalation import views
 
 app_name = "escalations"
 

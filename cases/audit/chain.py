@@ -5,8 +5,8 @@ its own hash: an HMAC-SHA256 over its key id, sequence number, previous hash and
 keyed with a secret from the environment (``AUDIT_KEYS``, never stored in the database). A
 row written by someone without the key does not verify. After an event commits, a signed
 checkpoint of the chain's head (sequence, head hash, row count, time) is appended to a file
-outside the database (``cases.audit_anchor``), so a cut or re-chained tail is caught too.
-Verification lives in ``cases.audit_verify``.
+outside the database (``cases.audit.anchor``), so a cut or re-chained tail is caught too.
+Verification lives in ``cases.audit.verify``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from cases import audit_anchor
+from cases.audit import anchor as audit_anchor
 from cases.models import AuditEvent
 
 GENESIS = "0" * 64

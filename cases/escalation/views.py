@@ -12,16 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from accounts.http import AuthenticatedRequest
 from cases import decision_record, escalation, protocol, wording
 from cases.escalation import ErrorKind, EscalationError
-from cases.escalation_forms import (
+from cases.escalation.forms import (
     OTHER,
     AcknowledgeForm,
     CoSignForm,
@@ -34,7 +34,6 @@ from cases.models import (
     Case,
     CaseStatus,
     Escalation,
-    EscalationStatus,
     Role,
     TurnStatus,
     has_role,
@@ -53,11 +52,6 @@ def age_text(age: timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-    htmx: HtmxDetails
 
 
 def _get_or_404(escalation_id: int, user: User) -> Escalation:
@@ -148,6 +142,7 @@ def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str
     )
     user = request.user
     current = escalation.current_signoff(item)
+    actions = escalation.allowed_actions(item, user)
     return {
         "item": item,
         "case": item.case,
@@ -163,14 +158,9 @@ def _detail_context(request: AuthenticatedRequest, item: Escalation) -> dict[str
         "is_reviewer": has_role(user, Role.REVIEWER),
         "is_admin": has_role(user, Role.ADMINISTRATOR),
         "mine": item.claimed_by_id == user.pk,
-        "can_sign": item.status == EscalationStatus.CLAIMED and item.claimed_by_id == user.pk,
-        "can_cosign": (
-            item.status == EscalationStatus.AWAITING_COSIGN
-            and current is not None
-            and current.signer_id != user.pk
-            and has_role(user, Role.REVIEWER)
-        ),
-        "can_correct": current is not None and has_role(user, Role.REVIEWER),
+        "can_sign": actions.sign,
+        "can_cosign": actions.cosign,
+        "can_correct": actions.correct,
         "reviewers": escalation.reviewer_names(),
         "OTHER": OTHER,
         "sign_form": SignOffForm(),
@@ -207,7 +197,6 @@ def _refused(
 @require_POST
 @login_required
 def claim(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     try:
         escalation.claim(escalation_id, user=request.user)
     except EscalationError as exc:
@@ -218,7 +207,6 @@ def claim(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def release(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     try:
         escalation.release(escalation_id, user=request.user)
     except EscalationError as exc:
@@ -229,7 +217,6 @@ def release(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def reassign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = ReassignForm(request.POST)
     to = form.cleaned_data["to"] if form.is_valid() else ""
     try:
@@ -260,7 +247,6 @@ def _without_password(form: SignOffForm) -> SignOffForm:
 @require_POST
 @login_required
 def sign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = SignOffForm(request.POST)
     try:
         signoff = escalation.sign_off(escalation_id, user=request.user, **_signoff_fields(form))
@@ -279,7 +265,6 @@ def sign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def correct(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = SignOffForm(request.POST, prefix="correct")
     try:
         escalation.correct(escalation_id, user=request.user, **_signoff_fields(form))
@@ -291,7 +276,6 @@ def correct(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def cosign(request: AuthenticatedRequest, escalation_id: int) -> HttpResponse:
-    _get_or_404(escalation_id, request.user)
     form = CoSignForm(request.POST)
     form.is_valid()
     try:

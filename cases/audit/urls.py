@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases import audit_views as views
+from cases.audit import views
 
 app_name = "audit"
 

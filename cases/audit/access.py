@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
-from cases import audit
+from cases.audit import chain as audit
 
 
 def _client(request: HttpRequest | None) -> dict[str, str]:

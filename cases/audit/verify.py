@@ -8,7 +8,8 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cases import audit, audit_anchor
+from cases.audit import anchor as audit_anchor
+from cases.audit import chain as audit
 from cases.models import AuditEvent
 
 Kind = Literal[

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
-from cases import audit_verify
-from cases.escalation_forms import AuditFilterForm
+from cases.audit import verify as audit_verify
+from cases.audit.forms import AuditFilterForm
 from cases.models import AuditEvent, Role, has_role
 
 PAGE_SIZE = 50

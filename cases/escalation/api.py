@@ -203,20 +203,17 @@ def get_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
 @router.post("/escalations/{escalation_id}/claim/", response=EscalationOut)
 def claim(request: HttpRequest, escalation_id: int) -> Escalation:
     """Claim an open escalation; 409 naming the holder when someone else has it."""
-    _call(escalation.get, escalation_id, user=_user(request))
     return _call(escalation.claim, escalation_id, user=_user(request))
 
 
 @router.post("/escalations/{escalation_id}/release/", response=EscalationOut)
 def release(request: HttpRequest, escalation_id: int) -> Escalation:
-    _call(escalation.get, escalation_id, user=_user(request))
     return _call(escalation.release, escalation_id, user=_user(request))
 
 
 @router.post("/escalations/{escalation_id}/reassign/", response=EscalationOut)
 def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> Escalation:
     """Administrators only."""
-    _call(escalation.get, escalation_id, user=_user(request))
     return _call(escalation.reassign, escalation_id, admin=_user(request), to_username=payload.to)
 
 
@@ -227,6 +224,8 @@ def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> E
 )
 def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """Sign the final diagnosis of an escalation you have claimed."""
+    # The access gate first (the service checks it too): no code is spent on an
+    # escalation this user cannot see.
     _call(escalation.get, escalation_id, user=_user(request))
     fields = payload.dict()
     _second_factor(request, _user(request), fields.pop("otp_code"))
@@ -241,6 +240,8 @@ def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> St
 )
 def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """A new sign-off superseding the one in force (which stays in the history)."""
+    # The access gate first (the service checks it too): no code is spent on an
+    # escalation this user cannot see.
     _call(escalation.get, escalation_id, user=_user(request))
     fields = payload.dict()
     _second_factor(request, _user(request), fields.pop("otp_code"))
@@ -255,7 +256,7 @@ def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Sta
 )
 def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> Status[CoSignature]:
     """A second reviewer's co-signature on a sign-off that overrides the panel."""
-    _call(escalation.get, escalation_id, user=_user(request))
+    _call(escalation.get, escalation_id, user=_user(request))  # before the code, as above
     _second_factor(request, _user(request), payload.otp_code)
     cosignature = _call(
         escalation.co_sign,
