@@ -12,8 +12,7 @@ from django.db import connections
 
 from cases import deliberation
 from cases.models import Deliberation, Proposal, TurnStatus, Vote
-from panels.models import ModelPrice, ProviderCredential, member_spec
-from panels.providers import builtin
+from panels.models import ModelPrice, ProviderCredential
 from tests.factories import make_panel
 from tests.fakes.vendor_server import last_user_message, panel_responder
 
@@ -68,10 +67,6 @@ async def test_a_mixed_panel_reaches_consensus_and_records_tokens_and_cost(vendo
     panel = await _sync(
         mixed_panel, vendor_server, early_abort=False, early_decision=False, grace_period_s=30
     )
-    # The offline member trains on first use (its model and the text classifier it checks
-    # itself against); train it first, as an evaluation does, so that its 5 s call timeout
-    # measures answering, not training.
-    await _sync(lambda: builtin.train_members(member_spec(m) for m in panel.snapshot()["members"]))
     created = await _sync(deliberation.create, CASE, panel=panel, submitted_by_id=None)
 
     await deliberation.run(created.pk)
