@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from panels.offline import knowledge
+from panels.offline import knowledge, methods
 
 # Pseudo-counts of the knowledge-base prior that smooths every likelihood, so a condition
 # missing from a bootstrap sample still ranks by the findings the KB lists for it.
 PRIOR_WEIGHT = 2.0
 KB_LISTED, KB_UNLISTED, KB_VALUE = 0.5, 0.02, 0.1
-AGE_CUTS = (1, 5, 16, 30, 45, 60, 75)
 ABSENCE_FULL_AT = 20.0  # findings after which unmentioned ones count fully as absent
 
 
@@ -44,31 +43,11 @@ class Ranking:
     features: Mapping[str, str]  # feature -> the finding token it came from
 
 
-def features(tokens: Iterable[str], *, kb: knowledge.KnowledgeBase) -> dict[str, str]:
-    """Model features for evidence tokens, each mapped to the token it came from. Default and
-    "NA" values are dropped (text never states them); 0-10 scales fall into three bands."""
-    result: dict[str, str] = {}
-    for token in tokens:
-        code, _, value = token.partition("_@_")
-        evidence = kb.evidences.get(code)
-        if evidence is None or (value and value == evidence.default):
-            continue
-        if value and evidence.values.get(value) in ("N", "NA"):
-            continue
-        if value and not evidence.values:
-            score = int(value)
-            band = "low" if score <= 3 else "mid" if score <= 6 else "high"
-            result[f"{code}:{band}"] = token
-        else:
-            result[token] = token
-    return result
-
-
 def demographics(age: int | None, sex: str | None) -> list[str]:
     """Demographic features for what the text states; nothing for what it does not."""
     found = []
     if age is not None:
-        found.append(f"age:{sum(age >= cut for cut in AGE_CUTS)}")
+        found.append(f"age:{methods.age_band(age)}")
     if sex in ("F", "M"):
         found.append(f"sex:{sex}")
     return found
@@ -100,7 +79,7 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> M
         row = kb.rows[row_index]
         c = index[row.pathology]
         totals[c] += 1
-        row_features = [*features(row.evidences, kb=kb), *demographics(row.age, row.sex)]
+        row_features = [*methods.features(row.evidences, kb=kb), *demographics(row.age, row.sex)]
         for feature in row_features:
             counts.setdefault(feature, [0] * n)[c] += 1
     for condition in conditions:
@@ -111,7 +90,7 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> M
     log_demographic: dict[str, tuple[float, ...]] = {}
     for feature, per_class in counts.items():
         if feature.startswith(("age:", "sex:")):
-            bands = len(AGE_CUTS) + 1 if feature.startswith("age:") else 2
+            bands = len(methods.AGE_CUTS) + 1 if feature.startswith("age:") else 2
             log_demographic[feature] = tuple(
                 math.log((per_class[c] + 1) / (totals[c] + bands)) for c in range(n)
             )

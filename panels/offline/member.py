@@ -161,11 +161,11 @@ class Member:
         ``text``, rare conditions without their exposure in ``tokens`` left out as a member
         leaves them out: the independent reading a finding-based member checks itself
         against."""
-        model = _classifier(self.kb, CORROBORATION_SEED, self.holdout)
+        reading = _classifier_reading(self.kb, CORROBORATION_SEED, self.holdout, text)
         conditions = self.kb.conditions
         kept = [
             s
-            for s in model.assess(text).ranking
+            for s in reading.ranking
             if not conditions[s.condition].exposures or conditions[s.condition].exposures & tokens
         ]
         second = kept[1].probability if len(kept) > 1 else 0.0
@@ -187,9 +187,9 @@ class Member:
         reading = extraction.read(text, kb=self.kb)
         tokens = self.view_of(reading)
         age, sex = (None, None) if self.view == "symptoms" else (reading.age, reading.sex)
-        present = bayes.features(tokens, kb=self.kb)
+        present = methods.features(tokens, kb=self.kb)
         if self.method == "bayes":
-            absent = bayes.features(reading.absent_tokens, kb=self.kb)
+            absent = methods.features(reading.absent_tokens, kb=self.kb)
             b = bayes.rank(self.model, present, bayes.demographics(age, sex), absent=list(absent))
             top = b.conditions[0]
             drivers = _drivers(self.kb, self.model, b, top)
@@ -197,7 +197,7 @@ class Member:
             ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
         else:
             if self.method == "text":
-                found = _classifier(self.kb, self.seed, self.holdout).assess(text)
+                found = _classifier_reading(self.kb, self.seed, self.holdout, text)
             else:
                 found = _neighbours_model(self).assess(tokens, age, sex)
             ranking = Ranking(
@@ -216,12 +216,13 @@ class Member:
         a = self.assess(text)
         names = [c.display_name for c in a.ranking.conditions[:4]]
         if a.abstain_because:
+            # The case page sums a card up by its reasoning's first sentence: lead with why.
             return {
                 "abstain": True,
                 "diagnosis": None,
                 "icd10": None,
                 "confidence": None,
-                "reasoning": f"{self._engine()} I abstain: {a.abstain_because} {self._explain(a)}",
+                "reasoning": f"I abstain: {a.abstain_because} {self._engine()} {self._explain(a)}",
                 "differential": names[:3] if a.ranking.features else [],
             }
         top = a.ranking.conditions[0]
@@ -398,6 +399,15 @@ def _classifier(
     name = cache.key(kb, what="model", method="text", seed=seed, holdout=tuple(sorted(holdout)))
     with _TRAINING:
         return cache.fetch(kb, name, build, text_classifier.TextClassifier)
+
+
+@lru_cache(maxsize=256)
+def _classifier_reading(
+    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int], text: str
+) -> methods.MethodResult:
+    # The text member and the four members it corroborates read one case with one model:
+    # classify the text once, not five times.
+    return _classifier(kb, seed, holdout).assess(text)
 
 
 def _uncorroborated(

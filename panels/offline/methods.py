@@ -8,7 +8,10 @@ reasoner) each rank the knowledge base's conditions; a member calibrates the top
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from panels.offline import knowledge
 
 # Share of the rows a member may see that it trains on: the rest are its own held-out rows,
 # on which its calibrator is fitted, and different members see different rows.
@@ -38,3 +41,32 @@ def training_sample(
         raise ValueError("Every row of the knowledge base is excluded: nothing to train on.")
     size = max(1, round(len(pool) * share))
     return tuple(sorted(random.Random(seed).sample(pool, size)))
+
+
+AGE_CUTS = (1, 5, 16, 30, 45, 60, 75)
+
+
+def age_band(age: int) -> int:
+    """The age band a case falls in (0 below 1 year ... 7 from 75)."""
+    return sum(age >= cut for cut in AGE_CUTS)
+
+
+def features(tokens: Iterable[str], *, kb: knowledge.KnowledgeBase) -> dict[str, str]:
+    """Case features of evidence tokens, each mapped to the token it came from (the Bayesian
+    and the case-based members weigh the same ones). Default, "N" and "NA" values are dropped
+    (text never states them); 0-10 scales fall into three bands."""
+    result: dict[str, str] = {}
+    for token in tokens:
+        code, _, value = token.partition("_@_")
+        evidence = kb.evidences.get(code)
+        if evidence is None or (value and value == evidence.default):
+            continue
+        if value and evidence.values.get(value) in ("N", "NA"):
+            continue
+        if value and not evidence.values:
+            score = int(value)
+            band = "low" if score <= 3 else "mid" if score <= 6 else "high"
+            result[f"{code}:{band}"] = token
+        else:
+            result[token] = token
+    return result

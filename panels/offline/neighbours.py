@@ -30,7 +30,6 @@ K = 7
 COVERAGE = 0.75  # exponent of coverage; precision gets the rest (chosen on held-out renderings)
 SAME_BAND, NEAR_BAND, SAME_SEX = 0.08, 0.03, 0.04  # multiplicative nudges of age and sex
 OUTSIDE_K = 0.05  # share of a condition's best similarity it keeps when no neighbour has it
-AGE_CUTS = (1, 5, 16, 30, 45, 60, 75)
 FINDINGS_SHOWN = 4
 
 
@@ -54,7 +53,7 @@ class Neighbours:
     ) -> methods.MethodResult:
         """Conditions ranked by the votes of the K stored cases most similar to ``findings``
         (DDXPlus tokens) and the stated age and sex (None when the text does not say)."""
-        query = _features(findings, kb=self.kb)
+        query = methods.features(findings, kb=self.kb)
         known = {f: t for f, t in query.items() if f in self.columns}
         vector = np.zeros(len(self.columns))
         for feature in known:
@@ -74,7 +73,7 @@ class Neighbours:
     def _demographic(self, age: int | None, sex: str | None) -> Any:
         factor = np.ones(len(self.labels))
         if age is not None:
-            gap = np.abs(self.bands - _band(age))
+            gap = np.abs(self.bands - methods.age_band(age))
             factor += np.where(gap == 0, SAME_BAND, np.where(gap == 1, NEAR_BAND, 0.0))
         if sex in ("F", "M"):
             factor += SAME_SEX * (np.array(self.sexes) == sex)
@@ -118,7 +117,7 @@ def train(
 @lru_cache(maxsize=32)
 def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> Neighbours:
     rows = methods.training_sample(len(kb.rows), seed=seed, exclude=exclude)
-    case_features = [set(_features(kb.rows[i].evidences, kb=kb)) for i in rows]
+    case_features = [set(methods.features(kb.rows[i].evidences, kb=kb)) for i in rows]
     frequency: Counter[str] = Counter(f for features in case_features for f in features)
     columns = {feature: c for c, feature in enumerate(sorted(frequency))}
     weight = np.array([math.log((1 + len(rows)) / (1 + frequency[f])) + 1 for f in columns])
@@ -139,31 +138,7 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> N
         case_weight=case_weight,
         labels=tuple(kb.rows[i].pathology for i in rows),
         label_index=np.array([position[kb.rows[i].pathology] for i in rows]),
-        bands=np.array([_band(kb.rows[i].age) for i in rows]),
+        bands=np.array([methods.age_band(kb.rows[i].age) for i in rows]),
         sexes=tuple(kb.rows[i].sex for i in rows),
         rows=rows,
     )
-
-
-def _band(age: int) -> int:
-    return sum(age >= cut for cut in AGE_CUTS)
-
-
-def _features(tokens: Any, *, kb: knowledge.KnowledgeBase) -> dict[str, str]:
-    """Case features of evidence tokens, each mapped to the token it came from: default, "N"
-    and "NA" values are dropped (text never states them); 0-10 scales fall into 3 bands."""
-    result: dict[str, str] = {}
-    for token in tokens:
-        code, _, value = token.partition("_@_")
-        evidence = kb.evidences.get(code)
-        if evidence is None or (value and value == evidence.default):
-            continue
-        if value and evidence.values.get(value) in ("N", "NA"):
-            continue
-        if value and not evidence.values:
-            score = int(value)
-            band = "low" if score <= 3 else "mid" if score <= 6 else "high"
-            result[f"{code}:{band}"] = token
-        else:
-            result[token] = token
-    return result
