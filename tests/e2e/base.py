@@ -33,6 +33,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
     _anchor_dir: ClassVar[tempfile.TemporaryDirectory[str]]
     _anchor_setting: ClassVar[Path]
     _otp_required: ClassVar[bool]
+    _server_audit_keys: ClassVar[list[tuple[str, str]]]
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -48,6 +49,9 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # The second factor has its own tests (tests/accounts/test_two_factor.py).
         cls._otp_required = settings.OTP_REQUIRED
         settings.OTP_REQUIRED = False
+        # The server process keeps the audit keys it forked with; rows this process writes
+        # must be keyed the same, or the server's audit page finds them forged.
+        cls._server_audit_keys = settings.AUDIT_KEYS
         super().setUpClass()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -69,6 +73,7 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
 
     def setUp(self) -> None:
         super().setUp()
+        settings.AUDIT_KEYS = self._server_audit_keys  # the test fixture's key stays out
         self.contexts: list[BrowserContext] = []
         self.console_errors: list[str] = []
         self.expected_console_errors: list[str] = []

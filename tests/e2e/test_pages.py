@@ -222,6 +222,10 @@ class TestEveryPageIsAccessible(PagesTestCase):
             for width, viewport in WIDTHS.items():
                 page.set_viewport_size(viewport)
                 violations += self.visit_all(page, urls, width)
+        # Every row, written by this process or by the server, verifies on the audit page.
+        audit = self.page_as("admin")
+        audit.goto("/audit/")
+        expect(audit.locator("#chain-status")).to_have_attribute("data-intact", "true")
         login = self.new_page()
         login.goto("/accounts/login/")
         screenshot(login, "login-desktop")
