@@ -8,7 +8,7 @@ import logging
 import math
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -211,24 +211,50 @@ class DeltaBatch:
             for attempt in range(attempts):
                 if not self.pending:
                     return
-                taken, self.pending = self.pending, {}
-                self.last_write = time.monotonic()
-                events: list[tuple[EventType, dict[str, Any]]] = [
-                    ("member.delta", {"member": m, "round": r, "text": "".join(parts)})
-                    for (m, r), parts in taken.items()
-                ]
+                taken = self._take()
                 try:
-                    messages = await sync_to_async(record)(self.deliberation_id, events)
+                    messages = await sync_to_async(record)(self.deliberation_id, _deltas(taken))
                 except Exception:
-                    for key, parts in self.pending.items():
-                        taken.setdefault(key, []).extend(parts)
-                    self.pending = taken
+                    self._put_back(taken)
                     if attempt == attempts - 1:
                         raise
                     await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                     continue
                 await send(messages)
                 return
+
+    async def flush_with[R](
+        self, write: Callable[[list[tuple[EventType, dict[str, Any]]]], Awaitable[R]]
+    ) -> R:
+        """Hand everything pending, as events, to ``write``, which records them together with
+        its own rows in one transaction (one write where a flush and a row would be two), and
+        sends them. When ``write`` raises, the text is pending again and the error raised."""
+        async with self.lock:
+            taken = self._take()
+            try:
+                return await write(_deltas(taken))
+            except Exception:
+                self._put_back(taken)
+                raise
+
+    def _take(self) -> dict[tuple[int, int], list[str]]:
+        taken, self.pending = self.pending, {}
+        if taken:
+            self.last_write = time.monotonic()
+        return taken
+
+    def _put_back(self, taken: dict[tuple[int, int], list[str]]) -> None:
+        # In front of whatever arrived meanwhile, so the text stays in order.
+        for key, parts in self.pending.items():
+            taken.setdefault(key, []).extend(parts)
+        self.pending = taken
+
+
+def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[tuple[EventType, dict[str, Any]]]:
+    return [
+        ("member.delta", {"member": m, "round": r, "text": "".join(parts)})
+        for (m, r), parts in taken.items()
+    ]
 
 
 def _observe(task: asyncio.Task[None]) -> None:
