@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 
-from cases import consumers, streaming
+from cases import consumers, rooms, streaming
 from tests.cases.scenarios import consensus_panel, started_case
 from tests.cases.test_consumers import open_socket
 
@@ -71,4 +73,25 @@ async def test_a_page_that_does_not_ask_for_batches_gets_one_event_a_frame(
     frames = [await socket.receive_json_from(timeout=2) for _ in DELTAS]
     assert [frame["seq"] for frame in frames] == [4, 5, 6]
     assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
+async def test_events_an_earlier_release_sends_one_by_one_still_reach_the_page(
+    case_in_progress, clinician, monkeypatch
+):
+    monkeypatch.setattr(rooms, "STALL_FIRST_S", 60.0)  # no fill from the database meanwhile
+    socket = await open_socket(case_in_progress.pk, clinician)
+    await socket.connect()
+    await socket.send_json_to({"resume_from": 3, "batch": True})
+    assert await socket.receive_nothing(timeout=0.1)
+    (message,) = await sync_to_async(streaming.record)(case_in_progress.pk, DELTAS[:1])
+
+    # A worker not yet upgraded during a rolling deploy: one event per group message.
+    layer = get_channel_layer()
+    assert layer is not None
+    await layer.group_send(
+        streaming.group_name(case_in_progress.pk), {"type": "deliberation.event", "event": message}
+    )
+
+    assert [e["seq"] for e in await socket.receive_json_from(timeout=5)] == [4]
     await socket.disconnect()
