@@ -6,6 +6,7 @@ a deliberation (rows are the truth)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -126,7 +127,7 @@ async def test_a_broken_channel_layer_does_not_stop_publishing(d, monkeypatch):
 
 
 async def test_one_write_of_every_members_text_is_one_group_send(d, monkeypatch):
-    sent: list[tuple[str, dict]] = []
+    sent: list[tuple[str, dict[str, Any]]] = []
 
     class Counting:
         async def group_send(self, group, message):
