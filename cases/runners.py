@@ -56,6 +56,13 @@ def start(deliberation_id: int) -> None:
         transaction.on_commit(partial(_start_in_process, deliberation_id))
 
 
+def run_here(deliberation_id: int) -> None:
+    """Write the deliberation's outbox row already marked as sent: the caller runs it itself,
+    in this process (the ``deliberate`` command). Should that run be lost, the sweeper
+    re-queues it as it does any lost task."""
+    _dispatched(deliberation_id)
+
+
 def dispatch(deliberation_id: int) -> bool:
     """Send the deliberation's Celery task now and note it on its outbox row. False (logged)
     when the broker refused it; the row then stays due for the sweeper."""

@@ -70,8 +70,31 @@ def create(
 ) -> Deliberation:
     """Validate the case and create it with a queued deliberation on a snapshot of ``panel``
     (or on ``snapshot``, an evaluation's altered copy of one), in one transaction. Raises
-    CaseRejected and writes nothing when the input is bad."""
-    text = validate_case_text(text)
+    CaseRejected and writes nothing when the input is bad. For evaluations and benches; a
+    clinician's case enters through ``cases.intake.submit``."""
+    return store(
+        validate_case_text(text),
+        panel=panel,
+        submitted_by_id=submitted_by_id,
+        age=age,
+        sex=sex,
+        is_evaluation=is_evaluation,
+        snapshot=snapshot,
+    )
+
+
+def store(
+    text: str,
+    *,
+    panel: Panel,
+    submitted_by_id: int | None,
+    age: int | None = None,
+    sex: str = "",
+    is_evaluation: bool = False,
+    snapshot: dict[str, Any] | None = None,
+) -> Deliberation:
+    """Create the case, whose ``text`` already passed :func:`validate_case_text`, with a
+    queued deliberation (see :func:`create`), in one transaction (joining the caller's)."""
     with transaction.atomic():
         case = Case.objects.create(
             text=text,
