@@ -15,6 +15,7 @@ from cases import intake, limits, tokens
 from cases.api import router as cases_router
 from cases.deliberation import CaseRejected
 from cases.escalation.api import router as escalations_router
+from cases.escalation.errors import EscalationError
 from cases.offering import PanelNotOffered
 
 
@@ -105,7 +106,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 # The services' refusals and the status each answers with; the most specific class wins (a
-# SubmissionLimited is a CaseRejected).
+# SubmissionLimited is a CaseRejected). An EscalationError carries its own status.
 REFUSAL_STATUS: dict[type[Exception], int] = {
     intake.CannotSubmit: 403,
     PanelNotOffered: 403,
@@ -117,6 +118,8 @@ REFUSAL_STATUS: dict[type[Exception], int] = {
 
 def refusal_status(exc: Exception) -> int:
     """The HTTP status of a service's refusal (see :data:`REFUSAL_STATUS`)."""
+    if isinstance(exc, EscalationError):
+        return exc.http_status
     return next(REFUSAL_STATUS[kind] for kind in type(exc).__mro__ if kind in REFUSAL_STATUS)
 
 
@@ -134,7 +137,7 @@ def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
     return response
 
 
-REFUSALS: tuple[type[Exception], ...] = tuple(REFUSAL_STATUS)
+REFUSALS: tuple[type[Exception], ...] = (EscalationError, *REFUSAL_STATUS)
 for _refusal in REFUSALS:
     api.exception_handler(_refusal)(refused)
 
