@@ -19,12 +19,11 @@ from ninja.pagination import paginate
 
 from cases import decision_record, intake, live, protocol, queries, streaming
 from cases.models import Case, Deliberation
-from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
+from consensus_site.pagination import MAX_QUERY_INT, PAGE_SIZE, BoundedPageNumberPagination
 
 log = logging.getLogger(__name__)
 router = Router(tags=["cases"])
 
-PAGE_SIZE = 20
 AfterSeq = Annotated[int, Field(0, ge=0, le=MAX_QUERY_INT)]
 
 

@@ -15,8 +15,7 @@ from accounts.http import AuthenticatedRequest
 from cases import decision_record, escalation, intake, live, queries, wording
 from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
-
-PAGE_SIZE = 20
+from consensus_site.pagination import PAGE_SIZE
 
 
 @require_GET

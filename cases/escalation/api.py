@@ -21,11 +21,9 @@ from ninja.pagination import paginate
 from accounts import two_factor
 from cases import escalation
 from cases.models import CoSignature, Escalation, SignOff
-from consensus_site.pagination import BoundedPageNumberPagination
+from consensus_site.pagination import PAGE_SIZE, BoundedPageNumberPagination
 
 router = Router(tags=["escalations"])
-
-PAGE_SIZE = 20
 
 
 class CandidateOut(Schema):
