@@ -14,14 +14,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import lockout
-from cases import audit
+from cases import audit, streaming
 from cases.escalation.diagnosis import Diagnosis, choose
 from cases.escalation.errors import (
     ALREADY_ACKNOWLEDGED,
@@ -101,18 +99,16 @@ def _most_severe(found: Iterable[Candidate]) -> int | None:
 
 
 def announce(escalation_id: int) -> None:
-    """Send a new escalation to every open queue page (the ``escalations`` group). Called on
-    commit; a missing channel layer or a send failure never breaks the escalation itself."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send a new escalation to every open queue page (the ``escalations`` group) through the
+    one publisher, ``streaming.broadcast``. Called on commit; a missing channel layer or a
+    send failure never breaks the escalation itself."""
     try:
         escalation = Escalation.objects.select_related("case", "deliberation").get(pk=escalation_id)
-        async_to_sync(layer.group_send)(
-            GROUP, {"type": "escalation.created", "escalation": dict(announcement(escalation))}
-        )
+        payload = dict(announcement(escalation))
     except Exception:  # the row is committed; a lost live update is recovered by a reload
         log.exception("could not announce escalation %s", escalation_id)
+        return
+    streaming.broadcast(GROUP, {"type": "escalation.created", "escalation": payload})
 
 
 def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = None) -> Escalation:
