@@ -9,6 +9,7 @@ reviewer or administrator, or anyone with a confirmed authenticator, sends ``otp
 the request comes from a session already verified with one (a bearer token never is). A
 missing or wrong code is 403, audited, and counts toward the password lockout."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -177,6 +178,18 @@ def _second_factor(request: HttpRequest, user: User, code: str) -> None:
         raise HttpError(403, problem)
 
 
+def _signed(
+    request: HttpRequest, escalation_id: int, payload: SignOffIn, *, write: Callable[..., SignOff]
+) -> SignOff:
+    """A sign-off or a correction (``write``) once the second factor is proven."""
+    # The access gate first (the service checks it too): no code is spent on an
+    # escalation this user cannot see.
+    escalation.get(escalation_id, user=_user(request))
+    fields = payload.dict()
+    _second_factor(request, _user(request), fields.pop("otp_code"))
+    return write(escalation_id, user=_user(request), **fields)
+
+
 @router.get("/escalations/", response=list[EscalationOut])
 @paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def list_escalations(request: HttpRequest, show: QueueShow = "open") -> Any:
@@ -213,13 +226,7 @@ def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> E
 )
 def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """Sign the final diagnosis of an escalation you have claimed."""
-    # The access gate first (the service checks it too): no code is spent on an
-    # escalation this user cannot see.
-    escalation.get(escalation_id, user=_user(request))
-    fields = payload.dict()
-    _second_factor(request, _user(request), fields.pop("otp_code"))
-    signoff = escalation.sign_off(escalation_id, user=_user(request), **fields)
-    return Status(201, signoff)
+    return Status(201, _signed(request, escalation_id, payload, write=escalation.sign_off))
 
 
 @router.post(
@@ -229,13 +236,7 @@ def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> St
 )
 def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """A new sign-off superseding the one in force (which stays in the history)."""
-    # The access gate first (the service checks it too): no code is spent on an
-    # escalation this user cannot see.
-    escalation.get(escalation_id, user=_user(request))
-    fields = payload.dict()
-    _second_factor(request, _user(request), fields.pop("otp_code"))
-    signoff = escalation.correct(escalation_id, user=_user(request), **fields)
-    return Status(201, signoff)
+    return Status(201, _signed(request, escalation_id, payload, write=escalation.correct))
 
 
 @router.post(
