@@ -1,8 +1,9 @@
 """Limits on submissions, checked before a case is created and before any vendor is called:
 a per-user and a per-panel rate (cases per ``SUBMIT_RATE_WINDOW_MINUTES``) and a daily cost
 budget per panel (``PANEL_DAILY_BUDGET_USD``, per-panel overrides in ``PANEL_DAILY_BUDGETS``),
-estimated from the members' prices. The form view, the API and ``deliberate`` call
-:func:`check_submission`; the API answers :class:`SubmissionLimited` with 429."""
+estimated from the members' prices. ``cases.intake.submit`` (the form, the API and
+``deliberate``) calls :func:`check_submission`; the API answers :class:`SubmissionLimited`
+with 429."""
 
 from __future__ import annotations
 

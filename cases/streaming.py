@@ -1,5 +1,6 @@
-"""The one publisher of live deliberation events: a numbered DeliberationEvent row first,
-then a message to the deliberation's channel group. Pages replay rows they missed."""
+"""The one publisher of live events: a deliberation's are a numbered DeliberationEvent row
+first, then a message to the deliberation's channel group (pages replay rows they missed);
+:func:`broadcast` sends the few with no row (a new escalation to open queue pages)."""
 
 from __future__ import annotations
 
@@ -135,6 +136,19 @@ async def send(messages: Sequence[EventMessage]) -> None:
             type(exc).__name__,
             exc,
         )
+
+
+def broadcast(group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` (its ``type`` names the consumers' handler) to ``group`` now, from sync
+    code, for events that have no row. Never raises: a missing layer sends nothing, and a
+    failed send is logged (the page shows the change on its next load)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        log.exception("could not send %s to %s", message.get("type"), group)
 
 
 class DeltaBatch:

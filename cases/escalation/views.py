@@ -38,8 +38,7 @@ from cases.models import (
     TurnStatus,
     has_role,
 )
-
-PAGE_SIZE = 20
+from consensus_site.pagination import PAGE_SIZE
 
 
 def age_text(age: timedelta) -> str:

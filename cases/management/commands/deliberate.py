@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import decision_record, deliberation, limits
+from cases import decision_record, deliberation, intake
 from cases.models import Deliberation, TurnStatus
 
 
@@ -32,10 +32,10 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"Cannot read {options['file']}: {exc}") from None
         try:
-            panel = deliberation.resolve_panel(options["panel"])
-            limits.check_submission(text or "", panel=panel, user_id=None)
-            created = deliberation.create(text, panel=panel, submitted_by_id=None)
-        except deliberation.CaseRejected as exc:
+            created = intake.submit(
+                text=text or "", panel_name=options["panel"], user=None, run_here=True
+            ).deliberation
+        except intake.REFUSALS as exc:
             raise CommandError(str(exc)) from None
 
         started = time.monotonic()
