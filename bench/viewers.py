@@ -107,18 +107,9 @@ def publish(deliberation_id: int) -> None:
     _django()
     from cases.models import Deliberation
 
-    snap = Deliberation.objects.get(pk=deliberation_id).panel_snapshot
-    members = [
-        {"index": i, "alias": m["alias"], "label": m["alias"]}
-        for i, m in enumerate(snap["members"])
-    ]
-    started = {
-        "panel": snap["name"],
-        "n": snap["n"],
-        "q": snap["q"],
-        "f": snap["f"],
-        "members": members,
-    }
+    snap = Deliberation.objects.get(pk=deliberation_id).snapshot
+    members = [{"index": i, "alias": m.alias, "label": m.alias} for i, m in enumerate(snap.members)]
+    started = {"panel": snap.name, "n": snap.n, "q": snap.q, "f": snap.f, "members": members}
     print(json.dumps(asyncio.run(_stream(deliberation_id, started))))
 
 

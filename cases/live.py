@@ -284,24 +284,15 @@ def vote_label(state: LiveState, vote: dict[str, Any]) -> str:
 
 def initial_state(deliberation: Deliberation) -> LiveState:
     """The page before any event: every member of the panel snapshot waiting."""
-    snap = deliberation.panel_snapshot
+    snap = deliberation.snapshot
     members = [
         MemberCard(
-            index=i,
-            alias=m["alias"],
-            provider=m["provider"],
-            model=m.get("model", ""),
-            fault_mode=m.get("fault_mode", ""),
+            index=i, alias=s.alias, provider=s.provider, model=s.model, fault_mode=s.fault_mode
         )
-        for i, m in enumerate(snap["members"])
+        for i, s in enumerate(snap.specs)
     ]
     return LiveState(
-        deliberation.pk,
-        snap["n"],
-        snap["q"],
-        snap["f"],
-        members,
-        min_confidence=int(snap.get("min_confidence", 0)),
+        deliberation.pk, snap.n, snap.q, snap.f, members, min_confidence=snap.min_confidence
     )
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 
 from cases import escalation, protocol
 from panels.offline import knowledge
+from panels.snapshot import PanelSnapshot
 
 HIGH_SEVERITY = 2
 """Severities 1 and 2 (the DDXPlus scale, 1 = most severe) are the must-not-miss ones."""
@@ -174,7 +175,7 @@ def _ddxplus_names(directory: Path) -> dict[str, Severity]:
 
 
 def review(
-    snapshot: dict[str, Any], *, seed: int, winner: str, opinions: Sequence[Opinion]
+    snapshot: PanelSnapshot, *, seed: int, winner: str, opinions: Sequence[Opinion]
 ) -> tuple[list[dict[str, Any]], str]:
     """The dangerous dissents flagged on a consensus for ``winner`` (as dicts, for storing)
     and the escalation reason it also earns under the panel ``snapshot``: ``dangerous_dissent``
@@ -183,11 +184,11 @@ def review(
         opinions,
         winner=winner,
         severity=severity_lookup(),
-        min_confidence=int(snapshot.get("min_confidence", 0)),
-        level=snapshot.get("agreement_level", "category"),
+        min_confidence=snapshot.min_confidence,
+        level=snapshot.agreement_level,
     )
-    if dissent and snapshot.get("dissent_action") == "escalate":
+    if dissent and snapshot.dissent_action == "escalate":
         return [d.as_dict() for d in dissent], "dangerous_dissent"
-    if is_audited(seed, rate=float(snapshot.get("audit_rate", 0.0))):
+    if is_audited(seed, rate=snapshot.audit_rate):
         return [d.as_dict() for d in dissent], "audit"
     return [d.as_dict() for d in dissent], ""

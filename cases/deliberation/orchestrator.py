@@ -19,9 +19,9 @@ from cases.deliberation.coalescer import DeltaCoalescer
 from cases.deliberation.persistence import Event
 from cases.deliberation.rounds import Parser, TurnResult
 from cases.models import Deliberation, Proposal, TurnStatus, Vote
-from panels.models import member_spec
 from panels.providers import base
 from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Usage
+from panels.snapshot import PanelSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -121,25 +121,24 @@ class RunContext:
         return self.deliberation.pk
 
     @property
-    def snap(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = self.deliberation.panel_snapshot
-        return snapshot
+    def snap(self) -> PanelSnapshot:
+        return self.deliberation.snapshot
 
     @property
     def q(self) -> int:
-        return int(self.snap["q"])
+        return self.snap.q
 
     @property
     def f(self) -> int:
-        return int(self.snap["f"])
+        return self.snap.f
 
     @property
     def min_confidence(self) -> int:
-        return int(self.snap.get("min_confidence", 0))
+        return self.snap.min_confidence
 
     @property
     def grace_s(self) -> float:
-        return float(self.snap["grace_period_s"])
+        return self.snap.grace_period_s
 
     @property
     def answers(self) -> list[protocol.Answer]:
@@ -153,7 +152,7 @@ class RunContext:
 
 async def _context(deliberation_id: int) -> RunContext:
     deliberation, keys = await sync_to_async(persistence.load)(deliberation_id)
-    specs = [member_spec(m) for m in deliberation.panel_snapshot["members"]]
+    specs = deliberation.snapshot.specs
     providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
     return RunContext(deliberation, specs, providers)
 
@@ -162,7 +161,7 @@ async def _run_claimed(deliberation_id: int) -> None:
     ctx = await _context(deliberation_id)
     snap = ctx.snap
     members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(ctx.specs)]
-    started = {"panel": snap["name"], "n": snap["n"], "q": ctx.q, "f": ctx.f, "members": members}
+    started = {"panel": snap.name, "n": snap.n, "q": ctx.q, "f": ctx.f, "members": members}
     # Bookkeeping events share one write where they fall together: less on the critical path.
     await streaming.apublish_many(
         ctx.id, [("deliberation.started", started), ("round.started", {"round": 1})]
@@ -220,7 +219,7 @@ async def _round1(ctx: RunContext) -> None:
     """Round 1: every member proposes independently; leaves the valid proposals, the ballot
     and the faulty members on ``ctx``."""
     sinks = {i: DeltaCoalescer(ctx.id, i, 1) for i in range(len(ctx.specs))}
-    level = ctx.snap["agreement_level"]
+    level = ctx.snap.agreement_level
 
     async def on_proposal(index: int, result: TurnResult) -> None:
         ctx.usage += result.usage
@@ -265,7 +264,7 @@ def _round2_skipped(ctx: RunContext) -> str:
         return "too_many_faults"
     if len(ctx.ballot) < ctx.q:
         return "insufficient_information"
-    if ctx.snap["early_abort"] and (
+    if ctx.snap.early_abort and (
         protocol.early_abort_class(ctx.answers, q=ctx.q, min_confidence=ctx.min_confidence)
         is not None
     ):
@@ -310,7 +309,7 @@ async def _round2(ctx: RunContext) -> None:
         tolerance=max(0, ctx.f - len(ctx.faulty)),
         grace_s=ctx.grace_s,
         on_result=on_vote,
-        settled=partial(_settled, ctx) if ctx.snap["early_decision"] else None,
+        settled=partial(_settled, ctx) if ctx.snap.early_decision else None,
     )
     ctx.faulty |= {i for i, v in ctx.votes.items() if v.is_fault}
 

@@ -58,8 +58,8 @@ def load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
     """The deliberation with its case, and each member's revealed API key (or None)."""
     deliberation = Deliberation.objects.select_related("case").get(pk=deliberation_id)
     keys: dict[int, str | None] = {}
-    for index, member in enumerate(deliberation.panel_snapshot["members"]):
-        credential_id = member.get("credential_id")
+    for index, member in enumerate(deliberation.snapshot.members):
+        credential_id = member.credential_id
         keys[index] = (
             ProviderCredential.objects.get(pk=credential_id).reveal() if credential_id else None
         )
@@ -214,7 +214,7 @@ def finish(
             "reason": decision.reason,
             "winner": deliberation.winner_summary,
             "tally": decision.tally,
-            "q": deliberation.panel_snapshot["q"],
+            "q": deliberation.snapshot.q,
             "faults": faults,
             "escalation": escalation.pk if escalation else None,
             "escalation_reason": escalation.reason if escalation else "",
@@ -286,7 +286,7 @@ def _review(
         for p in proposals
     ]
     return safety.review(
-        deliberation.panel_snapshot,
+        deliberation.snapshot,
         seed=deliberation.seed,
         winner=decision.winner,
         opinions=opinions,

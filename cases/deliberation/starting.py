@@ -4,7 +4,6 @@ transaction that creates the case with its queued deliberation."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.db import transaction
 from cases import audit
 from cases.models import Case, Deliberation
 from panels.models import Panel
+from panels.snapshot import PanelSnapshot
 
 EMPTY_TEXT = "The case text is empty."
 TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
@@ -66,7 +66,7 @@ def create(
     age: int | None = None,
     sex: str = "",
     is_evaluation: bool = False,
-    snapshot: dict[str, Any] | None = None,
+    snapshot: PanelSnapshot | None = None,
 ) -> Deliberation:
     """Validate the case and create it with a queued deliberation on a snapshot of ``panel``
     (or on ``snapshot``, an evaluation's altered copy of one), in one transaction. Raises
@@ -83,7 +83,7 @@ def create(
         deliberation = Deliberation.objects.create(
             case=case,
             panel=panel,
-            panel_snapshot=snapshot if snapshot is not None else panel.snapshot(),
+            panel_snapshot=(snapshot or panel.snapshot()).to_json(),
             seed=random.SystemRandom().randrange(2**62),
         )
         if not is_evaluation:

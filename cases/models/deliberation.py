@@ -4,12 +4,14 @@ words, the turn statuses of its members, its numbered events and the durable run
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from cases import protocol
 from cases.models.case import Case
+from panels.snapshot import PanelSnapshot
 
 if TYPE_CHECKING:
     from cases.models.turns import Proposal
@@ -109,6 +111,12 @@ class Deliberation(models.Model):
     def is_terminal(self) -> bool:
         return self.status in DELIBERATION_TERMINAL
 
+    @cached_property
+    def snapshot(self) -> PanelSnapshot:
+        """The panel as this deliberation runs it, read from ``panel_snapshot`` (written once,
+        when the deliberation is created, so reading it once per instance is enough)."""
+        return PanelSnapshot.from_json(self.panel_snapshot)
+
     @property
     def winner_summary(self) -> dict[str, Any] | None:
         """The winning class as pages, events, the API and the command line show it; None
@@ -129,12 +137,12 @@ class Deliberation(models.Model):
         not enough information to decide"), or "" before a decision."""
         if self.reason != "insufficient_information":
             return reason_words(self.reason)
-        return reason_words(self.reason, abstentions=self.abstentions, n=self.panel_snapshot["n"])
+        return reason_words(self.reason, abstentions=self.abstentions, n=self.snapshot.n)
 
     @property
     def min_confidence(self) -> int:
         """The panel's confidence threshold when this deliberation ran."""
-        return int(self.panel_snapshot.get("min_confidence", 0))
+        return self.snapshot.min_confidence
 
     @property
     def abstentions(self) -> int:
