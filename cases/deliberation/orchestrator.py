@@ -160,11 +160,17 @@ async def _context(deliberation_id: int) -> RunContext:
 async def _run_claimed(deliberation_id: int) -> None:
     ctx = await _context(deliberation_id)
     snap = ctx.snap
-    members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(ctx.specs)]
-    started = {"panel": snap.name, "n": snap.n, "q": ctx.q, "f": ctx.f, "members": members}
+    members = [
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label)
+        for i, s in enumerate(ctx.specs)
+    ]
+    started = streaming.DeliberationStarted(
+        panel=snap.name, n=snap.n, q=ctx.q, f=ctx.f, members=members
+    )
     # Bookkeeping events share one write where they fall together: less on the critical path.
     await streaming.apublish_many(
-        ctx.id, [("deliberation.started", started), ("round.started", {"round": 1})]
+        ctx.id,
+        [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))],
     )
     # Members that must load or train a model first (offline ones after a start, or of a new
     # panel) do it now, so no call timeout runs while they do.
@@ -176,7 +182,7 @@ async def _run_claimed(deliberation_id: int) -> None:
         await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
         return
     await streaming.apublish_many(
-        ctx.id, [("round.finished", round1), ("round.started", {"round": 2})]
+        ctx.id, [("round.finished", round1), ("round.started", streaming.RoundStarted(round=2))]
     )
     await _round2(ctx)
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
@@ -188,13 +194,10 @@ async def _run_claimed(deliberation_id: int) -> None:
 
 def _round_finished(
     round_no: int, *, valid: int, ctx: RunContext, abstentions: int
-) -> dict[str, Any]:
-    return {
-        "round": round_no,
-        "valid": valid,
-        "faults": len(ctx.faulty),
-        "abstentions": abstentions,
-    }
+) -> streaming.RoundFinished:
+    return streaming.RoundFinished(
+        round=round_no, valid=valid, faults=len(ctx.faulty), abstentions=abstentions
+    )
 
 
 async def _member_turn(
@@ -337,7 +340,7 @@ def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
     if result.status == TurnStatus.OK:
         return ("member.vote", persistence.vote_payload(row))
     if result.status == TurnStatus.CANCELLED:
-        return ("member.cancelled", {"member": index, "round": 2})
+        return ("member.cancelled", streaming.MemberCancelled(member=index, round=2))
     return ("member.fault", persistence.fault_payload(index, 2, result))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import models
 
@@ -66,6 +66,16 @@ def proposal_mark(*, abstained: bool, below_threshold: bool, min_confidence: int
     return ""
 
 
+class WinnerSummary(TypedDict):
+    """The winning class as pages, events, the API and the command line show it."""
+
+    class_key: str
+    diagnosis: str
+    icd10: str
+    icd10_description: str
+    votes: int
+
+
 class Deliberation(models.Model):
     """One run of the protocol on a case, against a frozen snapshot of its panel."""
 
@@ -118,7 +128,7 @@ class Deliberation(models.Model):
         return PanelSnapshot.from_json(self.panel_snapshot)
 
     @property
-    def winner_summary(self) -> dict[str, Any] | None:
+    def winner_summary(self) -> WinnerSummary | None:
         """The winning class as pages, events, the API and the command line show it; None
         without a consensus."""
         if not self.winner_key:
