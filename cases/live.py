@@ -28,6 +28,8 @@ from cases.wording import (
     REVIEW_TEXT,
     STATE_TITLES,
     STATUS_LABELS,
+    CardStatus,
+    PageState,
 )
 
 TEMPLATE = "cases/case_detail.html"
@@ -46,7 +48,7 @@ class MemberCard:
     provider: str
     model: str
     fault_mode: str = ""
-    status: str = "waiting"
+    status: CardStatus = "waiting"
     detail: str = ""
     raw: dict[int, list[str]] = field(default_factory=lambda: {1: [], 2: []})
     proposal: dict[str, Any] | None = None
@@ -121,7 +123,7 @@ class LiveState:
     q: int
     f: int
     members: list[MemberCard]
-    state: str = "deliberating"
+    state: PageState = "deliberating"
     round: int = 0
     live_votes: dict[str, int] = field(default_factory=dict)
     finished: dict[str, Any] | None = None
@@ -384,7 +386,7 @@ def state_for(deliberation: Deliberation) -> LiveState:
                 "tally": deliberation.tally,
                 "faults": [],
             }
-            state.state = deliberation.outcome
+            state.state = "consensus" if deliberation.outcome == "consensus" else "no_consensus"
         else:
             state.failed = {"reason": deliberation.failure}
             state.state = "failed"

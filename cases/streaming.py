@@ -136,7 +136,7 @@ class RoundFinished(TypedDict):
 
 class DeliberationFinished(TypedDict):
     outcome: protocol.Outcome
-    reason: str
+    reason: protocol.Reason
     winner: WinnerSummary | None
     tally: dict[str, int]
     q: int
