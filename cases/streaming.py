@@ -16,7 +16,7 @@ import math
 import time
 import weakref
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, NotRequired, TypedDict, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired, TypedDict, overload
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
@@ -25,6 +25,9 @@ from django.db import connection, transaction
 
 from cases import leases, protocol
 from cases.models import Deliberation, DeliberationEvent, TurnStatus, WinnerSummary
+
+if TYPE_CHECKING:  # safety imports the escalation package, which publishes through here
+    from cases.safety import DissentEntry
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ class DeliberationFinished(TypedDict):
     faults: list[int]
     escalation: int | None
     escalation_reason: str
-    dissent: list[dict[str, Any]]
+    dissent: list[DissentEntry]
     abstentions: int
     tokens: int
 

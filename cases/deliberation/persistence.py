@@ -270,7 +270,7 @@ def _route_case(
 
 def _review(
     deliberation: Deliberation, decision: protocol.Decision, proposals: list[Proposal]
-) -> tuple[list[dict[str, Any]], str]:
+) -> tuple[list[safety.DissentEntry], str]:
     # The safety nets of a consensus: its dangerous dissents and whether it also goes to the
     # queue. Nothing to add to a NO CONSENSUS, which goes there anyway.
     if decision.winner is None:
