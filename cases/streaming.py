@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from cases import leases, protocol
 from cases.models import Deliberation, DeliberationEvent, TurnStatus, WinnerSummary
 
-if TYPE_CHECKING:  # safety imports the escalation package, which publishes through here
+if TYPE_CHECKING:  # safety imports the escalation package, which is to publish through here
     from cases.safety import DissentEntry
 
 log = logging.getLogger(__name__)
