@@ -65,6 +65,7 @@ def test_reviewers_search_the_queue_by_text_and_reason(clinician, reviewer):
 
 def test_the_pages_name_the_panel_and_its_rules_from_the_snapshot(clinician, reviewer):
     item = make_escalated_case(clinician, panel="chaos")
+    assert item.deliberation is not None
     client = login(reviewer)
 
     detail = client.get(f"/escalations/{item.pk}/").content.decode()
