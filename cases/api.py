@@ -76,7 +76,7 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_panel(case: Case) -> str | None:
         latest = queries.latest_deliberation(case)
-        return str(latest.panel_snapshot.get("name")) if latest else None
+        return latest.snapshot.name if latest else None
 
     @staticmethod
     def resolve_outcome(case: Case) -> str:
@@ -215,16 +215,16 @@ class DeliberationOut(Schema):
 
 def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
     state = live.state_for(d)
-    snap = d.panel_snapshot
-    aliases = {i: m["alias"] for i, m in enumerate(snap["members"])}
+    snap = d.snapshot
+    aliases = {i: m.alias for i, m in enumerate(snap.members)}
     escalation = d.escalations.order_by("-id").first()
     return {
         "id": d.pk,
         "case_id": d.case_id,
-        "panel": snap["name"],
-        "n": snap["n"],
-        "q": snap["q"],
-        "f": snap["f"],
+        "panel": snap.name,
+        "n": snap.n,
+        "q": snap.q,
+        "f": snap.f,
         "status": d.status,
         "state": state.state,
         "outcome": d.outcome,

@@ -19,9 +19,9 @@ from cases.deliberation.coalescer import DeltaCoalescer
 from cases.deliberation.persistence import Event
 from cases.deliberation.rounds import Parser, TurnResult
 from cases.models import Deliberation, Proposal, TurnStatus, Vote
-from panels.models import member_spec
 from panels.providers import base
 from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Usage
+from panels.snapshot import PanelSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -121,25 +121,24 @@ class RunContext:
         return self.deliberation.pk
 
     @property
-    def snap(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = self.deliberation.panel_snapshot
-        return snapshot
+    def snap(self) -> PanelSnapshot:
+        return self.deliberation.snapshot
 
     @property
     def q(self) -> int:
-        return int(self.snap["q"])
+        return self.snap.q
 
     @property
     def f(self) -> int:
-        return int(self.snap["f"])
+        return self.snap.f
 
     @property
     def min_confidence(self) -> int:
-        return int(self.snap.get("min_confidence", 0))
+        return self.snap.min_confidence
 
     @property
     def grace_s(self) -> float:
-        return float(self.snap["grace_period_s"])
+        return self.snap.grace_period_s
 
     @property
     def answers(self) -> list[protocol.Answer]:
@@ -153,7 +152,7 @@ class RunContext:
 
 async def _context(deliberation_id: int) -> RunContext:
     deliberation, keys = await sync_to_async(persistence.load)(deliberation_id)
-    specs = [member_spec(m) for m in deliberation.panel_snapshot["members"]]
+    specs = deliberation.snapshot.specs
     providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
     return RunContext(deliberation, specs, providers)
 
@@ -161,11 +160,17 @@ async def _context(deliberation_id: int) -> RunContext:
 async def _run_claimed(deliberation_id: int) -> None:
     ctx = await _context(deliberation_id)
     snap = ctx.snap
-    members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(ctx.specs)]
-    started = {"panel": snap["name"], "n": snap["n"], "q": ctx.q, "f": ctx.f, "members": members}
+    members = [
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label)
+        for i, s in enumerate(ctx.specs)
+    ]
+    started = streaming.DeliberationStarted(
+        panel=snap.name, n=snap.n, q=ctx.q, f=ctx.f, members=members
+    )
     # Bookkeeping events share one write where they fall together: less on the critical path.
     await streaming.apublish_many(
-        ctx.id, [("deliberation.started", started), ("round.started", {"round": 1})]
+        ctx.id,
+        [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))],
     )
     # Members that must load or train a model first (offline ones after a start, or of a new
     # panel) do it now, so no call timeout runs while they do.
@@ -177,7 +182,7 @@ async def _run_claimed(deliberation_id: int) -> None:
         await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
         return
     await streaming.apublish_many(
-        ctx.id, [("round.finished", round1), ("round.started", {"round": 2})]
+        ctx.id, [("round.finished", round1), ("round.started", streaming.RoundStarted(round=2))]
     )
     await _round2(ctx)
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
@@ -189,13 +194,10 @@ async def _run_claimed(deliberation_id: int) -> None:
 
 def _round_finished(
     round_no: int, *, valid: int, ctx: RunContext, abstentions: int
-) -> dict[str, Any]:
-    return {
-        "round": round_no,
-        "valid": valid,
-        "faults": len(ctx.faulty),
-        "abstentions": abstentions,
-    }
+) -> streaming.RoundFinished:
+    return streaming.RoundFinished(
+        round=round_no, valid=valid, faults=len(ctx.faulty), abstentions=abstentions
+    )
 
 
 async def _member_turn(
@@ -220,7 +222,7 @@ async def _round1(ctx: RunContext) -> None:
     """Round 1: every member proposes independently; leaves the valid proposals, the ballot
     and the faulty members on ``ctx``."""
     sinks = {i: DeltaCoalescer(ctx.id, i, 1) for i in range(len(ctx.specs))}
-    level = ctx.snap["agreement_level"]
+    level = ctx.snap.agreement_level
 
     async def on_proposal(index: int, result: TurnResult) -> None:
         ctx.usage += result.usage
@@ -265,7 +267,7 @@ def _round2_skipped(ctx: RunContext) -> str:
         return "too_many_faults"
     if len(ctx.ballot) < ctx.q:
         return "insufficient_information"
-    if ctx.snap["early_abort"] and (
+    if ctx.snap.early_abort and (
         protocol.early_abort_class(ctx.answers, q=ctx.q, min_confidence=ctx.min_confidence)
         is not None
     ):
@@ -310,7 +312,7 @@ async def _round2(ctx: RunContext) -> None:
         tolerance=max(0, ctx.f - len(ctx.faulty)),
         grace_s=ctx.grace_s,
         on_result=on_vote,
-        settled=partial(_settled, ctx) if ctx.snap["early_decision"] else None,
+        settled=partial(_settled, ctx) if ctx.snap.early_decision else None,
     )
     ctx.faulty |= {i for i, v in ctx.votes.items() if v.is_fault}
 
@@ -338,7 +340,7 @@ def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
     if result.status == TurnStatus.OK:
         return ("member.vote", persistence.vote_payload(row))
     if result.status == TurnStatus.CANCELLED:
-        return ("member.cancelled", {"member": index, "round": 2})
+        return ("member.cancelled", streaming.MemberCancelled(member=index, round=2))
     return ("member.fault", persistence.fault_payload(index, 2, result))
 
 

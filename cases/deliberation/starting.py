@@ -4,7 +4,7 @@ transaction that creates the case with its queued deliberation."""
 from __future__ import annotations
 
 import random
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from django.db import transaction
 from cases import audit
 from cases.models import Case, Deliberation
 from panels.models import Panel
+from panels.snapshot import PanelSnapshot
 
 EMPTY_TEXT = "The case text is empty."
 TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
@@ -68,7 +69,7 @@ class NewCase(TypedDict):
     age: NotRequired[int | None]
     sex: NotRequired[str]
     is_evaluation: NotRequired[bool]
-    snapshot: NotRequired[dict[str, Any] | None]
+    snapshot: NotRequired[PanelSnapshot | None]
 
 
 def create(text: str, **fields: Unpack[NewCase]) -> Deliberation:
@@ -96,7 +97,7 @@ def store(text: str, **fields: Unpack[NewCase]) -> Deliberation:
         deliberation = Deliberation.objects.create(
             case=case,
             panel=panel,
-            panel_snapshot=snapshot if snapshot is not None else panel.snapshot(),
+            panel_snapshot=(snapshot or panel.snapshot()).to_json(),
             seed=random.SystemRandom().randrange(2**62),
         )
         if not is_evaluation:

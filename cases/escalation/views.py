@@ -105,7 +105,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
 
 def _queue_row(e: Escalation) -> dict[str, Any]:
     deliberation = e.deliberation
-    n = int(deliberation.panel_snapshot.get("n", 0)) if deliberation else 0
+    n = deliberation.snapshot.n if deliberation else 0
     skipped = bool(deliberation and deliberation.round2_skipped)
     lines = [
         wording.candidate_line(

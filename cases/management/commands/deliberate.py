@@ -51,8 +51,8 @@ class Command(BaseCommand):
 def summary(d: Deliberation) -> dict[str, Any]:
     """The command's JSON shape: outcome, reason, winner, rounds, faults, tokens, members."""
     members: list[dict[str, Any]] = [
-        {"alias": m["alias"], "provider": m["provider"], "proposal": None, "vote": None}
-        for m in d.panel_snapshot["members"]
+        {"alias": s.alias, "provider": s.provider, "proposal": None, "vote": None}
+        for s in d.snapshot.specs
     ]
     faults = []
     for p in d.proposals.all():
@@ -87,7 +87,7 @@ def summary(d: Deliberation) -> dict[str, Any]:
     escalation = d.escalations.first()
     return {
         "deliberation_id": d.pk,
-        "panel": d.panel_snapshot["name"],
+        "panel": d.snapshot.name,
         "outcome": d.outcome or d.status,
         "reason": d.reason or d.failure,
         "reason_text": d.reason_label or d.failure,
