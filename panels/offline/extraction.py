@@ -20,7 +20,13 @@ from functools import lru_cache
 from typing import Any
 
 from panels.offline import signs
-from panels.offline.knowledge import NUMERIC_LABELS, Evidence, KnowledgeBase, value_text
+from panels.offline.knowledge import (
+    NUMERIC_LABELS,
+    QUESTIONNAIRE_COMPLETE,
+    Evidence,
+    KnowledgeBase,
+    value_text,
+)
 from panels.offline.notes import (
     FAMILY_CUES,
     FAMILY_FINDINGS,
@@ -33,7 +39,7 @@ from panels.offline.notes import (
     TERMINATION,
     UNWEIGHED,
 )
-from panels.offline.vocabulary import PHRASES, SYNONYMS
+from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
 
 # Clauses end at sentence punctuation (not a decimal point) and at words that start a new
 # statement, so "no fever but cough" negates only the fever.
@@ -93,7 +99,9 @@ class Reading:
     that belong to relatives, to the past or to a hypothesis, with why (``"fever (family)"``);
     ``unweighed``: clinical words the knowledge base has no finding for, as written;
     ``investigations``: tests named (understood, not weighed); ``vitals``: vital signs read,
-    in words; ``instruction``: the text addresses the model instead of describing a patient.
+    in words; ``instruction``: the text addresses the model instead of describing a patient;
+    ``closed``: the text says it is a full questionnaire (``QUESTIONNAIRE_COMPLETE``), so
+    what it does not list is absent, where a note's silence is not.
     """
 
     present: tuple[Finding, ...]
@@ -105,6 +113,7 @@ class Reading:
     age: int | None
     sex: str | None
     instruction: bool
+    closed: bool = False
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -280,6 +289,10 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     cough" is consumed before "cough" can match inside it. Kinds: "finding", "family-word"
     (a relative's condition), "unweighed" (clinical, no KB finding), "investigation"."""
     entries: dict[str, tuple[frozenset[str], str]] = {}
+    for token, choices in NOTE_WORDS.items():  # the lowest priority: any list below wins
+        for words in choices:
+            if _readable_note_word(words) and token in kb.evidences:
+                entries[_normal(words).strip()] = (frozenset({token}), "finding")
     for words in UNWEIGHED:
         entries[_normal(words).strip()] = (frozenset(), "unweighed")
     for words in INVESTIGATIONS:
@@ -300,6 +313,17 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         entries[_normal(phrase).strip()] = (frozenset({token}), "finding")
     ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
+
+
+def _readable_note_word(words: str) -> bool:
+    """Whether extraction reads a ``NOTE_WORDS`` phrase: not an upper-case abbreviation
+    ("RA" is also room air, "HF" and "CF" are ambiguous; the safe ones are in
+    ``SHORTHAND``), not a number ("BMI 36"), and not a word of three letters or fewer."""
+    return not (
+        any(c.isdigit() for c in words)
+        or any(w.isupper() and len(w) > 1 for w in re.findall(r"[A-Za-z+]+", words))
+        or len(_normal(words).strip()) <= 3
+    )
 
 
 @lru_cache(maxsize=8)
@@ -428,6 +452,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         age=age,
         sex=sex,
         instruction=bool(_INSTRUCTION.search(text)),
+        closed=QUESTIONNAIRE_COMPLETE.casefold() in " ".join(text.casefold().split()),
     )
 
 

@@ -45,6 +45,14 @@ MISSING = (
 )
 
 
+# How a rendered DDXPlus row says that it is a full questionnaire: every evidence it does not
+# list was asked and answered no (a closed world). A note never says it (an open world), so a
+# member weighs a note's silence as weak evidence and the row's as absence.
+QUESTIONNAIRE_COMPLETE = (
+    "Full questionnaire: every question not answered above was asked and answered no."
+)
+
+
 class KnowledgeBaseMissing(Exception):
     """The DDXPlus folder or one of its files does not exist. The message says which and where."""
 
@@ -60,6 +68,15 @@ class Evidence:
     is_antecedent: bool
     default: str
     values: Mapping[str, str]
+    # The question this one characterises ("What color is the rash?" characterises the skin
+    # lesion question, "Where is the pain?" the pain question); None for a finding of its own.
+    parent: str | None = None
+
+    @property
+    def characterises(self) -> bool:
+        """True for a sub-question that only describes another finding (its place,
+        character, colour, scale): a note that does not describe it says nothing of it."""
+        return self.parent is not None
 
 
 # The one source of the corrections to the KB (documented in data/ddxplus/README.md): SLE
@@ -139,6 +156,7 @@ def _load(directory: Path) -> KnowledgeBase:
             is_antecedent=bool(item["is_antecedent"]),
             default=str(item["default_value"]),
             values={k: v["en"] for k, v in item["value_meaning"].items()},
+            parent=_parent(code, item, raw_evidences),
         )
         for code, item in raw_evidences.items()
     }
@@ -169,6 +187,13 @@ def _load(directory: Path) -> KnowledgeBase:
             for record in csv.DictReader(handle)
         )
     return KnowledgeBase(directory, conditions, evidences, rows)
+
+
+def _parent(code: str, item: Mapping[str, object], known: Mapping[str, object]) -> str | None:
+    """The evidence that ``code`` characterises (its ``code_question``), when that is another
+    evidence of the knowledge base."""
+    parent = item.get("code_question")
+    return parent if isinstance(parent, str) and parent != code and parent in known else None
 
 
 def icd10_cm(raw: str) -> str | None:
@@ -205,6 +230,28 @@ NUMERIC_LABELS = {
     "E_132": "rash swelling",
     "E_136": "itching severity",
 }
+
+
+# Regions of the body that a note names without a precise place ("chest pain", "headache"):
+# region -> words of the KB's pain places (E_55) that lie in it. A note's "chest pain" is the
+# token ``E_55_@_chest``; any stated place in the region also counts as the region, so a row
+# that places its pain in the lower chest has chest pain (``region_values``).
+PAIN_REGIONS = {
+    "chest": ("chest", "breast"),
+    "head": ("forehead", "temple", "top of the head", "back of head", "occiput"),
+}
+PAIN_PLACE = "E_55"
+
+
+def regions_of(evidence: Evidence, value: str) -> tuple[str, ...]:
+    """The pain regions (``PAIN_REGIONS``) that ``value`` of ``evidence`` lies in, or is:
+    ``("chest",)`` for the lower chest and for ``chest`` itself; () for other evidences."""
+    if evidence.code != PAIN_PLACE:
+        return ()
+    if value in PAIN_REGIONS:
+        return (value,)
+    meaning = evidence.values.get(value, "")
+    return tuple(r for r, words in PAIN_REGIONS.items() if any(w in meaning for w in words))
 
 
 def place(meaning: str) -> str:

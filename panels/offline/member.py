@@ -190,7 +190,13 @@ class Member:
         present = methods.features(tokens, kb=self.kb)
         if self.method == "bayes":
             absent = methods.features(reading.absent_tokens, kb=self.kb)
-            b = bayes.rank(self.model, present, bayes.demographics(age, sex), absent=list(absent))
+            b = bayes.rank(
+                self.model,
+                present,
+                bayes.demographics(age, sex),
+                absent=list(absent),
+                closed=reading.closed,
+            )
             top = b.conditions[0]
             drivers = _drivers(self.kb, self.model, b, top)
             line = f"The findings that favour {top.display_name} most: {'; '.join(drivers)}."
@@ -199,7 +205,7 @@ class Member:
             if self.method == "text":
                 found = _classifier_reading(self.kb, self.seed, self.holdout, text)
             else:
-                found = _neighbours_model(self).assess(tokens, age, sex)
+                found = _neighbours_model(self).assess(tokens, age, sex, closed=reading.closed)
             ranking = Ranking(
                 tuple(self.kb.conditions[s.condition] for s in found.ranking),
                 tuple(s.probability for s in found.ranking),
@@ -366,8 +372,8 @@ def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
     """Why the text cannot tell the top condition from a twin runner-up (``TWIN_SHARE``),
     in words; None when they are no twins or a stated finding (present or absent) separates
     them."""
-    if len(ranking.conditions) < 2:
-        return None
+    if len(ranking.conditions) < 2 or reading.closed:
+        return None  # a full questionnaire states every finding, present or absent
     top, second = ranking.conditions[0], ranking.conditions[1]
     mine, theirs = set(top.findings), set(second.findings)
     if not mine | theirs or len(mine & theirs) / len(mine | theirs) < TWIN_SHARE:

@@ -77,7 +77,7 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "hoarse": ("E_212",),
     "lost voice": ("E_212",),
     "whoop": ("E_202",),
-    "pleuritic chest pain": ("E_53", "E_55_@_V_29", "E_55_@_V_101", "E_220"),
+    "pleuritic chest pain": ("E_53", "E_55_@_chest", "E_220"),
     "pain on breathing in": ("E_220",),
     "worse on deep breath": ("E_220",),
     "worse on inspiration": ("E_220",),
@@ -122,6 +122,8 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "facial pain": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
     "loss of smell": ("E_103",),
     "anosmia": ("E_103",),
+    "lymphadenopathy": ("E_9",),
+    "lymph nodes": ("E_9",),
 }
 
 # Abbreviations of clinical notes, expanded before anything is read (case-sensitive where the
@@ -386,7 +388,6 @@ UNWEIGHED = frozenset(
         "exophthalmos",
         "visual loss",
         "eye pain",
-        "lymphadenopathy",
         "splinter",
         "murmur",
         "bruit",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
+    QUESTIONNAIRE_COMPLETE,
     KnowledgeBase,
     PatientRow,
     load,
@@ -56,8 +57,9 @@ def render_patient(row: PatientRow) -> str:
 
     Deterministic: age and sex, the presenting complaint, symptoms, pain (character,
     location, radiation, "pain intensity 7/10" and the other 0-10 scales), skin, swelling,
-    history and travel, each in its own sentence. Default, "N" and "NA" values are left out
-    and no evidence code appears. Raises :class:`KnowledgeBaseMissing` if the row's folder
+    history and travel, each in its own sentence, then ``QUESTIONNAIRE_COMPLETE``: a row is
+    a full questionnaire. Default, "N" and "NA" values are left out and no evidence code
+    appears. Raises :class:`KnowledgeBaseMissing` if the row's folder
     is gone.
     """
     kb = load(row.source)
@@ -103,4 +105,4 @@ def render_patient(row: PatientRow) -> str:
         sentences.append("History: " + "; ".join(history))
     if "E_204" in listed:
         sentences.append(f"Travelled to {_join(listed['E_204'])} in the last 4 weeks")
-    return ". ".join(s[0].upper() + s[1:] for s in sentences) + "."
+    return ". ".join(s[0].upper() + s[1:] for s in sentences) + ". " + QUESTIONNAIRE_COMPLETE
