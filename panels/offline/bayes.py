@@ -123,13 +123,21 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> M
     total = sum(totals)
     log_prior = tuple(math.log((totals[c] + 1) / (total + n)) for c in range(n))
     columns = {feature: i for i, feature in enumerate(log_p)}
-    p = np.exp(np.array([log_p[f] for f in columns], dtype=float).reshape(len(columns), n))
+    likelihood = np.exp(np.array([log_p[f] for f in columns], dtype=float).reshape(-1, n))
     evidences = kb.evidences
     mentionable = np.array(
         [0.0 if evidences[_code(f)].characterises else 1.0 for f in columns], dtype=float
     )
     return Model(
-        conditions, log_prior, log_p, log_not_p, log_demographic, total, columns, p, mentionable
+        conditions,
+        log_prior,
+        log_p,
+        log_not_p,
+        log_demographic,
+        total,
+        columns,
+        likelihood,
+        mentionable,
     )
 
 
