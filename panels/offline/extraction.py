@@ -33,12 +33,11 @@ from panels.offline.notes import (
     FAMILY_WORDS,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
-    INVESTIGATIONS,
     SHORTHAND,
     SIDES,
     TERMINATION,
-    UNWEIGHED,
 )
+from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
 
 # Clauses end at sentence punctuation (not a decimal point) and at words that start a new

@@ -147,6 +147,10 @@ SINUSES = "41F blocked nose, thick nasal discharge and pain over the cheeks, los
         (SINUSES + ", fever 38.6.", "Acute rhinosinusitis", False),
         (SINUSES + ", no fever.", "Acute rhinosinusitis", False),
         (SINUSES + ".", "Pneumonia", False),
+        # In a full questionnaire absent is every finding's default: only a present one
+        # sets the twins apart.
+        (f"{SINUSES}, no fever. {knowledge.QUESTIONNAIRE_COMPLETE}", "Acute rhinosinusitis", True),
+        (f"{SINUSES}, fever. {knowledge.QUESTIONNAIRE_COMPLETE}", "Acute rhinosinusitis", False),
     ],
 )
 def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, second, abstains):
@@ -157,7 +161,7 @@ def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, se
         assert "cannot tell Chronic rhinosinusitis from Acute rhinosinusitis" in str(reason)
 
 
-def test_twins_need_a_separating_finding_in_a_note_but_not_in_a_full_questionnaire(kb):
+def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(kb):
     twins = {"Acute rhinosinusitis", "Chronic rhinosinusitis"}
     separating = set(kb.conditions["Acute rhinosinusitis"].findings) ^ set(
         kb.conditions["Chronic rhinosinusitis"].findings
@@ -171,8 +175,7 @@ def test_twins_need_a_separating_finding_in_a_note_but_not_in_a_full_questionnai
     questionnaire = knowledge.render_patient(row)
     note = questionnaire.replace(knowledge.QUESTIONNAIRE_COMPLETE, "")
     assert note != questionnaire
-    answer = reasoner.propose(note)  # a note's silence is not absence: no finding separates
-    assert answer["abstain"] is True, answer["reasoning"]
-    assert "the text cannot tell" in str(answer["reasoning"])
-    # A full questionnaire states every separating finding (as absent): no twin rule.
-    assert "the text cannot tell" not in str(reasoner.propose(questionnaire)["reasoning"])
+    for text in (questionnaire, note):  # closed world or open, nothing separates them
+        answer = reasoner.propose(text)
+        assert answer["abstain"] is True, answer["reasoning"]
+        assert "the text cannot tell" in str(answer["reasoning"])
