@@ -17,7 +17,7 @@ from panels.offline import cache, knowledge, methods, text_classifier
 # The classifier's top condition must be at least this many times likelier than its second,
 # or score at least ``CORROBORATION_SCORE`` (chosen on the development notes and on held-out
 # DDXPlus rows).
-CORROBORATION_MARGIN = 1.5
+CORROBORATION_MARGIN = 1.1
 CORROBORATION_SCORE = 0.5
 # The seed of that corroborating classifier: the default panel's text member (Offline-2), so
 # the panel trains no extra model; any seed works, at the cost of one more training.

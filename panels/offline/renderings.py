@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from panels.offline import knowledge
 from panels.offline.vocabulary import NOTE_WORDS as WORDS
@@ -157,12 +158,23 @@ class _Parts:
 
 def _words(token: str, rng: random.Random, *, terse: bool) -> str:
     phrase = knowledge.PHRASES.get(token, token)
-    choices = WORDS.get(token, ())
+    choices = (*WORDS.get(token, ()), *_synonyms().get(token, ()))
     if not choices:
         return phrase
     if terse:
         return choices[0] if rng.random() < 0.5 else rng.choice(choices)
     return rng.choice((*choices[1:], phrase) if len(choices) > 1 else (*choices, phrase))
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """The words extraction reads as one finding alone (``knowledge.SYNONYMS``), per
+    finding: the renderings write every way of saying a finding that a member reads."""
+    found: dict[str, list[str]] = {}
+    for words, tokens in knowledge.SYNONYMS.items():
+        if len(tokens) == 1:
+            found.setdefault(tokens[0], []).append(words)
+    return {token: tuple(sorted(words)) for token, words in found.items()}
 
 
 def _person(age: int, sex: str, rng: random.Random, *, terse: bool) -> str:
