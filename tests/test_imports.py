@@ -3,7 +3,8 @@
 - ``cases/protocol.py`` and ``panels/quorum.py`` are pure: no Django, nothing of the project;
 - ``panels`` (providers and offline members included) never imports ``cases``: who
   deliberates knows nothing of what is deliberated;
-- no two modules of the project import each other, directly or through others.
+- no two modules of the project import each other, directly or through others (checked
+  for the providers and for the offline panel's package).
 """
 
 from __future__ import annotations
@@ -124,6 +125,17 @@ def test_provider_modules_form_no_import_cycle():
         name: _cycle_through(graph, name)
         for name in graph
         if _within(name, ("panels.providers",)) and _cycle_through(graph, name)
+    }
+
+    assert cycles == {}
+
+
+def test_offline_panel_modules_form_no_import_cycle():
+    graph = _graph()
+    cycles = {
+        name: _cycle_through(graph, name)
+        for name in graph
+        if _within(name, ("panels.offline",)) and _cycle_through(graph, name)
     }
 
     assert cycles == {}

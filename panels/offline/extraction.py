@@ -25,9 +25,11 @@ from panels.offline.knowledge import (
     QUESTIONNAIRE_COMPLETE,
     Evidence,
     KnowledgeBase,
+    extract_demographics,
     value_text,
 )
 from panels.offline.notes import (
+    BRITISH_SPELLINGS,
     FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
@@ -40,6 +42,8 @@ from panels.offline.notes import (
 from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
 
+__all__ = ["Finding", "Reading", "extract_demographics", "extract_findings", "read"]
+
 # Clauses end at sentence punctuation (not a decimal point) and at words that start a new
 # statement, so "no fever but cough" negates only the fever.
 _CLAUSE = re.compile(
@@ -47,28 +51,6 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
-_BRITISH = (
-    ("diarrhea", "diarrhoea"),
-    ("dyspnea", "dyspnoea"),
-    ("orthopnea", "orthopnoea"),
-    ("rhinorrhea", "rhinorrhoea"),
-    ("anemi", "anaemi"),
-    ("hemoptysis", "haemoptysis"),
-    ("hematemesis", "haematemesis"),
-    ("hematuria", "haematuria"),
-    ("hypoxemi", "hypoxaemi"),
-    ("tachypnea", "tachypnoea"),
-    ("melena", "melaena"),
-    ("edema", "oedema"),
-    ("esophag", "oesophag"),
-    ("hospitalized", "hospitalised"),
-    ("cholesterolemia", "cholesterolaemia"),
-    ("apnea", "apnoea"),
-    ("colored", "coloured"),
-    ("color", "colour"),
-    ("ischemi", "ischaemi"),
-    ("glycemi", "glycaemi"),
-)
 # Words that look clinical by their ending (-itis, -uria, -aemia ...) though no list names them.
 _CLINICAL_SUFFIX = re.compile(
     r"^[a-z]{3,}(?:itis|uria|aemia|emia|osis|ectomy|otomy|algia|megaly|penia|plegia|paresis"
@@ -125,7 +107,7 @@ class Reading:
 
 
 def _normal_word(word: str) -> str:
-    for american, british in _BRITISH:
+    for american, british in BRITISH_SPELLINGS:
         word = word.replace(american, british)
     return word
 
@@ -359,25 +341,6 @@ def _consume(clause: str, phrase: str) -> tuple[str, list[int]]:
         clause = clause[:at] + " " + "#" * (len(phrase)) + clause[at + len(phrase) + 1 :]
         at = clause.find(needle)
     return clause, starts
-
-
-def extract_demographics(text: str) -> tuple[int | None, str | None]:
-    """Age in years and sex ("F" or "M") when ``text`` states them, else None for each."""
-    lowered = text.casefold()
-    age_match = re.search(
-        r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o)\b(?:[- ]old)?|\baged? (\d{1,3})\b", lowered
-    )
-    age = int(age_match.group(1) or age_match.group(2)) if age_match else None
-    if re.search(r"\b(?:infant|newborn|neonate)\b|\bunder (?:1|one) year", lowered):
-        age = 0
-    female = re.search(r"\b(?:woman|female|girl|lady|she|her)\b", lowered)
-    male = re.search(r"\b(?:man|male|boy|gentleman|he|his|him)\b", lowered)
-    sex = None
-    if female and (not male or female.start() < male.start()):
-        sex = "F"
-    elif male:
-        sex = "M"
-    return age, sex
 
 
 def extract_findings(text: str, *, kb: KnowledgeBase) -> set[str]:

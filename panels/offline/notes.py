@@ -424,3 +424,27 @@ TRAVEL_CUES = (
     "came from",
     "from",
 )
+
+# American spellings (or their stems) and the British ones extraction reads them as.
+BRITISH_SPELLINGS = (
+    ("diarrhea", "diarrhoea"),
+    ("dyspnea", "dyspnoea"),
+    ("orthopnea", "orthopnoea"),
+    ("rhinorrhea", "rhinorrhoea"),
+    ("anemi", "anaemi"),
+    ("hemoptysis", "haemoptysis"),
+    ("hematemesis", "haematemesis"),
+    ("hematuria", "haematuria"),
+    ("hypoxemi", "hypoxaemi"),
+    ("tachypnea", "tachypnoea"),
+    ("melena", "melaena"),
+    ("edema", "oedema"),
+    ("esophag", "oesophag"),
+    ("hospitalized", "hospitalised"),
+    ("cholesterolemia", "cholesterolaemia"),
+    ("apnea", "apnoea"),
+    ("colored", "coloured"),
+    ("color", "colour"),
+    ("ischemi", "ischaemi"),
+    ("glycemi", "glycaemi"),
+)
