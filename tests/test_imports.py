@@ -4,8 +4,9 @@
 - ``panels`` (providers and offline members included) never imports ``cases``: who
   deliberates knows nothing of what is deliberated;
 - no two modules of the project import each other, directly or through others: none of
-  the providers, and none of ``cases`` (there an import under ``if TYPE_CHECKING:`` does not
-  count: it runs nothing, and two models that name each other in annotations need one).
+  the providers, none of the offline panel's package, and none of ``cases`` (there an import
+  under ``if TYPE_CHECKING:`` does not count: it runs nothing, and two models that name each
+  other in annotations need one).
 """
 
 from __future__ import annotations
@@ -154,6 +155,17 @@ def test_cases_modules_form_no_import_cycle():
         name: cycle
         for name in graph
         if _within(name, ("cases",)) and (cycle := _cycle_through(graph, name))
+    }
+
+    assert cycles == {}
+
+
+def test_offline_panel_modules_form_no_import_cycle():
+    graph = _graph()
+    cycles = {
+        name: _cycle_through(graph, name)
+        for name in graph
+        if _within(name, ("panels.offline",)) and _cycle_through(graph, name)
     }
 
     assert cycles == {}
