@@ -30,9 +30,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.wsclient import Socket, clock, free_port, session_cookie
+
+if TYPE_CHECKING:  # the children import Django only once they have set it up
+    from cases.streaming import DeliberationFinished, DeliberationStarted
 
 COUNTS = (50, 150, 300, 500)
 BATCH = "--one-event-frames" not in sys.argv
@@ -43,7 +46,7 @@ RUN_TIMEOUT_S = 120.0
 CONNECT_AT_ONCE = 10
 POSTGRES = "postgres://postgres@127.0.0.1:5432/"
 DATABASE = "bench_viewers"
-FINISHED: dict[str, Any] = {
+FINISHED: DeliberationFinished = {
     "outcome": "no_consensus",
     "reason": "no_supermajority",
     "winner": None,
@@ -51,6 +54,9 @@ FINISHED: dict[str, Any] = {
     "q": 3,
     "faults": [],
     "escalation": None,
+    "escalation_reason": "",
+    "dissent": [],
+    "abstentions": 0,
     "tokens": 0,
 }
 
@@ -81,13 +87,14 @@ def serve(port: int) -> None:
     ).run()
 
 
-async def _stream(deliberation_id: int, started: dict[str, Any]) -> dict[str, float]:
+async def _stream(deliberation_id: int, started: DeliberationStarted) -> dict[str, float]:
     from cases import streaming
     from cases.deliberation import DeltaCoalescer
 
     emitted: dict[str, float] = {}
     await streaming.apublish_many(
-        deliberation_id, [("deliberation.started", started), ("round.started", {"round": 1})]
+        deliberation_id,
+        [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))],
     )
 
     async def member(index: int) -> None:
@@ -110,17 +117,15 @@ def publish(deliberation_id: int) -> None:
     _django()
     from cases.models import Deliberation
 
-    snap = Deliberation.objects.get(pk=deliberation_id).panel_snapshot
-    members = [
-        {"index": i, "alias": m["alias"], "label": m["alias"]}
-        for i, m in enumerate(snap["members"])
-    ]
-    started = {
-        "panel": snap["name"],
-        "n": snap["n"],
-        "q": snap["q"],
-        "f": snap["f"],
-        "members": members,
+    snap = Deliberation.objects.get(pk=deliberation_id).snapshot
+    started: DeliberationStarted = {
+        "panel": snap.name,
+        "n": snap.n,
+        "q": snap.q,
+        "f": snap.f,
+        "members": [
+            {"index": i, "alias": m.alias, "label": m.alias} for i, m in enumerate(snap.members)
+        ],
     }
     print(json.dumps(asyncio.run(_stream(deliberation_id, started))))
 

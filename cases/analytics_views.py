@@ -1,5 +1,5 @@
 """The reliability analytics page, /analytics/ (administrators only): figures from
-``cases.analytics``, charts from ``cases.report``."""
+``cases.evaluation.analytics``, charts from ``cases.evaluation.report``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
-from cases import analytics, metrics, report
+from cases import metrics
+from cases.evaluation import analytics, report
 from cases.models import EvaluationRun, Role, has_role
 
 ADMINISTRATORS_ONLY = "Reliability analytics are for administrators."

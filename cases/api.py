@@ -10,32 +10,20 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
-from pydantic import field_validator
 
-from cases import decision_record, deliberation, limits, live, protocol, queries, runners, streaming
-from cases.deliberation import CaseRejected
-from cases.models import (
-    CANNOT_SUBMIT,
-    Case,
-    Deliberation,
-    IdempotentSubmission,
-    can_submit_cases,
-)
-from cases.offering import PanelNotOffered, check_offered
-from consensus_site.pagination import MAX_QUERY_INT, BoundedPageNumberPagination
+from cases import decision_record, intake, live, protocol, queries, streaming
+from cases.models import Case, Deliberation
+from consensus_site.pagination import MAX_QUERY_INT, PAGE_SIZE, BoundedPageNumberPagination
 
 log = logging.getLogger(__name__)
 router = Router(tags=["cases"])
 
-PAGE_SIZE = 20
 AfterSeq = Annotated[int, Field(0, ge=0, le=MAX_QUERY_INT)]
 
 
@@ -47,14 +35,6 @@ class CaseIn(Schema):
     age: int | None = Field(None, ge=0, le=130, description="Age in years.")
     sex: Literal["", "F", "M"] = Field("", description='"F", "M" or "" (not given).')
     panel: str | None = Field(None, description="Panel name; the default panel when omitted.")
-
-    @field_validator("text")
-    @classmethod
-    def _text_within_limits(cls, value: str) -> str:
-        try:
-            return deliberation.validate_case_text(value)
-        except CaseRejected as exc:
-            raise ValueError(str(exc)) from None
 
 
 class CaseOut(Schema):
@@ -96,7 +76,7 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_panel(case: Case) -> str | None:
         latest = queries.latest_deliberation(case)
-        return str(latest.panel_snapshot.get("name")) if latest else None
+        return latest.snapshot.name if latest else None
 
     @staticmethod
     def resolve_outcome(case: Case) -> str:
@@ -235,16 +215,16 @@ class DeliberationOut(Schema):
 
 def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
     state = live.state_for(d)
-    snap = d.panel_snapshot
-    aliases = {i: m["alias"] for i, m in enumerate(snap["members"])}
+    snap = d.snapshot
+    aliases = {i: m.alias for i, m in enumerate(snap.members)}
     escalation = d.escalations.order_by("-id").first()
     return {
         "id": d.pk,
         "case_id": d.case_id,
-        "panel": snap["name"],
-        "n": snap["n"],
-        "q": snap["q"],
-        "f": snap["f"],
+        "panel": snap.name,
+        "n": snap.n,
+        "q": snap.q,
+        "f": snap.f,
         "status": d.status,
         "state": state.state,
         "outcome": d.outcome,
@@ -320,17 +300,11 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
     }
 
 
-def _field_error(field: str, message: str) -> NinjaValidationError:
-    return NinjaValidationError([{"loc": ["body", "payload", field], "msg": message}])
-
-
 # --- operations ---------------------------------------------------------------------------
 
 
 SUBMIT_UNAVAILABLE = "The case could not be stored just now; nothing was kept. Try again."
 RETRY_AFTER_S = 5
-IDEMPOTENCY_KEY_MAX = 200
-IDEMPOTENCY_MISMATCH = "This Idempotency-Key was used for a different request."
 DETAIL_SCHEMA = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
@@ -362,15 +336,17 @@ DETAIL_SCHEMA = {
     },
 )
 def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case] | HttpResponse:
-    user = request.auth  # type: ignore[attr-defined]
-    if not can_submit_cases(user):
-        raise HttpError(403, CANNOT_SUBMIT)
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise HttpError(422, f"Idempotency-Key is over {IDEMPOTENCY_KEY_MAX} characters.")
-    body_hash = hashlib.sha256(request.body).hexdigest()
+    # Refusals (403, 422, 429) are answered by the API's handler (consensus_site.api).
     try:
-        return Status(202, _submit_once(user, key, body_hash, payload))
+        submitted = intake.submit(
+            text=payload.text,
+            panel_name=payload.panel,
+            user=request.auth,  # type: ignore[attr-defined]
+            age=payload.age,
+            sex=payload.sex,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
+            request_hash=hashlib.sha256(request.body).hexdigest(),
+        )
     except DatabaseError:
         log.exception("case submission could not be stored")
         return JsonResponse(
@@ -378,47 +354,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> Status[Case] | HttpRes
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-
-
-def _submit_once(user: Any, key: str, body_hash: str, payload: CaseIn) -> Case:
-    if key and (first := _first_submission(user, key, body_hash)) is not None:
-        return first
-    try:
-        panel = deliberation.resolve_panel(payload.panel)
-        check_offered(user, panel)
-    except CaseRejected as exc:
-        raise _field_error("panel", str(exc)) from None
-    except PanelNotOffered as exc:
-        raise HttpError(403, str(exc)) from None
-    limits.check_submission(payload.text, panel=panel, user_id=user.pk)  # 429 (consensus_site.api)
-    try:
-        # The case, its deliberation, its outbox row and its key commit together or not at all.
-        with transaction.atomic():
-            created = deliberation.create(
-                payload.text, panel=panel, submitted_by_id=user.pk, age=payload.age, sex=payload.sex
-            )
-            if key:
-                IdempotentSubmission.objects.create(
-                    user=user, key=key, request_hash=body_hash, case=created.case
-                )
-            runners.start(created.pk)
-    except CaseRejected as exc:
-        raise _field_error("text", str(exc)) from None
-    except IntegrityError:
-        # The same key raced in from a parallel retry, which won: answer with its case.
-        if key and (first := _first_submission(user, key, body_hash)) is not None:
-            return first
-        raise
-    return created.case
-
-
-def _first_submission(user: Any, key: str, body_hash: str) -> Case | None:
-    found = IdempotentSubmission.objects.select_related("case").filter(user=user, key=key).first()
-    if found is None:
-        return None
-    if found.request_hash != body_hash:
-        raise HttpError(422, IDEMPOTENCY_MISMATCH)
-    return found.case
+    return Status(202, submitted.case)
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, newest first")

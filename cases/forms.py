@@ -1,4 +1,5 @@
-"""The new-case form: parses and validates input with the orchestrator's own checks."""
+"""The new-case form: parses the input; ``cases.intake.submit`` checks it (text, panel,
+limits) once, and the view puts its refusal on the field it names."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
-from cases import deliberation, queries
-from cases.deliberation import CaseRejected
+from cases import queries
 from cases.models import Sex
-from cases.offering import PanelNotOffered, check_offered, offered_panels
-from panels.models import Panel
+from cases.offering import offered_panels
 
 
 class RuleCharField(forms.CharField):
@@ -30,8 +29,8 @@ class RuleCharField(forms.CharField):
 class CaseForm(forms.Form):
     # No maxlength attribute on purpose: a browser would silently cut pasted text at the
     # limit, and a clinician must see that the case is too long, not lose its end.
-    # Not required at the form level so an empty case gets the orchestrator's message; the
-    # widget still carries `required` for the browser.
+    # Not required at the form level so an empty case gets the intake's message; the widget
+    # still carries `required` for the browser.
     text = RuleCharField(
         label="Case",
         required=False,
@@ -40,7 +39,7 @@ class CaseForm(forms.Form):
     )
     age = forms.IntegerField(label="Age (years)", required=False, min_value=0, max_value=130)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, required=False)
-    # A CharField with a select: an unknown name gets resolve_panel's message, not Django's
+    # A CharField with a select: an unknown name gets the intake's message, not Django's
     # generic "select a valid choice".
     panel = RuleCharField(label="Panel", widget=forms.Select)
 
@@ -61,22 +60,6 @@ class CaseForm(forms.Form):
         default = next((p.name for p in panels if p.is_default), None)
         if default:
             panel_field.initial = default
-        self.resolved_panel: Panel | None = None
-
-    def clean_text(self) -> str:
-        try:
-            return deliberation.validate_case_text(self.cleaned_data.get("text") or "")
-        except CaseRejected as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_panel(self) -> str:
-        name: str = self.cleaned_data["panel"]
-        try:
-            panel = deliberation.resolve_panel(name)
-            self.resolved_panel = check_offered(self.user, panel)
-        except (CaseRejected, PanelNotOffered) as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return name
 
 
 class CaseSearchForm(forms.Form):

@@ -1,15 +1,15 @@
 """Limits on submissions, checked before a case is created and before any vendor is called:
 a per-user and a per-panel rate (cases per ``SUBMIT_RATE_WINDOW_MINUTES``) and a daily cost
 budget per panel (``PANEL_DAILY_BUDGET_USD``, per-panel overrides in ``PANEL_DAILY_BUDGETS``),
-estimated from the members' prices. The form view, the API and ``deliberate`` call
-:func:`check_submission`; the API answers :class:`SubmissionLimited` with 429."""
+estimated from the members' prices. ``cases.intake.submit`` (the form, the API and
+``deliberate``) calls :func:`check_submission`; the API answers :class:`SubmissionLimited`
+with 429."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.deliberation import CaseRejected
 from cases.models import Case, Deliberation
 from panels.models import Panel
+from panels.providers.base import MemberSpec
 
 USER_RATE = (
     "You have submitted {count} cases in the last {window} minutes, the limit. "
@@ -51,10 +52,10 @@ class Budget:
     spent: Decimal
 
 
-def _member_cost(member: dict[str, Any], *, text_tokens: int, n: int) -> Decimal:
-    in_price = Decimal(str(member.get("input_price_per_mtok") or 0))
-    out_price = Decimal(str(member.get("output_price_per_mtok") or 0))
-    max_out = int(member.get("max_tokens") or 1024)
+def _member_cost(member: MemberSpec, *, text_tokens: int, n: int) -> Decimal:
+    in_price = Decimal(str(member.input_price_per_mtok or 0))
+    out_price = Decimal(str(member.output_price_per_mtok or 0))
+    max_out = member.max_tokens or 1024
     # Round 1 reads the case; round 2 reads it again with every proposal; each writes up to
     # max_tokens. An upper estimate: refusing a little early beats overspending.
     tokens_in = 2 * (text_tokens + PROMPT_OVERHEAD_TOKENS) + n * max_out
@@ -64,7 +65,7 @@ def _member_cost(member: dict[str, Any], *, text_tokens: int, n: int) -> Decimal
 
 def estimate_cost(text: str, *, panel: Panel) -> Decimal:
     """The most one deliberation of ``text`` on ``panel`` should cost, in USD."""
-    members = panel.snapshot()["members"]
+    members = panel.snapshot().specs
     text_tokens = len(text) // CHARS_PER_TOKEN + 1
     total = sum(
         (_member_cost(m, text_tokens=text_tokens, n=len(members)) for m in members), Decimal(0)

@@ -28,6 +28,8 @@ from cases.wording import (
     REVIEW_TEXT,
     STATE_TITLES,
     STATUS_LABELS,
+    CardStatus,
+    PageState,
 )
 
 TEMPLATE = "cases/case_detail.html"
@@ -46,7 +48,7 @@ class MemberCard:
     provider: str
     model: str
     fault_mode: str = ""
-    status: str = "waiting"
+    status: CardStatus = "waiting"
     detail: str = ""
     raw: dict[int, list[str]] = field(default_factory=lambda: {1: [], 2: []})
     proposal: dict[str, Any] | None = None
@@ -121,7 +123,7 @@ class LiveState:
     q: int
     f: int
     members: list[MemberCard]
-    state: str = "deliberating"
+    state: PageState = "deliberating"
     round: int = 0
     live_votes: dict[str, int] = field(default_factory=dict)
     finished: dict[str, Any] | None = None
@@ -284,24 +286,15 @@ def vote_label(state: LiveState, vote: dict[str, Any]) -> str:
 
 def initial_state(deliberation: Deliberation) -> LiveState:
     """The page before any event: every member of the panel snapshot waiting."""
-    snap = deliberation.panel_snapshot
+    snap = deliberation.snapshot
     members = [
         MemberCard(
-            index=i,
-            alias=m["alias"],
-            provider=m["provider"],
-            model=m.get("model", ""),
-            fault_mode=m.get("fault_mode", ""),
+            index=i, alias=s.alias, provider=s.provider, model=s.model, fault_mode=s.fault_mode
         )
-        for i, m in enumerate(snap["members"])
+        for i, s in enumerate(snap.specs)
     ]
     return LiveState(
-        deliberation.pk,
-        snap["n"],
-        snap["q"],
-        snap["f"],
-        members,
-        min_confidence=int(snap.get("min_confidence", 0)),
+        deliberation.pk, snap.n, snap.q, snap.f, members, min_confidence=snap.min_confidence
     )
 
 
@@ -393,7 +386,7 @@ def state_for(deliberation: Deliberation) -> LiveState:
                 "tally": deliberation.tally,
                 "faults": [],
             }
-            state.state = deliberation.outcome
+            state.state = "consensus" if deliberation.outcome == "consensus" else "no_consensus"
         else:
             state.failed = {"reason": deliberation.failure}
             state.state = "failed"

@@ -3,9 +3,10 @@ the embedded default) or on Celery workers (``celery``), chosen by DELIBERATION_
 
 Starting one writes its outbox row (``DeliberationRun``) in the caller's transaction; the
 runner starts only after that transaction commits, so it never looks for a row that is not
-there yet, and a broker that refuses the task loses nothing: :func:`sweep` (Celery beat, or
-a loop inside daphne in the embedded mode) relays it later, and also re-queues deliberations
-whose runner died or whose task the broker lost, and fails those that cannot be saved.
+there yet, and a broker that refuses the task loses nothing: the outbox's sweep
+(``cases.outbox``; Celery beat, or a loop inside daphne in the embedded mode) relays it later,
+and also re-queues deliberations whose runner died or whose task the broker lost, and fails
+those that cannot be saved.
 """
 
 from __future__ import annotations
@@ -13,35 +14,22 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
-from cases import deliberation, leases
-from cases.models import Deliberation, DeliberationRun, DeliberationStatus
+from cases import deliberation, leases, outbox, tasks
+from cases.models import DeliberationRun
 
 log = logging.getLogger(__name__)
-
-NEVER_STARTED = (
-    "It was queued {dispatches} times and never started; the case was sent to human review."
-)
-# Rows the sweeper handles per pass and kind: a pass stays short whatever the backlog.
-SWEEP_BATCH = 200
 
 # The event loop keeps only weak references to tasks; without this set a running
 # deliberation could be garbage-collected mid-round.
 _running: set[asyncio.Task[leases.RunResult]] = set()
 # The embedded sweeper of each event loop that ran a deliberation (daphne's, in practice).
 _sweepers: dict[int, asyncio.Task[None]] = {}
-
-Launch = Callable[[int], object]
 
 
 def start(deliberation_id: int) -> None:
@@ -56,25 +44,17 @@ def start(deliberation_id: int) -> None:
         transaction.on_commit(partial(_start_in_process, deliberation_id))
 
 
+def run_here(deliberation_id: int) -> None:
+    """Write the deliberation's outbox row already marked as sent: the caller runs it itself,
+    in this process (the ``deliberate`` command). Should that run be lost, the sweeper
+    re-queues it as it does any lost task."""
+    outbox.note_sent(deliberation_id)
+
+
 def dispatch(deliberation_id: int) -> bool:
     """Send the deliberation's Celery task now and note it on its outbox row. False (logged)
     when the broker refused it; the row then stays due for the sweeper."""
-    from cases.tasks import run_deliberation
-
-    try:
-        run_deliberation.apply_async((deliberation_id,), retry=False)
-    except Exception as exc:  # kombu/redis errors vary by transport; the outbox keeps it
-        log.warning("broker refused deliberation %s (%s); it stays queued", deliberation_id, exc)
-        return False
-    _dispatched(deliberation_id)
-    return True
-
-
-def _dispatched(deliberation_id: int) -> None:
-    DeliberationRun.objects.get_or_create(deliberation_id=deliberation_id)
-    DeliberationRun.objects.filter(deliberation_id=deliberation_id).update(
-        dispatched_at=timezone.now(), dispatches=F("dispatches") + 1
-    )
+    return outbox.send(tasks.run_deliberation, deliberation_id)
 
 
 def _start_in_process(deliberation_id: int) -> None:
@@ -82,7 +62,7 @@ def _start_in_process(deliberation_id: int) -> None:
     # server's event loop (sync_to_async). async_to_sync called from such a thread runs the
     # coroutine *on that server loop*, so the task created in `_spawn` lives on daphne's
     # loop and outlives the request. The call returns as soon as the task is scheduled.
-    _dispatched(deliberation_id)
+    outbox.note_sent(deliberation_id)
     async_to_sync(_spawn)(deliberation_id)
 
 
@@ -113,60 +93,10 @@ def _ran(task: asyncio.Task[leases.RunResult]) -> None:
         log.error("deliberation task %s raised", task.get_name(), exc_info=task.exception())
 
 
-# --- the sweeper --------------------------------------------------------------------------
-
-
-@dataclass
-class SweepReport:
-    """What one sweep did: tasks sent from the outbox, deliberations re-queued (runner dead
-    or task lost), and deliberations failed (out of attempts)."""
-
-    relayed: int = 0
-    requeued: int = 0
-    failed: int = 0
-
-
-def sweep(launch: Launch | None = None) -> SweepReport:
-    """One pass: send what the outbox still holds, re-queue what is stuck (a lapsed lease, or
-    queued long after its task was sent), fail what has used up its attempts. Safe to run
-    anywhere, any number of times at once: every change is conditional. ``launch`` starts a
-    deliberation (default: :func:`dispatch`)."""
-    launch = launch or dispatch
-    now = timezone.now()
-    report = SweepReport()
-    mine = Deliberation.objects.filter(case__is_evaluation=False).select_related("run")
-    due = mine.filter(
-        status=DeliberationStatus.QUEUED,
-        run__dispatched_at__isnull=True,
-        run__created_at__lt=now - timedelta(seconds=2),  # its own on-commit send goes first
-    )
-    for pk in due.values_list("pk", flat=True)[:SWEEP_BATCH]:
-        report.relayed += bool(launch(pk))
-    requeue_before = now - timedelta(seconds=settings.DELIBERATION_REQUEUE_S)
-    lost = mine.filter(status=DeliberationStatus.QUEUED, run__dispatched_at__lt=requeue_before)
-    for run in DeliberationRun.objects.filter(deliberation__in=lost)[:SWEEP_BATCH]:
-        if run.dispatches >= settings.DELIBERATION_MAX_DISPATCHES:
-            why = NEVER_STARTED.format(dispatches=run.dispatches)
-            report.failed += deliberation.fail(run.deliberation_id, why) is not None
-        else:
-            report.requeued += bool(launch(run.deliberation_id))
-    stale = mine.filter(status=DeliberationStatus.RUNNING, run__lease_until__lt=now).filter(
-        # not already re-sent since the lease lapsed (or re-sent long ago and lost again)
-        Q(run__dispatched_at__isnull=True)
-        | Q(run__dispatched_at__lt=F("run__lease_until"))
-        | Q(run__dispatched_at__lt=requeue_before)
-    )
-    for run in DeliberationRun.objects.filter(deliberation__in=stale)[:SWEEP_BATCH]:
-        if run.attempts >= settings.DELIBERATION_MAX_ATTEMPTS:
-            why = deliberation.EXHAUSTED.format(attempts=run.attempts)
-            report.failed += (
-                deliberation.fail(run.deliberation_id, why, stale_only=True) is not None
-            )
-        else:
-            report.requeued += bool(launch(run.deliberation_id))
-    if report != SweepReport():
-        log.warning("sweep: %s", report)
-    return report
+def sweep(launch: outbox.Launch | None = None) -> outbox.SweepReport:
+    """One pass of :func:`cases.outbox.sweep`, starting deliberations with ``launch``
+    (default: :func:`dispatch`, the Celery task)."""
+    return outbox.sweep(launch or dispatch)
 
 
 def ensure_sweeper() -> None:
@@ -189,7 +119,7 @@ async def _sweep_forever() -> None:
     def launch(deliberation_id: int) -> bool:
         # Called from the sweep's thread: start the run on this loop, don't wait for it.
         loop.call_soon_threadsafe(_create_task, deliberation_id)
-        _dispatched(deliberation_id)
+        outbox.note_sent(deliberation_id)
         return True
 
     while True:

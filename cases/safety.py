@@ -15,15 +15,16 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from django.conf import settings
 
 from cases import escalation, protocol
 from panels.offline import knowledge
+from panels.snapshot import PanelSnapshot
 
 HIGH_SEVERITY = 2
 """Severities 1 and 2 (the DDXPlus scale, 1 = most severe) are the must-not-miss ones."""
@@ -59,6 +60,17 @@ class Opinion:
     abstained: bool = False
 
 
+class DissentEntry(TypedDict):
+    """A :class:`Dissent` as stored on the deliberation and sent in its finished event."""
+
+    member: str
+    diagnosis: str
+    icd10: str
+    severity: int
+    source: Literal["proposal", "differential"]
+    text: str
+
+
 @dataclass(frozen=True)
 class Dissent:
     """A confident member naming a high-severity condition outside the winning class."""
@@ -77,9 +89,16 @@ class Dissent:
             name = name[0].lower() + name[1:]
         return template.format(member=self.member, diagnosis=name, severity=self.severity)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DissentEntry:
         """JSON-serialisable, with the flag in words (``text``)."""
-        return {**asdict(self), "text": self.text}
+        return DissentEntry(
+            member=self.member,
+            diagnosis=self.diagnosis,
+            icd10=self.icd10,
+            severity=self.severity,
+            source=self.source,
+            text=self.text,
+        )
 
 
 def find_dissent(
@@ -174,8 +193,8 @@ def _ddxplus_names(directory: Path) -> dict[str, Severity]:
 
 
 def review(
-    snapshot: dict[str, Any], *, seed: int, winner: str, opinions: Sequence[Opinion]
-) -> tuple[list[dict[str, Any]], str]:
+    snapshot: PanelSnapshot, *, seed: int, winner: str, opinions: Sequence[Opinion]
+) -> tuple[list[DissentEntry], str]:
     """The dangerous dissents flagged on a consensus for ``winner`` (as dicts, for storing)
     and the escalation reason it also earns under the panel ``snapshot``: ``dangerous_dissent``
     when the panel escalates them, else ``audit`` when the seed is drawn, else ""."""
@@ -183,11 +202,11 @@ def review(
         opinions,
         winner=winner,
         severity=severity_lookup(),
-        min_confidence=int(snapshot.get("min_confidence", 0)),
-        level=snapshot.get("agreement_level", "category"),
+        min_confidence=snapshot.min_confidence,
+        level=snapshot.agreement_level,
     )
-    if dissent and snapshot.get("dissent_action") == "escalate":
+    if dissent and snapshot.dissent_action == "escalate":
         return [d.as_dict() for d in dissent], "dangerous_dissent"
-    if is_audited(seed, rate=float(snapshot.get("audit_rate", 0.0))):
+    if is_audited(seed, rate=snapshot.audit_rate):
         return [d.as_dict() for d in dissent], "audit"
     return [d.as_dict() for d in dissent], ""

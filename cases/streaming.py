@@ -1,5 +1,13 @@
-"""The one publisher of live deliberation events: a numbered DeliberationEvent row first,
-then a message to the deliberation's channel group. Pages replay rows they missed."""
+"""The one publisher of live events: a deliberation's are a numbered DeliberationEvent row
+first, then a message to the deliberation's channel group (pages replay rows they missed);
+:func:`broadcast` sends the few with no row (a new escalation to open queue pages).
+
+Every event type has one payload TypedDict below (the JSON shape on the wire and in the
+rows); :data:`Event` pairs each type with its payload, so mypy checks every place that
+builds one: ``publish``/``apublish`` through their overloads, ``record``/``apublish_many``
+through the pairs (build them with the TypedDict, e.g. ``("round.started",
+RoundStarted(round=1))``).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +17,18 @@ import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired, TypedDict, overload
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 
-from cases import leases
-from cases.models import Deliberation, DeliberationEvent
+from cases import leases, protocol
+from cases.models import Deliberation, DeliberationEvent, TurnStatus, WinnerSummary
+
+if TYPE_CHECKING:  # safety imports the escalation package, which is to publish through here
+    from cases.safety import DissentEntry
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +56,138 @@ EventType = Literal[
 ]
 
 
+class MemberLabel(TypedDict):
+    index: int
+    alias: str
+    label: str
+
+
+class DeliberationStarted(TypedDict):
+    panel: str
+    n: int
+    q: int
+    f: int
+    members: list[MemberLabel]
+
+
+class RoundStarted(TypedDict):
+    round: int
+
+
+class MemberDelta(TypedDict):
+    """A coalesced chunk of a member's text (see :class:`DeltaBatch`)."""
+
+    member: int
+    round: int
+    text: str
+
+
+class MemberRepair(TypedDict):
+    """The member's answer failed validation (``error``) and it was asked to correct it."""
+
+    member: int
+    round: int
+    error: str
+
+
+class MemberProposal(TypedDict):
+    member: int
+    round: Literal[1]
+    diagnosis: str
+    icd10: str
+    icd10_description: str
+    confidence: int | None
+    reasoning: str
+    differential: list[str]
+    class_key: str
+    repaired: bool
+    abstained: bool
+    below_threshold: bool
+
+
+class MemberVote(TypedDict):
+    member: int
+    round: Literal[2]
+    letter: str
+    for_member: int | None  # whose proposal the vote chose (None: it chose none)
+    diagnosis: str
+    class_key: str
+    reasoning: str
+    repaired: bool
+    abstained: bool
+
+
+class MemberFault(TypedDict):
+    member: int
+    round: int
+    status: TurnStatus  # a fault status: timeout, error or invalid
+    error: str
+
+
+class MemberCancelled(TypedDict):
+    """An outstanding voter cancelled by an early decision (not a fault)."""
+
+    member: int
+    round: int
+
+
+class RoundFinished(TypedDict):
+    round: int
+    valid: int
+    faults: int
+    abstentions: int
+
+
+class DeliberationFinished(TypedDict):
+    outcome: protocol.Outcome
+    reason: protocol.Reason
+    winner: WinnerSummary | None
+    tally: dict[str, int]
+    q: int
+    faults: list[int]
+    escalation: int | None
+    escalation_reason: str
+    dissent: list[DissentEntry]
+    abstentions: int
+    tokens: int
+
+
+class DeliberationFailed(TypedDict):
+    reason: str
+    escalation: int | None
+
+
+Event = (
+    tuple[Literal["deliberation.started"], DeliberationStarted]
+    | tuple[Literal["round.started"], RoundStarted]
+    | tuple[Literal["member.delta"], MemberDelta]
+    | tuple[Literal["member.repair"], MemberRepair]
+    | tuple[Literal["member.proposal"], MemberProposal]
+    | tuple[Literal["member.vote"], MemberVote]
+    | tuple[Literal["member.fault"], MemberFault]
+    | tuple[Literal["member.cancelled"], MemberCancelled]
+    | tuple[Literal["round.finished"], RoundFinished]
+    | tuple[Literal["deliberation.finished"], DeliberationFinished]
+    | tuple[Literal["deliberation.failed"], DeliberationFailed]
+)
+Payload = (
+    DeliberationStarted
+    | RoundStarted
+    | MemberDelta
+    | MemberRepair
+    | MemberProposal
+    | MemberVote
+    | MemberFault
+    | MemberCancelled
+    | RoundFinished
+    | DeliberationFinished
+    | DeliberationFailed
+)
+
+
 class EventMessage(TypedDict):
-    """What a page receives: the row's sequence number, its type and its payload."""
+    """What a page receives: the row's sequence number, its type and its payload (as stored:
+    rows written before a payload field existed lack it)."""
 
     seq: int
     type: EventType
@@ -54,13 +195,14 @@ class EventMessage(TypedDict):
     deliberation: NotRequired[int]
 
 
+Message = EventMessage  # for the overloads below, one line each
+
+
 def group_name(deliberation_id: int) -> str:
     return f"deliberation.{deliberation_id}"
 
 
-def record(
-    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
-) -> list[EventMessage]:
+def record(deliberation_id: int, events: Sequence[Event]) -> list[EventMessage]:
     """Write ``events`` as DeliberationEvent rows with consecutive sequence numbers, in one
     transaction (joining the caller's, if any). Returns the messages to :func:`send` once
     that transaction has committed. Raises Deliberation.DoesNotExist for an unknown id."""
@@ -94,9 +236,7 @@ def record(
     return messages
 
 
-def _not_yet_recorded(
-    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
-) -> list[tuple[EventType, dict[str, Any]]]:
+def _not_yet_recorded(deliberation_id: int, events: Sequence[Event]) -> list[Event]:
     # A resumed run repeats the round bookkeeping of the run it took over; pages must see
     # "round 1 started" once.
     if not any(kind in _ONCE for kind, _ in events):
@@ -107,7 +247,7 @@ def _not_yet_recorded(
             deliberation_id=deliberation_id, type__in=_ONCE
         ).values_list("type", "payload")
     }
-    return [(k, p) for k, p in events if k not in _ONCE or (k, p.get("round")) not in seen]
+    return [e for e in events if e[0] not in _ONCE or (e[0], e[1].get("round")) not in seen]
 
 
 _send_paused_until = 0.0
@@ -141,6 +281,19 @@ async def send(messages: Sequence[EventMessage]) -> None:
             type(exc).__name__,
             exc,
         )
+
+
+def broadcast(group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` (its ``type`` names the consumers' handler) to ``group`` now, from sync
+    code, for events that have no row. Never raises: a missing layer sends nothing, and a
+    failed send is logged (the page shows the change on its next load)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        log.exception("could not send %s to %s", message.get("type"), group)
 
 
 class DeltaBatch:
@@ -223,9 +376,7 @@ class DeltaBatch:
                 await send(messages)
                 return
 
-    async def flush_with[R](
-        self, write: Callable[[list[tuple[EventType, dict[str, Any]]]], Awaitable[R]]
-    ) -> R:
+    async def flush_with[R](self, write: Callable[[list[Event]], Awaitable[R]]) -> R:
         """Hand everything pending, as events, to ``write``, which records them together with
         its own rows in one transaction (one write where a flush and a row would be two), and
         sends them. When ``write`` raises, the text is pending again and the error raised."""
@@ -250,9 +401,9 @@ class DeltaBatch:
         self.pending = taken
 
 
-def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[tuple[EventType, dict[str, Any]]]:
+def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[Event]:
     return [
-        ("member.delta", {"member": m, "round": r, "text": "".join(parts)})
+        ("member.delta", MemberDelta(member=m, round=r, text="".join(parts)))
         for (m, r), parts in taken.items()
     ]
 
@@ -262,28 +413,81 @@ def _observe(task: asyncio.Task[None]) -> None:
         log.error("live text writer stopped", exc_info=task.exception())
 
 
-async def apublish_many(
-    deliberation_id: int, events: Sequence[tuple[EventType, dict[str, Any]]]
-) -> list[EventMessage]:
+async def apublish_many(deliberation_id: int, events: Sequence[Event]) -> list[EventMessage]:
     """Record several events in one write and send them. Returns the messages."""
     messages = await sync_to_async(record)(deliberation_id, events)
     await send(messages)
     return messages
 
 
+# One overload per event type ties the type to its payload for mypy (see Event); the
+# arguments are positional, as every caller passes them.
+# fmt: off
+@overload
+async def apublish(d: int, t: Literal["deliberation.started"], p: DeliberationStarted, /) -> Message: ...  # noqa: E501
+@overload
+async def apublish(d: int, t: Literal["round.started"], p: RoundStarted, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.delta"], p: MemberDelta, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.repair"], p: MemberRepair, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.proposal"], p: MemberProposal, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.vote"], p: MemberVote, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.fault"], p: MemberFault, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["member.cancelled"], p: MemberCancelled, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["round.finished"], p: RoundFinished, /) -> Message: ...
+@overload
+async def apublish(d: int, t: Literal["deliberation.finished"], p: DeliberationFinished, /) -> Message: ...  # noqa: E501
+@overload
+async def apublish(d: int, t: Literal["deliberation.failed"], p: DeliberationFailed, /) -> Message: ...  # noqa: E501
+# fmt: on
 async def apublish(
-    deliberation_id: int, event_type: EventType, payload: dict[str, Any]
+    deliberation_id: int, event_type: EventType, payload: Payload, /
 ) -> EventMessage:
     """Record an event and send it to the deliberation's group. Returns the message."""
-    (message,) = await apublish_many(deliberation_id, [(event_type, payload)])
+    (message,) = await apublish_many(deliberation_id, [_pair(event_type, payload)])
     return message
 
 
-def publish(deliberation_id: int, event_type: EventType, payload: dict[str, Any]) -> EventMessage:
+# fmt: off
+@overload
+def publish(d: int, t: Literal["deliberation.started"], p: DeliberationStarted, /) -> Message: ...  # noqa: E501
+@overload
+def publish(d: int, t: Literal["round.started"], p: RoundStarted, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.delta"], p: MemberDelta, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.repair"], p: MemberRepair, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.proposal"], p: MemberProposal, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.vote"], p: MemberVote, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.fault"], p: MemberFault, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["member.cancelled"], p: MemberCancelled, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["round.finished"], p: RoundFinished, /) -> Message: ...
+@overload
+def publish(d: int, t: Literal["deliberation.finished"], p: DeliberationFinished, /) -> Message: ...  # noqa: E501
+@overload
+def publish(d: int, t: Literal["deliberation.failed"], p: DeliberationFailed, /) -> Message: ...  # noqa: E501
+# fmt: on
+def publish(deliberation_id: int, event_type: EventType, payload: Payload, /) -> EventMessage:
     """Synchronous twin of :func:`apublish`; sends once the surrounding transaction commits."""
-    messages = record(deliberation_id, [(event_type, payload)])
+    messages = record(deliberation_id, [_pair(event_type, payload)])
     transaction.on_commit(lambda: async_to_sync(send)(messages))
     return messages[0]
+
+
+def _pair(event_type: EventType, payload: Payload) -> Event:
+    # Behind the overloads the type and its payload are known to match.
+    return (event_type, payload)  # type: ignore[return-value]
 
 
 def events_after(deliberation_id: int, seq: int) -> list[EventMessage]:

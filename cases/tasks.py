@@ -1,16 +1,19 @@
-"""Celery tasks: thin interfaces that take ids and call the orchestrator or the sweeper."""
+"""Celery tasks: thin interfaces that take ids and call the orchestrator or the outbox's
+sweep (which this module hands the task that starts a deliberation, so ``cases.runners``
+imports this module and never the other way round)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError, close_old_connections
 
-from cases import deliberation, runners
+from cases import deliberation, outbox
 
 
 @shared_task(
@@ -42,9 +45,9 @@ def run_deliberation(self: Task[Any, Any], deliberation_id: int) -> str:
 
 @shared_task(acks_late=False, serializer="json", ignore_result=True)
 def sweep_deliberations() -> dict[str, int]:
-    """The periodic sweeper (Celery beat, see `make worker`): see :func:`runners.sweep`."""
+    """The periodic sweeper (Celery beat, see `make worker`): see :func:`outbox.sweep`."""
     close_old_connections()
     try:
-        return asdict(runners.sweep())
+        return asdict(outbox.sweep(partial(outbox.send, run_deliberation)))
     finally:
         close_old_connections()

@@ -12,12 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedRequest
-from cases import decision_record, deliberation, escalation, limits, live, queries, runners, wording
-from cases.deliberation import CaseRejected
+from cases import decision_record, escalation, intake, live, queries, wording
 from cases.forms import CaseForm, CaseSearchForm
 from cases.models import CANNOT_SUBMIT, Role, can_submit_cases, has_role
-
-PAGE_SIZE = 20
+from consensus_site.pagination import PAGE_SIZE
 
 
 @require_GET
@@ -68,23 +66,19 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(CANNOT_SUBMIT)
     form = CaseForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        assert form.resolved_panel is not None
         try:
-            limits.check_submission(
-                form.cleaned_data["text"], panel=form.resolved_panel, user_id=request.user.pk
-            )
-            created = deliberation.create(
-                form.cleaned_data["text"],
-                panel=form.resolved_panel,
-                submitted_by_id=request.user.pk,
+            submitted = intake.submit(
+                text=form.cleaned_data["text"],
+                panel_name=form.cleaned_data["panel"],
+                user=request.user,
                 age=form.cleaned_data["age"],
                 sex=form.cleaned_data["sex"] or "",
             )
-        except CaseRejected as exc:
-            form.add_error(None, str(exc))
+        except intake.REFUSALS as exc:
+            for field, message in intake.problems(exc).items():
+                form.add_error(field, message)
         else:
-            runners.start(created.pk)
-            return redirect("cases:detail", case_id=created.case_id)
+            return redirect("cases:detail", case_id=submitted.case.pk)
     status = 422 if form.is_bound else 200
     return render(request, "cases/case_new.html", {"form": form}, status=status)
 

@@ -9,6 +9,7 @@ A new reason is one line in :data:`REASONS`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -105,7 +106,11 @@ OFFLINE_WARNING = (
     "knowledge base, not for clinical use."
 )
 
-STATUS_LABELS = {
+# What a member card shows it is doing (data-status on the page).
+CardStatus = Literal[
+    "waiting", "thinking", "writing", "done", "abstained", "timeout", "faulted", "cancelled"
+]
+STATUS_LABELS: dict[CardStatus, str] = {
     "waiting": "Waiting",
     "thinking": "Thinking",
     "writing": "Writing",
@@ -116,7 +121,9 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 
-STATE_TITLES = {
+# Where the whole deliberation is (data-state on the page).
+PageState = Literal["deliberating", "consensus", "no_consensus", "failed"]
+STATE_TITLES: dict[PageState, str] = {
     "deliberating": "Deliberating",
     "consensus": "Consensus",
     "no_consensus": "No consensus",

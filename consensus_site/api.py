@@ -11,9 +11,12 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from cases import limits, tokens
+from cases import intake, limits, tokens
 from cases.api import router as cases_router
+from cases.deliberation import CaseRejected
 from cases.escalation.api import router as escalations_router
+from cases.escalation.errors import EscalationError
+from cases.offering import PanelNotOffered
 
 
 class BearerToken(HttpBearer):
@@ -102,13 +105,41 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
-@api.exception_handler(limits.SubmissionLimited)
-def submission_limited(request: HttpRequest, exc: limits.SubmissionLimited) -> HttpResponse:
-    """429 with the limit's message and when to try again."""
-    response = api.create_response(request, {"detail": str(exc)}, status=429)
-    response["Retry-After"] = str(exc.retry_after)
+# The services' refusals and the status each answers with; the most specific class wins (a
+# SubmissionLimited is a CaseRejected). An EscalationError carries its own status.
+REFUSAL_STATUS: dict[type[Exception], int] = {
+    intake.CannotSubmit: 403,
+    PanelNotOffered: 403,
+    intake.IdempotencyRefused: 422,
+    CaseRejected: 422,
+    limits.SubmissionLimited: 429,
+}
+
+
+def refusal_status(exc: Exception) -> int:
+    """The HTTP status of a service's refusal (see :data:`REFUSAL_STATUS`)."""
+    if isinstance(exc, EscalationError):
+        return exc.http_status
+    return next(REFUSAL_STATUS[kind] for kind in type(exc).__mro__ if kind in REFUSAL_STATUS)
+
+
+def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A service's refusal as JSON: ``{"detail": message}`` with its status; a refused input
+    also names its field (as schema validation does), and a limit says when to try again."""
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, intake.InvalidInput):
+        errors = [{"field": field, "message": message} for field, message in exc.problems.items()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        body = {"detail": detail, "errors": errors}
+    response = api.create_response(request, body, status=refusal_status(exc))
+    if isinstance(exc, limits.SubmissionLimited):
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
+
+REFUSALS: tuple[type[Exception], ...] = (EscalationError, *REFUSAL_STATUS)
+for _refusal in REFUSALS:
+    api.exception_handler(_refusal)(refused)
 
 api.add_router("/", cases_router)
 api.add_router("/", escalations_router)

@@ -26,7 +26,7 @@ from panels.forms import (
     PanelMemberForm,
     PanelMemberFormSet,
 )
-from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential, member_spec
+from panels.models import ModelPrice, Panel, PanelMember, ProviderCredential
 
 
 def percent(probability: float) -> str:
@@ -80,7 +80,7 @@ def guarantee_statement(calibration: dict[str, Any], *, min_confidence: int) -> 
 
 def member_warnings(members: Iterable[PanelMember]) -> list[str]:
     """The correlation warnings (see :mod:`panels.correlation`) for saved members."""
-    return correlation_warnings([member_spec(m.spec_dict()) for m in members])
+    return correlation_warnings([m.snapshot().spec for m in members])
 
 
 def reliability_rows(panel: Panel, *, p: float) -> list[dict[str, Any]]:

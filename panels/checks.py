@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 
-from panels.models import Panel, PanelMember, ProviderCredential, member_spec
+from panels.models import Panel, PanelMember, ProviderCredential
 from panels.providers import base
 from panels.providers.base import MemberSpec
 
@@ -48,9 +48,7 @@ def _job(
 
 def check_members(members: list[PanelMember]) -> list[CheckResult]:
     """Check each member's endpoint, model and key; one result per member, in order."""
-    jobs = [
-        _job(str(member), member_spec(member.spec_dict()), member.credential) for member in members
-    ]
+    jobs = [_job(str(member), member.snapshot().spec, member.credential) for member in members]
     return async_to_sync(_run)(jobs)
 
 
@@ -65,7 +63,7 @@ def check_credential(credential: ProviderCredential) -> list[CheckResult]:
     against its vendor's default endpoint when no member uses it yet."""
     targets: dict[tuple[str, str], MemberSpec] = {}
     for member in credential.panelmember_set.select_related("panel").order_by("id"):
-        spec = member_spec(member.spec_dict())
+        spec = member.snapshot().spec
         targets.setdefault((spec.base_url, spec.model), spec)
     if not targets:
         targets[("", "")] = MemberSpec(alias=credential.name, provider=credential.vendor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -14,6 +15,7 @@ from django.db import models
 
 from panels import quorum
 from panels.providers.base import MemberSpec
+from panels.snapshot import MemberSnapshot, PanelSnapshot, as_agreement_level, as_dissent_action
 
 
 class AgreementLevel(models.TextChoices):
@@ -191,26 +193,25 @@ class Panel(models.Model):
                 f"Panel {self.name!r} is configured for n={self.n} members but has {count}."
             )
 
-    def snapshot(self) -> dict[str, Any]:
-        """A frozen, JSON-serialisable copy of the panel and its members, stored with each
-        deliberation so later edits never change a past one."""
-        members = [m.spec_dict() for m in self.members.order_by("position", "id")]
-        return {
-            "panel_id": self.pk,
-            "name": self.name,
-            "n": self.n,
-            "q": self.q,
-            "f": self.f,
-            "agreement_level": self.agreement_level,
-            "early_abort": self.early_abort,
-            "early_decision": self.early_decision,
-            "grace_period_s": self.grace_period_s,
-            "member_timeout_s": self.member_timeout_s,
-            "min_confidence": self.min_confidence,
-            "audit_rate": self.audit_rate,
-            "dissent_action": self.dissent_action,
-            "members": members,
-        }
+    def snapshot(self) -> PanelSnapshot:
+        """A frozen copy of the panel and its members, stored with each deliberation (as
+        ``.to_json()``) so later edits never change a past one."""
+        return PanelSnapshot(
+            panel_id=self.pk,
+            name=self.name,
+            n=self.n,
+            q=self.q,
+            f=self.f,
+            agreement_level=as_agreement_level(self.agreement_level),
+            early_abort=self.early_abort,
+            early_decision=self.early_decision,
+            grace_period_s=self.grace_period_s,
+            member_timeout_s=self.member_timeout_s,
+            min_confidence=self.min_confidence,
+            audit_rate=self.audit_rate,
+            dissent_action=as_dissent_action(self.dissent_action),
+            members=tuple(m.snapshot() for m in self.members.order_by("position", "id")),
+        )
 
 
 class PanelMember(models.Model):
@@ -247,46 +248,32 @@ class PanelMember(models.Model):
     def __str__(self) -> str:
         return f"{self.alias} ({self.provider}{'/' + self.model_name if self.model_name else ''})"
 
-    def spec_dict(self) -> dict[str, Any]:
-        return {
-            "member_id": self.pk,
-            "alias": self.alias,
-            "provider": self.provider,
-            "model": self.model_name,
-            "temperature": self.temperature,
-            "vote_temperature": self.vote_temperature,
-            "max_tokens": self.max_tokens,
-            "timeout_s": self.timeout_s
-            if self.timeout_s is not None
-            else self.panel.member_timeout_s,
-            "system_prompt": self.system_prompt,
-            "base_url": self.base_url,
-            "options": self.options,
-            "fault_mode": self.fault_mode,
-            "fault_target": self.fault_target,
-            "credential_id": self.credential_id,
-            **ModelPrice.frozen(self.provider, self.model_name),
-        }
+    def snapshot(self) -> MemberSnapshot:
+        """This member as a panel snapshot freezes it, with today's prices."""
+        prices = ModelPrice.frozen(self.provider, self.model_name)
+        timeout_s = self.timeout_s if self.timeout_s is not None else self.panel.member_timeout_s
+        spec = MemberSpec(
+            alias=self.alias,
+            provider=self.provider,
+            model=self.model_name,
+            temperature=self.temperature,
+            vote_temperature=self.vote_temperature,
+            max_tokens=self.max_tokens,
+            timeout_s=timeout_s,
+            system_prompt=self.system_prompt,
+            base_url=self.base_url,
+            options=self.options,
+            fault_mode=self.fault_mode,
+            fault_target=self.fault_target,
+            input_price_per_mtok=prices["input_price_per_mtok"],
+            output_price_per_mtok=prices["output_price_per_mtok"],
+        )
+        return MemberSnapshot(spec, member_id=self.pk, credential_id=self.credential_id)
 
 
-def member_spec(data: dict[str, Any]) -> MemberSpec:
-    """Rebuild a MemberSpec from a snapshot entry (see Panel.snapshot)."""
-    return MemberSpec(
-        alias=data["alias"],
-        provider=data["provider"],
-        model=data.get("model", ""),
-        temperature=data.get("temperature", 0.3),
-        vote_temperature=data.get("vote_temperature", 0.2),
-        max_tokens=data.get("max_tokens", 1024),
-        timeout_s=data.get("timeout_s", 60.0),
-        system_prompt=data.get("system_prompt", ""),
-        base_url=data.get("base_url", ""),
-        options=data.get("options", {}),
-        fault_mode=data.get("fault_mode", ""),
-        fault_target=data.get("fault_target", ""),
-        input_price_per_mtok=data.get("input_price_per_mtok"),
-        output_price_per_mtok=data.get("output_price_per_mtok"),
-    )
+def member_spec(data: Mapping[str, Any]) -> MemberSpec:
+    """Rebuild a MemberSpec from a stored snapshot entry (see :class:`MemberSnapshot`)."""
+    return MemberSnapshot.from_json(data).spec
 
 
 class ModelPrice(models.Model):

@@ -3,7 +3,10 @@
 - ``cases/protocol.py`` and ``panels/quorum.py`` are pure: no Django, nothing of the project;
 - ``panels`` (providers and offline members included) never imports ``cases``: who
   deliberates knows nothing of what is deliberated;
-- no two modules of the project import each other, directly or through others.
+- no two modules of the project import each other, directly or through others: none of
+  the providers, none of the offline panel's package, and none of ``cases`` (there an import
+  under ``if TYPE_CHECKING:`` does not count: it runs nothing, and two models that name each
+  other in annotations need one).
 """
 
 from __future__ import annotations
@@ -33,13 +36,30 @@ def _sources() -> dict[str, Path]:
     }
 
 
-def imported(path: Path, *, package: str = "") -> set[str]:
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    # The ids of the nodes inside ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) bodies.
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        name = getattr(node.test, "id", None) or getattr(node.test, "attr", None)
+        if name == "TYPE_CHECKING":
+            for child in node.body:
+                inside.update(id(n) for n in ast.walk(child))
+    return inside
+
+
+def imported(path: Path, *, package: str = "", runtime_only: bool = False) -> set[str]:
     """Every module ``path`` imports, anywhere in it (a function-level import counts too),
     relative imports resolved against ``package``; ``from a import b`` yields ``a`` and
-    ``a.b`` (``b`` may be a module or a name)."""
+    ``a.b`` (``b`` may be a module or a name). ``runtime_only`` leaves out the imports under
+    ``if TYPE_CHECKING:``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skipped = _type_checking_only(tree) if runtime_only else set()
     names: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -58,8 +78,8 @@ def _package_of(path: Path) -> str:
     return name if path.name == "__init__.py" else name.rpartition(".")[0]
 
 
-def _imports(path: Path) -> set[str]:
-    return imported(path, package=_package_of(path))
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
+    return imported(path, package=_package_of(path), runtime_only=runtime_only)
 
 
 def _within(name: str, roots: tuple[str, ...]) -> bool:
@@ -85,14 +105,14 @@ def test_panels_never_import_cases():
     assert offending == set()
 
 
-def _graph() -> dict[str, set[str]]:
+def _graph(*, runtime_only: bool = False) -> dict[str, set[str]]:
     # Module -> the project modules it imports. ``from pkg import module`` is an edge to the
     # module alone (the package's __init__ merely runs first); ``from pkg import name``, an
     # edge to ``pkg``.
     sources = _sources()
     graph: dict[str, set[str]] = {}
     for name, path in sources.items():
-        targets = _imports(path)
+        targets = _imports(path, runtime_only=runtime_only)
         graph[name] = {
             target
             for target in targets
@@ -127,6 +147,48 @@ def test_provider_modules_form_no_import_cycle():
     }
 
     assert cycles == {}
+
+
+def test_cases_modules_form_no_import_cycle():
+    graph = _graph(runtime_only=True)
+    cycles = {
+        name: cycle
+        for name in graph
+        if _within(name, ("cases",)) and (cycle := _cycle_through(graph, name))
+    }
+
+    assert cycles == {}
+
+
+def test_offline_panel_modules_form_no_import_cycle():
+    graph = _graph()
+    cycles = {
+        name: _cycle_through(graph, name)
+        for name in graph
+        if _within(name, ("panels.offline",)) and _cycle_through(graph, name)
+    }
+
+    assert cycles == {}
+
+
+def test_the_cycle_finder_finds_a_cycle_through_other_modules():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+
+    assert _cycle_through(graph, "a") == ["a", "b", "c", "a"]
+    assert _cycle_through(graph, "d") is None
+
+
+def test_only_imports_under_type_checking_are_left_out_of_the_run_time_graph(tmp_path):
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from cases import models\n"
+        "def f():\n    from cases import runners\n"
+    )
+
+    assert "cases.models" in imported(source)
+    assert "cases.models" not in imported(source, runtime_only=True)
+    assert "cases.runners" in imported(source, runtime_only=True)
 
 
 def test_the_import_reader_sees_the_imports_these_rules_forbid(tmp_path):

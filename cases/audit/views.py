@@ -21,8 +21,8 @@ from accounts.http import AuthenticatedRequest
 from cases.audit import verify as audit_verify
 from cases.audit.forms import AuditFilterForm
 from cases.models import AuditEvent, Role, has_role
+from consensus_site.pagination import AUDIT_PAGE_SIZE
 
-PAGE_SIZE = 50
 ADMINISTRATORS_ONLY = "Only administrators can read the audit trail."
 EXPORT_COLUMNS = [
     "seq",
@@ -91,7 +91,7 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_admin(request)
     form = AuditFilterForm(request.GET or None)
     rows = filtered_events(form).order_by("-seq")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {

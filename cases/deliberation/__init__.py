@@ -6,7 +6,8 @@ events are written as each answer arrives; ``protocol`` makes every decision.
 
 The package, one concern a module:
 
-- ``starting``: the case text checks, the panel, ``create`` (case + queued deliberation);
+- ``starting``: the case text checks, the panel, ``create`` / ``store`` (case + queued
+  deliberation; interfaces go through ``cases.intake.submit``);
 - ``rounds``: round mechanics with no database (a member's turn, a round of turns);
 - ``coalescer``: the streaming policy of a member's text deltas (``DeltaCoalescer``);
 - ``persistence``: every database write of a run, and ``fail``;
@@ -26,6 +27,7 @@ from cases.deliberation.starting import (
     CaseRejected,
     create,
     resolve_panel,
+    store,
     validate_case_text,
 )
 
@@ -42,5 +44,6 @@ __all__ = [
     "fail",
     "resolve_panel",
     "run",
+    "store",
     "validate_case_text",
 ]

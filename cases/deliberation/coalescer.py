@@ -32,7 +32,7 @@ class DeltaCoalescer:
         await streaming.apublish(
             self.deliberation_id,
             "member.repair",
-            {"member": self.member_index, "round": self.round_no, "error": error},
+            streaming.MemberRepair(member=self.member_index, round=self.round_no, error=error),
         )
 
     async def close(self) -> None:

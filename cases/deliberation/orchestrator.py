@@ -19,9 +19,9 @@ from cases.deliberation.coalescer import DeltaCoalescer
 from cases.deliberation.persistence import Event
 from cases.deliberation.rounds import Parser, TurnResult
 from cases.models import Deliberation, Proposal, TurnStatus, Vote
-from panels.models import member_spec
 from panels.providers import base
 from panels.providers.base import BallotEntry, CallRequest, MemberSpec, Usage
+from panels.snapshot import PanelSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -121,25 +121,24 @@ class RunContext:
         return self.deliberation.pk
 
     @property
-    def snap(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = self.deliberation.panel_snapshot
-        return snapshot
+    def snap(self) -> PanelSnapshot:
+        return self.deliberation.snapshot
 
     @property
     def q(self) -> int:
-        return int(self.snap["q"])
+        return self.snap.q
 
     @property
     def f(self) -> int:
-        return int(self.snap["f"])
+        return self.snap.f
 
     @property
     def min_confidence(self) -> int:
-        return int(self.snap.get("min_confidence", 0))
+        return self.snap.min_confidence
 
     @property
     def grace_s(self) -> float:
-        return float(self.snap["grace_period_s"])
+        return self.snap.grace_period_s
 
     @property
     def answers(self) -> list[protocol.Answer]:
@@ -157,13 +156,17 @@ def _open(
     # One hop to the database thread before Round 1: the deliberation, its members' keys and
     # the opening events (written together: less on the critical path).
     deliberation, keys = persistence.load(deliberation_id)
-    snap = deliberation.panel_snapshot
-    specs = [member_spec(m) for m in snap["members"]]
-    members = [{"index": i, "alias": s.alias, "label": s.label} for i, s in enumerate(specs)]
-    started = {"panel": snap["name"], "n": snap["n"], "q": int(snap["q"]), "f": int(snap["f"])}
+    snap = deliberation.snapshot
+    specs = snap.specs
+    members = [
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label) for i, s in enumerate(specs)
+    ]
+    started = streaming.DeliberationStarted(
+        panel=snap.name, n=snap.n, q=snap.q, f=snap.f, members=members
+    )
     opening: list[Event] = [
-        ("deliberation.started", {**started, "members": members}),
-        ("round.started", {"round": 1}),
+        ("deliberation.started", started),
+        ("round.started", streaming.RoundStarted(round=1)),
     ]
     return deliberation, keys, specs, streaming.record(deliberation_id, opening)
 
@@ -183,7 +186,7 @@ async def _run_claimed(deliberation_id: int) -> None:
         await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
         return
     await streaming.apublish_many(
-        ctx.id, [("round.finished", round1), ("round.started", {"round": 2})]
+        ctx.id, [("round.finished", round1), ("round.started", streaming.RoundStarted(round=2))]
     )
     await _round2(ctx)
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
@@ -195,13 +198,10 @@ async def _run_claimed(deliberation_id: int) -> None:
 
 def _round_finished(
     round_no: int, *, valid: int, ctx: RunContext, abstentions: int
-) -> dict[str, Any]:
-    return {
-        "round": round_no,
-        "valid": valid,
-        "faults": len(ctx.faulty),
-        "abstentions": abstentions,
-    }
+) -> streaming.RoundFinished:
+    return streaming.RoundFinished(
+        round=round_no, valid=valid, faults=len(ctx.faulty), abstentions=abstentions
+    )
 
 
 async def _member_turn(
@@ -226,7 +226,7 @@ async def _round1(ctx: RunContext) -> None:
     """Round 1: every member proposes independently; leaves the valid proposals, the ballot
     and the faulty members on ``ctx``."""
     sinks = {i: DeltaCoalescer(ctx.id, i, 1) for i in range(len(ctx.specs))}
-    level = ctx.snap["agreement_level"]
+    level = ctx.snap.agreement_level
 
     async def on_proposal(index: int, result: TurnResult) -> None:
         ctx.usage += result.usage
@@ -270,7 +270,7 @@ def _round2_skipped(ctx: RunContext) -> str:
         return "too_many_faults"
     if len(ctx.ballot) < ctx.q:
         return "insufficient_information"
-    if ctx.snap["early_abort"] and (
+    if ctx.snap.early_abort and (
         protocol.early_abort_class(ctx.answers, q=ctx.q, min_confidence=ctx.min_confidence)
         is not None
     ):
@@ -314,7 +314,7 @@ async def _round2(ctx: RunContext) -> None:
         tolerance=max(0, ctx.f - len(ctx.faulty)),
         grace_s=ctx.grace_s,
         on_result=on_vote,
-        settled=partial(_settled, ctx) if ctx.snap["early_decision"] else None,
+        settled=partial(_settled, ctx) if ctx.snap.early_decision else None,
     )
     ctx.faulty |= {i for i, v in ctx.votes.items() if v.is_fault}
 
@@ -342,7 +342,7 @@ def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
     if result.status == TurnStatus.OK:
         return ("member.vote", persistence.vote_payload(row))
     if result.status == TurnStatus.CANCELLED:
-        return ("member.cancelled", {"member": index, "round": 2})
+        return ("member.cancelled", streaming.MemberCancelled(member=index, round=2))
     return ("member.fault", persistence.fault_payload(index, 2, result))
 
 

@@ -24,6 +24,7 @@ from cases.models import (
     EscalationReason,
     MemberTurn,
     Proposal,
+    TurnStatus,
     Vote,
 )
 from panels.models import ProviderCredential
@@ -31,7 +32,7 @@ from panels.providers.base import Usage
 
 log = logging.getLogger(__name__)
 
-Event = tuple[streaming.EventType, dict[str, Any]]
+Event = streaming.Event
 
 
 def claim(deliberation_id: int, owner: str) -> leases.Claim:
@@ -58,8 +59,8 @@ def load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
     """The deliberation with its case, and each member's revealed API key (or None)."""
     deliberation = Deliberation.objects.select_related("case").get(pk=deliberation_id)
     keys: dict[int, str | None] = {}
-    for index, member in enumerate(deliberation.panel_snapshot["members"]):
-        credential_id = member.get("credential_id")
+    for index, member in enumerate(deliberation.snapshot.members):
+        credential_id = member.credential_id
         keys[index] = (
             ProviderCredential.objects.get(pk=credential_id).reveal() if credential_id else None
         )
@@ -69,7 +70,8 @@ def load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
 def replayed(row: MemberTurn) -> TurnResult:
     """A turn a resumed run finds stored, as the result it had."""
     usage = Usage(row.input_tokens, row.output_tokens, float(row.cost_usd))
-    return TurnResult(row.status, row.raw_text, row.error, row.repaired, usage, row.latency_ms or 0)
+    status = TurnStatus(row.status)
+    return TurnResult(status, row.raw_text, row.error, row.repaired, usage, row.latency_ms or 0)
 
 
 def _turn_fields(
@@ -228,19 +230,19 @@ def finish(
         # Never write last_seq from this stale instance: streaming owns the event counter.
         deliberation.save(update_fields=_FINISH_FIELDS)
         escalation = _route_case(deliberation, decision, review)
-        finished = {
-            "outcome": decision.outcome,
-            "reason": decision.reason,
-            "winner": deliberation.winner_summary,
-            "tally": decision.tally,
-            "q": deliberation.panel_snapshot["q"],
-            "faults": faults,
-            "escalation": escalation.pk if escalation else None,
-            "escalation_reason": escalation.reason if escalation else "",
-            "dissent": dissent,
-            "abstentions": deliberation.abstentions_among(proposals),
-            "tokens": usage.input_tokens + usage.output_tokens,
-        }
+        finished = streaming.DeliberationFinished(
+            outcome=decision.outcome,
+            reason=decision.reason,
+            winner=deliberation.winner_summary,
+            tally=decision.tally,
+            q=deliberation.snapshot.q,
+            faults=faults,
+            escalation=escalation.pk if escalation else None,
+            escalation_reason=escalation.reason if escalation else "",
+            dissent=dissent,
+            abstentions=deliberation.abstentions_among(proposals),
+            tokens=usage.input_tokens + usage.output_tokens,
+        )
         return streaming.record(deliberation.pk, [*events, ("deliberation.finished", finished)])
 
 
@@ -287,7 +289,7 @@ def _route_case(
 
 def _review(
     deliberation: Deliberation, decision: protocol.Decision, proposals: list[Proposal]
-) -> tuple[list[dict[str, Any]], str]:
+) -> tuple[list[safety.DissentEntry], str]:
     # The safety nets of a consensus: its dangerous dissents and whether it also goes to the
     # queue. Nothing to add to a NO CONSENSUS, which goes there anyway.
     if decision.winner is None:
@@ -305,7 +307,7 @@ def _review(
         for p in proposals
     ]
     return safety.review(
-        deliberation.panel_snapshot,
+        deliberation.snapshot,
         seed=deliberation.seed,
         winner=decision.winner,
         opinions=opinions,
@@ -346,7 +348,9 @@ def fail(deliberation_id: int, why: str, *, stale_only: bool = False) -> Escalat
         streaming.publish(
             deliberation_id,
             "deliberation.failed",
-            {"reason": why, "escalation": escalation.pk if escalation else None},
+            streaming.DeliberationFailed(
+                reason=why, escalation=escalation.pk if escalation else None
+            ),
         )
     return escalation
 
@@ -362,40 +366,42 @@ def release_connections() -> None:
             connection.close_if_unusable_or_obsolete()
 
 
-def fault_payload(index: int, round_no: int, result: TurnResult) -> dict[str, Any]:
+def fault_payload(index: int, round_no: int, result: TurnResult) -> streaming.MemberFault:
     """The ``member.fault`` event of a turn that faulted."""
-    return {"member": index, "round": round_no, "status": result.status, "error": result.error}
+    return streaming.MemberFault(
+        member=index, round=round_no, status=result.status, error=result.error
+    )
 
 
-def proposal_payload(row: Proposal) -> dict[str, Any]:
+def proposal_payload(row: Proposal) -> streaming.MemberProposal:
     """The ``member.proposal`` event of a stored proposal."""
-    return {
-        "member": row.member_index,
-        "round": 1,
-        "diagnosis": row.diagnosis,
-        "icd10": row.icd10,
-        "icd10_description": protocol.icd10_description(row.icd10),
-        "confidence": row.confidence,
-        "reasoning": row.reasoning,
-        "differential": row.differential,
-        "class_key": row.class_key,
-        "repaired": row.repaired,
-        "abstained": row.abstained,
-        "below_threshold": row.below_threshold,
-    }
+    return streaming.MemberProposal(
+        member=row.member_index,
+        round=1,
+        diagnosis=row.diagnosis,
+        icd10=row.icd10,
+        icd10_description=protocol.icd10_description(row.icd10),
+        confidence=row.confidence,
+        reasoning=row.reasoning,
+        differential=row.differential,
+        class_key=row.class_key,
+        repaired=row.repaired,
+        abstained=row.abstained,
+        below_threshold=row.below_threshold,
+    )
 
 
-def vote_payload(row: Vote) -> dict[str, Any]:
+def vote_payload(row: Vote) -> streaming.MemberVote:
     """The ``member.vote`` event of a stored vote."""
     chosen = row.proposal
-    return {
-        "member": row.member_index,
-        "round": 2,
-        "letter": row.letter,
-        "for_member": chosen.member_index if chosen else None,
-        "diagnosis": chosen.diagnosis if chosen else "",
-        "class_key": row.class_key,
-        "reasoning": row.reasoning,
-        "repaired": row.repaired,
-        "abstained": row.abstained,
-    }
+    return streaming.MemberVote(
+        member=row.member_index,
+        round=2,
+        letter=row.letter,
+        for_member=chosen.member_index if chosen else None,
+        diagnosis=chosen.diagnosis if chosen else "",
+        class_key=row.class_key,
+        reasoning=row.reasoning,
+        repaired=row.repaired,
+        abstained=row.abstained,
+    )

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class TurnResult:
     """What a member produced in one round, before it is persisted."""
 
-    status: str
+    status: TurnStatus
     raw_text: str = ""
     error: str = ""
     repaired: bool = False
@@ -119,7 +119,7 @@ async def run_round(
     }
     results: dict[int, TurnResult] = {}
     pending = set(tasks)
-    cancel_status: str | None = None
+    cancel_status: TurnStatus | None = None
     try:
         pending, cancel_status = await _collect(
             tasks, results, len(calls) - tolerance, grace_s, on_result, settled
@@ -150,7 +150,7 @@ async def _collect(
     grace_s: float,
     on_result: Callable[[int, TurnResult], Awaitable[None]],
     settled: Callable[[int], bool] | None,
-) -> tuple[set[asyncio.Future[TurnResult]], str | None]:
+) -> tuple[set[asyncio.Future[TurnResult]], TurnStatus | None]:
     # Hands results over as they arrive; returns the turns still running and why they stop
     # (None when all answered).
     need = max(0, need)

@@ -4,7 +4,7 @@ transaction that creates the case with its queued deliberation."""
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from django.db import transaction
 from cases import audit
 from cases.models import Case, Deliberation
 from panels.models import Panel
+from panels.snapshot import PanelSnapshot
 
 EMPTY_TEXT = "The case text is empty."
 TEXT_TOO_LONG = "The case text has {length} characters; the limit is {limit}."
@@ -58,32 +59,45 @@ def resolve_panel(name: str | None) -> Panel:
     return panel
 
 
-def create(
-    text: str,
-    *,
-    panel: Panel,
-    submitted_by_id: int | None,
-    age: int | None = None,
-    sex: str = "",
-    is_evaluation: bool = False,
-    snapshot: dict[str, Any] | None = None,
-) -> Deliberation:
-    """Validate the case and create it with a queued deliberation on a snapshot of ``panel``
+class NewCase(TypedDict):
+    """What a case is created with besides its text: the panel it runs on, who submitted it,
+    the optional age and sex, and for an evaluation case its altered copy of the panel's
+    snapshot."""
+
+    panel: Panel
+    submitted_by_id: int | None
+    age: NotRequired[int | None]
+    sex: NotRequired[str]
+    is_evaluation: NotRequired[bool]
+    snapshot: NotRequired[PanelSnapshot | None]
+
+
+def create(text: str, **fields: Unpack[NewCase]) -> Deliberation:
+    """Validate the case and create it with a queued deliberation on a snapshot of the panel
     (or on ``snapshot``, an evaluation's altered copy of one), in one transaction. Raises
-    CaseRejected and writes nothing when the input is bad."""
-    text = validate_case_text(text)
+    CaseRejected and writes nothing when the input is bad. For evaluations and benches; a
+    clinician's case enters through ``cases.intake.submit``."""
+    return store(validate_case_text(text), **fields)
+
+
+def store(text: str, **fields: Unpack[NewCase]) -> Deliberation:
+    """Create the case, whose ``text`` already passed :func:`validate_case_text`, with a
+    queued deliberation (see :func:`create`), in one transaction (joining the caller's)."""
+    panel, submitted_by_id = fields["panel"], fields["submitted_by_id"]
+    is_evaluation = fields.get("is_evaluation", False)
+    snapshot = fields.get("snapshot")
     with transaction.atomic():
         case = Case.objects.create(
             text=text,
-            age=age,
-            sex=sex,
+            age=fields.get("age"),
+            sex=fields.get("sex", ""),
             submitted_by_id=submitted_by_id,
             is_evaluation=is_evaluation,
         )
         deliberation = Deliberation.objects.create(
             case=case,
             panel=panel,
-            panel_snapshot=snapshot if snapshot is not None else panel.snapshot(),
+            panel_snapshot=(snapshot or panel.snapshot()).to_json(),
             seed=random.SystemRandom().randrange(2**62),
         )
         if not is_evaluation:

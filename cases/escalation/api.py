@@ -1,5 +1,6 @@
 """The escalation queue JSON API: list the queue, claim, release, reassign, sign off,
-co-sign, correct. Same rules and messages as the pages (``cases.escalation``); a refusal is
+co-sign, correct. Same rules and messages as the pages (``cases.escalation``); a refusal
+(an EscalationError, answered by the API's handler in ``consensus_site.api``) is
 ``{"detail": <message>}`` with 400 (bad input), 403 (not allowed / wrong password), 404 or
 409 (someone else's claim, already resolved).
 
@@ -20,13 +21,10 @@ from ninja.pagination import paginate
 
 from accounts import two_factor
 from cases import escalation
-from cases.escalation import EscalationError
 from cases.models import CoSignature, Escalation, SignOff
-from consensus_site.pagination import BoundedPageNumberPagination
+from consensus_site.pagination import PAGE_SIZE, BoundedPageNumberPagination
 
 router = Router(tags=["escalations"])
-
-PAGE_SIZE = 20
 
 
 class CandidateOut(Schema):
@@ -166,14 +164,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _call[T](fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a service function, turning its refusal into the matching HTTP error."""
-    try:
-        return fn(*args, **kwargs)
-    except EscalationError as exc:
-        raise HttpError(exc.http_status, str(exc)) from None
-
-
 def _second_factor(request: HttpRequest, user: User, code: str) -> None:
     """Refuse a signature (403) without the second factor the pages would have demanded.
     Checked before the password, so that without the code nothing tells whether the
@@ -188,33 +178,45 @@ def _second_factor(request: HttpRequest, user: User, code: str) -> None:
         raise HttpError(403, problem)
 
 
+def _signed(
+    request: HttpRequest, escalation_id: int, payload: SignOffIn, *, write: Callable[..., SignOff]
+) -> SignOff:
+    """A sign-off or a correction (``write``) once the second factor is proven."""
+    # The access gate first (the service checks it too): no code is spent on an
+    # escalation this user cannot see.
+    escalation.get(escalation_id, user=_user(request))
+    fields = payload.dict()
+    _second_factor(request, _user(request), fields.pop("otp_code"))
+    return write(escalation_id, user=_user(request), **fields)
+
+
 @router.get("/escalations/", response=list[EscalationOut])
 @paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def list_escalations(request: HttpRequest, show: QueueShow = "open") -> Any:
     """The queue as the page shows it, highest priority first (``show`` filters it)."""
-    return _call(escalation.queue, _user(request), show=show)
+    return escalation.queue(_user(request), show=show)
 
 
 @router.get("/escalations/{escalation_id}/", response=EscalationOut)
 def get_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
-    return _call(escalation.get, escalation_id, user=_user(request))
+    return escalation.get(escalation_id, user=_user(request))
 
 
 @router.post("/escalations/{escalation_id}/claim/", response=EscalationOut)
 def claim(request: HttpRequest, escalation_id: int) -> Escalation:
     """Claim an open escalation; 409 naming the holder when someone else has it."""
-    return _call(escalation.claim, escalation_id, user=_user(request))
+    return escalation.claim(escalation_id, user=_user(request))
 
 
 @router.post("/escalations/{escalation_id}/release/", response=EscalationOut)
 def release(request: HttpRequest, escalation_id: int) -> Escalation:
-    return _call(escalation.release, escalation_id, user=_user(request))
+    return escalation.release(escalation_id, user=_user(request))
 
 
 @router.post("/escalations/{escalation_id}/reassign/", response=EscalationOut)
 def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> Escalation:
     """Administrators only."""
-    return _call(escalation.reassign, escalation_id, admin=_user(request), to_username=payload.to)
+    return escalation.reassign(escalation_id, admin=_user(request), to_username=payload.to)
 
 
 @router.post(
@@ -224,13 +226,7 @@ def reassign(request: HttpRequest, escalation_id: int, payload: ReassignIn) -> E
 )
 def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """Sign the final diagnosis of an escalation you have claimed."""
-    # The access gate first (the service checks it too): no code is spent on an
-    # escalation this user cannot see.
-    _call(escalation.get, escalation_id, user=_user(request))
-    fields = payload.dict()
-    _second_factor(request, _user(request), fields.pop("otp_code"))
-    signoff = _call(escalation.sign_off, escalation_id, user=_user(request), **fields)
-    return Status(201, signoff)
+    return Status(201, _signed(request, escalation_id, payload, write=escalation.sign_off))
 
 
 @router.post(
@@ -240,13 +236,7 @@ def sign_off(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> St
 )
 def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Status[SignOff]:
     """A new sign-off superseding the one in force (which stays in the history)."""
-    # The access gate first (the service checks it too): no code is spent on an
-    # escalation this user cannot see.
-    _call(escalation.get, escalation_id, user=_user(request))
-    fields = payload.dict()
-    _second_factor(request, _user(request), fields.pop("otp_code"))
-    signoff = _call(escalation.correct, escalation_id, user=_user(request), **fields)
-    return Status(201, signoff)
+    return Status(201, _signed(request, escalation_id, payload, write=escalation.correct))
 
 
 @router.post(
@@ -256,10 +246,9 @@ def correct(request: HttpRequest, escalation_id: int, payload: SignOffIn) -> Sta
 )
 def co_sign(request: HttpRequest, escalation_id: int, payload: CoSignIn) -> Status[CoSignature]:
     """A second reviewer's co-signature on a sign-off that overrides the panel."""
-    _call(escalation.get, escalation_id, user=_user(request))  # before the code, as above
+    escalation.get(escalation_id, user=_user(request))  # before the code, as above
     _second_factor(request, _user(request), payload.otp_code)
-    cosignature = _call(
-        escalation.co_sign,
+    cosignature = escalation.co_sign(
         escalation_id,
         user=_user(request),
         password=payload.password,

@@ -62,9 +62,7 @@ def choose(
     if not icd10.strip():
         raise EscalationError(NO_DIAGNOSIS)
     code, description = check_icd10(icd10)
-    level: protocol.AgreementLevel = "category"
-    if deliberation is not None and deliberation.panel_snapshot.get("agreement_level") == "code":
-        level = "code"
+    level = deliberation.snapshot.agreement_level if deliberation is not None else "category"
     key = protocol.class_key(diagnosis or description, code, level=level)
     same_class = next((p for p in valid if p.class_key == key), None)
     return Diagnosis(

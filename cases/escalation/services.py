@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import lockout
-from cases import audit
+from cases import audit, streaming
 from cases.escalation.diagnosis import Diagnosis, choose
 from cases.escalation.errors import (
     ALREADY_ACKNOWLEDGED,
@@ -101,18 +99,16 @@ def _most_severe(found: Iterable[Candidate]) -> int | None:
 
 
 def announce(escalation_id: int) -> None:
-    """Send a new escalation to every open queue page (the ``escalations`` group). Called on
-    commit; a missing channel layer or a send failure never breaks the escalation itself."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send a new escalation to every open queue page (the ``escalations`` group) through the
+    one publisher, ``streaming.broadcast``. Called on commit; a missing channel layer or a
+    send failure never breaks the escalation itself."""
     try:
         escalation = Escalation.objects.select_related("case", "deliberation").get(pk=escalation_id)
-        async_to_sync(layer.group_send)(
-            GROUP, {"type": "escalation.created", "escalation": dict(announcement(escalation))}
-        )
+        payload = dict(announcement(escalation))
     except Exception:  # the row is committed; a lost live update is recovered by a reload
         log.exception("could not announce escalation %s", escalation_id)
+        return
+    streaming.broadcast(GROUP, {"type": "escalation.created", "escalation": payload})
 
 
 def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = None) -> Escalation:
@@ -301,29 +297,65 @@ def _settle(escalation: Escalation, signoff: SignOff) -> None:
     case.save(update_fields=["status", "updated_at"])
 
 
-def sign_off(
-    escalation_id: int,
-    *,
-    user: User,
-    password: str,
-    rationale: str,
-    proposal_id: int | None = None,
-    icd10: str = "",
-    diagnosis: str = "",
-) -> SignOff:
+class Signature(TypedDict):
+    """What a signer sends with a sign-off or a correction: who signs, their password, the
+    rationale, and the diagnosis (one of the panel's proposals, or another with a billable
+    ICD-10-CM code)."""
+
+    user: User
+    password: str
+    rationale: str
+    proposal_id: NotRequired[int | None]
+    icd10: NotRequired[str]
+    diagnosis: NotRequired[str]
+
+
+def sign_off(escalation_id: int, **signature: Unpack[Signature]) -> SignOff:
     """Sign the final diagnosis of an escalation ``user`` has claimed: one of the panel's
     proposals (``proposal_id``) or another diagnosis with a billable ICD-10-CM code. Needs a
     non-empty rationale and the signer's password. A diagnosis outside every panel proposal
     class leaves the case awaiting a second reviewer's co-signature; otherwise it is final."""
+    return _signed(escalation_id, correcting=False, **signature)
+
+
+def correct(escalation_id: int, **signature: Unpack[Signature]) -> SignOff:
+    """Correct a signed escalation: a new sign-off, with its own rationale and signature,
+    that supersedes the one in force (which stays in the history). The same diagnosis rules
+    as :func:`sign_off`, including the co-signature for a panel override."""
+    return _signed(escalation_id, correcting=True, **signature)
+
+
+def _signed(escalation_id: int, *, correcting: bool, **signature: Unpack[Signature]) -> SignOff:
+    # The one path of a signature: the gate, the signer's role, the password and rationale
+    # (outside the transaction, so that failures count), then the rule of the action.
+    user, rationale = signature["user"], signature["rationale"]
     _gate(escalation_id, user)
     _require_reviewer(user)
-    _check_signature(user, password, rationale)  # outside the transaction: failures count
+    _check_signature(user, signature["password"], rationale)
     with transaction.atomic():
         escalation = _locked(escalation_id)
-        if not allowed_actions(escalation, user).sign:
+        previous = _superseded(escalation, user, correcting=correcting)
+        chosen = choose(
+            escalation,
+            proposal_id=signature.get("proposal_id"),
+            icd10=signature.get("icd10", ""),
+            diagnosis=signature.get("diagnosis", ""),
+        )
+        return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
+
+
+def _superseded(escalation: Escalation, user: User, *, correcting: bool) -> SignOff | None:
+    # What the new sign-off supersedes: nothing for a first one, the one in force for a
+    # correction; refused as allowed_actions says.
+    actions = allowed_actions(escalation, user)
+    if not correcting:
+        if not actions.sign:
             raise _cannot_sign(escalation)
-        chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
-        return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=None)
+        return None
+    previous = current_signoff(escalation)
+    if not actions.correct or previous is None:
+        raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
+    return previous
 
 
 def _cannot_sign(escalation: Escalation) -> EscalationError:
@@ -336,31 +368,6 @@ def _cannot_sign(escalation: Escalation) -> EscalationError:
         CLAIMED_BY_OTHER.format(name=display_name(escalation.claimed_by)),
         kind=ErrorKind.CONFLICT,
     )
-
-
-def correct(
-    escalation_id: int,
-    *,
-    user: User,
-    password: str,
-    rationale: str,
-    proposal_id: int | None = None,
-    icd10: str = "",
-    diagnosis: str = "",
-) -> SignOff:
-    """Correct a signed escalation: a new sign-off, with its own rationale and signature,
-    that supersedes the one in force (which stays in the history). The same diagnosis rules
-    as :func:`sign_off`, including the co-signature for a panel override."""
-    _gate(escalation_id, user)
-    _require_reviewer(user)
-    _check_signature(user, password, rationale)
-    with transaction.atomic():
-        escalation = _locked(escalation_id)
-        previous = current_signoff(escalation)
-        if not allowed_actions(escalation, user).correct or previous is None:
-            raise EscalationError(NOTHING_TO_CORRECT, kind=ErrorKind.CONFLICT)
-        chosen = choose(escalation, proposal_id=proposal_id, icd10=icd10, diagnosis=diagnosis)
-        return _sign(escalation, user=user, chosen=chosen, rationale=rationale, supersedes=previous)
 
 
 def _sign(

@@ -38,8 +38,7 @@ from cases.models import (
     TurnStatus,
     has_role,
 )
-
-PAGE_SIZE = 20
+from consensus_site.pagination import PAGE_SIZE
 
 
 def age_text(age: timedelta) -> str:
@@ -106,7 +105,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
 
 def _queue_row(e: Escalation) -> dict[str, Any]:
     deliberation = e.deliberation
-    n = int(deliberation.panel_snapshot.get("n", 0)) if deliberation else 0
+    n = deliberation.snapshot.n if deliberation else 0
     skipped = bool(deliberation and deliberation.round2_skipped)
     lines = [
         wording.candidate_line(

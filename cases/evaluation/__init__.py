@@ -5,7 +5,9 @@ stored rows.
 
 Modules: ``inputs`` (reading cases, options), ``running`` (creating and running the cases),
 ``records`` (stored rows as plain data), ``summary`` (results.json), ``risk`` (risk-coverage
-and the threshold choice), ``calibrate`` (storing a calibrated threshold on a panel).
+and the threshold choice), ``calibrate`` (storing a calibrated threshold on a panel),
+``report`` (results.json as one HTML page, and the chart geometry the analytics page shares),
+``analytics`` (reliability figures from what the panels actually did).
 """
 
 from cases.evaluation.inputs import (

@@ -31,6 +31,7 @@ from panels.models import member_spec
 from panels.offline import knowledge
 from panels.providers import builtin
 from panels.providers.base import MemberSpec
+from panels.snapshot import PanelSnapshot
 
 # Colluders push one wrong diagnosis. When it happens to be the patient's true condition they
 # switch to the second, so that colluding is always an attack, as in the reliability table.
@@ -150,7 +151,7 @@ def prepare(options: Options) -> EvaluationRun:
     if options.csv is not None and options.cases is not None:
         raise EvaluationError(inputs.BOTH_SOURCES)
     panel = deliberation.resolve_panel(options.panel)
-    base = panel.snapshot()
+    base = panel.snapshot().to_json()
     if options.min_confidence is not None:
         base["min_confidence"] = options.min_confidence
     faulty_snapshot(base, faults=options.faults)  # fail before writing anything
@@ -179,7 +180,7 @@ def prepare(options: Options) -> EvaluationRun:
                 age=unit.age,
                 sex=unit.sex,
                 is_evaluation=True,
-                snapshot=snap,
+                snapshot=PanelSnapshot.from_json(snap),
             )
             EvaluationItem.objects.create(
                 run=run,

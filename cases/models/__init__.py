@@ -38,6 +38,7 @@ from cases.models.deliberation import (
     DeliberationStatus,
     Outcome,
     TurnStatus,
+    WinnerSummary,
     proposal_mark,
     reason_words,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "SignOff",
     "TurnStatus",
     "Vote",
+    "WinnerSummary",
     "can_submit_cases",
     "has_role",
     "proposal_mark",

@@ -3,7 +3,7 @@ the API tokens scripts sign in with."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
 from django.conf import settings
 from django.db import models
@@ -13,15 +13,18 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
+RoleName = Literal["clinician", "reviewer", "administrator"]
+
+
 class Role:
     """Group names that carry the product's roles; superusers count as administrators."""
 
-    CLINICIAN = "clinician"
-    REVIEWER = "reviewer"
-    ADMINISTRATOR = "administrator"
+    CLINICIAN: Final = "clinician"
+    REVIEWER: Final = "reviewer"
+    ADMINISTRATOR: Final = "administrator"
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+def has_role(user: AbstractBaseUser | AnonymousUser, role: RoleName) -> bool:
     if not user.is_authenticated:
         return False
     if getattr(user, "is_superuser", False):

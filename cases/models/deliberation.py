@@ -4,12 +4,14 @@ words, the turn statuses of its members, its numbered events and the durable run
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import models
 
 from cases import protocol
 from cases.models.case import Case
+from panels.snapshot import PanelSnapshot
 
 if TYPE_CHECKING:
     from cases.models.turns import Proposal
@@ -64,6 +66,16 @@ def proposal_mark(*, abstained: bool, below_threshold: bool, min_confidence: int
     return ""
 
 
+class WinnerSummary(TypedDict):
+    """The winning class as pages, events, the API and the command line show it."""
+
+    class_key: str
+    diagnosis: str
+    icd10: str
+    icd10_description: str
+    votes: int
+
+
 class Deliberation(models.Model):
     """One run of the protocol on a case, against a frozen snapshot of its panel."""
 
@@ -109,8 +121,14 @@ class Deliberation(models.Model):
     def is_terminal(self) -> bool:
         return self.status in DELIBERATION_TERMINAL
 
+    @cached_property
+    def snapshot(self) -> PanelSnapshot:
+        """The panel as this deliberation runs it, read from ``panel_snapshot`` (written once,
+        when the deliberation is created, so reading it once per instance is enough)."""
+        return PanelSnapshot.from_json(self.panel_snapshot)
+
     @property
-    def winner_summary(self) -> dict[str, Any] | None:
+    def winner_summary(self) -> WinnerSummary | None:
         """The winning class as pages, events, the API and the command line show it; None
         without a consensus."""
         if not self.winner_key:
@@ -129,12 +147,12 @@ class Deliberation(models.Model):
         not enough information to decide"), or "" before a decision."""
         if self.reason != "insufficient_information":
             return reason_words(self.reason)
-        return reason_words(self.reason, abstentions=self.abstentions, n=self.panel_snapshot["n"])
+        return reason_words(self.reason, abstentions=self.abstentions, n=self.snapshot.n)
 
     @property
     def min_confidence(self) -> int:
         """The panel's confidence threshold when this deliberation ran."""
-        return int(self.panel_snapshot.get("min_confidence", 0))
+        return self.snapshot.min_confidence
 
     @property
     def abstentions(self) -> int:

@@ -1,6 +1,16 @@
 """The Bayesian reasoner of the offline engine: naive Bayes over DDXPlus findings, trained on a
 seeded bootstrap of the development rows, smoothed by the knowledge base's own listing of
 findings per condition. Cached per (knowledge base, seed, excluded rows). Pure module.
+
+What a text does not mention is weighed by a mention model. A full questionnaire (a DDXPlus
+row: ``closed``) asked everything, so a finding it does not list is absent. A note (open
+world) mentions a finding that is present only with some probability ``m``, so under a
+condition that has the finding with probability ``p`` the note is silent about it with
+probability ``1 - p m``: silence weighs at most ``log(1 - m)`` against any condition, never
+the unbounded ``log(1 - p)`` of a closed world. ``m`` grows with how much the note says
+(``ABSENCE_FULL_AT``), and is 0 for a sub-question that only characterises another finding
+(the colour of a rash, the place of a pain): a note that does not describe it says nothing
+of it.
 """
 
 from __future__ import annotations
@@ -10,6 +20,9 @@ import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 from panels.offline import knowledge, methods
 
@@ -17,7 +30,7 @@ from panels.offline import knowledge, methods
 # missing from a bootstrap sample still ranks by the findings the KB lists for it.
 PRIOR_WEIGHT = 2.0
 KB_LISTED, KB_UNLISTED, KB_VALUE = 0.5, 0.02, 0.1
-ABSENCE_FULL_AT = 20.0  # findings after which unmentioned ones count fully as absent
+ABSENCE_FULL_AT = 20.0  # stated findings after which a note mentions what is present
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,9 +42,11 @@ class Model:
     log_prior: tuple[float, ...]
     log_p: Mapping[str, tuple[float, ...]]
     log_not_p: Mapping[str, tuple[float, ...]]
-    log_all_absent: tuple[float, ...]
     log_demographic: Mapping[str, tuple[float, ...]]
     rows_used: int
+    columns: Mapping[str, int]  # feature -> row of ``p``
+    p: Any  # (features x conditions) probability of each feature under each condition
+    mentionable: Any  # (features,) 1.0, or 0.0 for a sub-question that characterises another
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,7 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> M
                 math.log((per_class[c] + 1) / (totals[c] + bands)) for c in range(n)
             )
             continue
-        code = feature.split("_@_")[0].split(":")[0]
+        code = _code(feature)
         probabilities = []
         for c, condition in enumerate(conditions):
             prior = KB_UNLISTED
@@ -107,8 +122,27 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> M
         log_not_p[feature] = tuple(math.log1p(-p) for p in probabilities)
     total = sum(totals)
     log_prior = tuple(math.log((totals[c] + 1) / (total + n)) for c in range(n))
-    all_absent = tuple(sum(column) for column in zip(*log_not_p.values(), strict=True))
-    return Model(conditions, log_prior, log_p, log_not_p, all_absent, log_demographic, total)
+    columns = {feature: i for i, feature in enumerate(log_p)}
+    likelihood = np.exp(np.array([log_p[f] for f in columns], dtype=float).reshape(-1, n))
+    evidences = kb.evidences
+    mentionable = np.array(
+        [0.0 if evidences[_code(f)].characterises else 1.0 for f in columns], dtype=float
+    )
+    return Model(
+        conditions,
+        log_prior,
+        log_p,
+        log_not_p,
+        log_demographic,
+        total,
+        columns,
+        likelihood,
+        mentionable,
+    )
+
+
+def _code(feature: str) -> str:
+    return feature.split("_@_")[0].split(":")[0]
 
 
 def rank(
@@ -117,32 +151,38 @@ def rank(
     demographic: Sequence[str] = (),
     *,
     absent: Collection[str] = (),
+    closed: bool = False,
 ) -> Ranking:
-    """Rank every condition for the ``present`` features (all others count as absent in
-    proportion to how much was said, the ``absent`` ones fully) and the stated
-    ``demographic`` features. Posteriors are normalised over the 49 conditions."""
-    # A short note names a few findings and is silent on the rest, whereas a full history
-    # lists everything present: silence counts as absence in proportion to how much was said.
+    """Rank every condition for the ``present`` features, the ``absent`` ones (stated absent)
+    and the stated ``demographic`` features; every other feature is unmentioned, weighed by
+    the mention model (module docstring; ``closed``: the input is a full questionnaire, so
+    unmentioned means absent). Posteriors are normalised over the 49 conditions."""
     known = [f for f in present if f in model.log_p]
-    weight = min(1.0, len(known) / ABSENCE_FULL_AT)
-    scores = [p + weight * a for p, a in zip(model.log_prior, model.log_all_absent, strict=True)]
+    denied = [f for f in absent if f in model.log_p and f not in present]
+    mention = mention_probability(model, len(known), closed=closed)
+    silent = np.log1p(-model.p * mention[:, None])  # (features x conditions)
+    scores = np.array(model.log_prior) + silent.sum(axis=0)
     for feature in known:
-        pairs = zip(model.log_p[feature], model.log_not_p[feature], strict=True)
-        for c, (log_p, log_not_p) in enumerate(pairs):
-            scores[c] += log_p - weight * log_not_p
-    for feature in absent:
-        if feature in model.log_p and feature not in present:
-            for c, log_not_p in enumerate(model.log_not_p[feature]):
-                scores[c] += (1 - weight) * log_not_p
+        scores += np.array(model.log_p[feature]) - silent[model.columns[feature]]
+    for feature in denied:
+        scores += np.array(model.log_not_p[feature]) - silent[model.columns[feature]]
     for feature in demographic:
-        for c, value in enumerate(model.log_demographic.get(feature, ())):
-            scores[c] += value
-    top = max(scores)
-    weights = [math.exp(s - top) for s in scores]
-    total = sum(weights)
+        if feature in model.log_demographic:
+            scores += np.array(model.log_demographic[feature])
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
     order = sorted(range(len(scores)), key=lambda c: (-scores[c], model.conditions[c].name))
     return Ranking(
         conditions=tuple(model.conditions[c] for c in order),
-        posteriors=tuple(weights[c] / total for c in order),
+        posteriors=tuple(float(weights[c]) for c in order),
         features={f: t for f, t in present.items() if f in model.log_p},
     )
+
+
+def mention_probability(model: Model, stated: int, *, closed: bool) -> Any:
+    """Per feature, the probability that the input mentions it when it is present: 1 for a
+    full questionnaire (``closed``); for a note, ``stated / ABSENCE_FULL_AT`` (at most 1),
+    and 0 for a sub-question that characterises another finding."""
+    if closed:
+        return np.ones(len(model.columns))
+    return model.mentionable * min(1.0, stated / ABSENCE_FULL_AT)

@@ -22,7 +22,14 @@ from functools import lru_cache
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
-from panels.offline import knowledge, methods, neighbours, renderings, text_classifier
+from panels.offline import (
+    extraction,
+    knowledge,
+    methods,
+    neighbours,
+    renderings,
+    text_classifier,
+)
 
 HELD_OUT_ROWS = 300  # rows measured per calibrator: enough for 10 bins, a few seconds
 RENDERINGS_PER_ROW = 1
@@ -161,7 +168,7 @@ def read_case(
 ) -> tuple[frozenset[str], int | None, str | None]:
     """(findings, age, sex) of ``text`` as :mod:`knowledge` extracts them today."""
     age, sex = knowledge.extract_demographics(text)
-    return frozenset(knowledge.extract_findings(text, kb=kb)), age, sex
+    return frozenset(extraction.extract_findings(text, kb=kb)), age, sex
 
 
 @lru_cache(maxsize=64)

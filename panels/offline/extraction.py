@@ -20,20 +20,29 @@ from functools import lru_cache
 from typing import Any
 
 from panels.offline import signs
-from panels.offline.knowledge import NUMERIC_LABELS, Evidence, KnowledgeBase, value_text
+from panels.offline.knowledge import (
+    NUMERIC_LABELS,
+    QUESTIONNAIRE_COMPLETE,
+    Evidence,
+    KnowledgeBase,
+    extract_demographics,
+    value_text,
+)
 from panels.offline.notes import (
+    BRITISH_SPELLINGS,
     FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
-    INVESTIGATIONS,
     SHORTHAND,
     SIDES,
     TERMINATION,
-    UNWEIGHED,
 )
-from panels.offline.vocabulary import PHRASES, SYNONYMS
+from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
+from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
+
+__all__ = ["Finding", "Reading", "extract_demographics", "extract_findings", "read"]
 
 # Clauses end at sentence punctuation (not a decimal point) and at words that start a new
 # statement, so "no fever but cough" negates only the fever.
@@ -42,28 +51,6 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
-_BRITISH = (
-    ("diarrhea", "diarrhoea"),
-    ("dyspnea", "dyspnoea"),
-    ("orthopnea", "orthopnoea"),
-    ("rhinorrhea", "rhinorrhoea"),
-    ("anemi", "anaemi"),
-    ("hemoptysis", "haemoptysis"),
-    ("hematemesis", "haematemesis"),
-    ("hematuria", "haematuria"),
-    ("hypoxemi", "hypoxaemi"),
-    ("tachypnea", "tachypnoea"),
-    ("melena", "melaena"),
-    ("edema", "oedema"),
-    ("esophag", "oesophag"),
-    ("hospitalized", "hospitalised"),
-    ("cholesterolemia", "cholesterolaemia"),
-    ("apnea", "apnoea"),
-    ("colored", "coloured"),
-    ("color", "colour"),
-    ("ischemi", "ischaemi"),
-    ("glycemi", "glycaemi"),
-)
 # Words that look clinical by their ending (-itis, -uria, -aemia ...) though no list names them.
 _CLINICAL_SUFFIX = re.compile(
     r"^[a-z]{3,}(?:itis|uria|aemia|emia|osis|ectomy|otomy|algia|megaly|penia|plegia|paresis"
@@ -93,7 +80,9 @@ class Reading:
     that belong to relatives, to the past or to a hypothesis, with why (``"fever (family)"``);
     ``unweighed``: clinical words the knowledge base has no finding for, as written;
     ``investigations``: tests named (understood, not weighed); ``vitals``: vital signs read,
-    in words; ``instruction``: the text addresses the model instead of describing a patient.
+    in words; ``instruction``: the text addresses the model instead of describing a patient;
+    ``closed``: the text says it is a full questionnaire (``QUESTIONNAIRE_COMPLETE``), so
+    what it does not list is absent, where a note's silence is not.
     """
 
     present: tuple[Finding, ...]
@@ -105,6 +94,7 @@ class Reading:
     age: int | None
     sex: str | None
     instruction: bool
+    closed: bool = False
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -117,7 +107,7 @@ class Reading:
 
 
 def _normal_word(word: str) -> str:
-    for american, british in _BRITISH:
+    for american, british in BRITISH_SPELLINGS:
         word = word.replace(american, british)
     return word
 
@@ -280,6 +270,10 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     cough" is consumed before "cough" can match inside it. Kinds: "finding", "family-word"
     (a relative's condition), "unweighed" (clinical, no KB finding), "investigation"."""
     entries: dict[str, tuple[frozenset[str], str]] = {}
+    for token, choices in NOTE_WORDS.items():  # the lowest priority: any list below wins
+        for words in choices:
+            if _readable_note_word(words) and token in kb.evidences:
+                entries[_normal(words).strip()] = (frozenset({token}), "finding")
     for words in UNWEIGHED:
         entries[_normal(words).strip()] = (frozenset(), "unweighed")
     for words in INVESTIGATIONS:
@@ -300,6 +294,17 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         entries[_normal(phrase).strip()] = (frozenset({token}), "finding")
     ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
+
+
+def _readable_note_word(words: str) -> bool:
+    """Whether extraction reads a ``NOTE_WORDS`` phrase: not an upper-case abbreviation
+    ("RA" is also room air, "HF" and "CF" are ambiguous; the safe ones are in
+    ``SHORTHAND``), not a number ("BMI 36"), and not a word of three letters or fewer."""
+    return not (
+        any(c.isdigit() for c in words)
+        or any(w.isupper() and len(w) > 1 for w in re.findall(r"[A-Za-z+]+", words))
+        or len(_normal(words).strip()) <= 3
+    )
 
 
 @lru_cache(maxsize=8)
@@ -336,25 +341,6 @@ def _consume(clause: str, phrase: str) -> tuple[str, list[int]]:
         clause = clause[:at] + " " + "#" * (len(phrase)) + clause[at + len(phrase) + 1 :]
         at = clause.find(needle)
     return clause, starts
-
-
-def extract_demographics(text: str) -> tuple[int | None, str | None]:
-    """Age in years and sex ("F" or "M") when ``text`` states them, else None for each."""
-    lowered = text.casefold()
-    age_match = re.search(
-        r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o)\b(?:[- ]old)?|\baged? (\d{1,3})\b", lowered
-    )
-    age = int(age_match.group(1) or age_match.group(2)) if age_match else None
-    if re.search(r"\b(?:infant|newborn|neonate)\b|\bunder (?:1|one) year", lowered):
-        age = 0
-    female = re.search(r"\b(?:woman|female|girl|lady|she|her)\b", lowered)
-    male = re.search(r"\b(?:man|male|boy|gentleman|he|his|him)\b", lowered)
-    sex = None
-    if female and (not male or female.start() < male.start()):
-        sex = "F"
-    elif male:
-        sex = "M"
-    return age, sex
 
 
 def extract_findings(text: str, *, kb: KnowledgeBase) -> set[str]:
@@ -428,6 +414,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         age=age,
         sex=sex,
         instruction=bool(_INSTRUCTION.search(text)),
+        closed=QUESTIONNAIRE_COMPLETE.casefold() in " ".join(text.casefold().split()),
     )
 
 

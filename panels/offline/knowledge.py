@@ -7,9 +7,9 @@ read from a folder given by the caller (the product ships a copy in ``data/ddxpl
 Findings are DDXPlus evidence tokens: ``E_91`` (a binary evidence, present), ``E_55_@_V_55``
 (evidence ``E_55`` with value code ``V_55``) and ``E_56_@_7`` (a numeric scale value).
 
-Rendering lives in :mod:`panels.offline.rendering` and reading text in
-:mod:`panels.offline.extraction`; the names ``render_patient``, ``finding_text``,
-``extract_findings`` and ``extract_demographics`` stay importable from here.
+It also renders a row or a finding as plain English (``render_patient``, ``finding_text``;
+:mod:`panels.offline.extraction` reads these sentences back exactly) and reads a text's age
+and sex (``extract_demographics``); reading findings is :mod:`panels.offline.extraction`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +46,14 @@ MISSING = (
 )
 
 
+# How a rendered DDXPlus row says that it is a full questionnaire: every evidence it does not
+# list was asked and answered no (a closed world). A note never says it (an open world), so a
+# member weighs a note's silence as weak evidence and the row's as absence.
+QUESTIONNAIRE_COMPLETE = (
+    "Full questionnaire: every question not answered above was asked and answered no."
+)
+
+
 class KnowledgeBaseMissing(Exception):
     """The DDXPlus folder or one of its files does not exist. The message says which and where."""
 
@@ -60,6 +69,15 @@ class Evidence:
     is_antecedent: bool
     default: str
     values: Mapping[str, str]
+    # The question this one characterises ("What color is the rash?" characterises the skin
+    # lesion question, "Where is the pain?" the pain question); None for a finding of its own.
+    parent: str | None = None
+
+    @property
+    def characterises(self) -> bool:
+        """True for a sub-question that only describes another finding (its place,
+        character, colour, scale): a note that does not describe it says nothing of it."""
+        return self.parent is not None
 
 
 # The one source of the corrections to the KB (documented in data/ddxplus/README.md): SLE
@@ -139,6 +157,7 @@ def _load(directory: Path) -> KnowledgeBase:
             is_antecedent=bool(item["is_antecedent"]),
             default=str(item["default_value"]),
             values={k: v["en"] for k, v in item["value_meaning"].items()},
+            parent=_parent(code, item, raw_evidences),
         )
         for code, item in raw_evidences.items()
     }
@@ -169,6 +188,13 @@ def _load(directory: Path) -> KnowledgeBase:
             for record in csv.DictReader(handle)
         )
     return KnowledgeBase(directory, conditions, evidences, rows)
+
+
+def _parent(code: str, item: Mapping[str, object], known: Mapping[str, object]) -> str | None:
+    """The evidence that ``code`` characterises (its ``code_question``), when that is another
+    evidence of the knowledge base."""
+    parent = item.get("code_question")
+    return parent if isinstance(parent, str) and parent != code and parent in known else None
 
 
 def icd10_cm(raw: str) -> str | None:
@@ -207,6 +233,28 @@ NUMERIC_LABELS = {
 }
 
 
+# Regions of the body that a note names without a precise place ("chest pain", "headache"):
+# region -> words of the KB's pain places (E_55) that lie in it. A note's "chest pain" is the
+# token ``E_55_@_chest``; any stated place in the region also counts as the region, so a row
+# that places its pain in the lower chest has chest pain (``region_values``).
+PAIN_REGIONS = {
+    "chest": ("chest", "breast"),
+    "head": ("forehead", "temple", "top of the head", "back of head", "occiput"),
+}
+PAIN_PLACE = "E_55"
+
+
+def regions_of(evidence: Evidence, value: str) -> tuple[str, ...]:
+    """The pain regions (``PAIN_REGIONS``) that ``value`` of ``evidence`` lies in, or is:
+    ``("chest",)`` for the lower chest and for ``chest`` itself; () for other evidences."""
+    if evidence.code != PAIN_PLACE:
+        return ()
+    if value in PAIN_REGIONS:
+        return (value,)
+    meaning = evidence.values.get(value, "")
+    return tuple(r for r, words in PAIN_REGIONS.items() if any(w in meaning for w in words))
+
+
 def place(meaning: str) -> str:
     """A KB location ("iliac wing(R)", "palace") as English ("right iliac wing", "palate")."""
     side = next((word for mark, word in _SIDES.items() if meaning.endswith(mark)), "")
@@ -227,32 +275,114 @@ def parse_token(token: str) -> tuple[str, str | None]:
     return code, value or None
 
 
-# --- names other modules import from here --------------------------------------------------
+# --- rendering: a row or a finding as plain English (extraction reads it back exactly) ---
 
-
-def render_patient(row: PatientRow) -> str:
-    """See :func:`panels.offline.rendering.render_patient`."""
-    from panels.offline import rendering
-
-    return rendering.render_patient(row)
+_VALUE_WORDS = {
+    "E_54": "pain described as {}",
+    "E_55": "pain in the {}",
+    "E_57": "pain radiating to the {}",
+    "E_133": "rash on the {}",
+    "E_130": "rash colour {}",
+    "E_152": "swelling of the {}",
+    "E_204": "travel to {} in the last 4 weeks",
+}
 
 
 def finding_text(token: str, *, kb: KnowledgeBase) -> str:
-    """See :func:`panels.offline.rendering.finding_text`."""
-    from panels.offline import rendering
+    """One finding token in words ("fever", "pain in the right ear", "pain intensity 7/10")."""
+    code, value = parse_token(token)
+    if token in PHRASES:
+        return PHRASES[token]
+    if value is None:
+        return kb.evidences[code].question
+    if code in NUMERIC_LABELS:
+        return f"{NUMERIC_LABELS[code]} {value}/10"
+    return _VALUE_WORDS.get(code, "{}").format(value_text(kb.evidences[code], value))
 
-    return rendering.finding_text(token, kb=kb)
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def extract_findings(text: str, *, kb: KnowledgeBase) -> set[str]:
-    """See :func:`panels.offline.extraction.extract_findings`."""
-    from panels.offline import extraction
+def _person(age: int, sex: str) -> str:
+    woman = sex.upper() == "F"
+    if age < 1:
+        return "Infant under 1 year old, " + ("girl" if woman else "boy")
+    if age < 18:
+        return f"{age}-year-old " + ("girl" if woman else "boy")
+    return f"{age}-year-old " + ("woman" if woman else "man")
 
-    return extraction.extract_findings(text, kb=kb)
+
+def render_patient(row: PatientRow) -> str:
+    """``row`` as the plain clinical English a clinician could have written.
+
+    Deterministic: age and sex, the presenting complaint, symptoms, pain (character,
+    location, radiation, "pain intensity 7/10" and the other 0-10 scales), skin, swelling,
+    history and travel, each in its own sentence, then ``QUESTIONNAIRE_COMPLETE``: a row is
+    a full questionnaire. Default, "N" and "NA" values are left out and no evidence code
+    appears. Raises :class:`KnowledgeBaseMissing` if the row's folder
+    is gone.
+    """
+    kb = load(row.source)
+    symptoms: list[str] = []
+    history: list[str] = []
+    listed: dict[str, list[str]] = {}
+    scales: dict[str, str] = {}
+    for token in row.evidences:
+        code, value = parse_token(token)
+        evidence = kb.evidences[code]
+        if value is None or token in PHRASES:
+            if token in PHRASES and token != row.initial:
+                (history if evidence.is_antecedent else symptoms).append(PHRASES[token])
+        elif value == evidence.default or evidence.values.get(value) in ("N", "NA", "Y"):
+            continue
+        elif code in NUMERIC_LABELS:
+            scales[code] = f"{NUMERIC_LABELS[code]} {value}/10"
+        else:
+            listed.setdefault(code, []).append(value_text(evidence, value))
+    sentences = [_person(row.age, row.sex)]
+    if row.initial in PHRASES:
+        sentences.append(f"Presenting complaint: {PHRASES[row.initial]}")
+    if symptoms:
+        sentences.append("Symptoms: " + "; ".join(symptoms))
+    templates = {
+        "E_54": "Pain described as {}",
+        "E_55": "Pain located in the {}",
+        "E_57": "Pain radiating to the {}",
+        "E_133": "Rash located on the {}",
+        "E_130": "Rash colour {}",
+        "E_152": "Swelling located in the {}",
+    }
+    for code, template in templates.items():
+        if code in listed:
+            sentences.append(template.format(_join(listed[code])))
+    pain = [scales[c] for c in ("E_56", "E_58", "E_59") if c in scales]
+    if pain:
+        sentences.append(", ".join(pain) + (" (10 = sudden)" if "E_59" in scales else ""))
+    rash = [scales[c] for c in ("E_134", "E_132", "E_136") if c in scales]
+    if rash:
+        sentences.append(", ".join(rash))
+    if history:
+        sentences.append("History: " + "; ".join(history))
+    if "E_204" in listed:
+        sentences.append(f"Travelled to {_join(listed['E_204'])} in the last 4 weeks")
+    return ". ".join(s[0].upper() + s[1:] for s in sentences) + ". " + QUESTIONNAIRE_COMPLETE
 
 
 def extract_demographics(text: str) -> tuple[int | None, str | None]:
-    """See :func:`panels.offline.extraction.extract_demographics`."""
-    from panels.offline import extraction
-
-    return extraction.extract_demographics(text)
+    """Age in years and sex ("F" or "M") when ``text`` states them, else None for each."""
+    lowered = text.casefold()
+    age_match = re.search(
+        r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o)\b(?:[- ]old)?|\baged? (\d{1,3})\b", lowered
+    )
+    age = int(age_match.group(1) or age_match.group(2)) if age_match else None
+    if re.search(r"\b(?:infant|newborn|neonate)\b|\bunder (?:1|one) year", lowered):
+        age = 0
+    female = re.search(r"\b(?:woman|female|girl|lady|she|her)\b", lowered)
+    male = re.search(r"\b(?:man|male|boy|gentleman|he|his|him)\b", lowered)
+    sex = None
+    if female and (not male or female.start() < male.start()):
+        sex = "F"
+    elif male:
+        sex = "M"
+    return age, sex

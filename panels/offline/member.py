@@ -15,7 +15,6 @@ score instead). Pure: no Django.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,12 +24,12 @@ from panels.offline import (
     bayes,
     cache,
     calibration,
+    corroboration,
     extraction,
     knowledge,
     methods,
     neighbours,
     rendering,
-    text_classifier,
 )
 
 ENGINE = "Offline reference engine over DDXPlus (not for clinical use)"
@@ -50,16 +49,6 @@ MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation
 # the calibrated number is near 0 even when it is right; its raw score still ranks right
 # above wrong on the development notes (chosen there: a development figure).
 TEXT_MIN_SCORE = 0.3
-# A member that reads findings (bayes, neighbours) answers only when an independent reading of
-# the words, the text classifier's, names the same top condition, at least this many times
-# likelier than its second, or with at least ``CORROBORATION_SCORE``: members that share the
-# finding extractor share its blind spots, so their agreement alone is no evidence (chosen on
-# the development notes and on held-out DDXPlus rows).
-CORROBORATION_MARGIN = 1.5
-CORROBORATION_SCORE = 0.5
-# The seed of that corroborating classifier: the default panel's text member (Offline-2), so
-# the panel trains no extra model; any seed works, at the cost of one more training.
-CORROBORATION_SEED = 2
 # Two conditions whose knowledge-base findings are at least this much shared (Jaccard) are
 # twins: a member tells them apart only by a stated finding that one lists and the other does
 # not (acute from chronic rhinosinusitis by fever). Otherwise the pick is the prior's, the
@@ -67,6 +56,8 @@ CORROBORATION_SEED = 2
 TWIN_SHARE = 0.9
 VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
 SHOWN = 6
+Corroboration = corroboration.Corroboration
+_classifier = corroboration.classifier
 
 
 @dataclass(frozen=True)
@@ -92,16 +83,6 @@ class Assessment:
     probability: float
     abstain_because: str | None
     excluded: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Corroboration:
-    """The text classifier's reading of the same text: its top condition, its score, and how
-    many times likelier it finds it than its second (``margin``)."""
-
-    condition: str  # a key of the knowledge base's conditions
-    score: float
-    margin: float
 
 
 @dataclass(frozen=True)
@@ -153,24 +134,14 @@ class Member:
         else:
             _ = self.model
         if self.method != "text":
-            _classifier(self.kb, CORROBORATION_SEED, self.holdout)
+            _classifier(self.kb, corroboration.CORROBORATION_SEED, self.holdout)
         _ = self.calibrator
 
     def corroboration(self, text: str, tokens: frozenset[str]) -> Corroboration:
-        """How the text classifier (seed ``CORROBORATION_SEED``, the same held-out rows) reads
-        ``text``, rare conditions without their exposure in ``tokens`` left out as a member
-        leaves them out: the independent reading a finding-based member checks itself
+        """How the text classifier (``corroboration.CORROBORATION_SEED``, the same held-out
+        rows) reads ``text``: the independent reading a finding-based member checks itself
         against."""
-        reading = _classifier_reading(self.kb, CORROBORATION_SEED, self.holdout, text)
-        conditions = self.kb.conditions
-        kept = [
-            s
-            for s in reading.ranking
-            if not conditions[s.condition].exposures or conditions[s.condition].exposures & tokens
-        ]
-        second = kept[1].probability if len(kept) > 1 else 0.0
-        top = kept[0]
-        return Corroboration(top.condition, top.probability, top.probability / max(second, 1e-9))
+        return corroboration.corroborate(self.kb, self.holdout, text, tokens)
 
     def view_of(self, reading: extraction.Reading) -> frozenset[str]:
         """The finding tokens this member weighs."""
@@ -190,16 +161,22 @@ class Member:
         present = methods.features(tokens, kb=self.kb)
         if self.method == "bayes":
             absent = methods.features(reading.absent_tokens, kb=self.kb)
-            b = bayes.rank(self.model, present, bayes.demographics(age, sex), absent=list(absent))
+            b = bayes.rank(
+                self.model,
+                present,
+                bayes.demographics(age, sex),
+                absent=list(absent),
+                closed=reading.closed,
+            )
             top = b.conditions[0]
             drivers = _drivers(self.kb, self.model, b, top)
             line = f"The findings that favour {top.display_name} most: {'; '.join(drivers)}."
             ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
         else:
             if self.method == "text":
-                found = _classifier_reading(self.kb, self.seed, self.holdout, text)
+                found = corroboration.reading(self.kb, self.seed, self.holdout, text)
             else:
-                found = _neighbours_model(self).assess(tokens, age, sex)
+                found = _neighbours_model(self).assess(tokens, age, sex, closed=reading.closed)
             ranking = Ranking(
                 tuple(self.kb.conditions[s.condition] for s in found.ranking),
                 tuple(s.probability for s in found.ranking),
@@ -356,7 +333,8 @@ def _assess(member: Member, text: str) -> Assessment:
     probability = member.calibrator(ranking.probabilities[0]) if ranking.features else 0.0
     reason = _scope(reading, ranking, probability, text_member=member.method == "text")
     if reason is None and member.method != "text":
-        reason = _uncorroborated(member.kb, ranking, member.corroboration(text, reading.tokens))
+        other = member.corroboration(text, reading.tokens)
+        reason = corroboration.uncorroborated(member.kb, ranking.conditions[0], other)
     if reason is None:
         reason = _twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded)
@@ -364,16 +342,17 @@ def _assess(member: Member, text: str) -> Assessment:
 
 def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
     """Why the text cannot tell the top condition from a twin runner-up (``TWIN_SHARE``),
-    in words; None when they are no twins or a stated finding (present or absent) separates
-    them."""
+    in words; None when they are no twins or a stated finding separates them: in a note,
+    one stated present or absent; in a full questionnaire, where absent is every finding's
+    default, one stated present."""
     if len(ranking.conditions) < 2:
         return None
     top, second = ranking.conditions[0], ranking.conditions[1]
     mine, theirs = set(top.findings), set(second.findings)
     if not mine | theirs or len(mine & theirs) / len(mine | theirs) < TWIN_SHARE:
         return None
-    stated = {t.split("_@_")[0] for t in reading.tokens | reading.absent_tokens}
-    if (mine ^ theirs) & stated:
+    said = reading.tokens if reading.closed else reading.tokens | reading.absent_tokens
+    if (mine ^ theirs) & {t.split("_@_")[0] for t in said}:
         return None
     return (
         f"the text cannot tell {top.display_name} from {second.display_name}: my knowledge "
@@ -382,65 +361,15 @@ def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
     )
 
 
-_TRAINING = threading.Lock()
-
-
-@lru_cache(maxsize=64)
-def _classifier(
-    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int]
-) -> text_classifier.TextClassifier:
-    """A text classifier through the on-disk cache, trained under a lock: the text member and
-    the members it corroborates answer their first cases at once (one thread each), and
-    share one model."""
-
-    def build() -> text_classifier.TextClassifier:
-        return text_classifier.train(kb, seed=seed, exclude=holdout)
-
-    name = cache.key(kb, what="model", method="text", seed=seed, holdout=tuple(sorted(holdout)))
-    with _TRAINING:
-        return cache.fetch(kb, name, build, text_classifier.TextClassifier)
-
-
-@lru_cache(maxsize=256)
-def _classifier_reading(
-    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int], text: str
-) -> methods.MethodResult:
-    # The text member and the four members it corroborates read one case with one model:
-    # classify the text once, not five times.
-    return _classifier(kb, seed, holdout).assess(text)
-
-
-def _uncorroborated(
-    kb: knowledge.KnowledgeBase, ranking: Ranking, other: Corroboration
-) -> str | None:
-    """Why a finding-based member's top condition lacks the text classifier's support, in
-    words; None when that independent reading names it clearly too."""
-    top = ranking.conditions[0]
-    theirs = kb.conditions[other.condition].display_name
-    if other.condition != top.name:
-        return (
-            f"an independent reading of the words of the text (a linear text classifier) "
-            f"favours {theirs}, not my {top.display_name}: my reading of the findings is "
-            "not corroborated."
-        )
-    if other.margin < CORROBORATION_MARGIN and other.score < CORROBORATION_SCORE:
-        return (
-            f"an independent reading of the words of the text (a linear text classifier) "
-            f"favours {theirs} too, but only {other.margin:.1f} times over its next "
-            f"candidate, with a score of {other.score:.0%} (I need "
-            f"{CORROBORATION_MARGIN:.1f} times or {CORROBORATION_SCORE:.0%}): not a clear "
-            "corroboration."
-        )
-    return None
-
-
 def _scope(
     reading: extraction.Reading, ranking: Ranking, probability: float, *, text_member: bool
 ) -> str | None:
     """Why the case is outside what this member can judge, in words; None when it is not.
     A text member judges its reading by its own top score (``TEXT_MIN_SCORE``), any other
     by its calibrated ``probability``."""
-    known = len(ranking.features)
+    # Findings are counted as the questions they answer: "pain in both middle fingers" is one
+    # finding (where the pain is), not one per finger, and the pain it places is another.
+    known = len({t.split("_@_")[0] for t in ranking.features.values()})
     if reading.instruction:
         return "the text addresses the model with instructions instead of describing a patient."
     if not known and not reading.unweighed and not reading.absent and not reading.vitals:

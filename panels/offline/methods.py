@@ -54,12 +54,19 @@ def age_band(age: int) -> int:
 def features(tokens: Iterable[str], *, kb: knowledge.KnowledgeBase) -> dict[str, str]:
     """Case features of evidence tokens, each mapped to the token it came from (the Bayesian
     and the case-based members weigh the same ones). Default, "N" and "NA" values are dropped
-    (text never states them); 0-10 scales fall into three bands."""
+    (text never states them); 0-10 scales fall into three bands; a pain place also counts as
+    its region (``knowledge.PAIN_REGIONS``: "E_55:chest"), which is all a note's "chest pain"
+    (the token ``E_55_@_chest``) states."""
     result: dict[str, str] = {}
     for token in tokens:
         code, _, value = token.partition("_@_")
         evidence = kb.evidences.get(code)
         if evidence is None or (value and value == evidence.default):
+            continue
+        regions = knowledge.regions_of(evidence, value) if value else ()
+        for region in regions:
+            result.setdefault(f"{code}:{region}", token)
+        if value in knowledge.PAIN_REGIONS:
             continue
         if value and evidence.values.get(value) in ("N", "NA"):
             continue

@@ -42,6 +42,7 @@ class Neighbours:
     cases: Any  # sparse (cases x features), each entry the feature's weight
     weights: Any  # the weight of each feature (column)
     case_weight: Any  # total weight of each case's findings
+    stated_weight: Any  # the same without the findings that characterise another (see assess)
     labels: tuple[str, ...]  # the condition of each case
     label_index: Any  # the position of each case's condition in ``kb.conditions``
     bands: Any  # age band of each case
@@ -49,10 +50,15 @@ class Neighbours:
     rows: tuple[int, ...]
 
     def assess(
-        self, findings: frozenset[str], age: int | None, sex: str | None
+        self, findings: frozenset[str], age: int | None, sex: str | None, *, closed: bool = False
     ) -> methods.MethodResult:
         """Conditions ranked by the votes of the K stored cases most similar to ``findings``
-        (DDXPlus tokens) and the stated age and sex (None when the text does not say)."""
+        (DDXPlus tokens) and the stated age and sex (None when the text does not say).
+
+        How much of a stored case the query explains (precision) counts all the case's
+        findings for a full questionnaire (``closed``), whose silence is absence; for a note
+        it leaves out those that only characterise another finding (a rash's colour, a
+        pain's place), which a note leaves out without meaning they are absent."""
         query = methods.features(findings, kb=self.kb)
         known = {f: t for f, t in query.items() if f in self.columns}
         vector = np.zeros(len(self.columns))
@@ -62,7 +68,7 @@ class Neighbours:
         query_weight = float(self.weights @ vector)
         if query_weight > 0:
             coverage = shared / query_weight
-            precision = shared / self.case_weight
+            precision = shared / (self.case_weight if closed else self.stated_weight)
             similarity = coverage**COVERAGE * precision ** (1 - COVERAGE)
         else:
             similarity = np.full(len(self.labels), 1e-3)  # nothing to compare: prevalence
@@ -106,6 +112,11 @@ class Neighbours:
         return head + "; shared findings: " + ", ".join(shown[:FINDINGS_SHOWN]) + "."
 
 
+def _stated(kb: knowledge.KnowledgeBase, feature: str) -> bool:
+    evidence = kb.evidences[feature.split("_@_")[0].split(":")[0]]
+    return not evidence.characterises and not evidence.is_antecedent
+
+
 def train(
     kb: knowledge.KnowledgeBase, *, seed: int, exclude: frozenset[int] = frozenset()
 ) -> Neighbours:
@@ -130,12 +141,15 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> N
     cases = sparse.csr_matrix((values, (row_index, column_index)), shape=(len(rows), len(columns)))
     position = {name: c for c, name in enumerate(kb.conditions)}
     case_weight = np.maximum(np.asarray(cases.sum(axis=1)).ravel(), 1e-9)
+    stated = np.array([1.0 if _stated(kb, f) else 0.0 for f in columns])
+    stated_weight = np.maximum(np.asarray(cases @ stated).ravel(), 1e-9)
     return Neighbours(
         kb=kb,
         columns=columns,
         cases=cases,
         weights=weight,
         case_weight=case_weight,
+        stated_weight=stated_weight,
         labels=tuple(kb.rows[i].pathology for i in rows),
         label_index=np.array([position[kb.rows[i].pathology] for i in rows]),
         bands=np.array([methods.age_band(kb.rows[i].age) for i in rows]),

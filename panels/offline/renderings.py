@@ -15,159 +15,24 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from panels.offline import knowledge
+from panels.offline.vocabulary import NOTE_WORDS as WORDS
 
 STYLES = ("terse", "narrative", "soap", "triage")
 MAX_OMITTED = 0.35  # at most this share of the non-presenting findings is left out
+# A questionnaire asks everyone everything; a note is written about the complaint. So a
+# rendering leaves out more of what a note often leaves out, lest a method learn to expect
+# it: the past history (at most this share of it), and the skin (lesions and their colour,
+# place and scales: written with this probability, always when the skin is the complaint).
+MAX_HISTORY_OMITTED = 0.6
+# Half the renderings are brief, as most notes are: they leave out from MAX_OMITTED up to
+# this share of the findings, so a method also learns the few findings a short note states.
+BRIEF_OMITTED = 0.8
+SKIN_WRITTEN = 0.4
+SKIN = "E_129"
 
-# Other ways of writing a binary finding; the knowledge base's own phrase is always a choice
-# too. Shorthand comes first, so the terse voice prefers it.
-WORDS: dict[str, tuple[str, ...]] = {
-    "E_66": ("SOB", "dyspnoea", "short of breath", "breathless", "shortness of breath"),
-    "E_64": ("DOE", "SOB on minimal exertion", "dyspnoea on exertion"),
-    "E_91": ("fever", "febrile", "fevers", "pyrexia", "high temperature"),
-    "E_94": ("chills", "rigors", "shivering"),
-    "E_201": ("cough", "coughing", "persistent cough"),
-    "E_77": ("productive cough", "sputum", "coughing up green phlegm", "purulent sputum"),
-    "E_45": ("haemoptysis", "coughing up blood", "blood-streaked sputum"),
-    "E_97": ("sore throat", "throat pain", "pharyngitis"),
-    "E_181": ("runny nose", "rhinorrhoea", "nasal congestion", "stuffy nose", "blocked nose"),
-    "E_182": ("green nasal discharge", "purulent nasal discharge", "yellow snot"),
-    "E_214": ("wheeze", "wheezing", "expiratory wheeze"),
-    "E_194": ("stridor", "inspiratory stridor", "noisy breathing in"),
-    "E_155": ("palps", "palpitations", "racing heart"),
-    "E_164": ("irregular heartbeat", "irregularly irregular pulse", "heart skipping"),
-    "E_50": ("diaphoresis", "sweating", "sweaty", "diaphoretic"),
-    "E_148": ("nausea", "nauseated", "nauseous"),
-    "E_211": ("vomiting", "emesis", "repeated vomiting"),
-    "E_51": ("diarrhoea", "loose stools", "diarrhea"),
-    "E_210": ("haematemesis", "coffee-ground vomit", "vomiting blood"),
-    "E_140": ("melaena", "black tarry stools", "melena"),
-    "E_179": ("BRBPR", "bright red blood per rectum", "haematochezia"),
-    "E_173": ("heartburn", "reflux", "burning rising into the throat"),
-    "E_76": ("dizzy", "dizziness", "lightheaded"),
-    "E_82": ("presyncope", "near-syncope", "feeling faint"),
-    "E_159": ("syncope", "passed out", "fainted"),
-    "E_39": ("confused", "confusion", "disoriented"),
-    "E_52": ("diplopia", "double vision", "seeing double"),
-    "E_172": ("ptosis", "droopy eyelids"),
-    "E_63": ("dysarthria", "slurred speech"),
-    "E_65": ("dysphagia", "difficulty swallowing", "odynophagia"),
-    "E_212": ("hoarse", "hoarse voice", "hoarseness", "dysphonia"),
-    "E_89": ("fatigue", "tired all the time", "tiredness"),
-    "E_88": ("exhaustion", "severe fatigue", "too tired to work"),
-    "E_175": ("malaise", "body aches", "myalgias"),
-    "E_144": ("myalgia", "diffuse muscle pain", "aching all over"),
-    "E_162": ("wt loss", "weight loss", "lost weight without trying"),
-    "E_161": ("poor appetite", "anorexia", "early satiety", "loss of appetite"),
-    "E_32": ("decreased appetite", "off food", "eating less"),
-    "E_151": ("oedema", "swelling", "edema"),
-    "E_129": ("rash", "skin lesions", "erythema"),
-    "E_74": ("red eyes", "conjunctival injection", "bloodshot eyes"),
-    "E_127": ("watery eyes", "tearing", "excessive tearing"),
-    "E_170": ("itchy eyes", "eye itching"),
-    "E_169": ("itchy nose", "itchy throat"),
-    "E_103": ("anosmia", "loss of smell"),
-    "E_203": ("coughing fits", "paroxysmal cough", "bouts of coughing"),
-    "E_202": ("whooping cough", "whoop"),
-    "E_166": ("post-tussive vomiting", "vomits after coughing"),
-    "E_220": ("pleuritic", "worse on deep breathing", "pain on inspiration"),
-    "E_217": ("orthopnoea", "worse lying flat", "orthopnea"),
-    "E_218": ("exertional", "worse with exertion, eased by rest"),
-    "E_216": ("worse with movement", "movement makes it worse"),
-    "E_219": ("worse at night", "nocturnal symptoms"),
-    "E_215": ("worse after meals", "postprandial"),
-    "E_33": ("better leaning forward", "relieved sitting forward"),
-    "E_67": ("PND", "paroxysmal nocturnal dyspnoea", "wakes at night breathless"),
-    "E_23": ("witnessed apnoeas", "stops breathing in sleep"),
-    "E_111": ("fear of dying", "sense of impending doom"),
-    "E_157": ("perioral tingling", "tingling around the mouth and in hands and feet"),
-    "E_93": ("numb feet", "tingling in the feet"),
-    "E_84": ("weakness in both legs", "bilateral limb weakness"),
-    "E_156": ("facial droop", "one-sided facial weakness"),
-    "E_92": ("flushing", "facial flushing", "flushed cheeks"),
-    "E_154": ("pallor", "looks pale"),
-    "E_178": ("easy bruising", "unusual bleeding"),
-    "E_145": ("menorrhagia", "heavy periods"),
-    "E_163": ("PV discharge", "vaginal discharge"),
-    "E_206": ("mouth ulcers", "oral ulcers"),
-    "E_205": ("trismus", "jaw pain on opening"),
-    "E_192": ("stiff neck", "neck spasm", "torticollis"),
-    "E_193": ("muscle spasms", "spasms"),
-    "E_180": ("oculogyric crisis", "eyes rolling up"),
-    "E_190": ("drooling", "hypersalivation"),
-    "E_30": ("bloating", "abdominal distension", "bloated"),
-    "E_188": ("dark urine and pale stools", "pale stools"),
-    "E_75": ("choking sensation", "feels like choking"),
-    "E_171": ("depersonalisation", "feels detached"),
-    "E_114": ("irritable", "mood swings"),
-    "E_14": ("CP at rest", "pain at rest"),
-    "E_90": ("fatigable weakness", "weakness worse at end of day"),
-    "E_38": ("jaw pain", "jaw weakness"),
-    "E_9": ("LAD", "swollen glands", "lymphadenopathy"),
-    "E_43": ("seizures", "seizure activity", "fits"),
-    "E_79": ("smoker", "current smoker", "smokes 1 ppd", "tobacco use"),
-    "E_191": ("ex-smoker", "former smoker", "quit smoking"),
-    "E_104": ("HTN", "hypertension", "high BP"),
-    "E_69": ("DM", "T2DM", "diabetes", "diabetic"),
-    "E_71": ("HLD", "hyperlipidaemia", "high cholesterol", "on a statin"),
-    "E_70": ("obese", "obesity", "BMI 36"),
-    "E_123": ("COPD", "chronic obstructive pulmonary disease"),
-    "E_31": ("severe COPD", "end-stage COPD"),
-    "E_124": ("asthma", "asthmatic", "uses inhalers"),
-    "E_105": ("prior MI", "angina", "CAD"),
-    "E_106": ("CHF", "heart failure", "HF"),
-    "E_107": ("prior CVA", "old stroke"),
-    "E_109": ("prior DVT", "DVT"),
-    "E_110": ("recent immobilisation", "bedbound for a week recently"),
-    "E_196": ("recent surgery", "post-op", "surgery 2 wks ago"),
-    "E_167": ("pregnant", "currently pregnant"),
-    "E_100": ("on OCP", "on HRT", "hormonal contraception"),
-    "E_34": ("active cancer", "active malignancy", "on chemo"),
-    "E_2": ("HIV+", "HIV positive", "HIV"),
-    "E_78": ("EtOH excess", "heavy drinker", "alcohol abuse"),
-    "E_61": ("IVDU", "IV drug use"),
-    "E_62": ("stimulant use", "cocaine use"),
-    "E_125": ("GERD", "GORD", "reflux disease"),
-    "E_98": ("hiatus hernia",),
-    "E_126": ("cirrhosis", "liver cirrhosis"),
-    "E_113": ("CKD", "chronic kidney disease"),
-    "E_8": ("on dialysis", "haemodialysis"),
-    "E_16": ("anxiety", "anxious"),
-    "E_81": ("GAD", "chronic anxiety"),
-    "E_80": ("depression", "MDD"),
-    "E_24": ("anaemia", "anemia"),
-    "E_87": ("FHx asthma", "family history of asthma"),
-    "E_142": ("mother has asthma", "mum asthmatic"),
-    "E_86": ("FHx atopy", "family history of allergies"),
-    "E_99": ("FHx migraine", "migraines in the family"),
-    "E_101": ("admitted for asthma this year",),
-    "E_72": ("COPD exacerbations this year",),
-    "E_116": ("recent cold", "URI 2 weeks ago"),
-    "E_0": ("recent viral illness", "recent virus"),
-    "E_41": ("sick contact", "sick contacts at home"),
-    "E_40": ("pertussis contact",),
-    "E_49": ("attends daycare", "daycare"),
-    "E_209": ("vaccines UTD", "immunisations up to date", "fully vaccinated"),
-    "E_139": ("congenital heart defect",),
-    "E_21": ("previous pneumothorax",),
-    "E_18": ("CF", "cystic fibrosis"),
-    "E_20": ("RA", "rheumatoid arthritis"),
-    "E_146": ("on a NOAC", "on apixaban", "on rivaroxaban"),
-    "E_149": ("on a CCB", "on amlodipine"),
-    "E_44": ("on steroids", "on prednisone"),
-    "E_15": ("recent antipsychotic", "started haloperidol this week"),
-    "E_10": ("recent NSAIDs", "taking ibuprofen"),
-    "E_115": ("multiple sexual partners", "unprotected sex"),
-    "E_186": ("OSA", "sleep apnoea"),
-    "E_208": ("underweight", "BMI 17"),
-    "E_47": ("IBD", "Crohn's"),
-    "E_160": ("ex-prem", "born premature"),
-    "E_198": ("farmer", "works on a farm"),
-    "E_199": ("construction worker",),
-    "E_200": ("miner",),
-}
 # Finding groups whose words overlap: none of a group is negated when one of it is present.
 _RELATED = (
     {"E_201", "E_77", "E_45", "E_203", "E_202", "E_166"},
@@ -236,20 +101,28 @@ def _render(
     history: list[str] = []
     complaint = ""
     fever = "E_91" in present
-    omit = rng.uniform(0, MAX_OMITTED)
+    brief = rng.random() < 0.5
+    omit = rng.uniform(MAX_OMITTED, BRIEF_OMITTED) if brief else rng.uniform(0, MAX_OMITTED)
+    omit_history = rng.uniform(0, MAX_HISTORY_OMITTED)
+    skin = row.initial == SKIN or rng.random() < SKIN_WRITTEN
     for token in row.evidences:
         evidence = kb.evidences[token.partition("_@_")[0]]
         if "_@_" in token or token == "E_53":
             continue  # pain, rash, swelling and travel are written from their values below
+        if not skin and SKIN in (evidence.code, evidence.parent):
+            continue
         words = _words(token, rng, terse=terse)
         if token == row.initial:
             complaint = words
+        elif evidence.is_antecedent:
+            if rng.random() >= omit_history:
+                history.append(words)
         elif rng.random() >= omit:
-            (history if evidence.is_antecedent else symptoms).append(words)
+            symptoms.append(words)
     pain = _pain(row, kb, rng, terse=terse)
     if row.initial == "E_53" or not complaint:
         complaint, pain = (pain, "") if pain else (complaint or "feeling unwell", pain)
-    extras = [*_rash(row, kb, rng), *_swelling(row, kb, rng, terse=terse)]
+    extras = [*(_rash(row, kb, rng) if skin else []), *_swelling(row, kb, rng, terse=terse)]
     symptoms.extend(e for e in extras if rng.random() >= omit)
     travel = _travel(row, kb, rng, terse=terse)
     negatives = _negatives(present, rng, terse=terse)
@@ -285,12 +158,23 @@ class _Parts:
 
 def _words(token: str, rng: random.Random, *, terse: bool) -> str:
     phrase = knowledge.PHRASES.get(token, token)
-    choices = WORDS.get(token, ())
+    choices = (*WORDS.get(token, ()), *_synonyms().get(token, ()))
     if not choices:
         return phrase
     if terse:
         return choices[0] if rng.random() < 0.5 else rng.choice(choices)
     return rng.choice((*choices[1:], phrase) if len(choices) > 1 else (*choices, phrase))
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """The words extraction reads as one finding alone (``knowledge.SYNONYMS``), per
+    finding: the renderings write every way of saying a finding that a member reads."""
+    found: dict[str, list[str]] = {}
+    for words, tokens in knowledge.SYNONYMS.items():
+        if len(tokens) == 1:
+            found.setdefault(tokens[0], []).append(words)
+    return {token: tuple(sorted(words)) for token, words in found.items()}
 
 
 def _person(age: int, sex: str, rng: random.Random, *, terse: bool) -> str:

@@ -62,7 +62,7 @@ def make_escalated_case(
     deliberation = Deliberation.objects.create(
         case=case,
         panel=panel_record,
-        panel_snapshot=panel_record.snapshot() if panel_record else snapshot(panel),
+        panel_snapshot=panel_record.snapshot().to_json() if panel_record else snapshot(panel),
         status=DeliberationStatus.FINISHED,
         outcome=Outcome.NO_CONSENSUS,
         reason=reason,

@@ -54,18 +54,18 @@ def started_case(user: User | None, panel: Panel, text: str = CASE_TEXT) -> Deli
     """A deliberation that has begun Round 1: started, round 1, and one member's first words."""
     d = deliberation.create(text, panel=panel, submitted_by_id=user.pk if user else None)
     Deliberation.objects.filter(pk=d.pk).update(status=DeliberationStatus.RUNNING)
-    snap = d.panel_snapshot
+    snap = d.snapshot
     streaming.publish(
         d.pk,
         "deliberation.started",
         {
-            "panel": snap["name"],
-            "n": snap["n"],
-            "q": snap["q"],
-            "f": snap["f"],
+            "panel": snap.name,
+            "n": snap.n,
+            "q": snap.q,
+            "f": snap.f,
             "members": [
-                {"index": i, "alias": m["alias"], "label": m["provider"]}
-                for i, m in enumerate(snap["members"])
+                {"index": i, "alias": s.alias, "label": s.provider}
+                for i, s in enumerate(snap.specs)
             ],
         },
     )

@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from cases import analytics, metrics
+from cases import metrics
+from cases.evaluation import analytics
 from cases.models import (
     Case,
     Deliberation,

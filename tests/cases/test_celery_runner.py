@@ -34,9 +34,19 @@ def redis_everywhere(redis_url, settings):
         }
     }
     previous = app.conf.broker_url
+    _forget_connections()
     app.conf.update(broker_url=redis_url)
     yield redis_url
+    _forget_connections()
     app.conf.update(broker_url=previous)
+
+
+def _forget_connections() -> None:
+    # The app's producer pool keeps connections to the broker it was made for; left in place,
+    # later tests in this process would publish to Redis instead of their in-memory broker.
+    # (Celery's close() drops it only when a connection pool exists.)
+    app.close()
+    app.amqp._producer_pool = None
 
 
 def session_header(user) -> tuple[bytes, bytes]:

@@ -4,7 +4,6 @@ per-case access, replay from a sequence number, then live events without gaps or
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -134,7 +133,7 @@ async def test_a_live_event_ahead_of_a_gap_is_preceded_by_the_missing_ones(
     assert await communicator.receive_nothing(timeout=0.1)
     # Seq 4 is written but its group message is lost (e.g. a layer hiccup); seq 5 arrives.
     await sync_to_async(streaming.record)(
-        d.pk, [("member.delta", {"member": 1, "round": 1, "text": "a"})]
+        d.pk, [("member.delta", streaming.MemberDelta(member=1, round=1, text="a"))]
     )
     await sync_to_async(delta)(d, 1, "b")
 
@@ -185,8 +184,8 @@ async def test_a_stream_that_goes_quiet_is_filled_from_the_database(case_in_prog
     await sync_to_async(streaming.record)(
         d.pk,
         [
-            ("member.delta", {"member": 1, "round": 1, "text": "a"}),
-            ("deliberation.failed", {"reason": "test", "escalation": None}),
+            ("member.delta", streaming.MemberDelta(member=1, round=1, text="a")),
+            ("deliberation.failed", streaming.DeliberationFailed(reason="test", escalation=None)),
         ],
     )
 
@@ -217,19 +216,22 @@ async def test_300_viewers_all_receive_the_whole_stream_through_a_layer_that_dro
         assert (await viewer.connect(timeout=20))[0]
         await viewer.send_json_to({"resume_from": 3})
 
-    events: list[tuple[streaming.EventType, dict[str, Any]]] = [
-        ("member.delta", {"member": 0, "round": 1, "text": f"t{i} "}) for i in range(20)
+    events: list[streaming.Event] = [
+        ("member.delta", streaming.MemberDelta(member=0, round=1, text=f"t{i} ")) for i in range(20)
     ]
-    finished: dict[str, Any] = {
-        "outcome": "no_consensus",
-        "reason": "no_supermajority",
-        "winner": None,
-        "tally": {},
-        "q": 3,
-        "faults": [],
-        "escalation": None,
-        "tokens": 0,
-    }
+    finished = streaming.DeliberationFinished(
+        outcome="no_consensus",
+        reason="no_supermajority",
+        winner=None,
+        tally={},
+        q=3,
+        faults=[],
+        escalation=None,
+        escalation_reason="",
+        dissent=[],
+        abstentions=0,
+        tokens=0,
+    )
     await streaming.apublish_many(d.pk, [*events, ("deliberation.finished", finished)])
     stored = await sync_to_async(streaming.events_after)(d.pk, 3)
 

@@ -83,10 +83,11 @@ async def test_every_socket_of_a_crowd_gets_each_event_rendered_once(
     monkeypatch.setattr(live.Feed, "message", counted)
     crowd = await open_crowd(d.pk, clinician)
 
-    events: list[tuple[streaming.EventType, dict[str, Any]]] = [
-        ("member.delta", {"member": i % 5, "round": 1, "text": f"t{i} "}) for i in range(5)
+    events: list[streaming.Event] = [
+        ("member.delta", streaming.MemberDelta(member=i % 5, round=1, text=f"t{i} "))
+        for i in range(5)
     ]
-    events.append(("member.repair", {"member": 4, "round": 1, "error": "no code"}))
+    events.append(("member.repair", streaming.MemberRepair(member=4, round=1, error="no code")))
     await streaming.apublish_many(d.pk, events)
     received = await receive_all(crowd, len(events))
 
@@ -115,8 +116,8 @@ async def test_a_stalled_crowd_fills_from_the_database_with_one_query_or_two(
     await sync_to_async(streaming.record)(
         d.pk,
         [
-            ("member.delta", {"member": 1, "round": 1, "text": "a"}),
-            ("deliberation.failed", {"reason": "test", "escalation": None}),
+            ("member.delta", streaming.MemberDelta(member=1, round=1, text="a")),
+            ("deliberation.failed", streaming.DeliberationFailed(reason="test", escalation=None)),
         ],
     )
     received = await receive_all(crowd, 2)

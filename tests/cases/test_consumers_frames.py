@@ -4,8 +4,6 @@ ask gets one JSON object per frame, as before."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -16,8 +14,9 @@ from tests.cases.test_consumers import open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DELTAS: list[tuple[streaming.EventType, dict[str, Any]]] = [
-    ("member.delta", {"member": m, "round": 1, "text": f"words of {m} "}) for m in range(3)
+DELTAS: list[streaming.Event] = [
+    ("member.delta", streaming.MemberDelta(member=m, round=1, text=f"words of {m} "))
+    for m in range(3)
 ]
 
 

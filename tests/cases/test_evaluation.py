@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases import evaluation, report
+from cases import evaluation
+from cases.evaluation import report
 from cases.models import Case, Escalation, EvaluationItem, EvaluationRun, Proposal, TurnStatus
 from panels.demo import seed
 from panels.models import Panel, PanelMember

@@ -7,13 +7,14 @@ replay after reconnecting) then shows exactly what the database holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from asgiref.sync import async_to_sync
 
-from cases import deliberation
-from cases.models import Deliberation, TurnStatus
+from cases import deliberation, streaming
+from cases.deliberation import persistence
+from cases.models import Deliberation, DeliberationEvent, TurnStatus
 from tests.factories import make_panel
 from tests.fakes import scripted
 from tests.fakes.scripted import abstain, answer
@@ -172,3 +173,40 @@ def test_folding_the_events_gives_back_the_rows(db, members):
     assert folded.finished["faults"] == faults
     escalation = d.escalations.first()
     assert folded.finished["escalation"] == (escalation.pk if escalation else None)
+
+
+# --- the typed payloads describe what is stored -------------------------------------------
+
+# Each event type's payload TypedDict, read from the pairs of streaming.Event.
+PAYLOADS = {get_args(get_args(pair)[0])[0]: get_args(pair)[1] for pair in get_args(streaming.Event)}
+
+
+def test_every_event_type_has_exactly_one_typed_payload():
+    assert sorted(PAYLOADS) == sorted(get_args(streaming.EventType))
+    assert len(get_args(streaming.Event)) == len(PAYLOADS)
+
+
+def test_every_stored_payload_has_the_keys_of_its_typed_payload(db):
+    # Between them these runs write every event type: deltas, repairs, proposals, faults,
+    # votes, cancelled voters, both rounds, a decision and a failure.
+    seen: set[str] = set()
+    for name in ("crashes, garbage and colluders", "early decision cancels slow voters"):
+        scripted.CALLS.clear()
+        panel = make_panel(f"keys{len(seen)}", SCENARIOS[name], grace_period_s=30)
+        created = deliberation.create("Fever, cough, crackles.", panel=panel, submitted_by_id=None)
+        async_to_sync(deliberation.run)(created.pk)
+        seen |= _check_payload_keys(created.pk)
+    failed = deliberation.create("Fever, cough.", panel=panel, submitted_by_id=None)
+    persistence.fail(failed.pk, "Internal error: test")
+    seen |= _check_payload_keys(failed.pk)
+
+    assert seen == set(PAYLOADS)
+
+
+def _check_payload_keys(deliberation_id: int) -> set[str]:
+    kinds = set()
+    for event in DeliberationEvent.objects.filter(deliberation_id=deliberation_id):
+        typed = PAYLOADS[event.type]
+        assert set(event.payload) == typed.__required_keys__ | typed.__optional_keys__, event.type
+        kinds.add(event.type)
+    return kinds

@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
-from cases import deliberation, runners
+from cases import deliberation, outbox, runners
 from cases.deliberation import persistence
 from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
 from tests.cases.scenarios import CASE_TEXT, PNEUMONIA, consensus_panel, member
@@ -150,7 +150,7 @@ def test_sweeper_requeues_a_running_deliberation_whose_lease_lapsed_once():
 
     def launch(pk: int) -> bool:
         sent.append(pk)
-        runners._dispatched(pk)
+        outbox.note_sent(pk)
         return True
 
     assert runners.sweep(launch).requeued == 1

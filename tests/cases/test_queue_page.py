@@ -61,3 +61,16 @@ def test_reviewers_search_the_queue_by_text_and_reason(clinician, reviewer):
     assert row_ids(client.get("/escalations/?reason=tie").content.decode()) == {rash.pk}
     none = client.get("/escalations/?q=rash&reason=no_supermajority").content.decode()
     assert row_ids(none) == set()
+
+
+def test_the_pages_name_the_panel_and_its_rules_from_the_snapshot(clinician, reviewer):
+    item = make_escalated_case(clinician, panel="chaos")
+    assert item.deliberation is not None
+    client = login(reviewer)
+
+    detail = client.get(f"/escalations/{item.pk}/").content.decode()
+    case_page = client.get(f"/cases/{item.deliberation.case_id}/").content.decode()
+
+    assert "Panel chaos (n=5, q=3, f=2)" in detail
+    assert "Panel chaos: No consensus" in detail  # the case's chain of decisions
+    assert "· panel chaos: 5 members" in case_page

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from cases import deliberation, runners, tasks
+from cases import deliberation, outbox, runners, tasks
 from cases.models import Deliberation, DeliberationRun
 from consensus_site.celery import app as celery_app
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
@@ -139,7 +139,7 @@ def test_sweeper_requeues_a_task_the_broker_lost_then_fails_it_after_the_last_tr
 
     def launch(pk: int) -> bool:
         sent.append(pk)
-        runners._dispatched(pk)
+        outbox.note_sent(pk)
         return True
 
     d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)

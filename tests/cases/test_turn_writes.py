@@ -4,20 +4,22 @@ A write that fails loses nothing: the text is written on its own, then the row."
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import OperationalError
 
 from cases import deliberation, streaming
 from cases.deliberation import DeltaCoalescer, persistence
-from cases.models import DeliberationEvent
+from cases.models import DeliberationEvent, TurnStatus
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FAULT: dict[str, Any] = {"member": 0, "round": 1, "status": "error", "error": "boom"}
+FAULT = streaming.MemberFault(member=0, round=1, status=TurnStatus.ERROR, error="boom")
+
+
+def fault(_row: str) -> streaming.Event:
+    return ("member.fault", FAULT)
 
 
 @pytest.fixture
@@ -52,9 +54,7 @@ async def test_a_members_last_words_and_its_row_are_one_write(d, writes):
     await sinks[0].add("last words")
     await sinks[1].add("still writing")
 
-    row = await persistence.persist(
-        d.pk, lambda: "row", lambda _: ("member.fault", FAULT), text=sinks[0].batch
-    )
+    row = await persistence.persist(d.pk, lambda: "row", fault, text=sinks[0].batch)
 
     assert row == "row"
     assert writes == [["member.delta", "member.delta", "member.fault"]]
@@ -78,9 +78,7 @@ async def test_a_failed_turn_write_writes_the_text_then_the_row(d, writes, monke
     sink = DeltaCoalescer(d.pk, 0, 1)
     await sink.add("kept")
 
-    await persistence.persist(
-        d.pk, lambda: "row", lambda _: ("member.fault", FAULT), text=sink.batch
-    )
+    await persistence.persist(d.pk, lambda: "row", fault, text=sink.batch)
 
     assert await stored(d.pk) == [("member.delta", "kept"), ("member.fault", "")]
     assert sink.batch.pending == {}

@@ -3,6 +3,8 @@ the one rule that names a diagnosis class."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from cases import protocol, wording
 
 
@@ -41,3 +43,10 @@ def test_a_class_is_named_after_its_most_voted_then_most_confident_proposal():
     assert protocol.class_name("J18", members[:1]).label == "Pneumonia (J18.9)"
     assert protocol.class_name("name:chest pain", []).label == "chest pain"
     assert protocol.class_name("name:x", [protocol.ClassMember("X", None)]).label == "X"
+
+
+def test_every_card_status_and_page_state_has_its_words():
+    # The Literals are what mypy lets the live state hold; each needs a label on the page.
+    assert set(wording.STATUS_LABELS) == set(get_args(wording.CardStatus))
+    assert set(wording.STATE_TITLES) == set(get_args(wording.PageState))
+    assert set(wording.STATE_TITLES) >= set(get_args(protocol.Outcome))

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases import decision_record, deliberation, limits
+from cases import decision_record, deliberation, intake
 from cases.models import Deliberation, TurnStatus
 
 
@@ -32,10 +32,10 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"Cannot read {options['file']}: {exc}") from None
         try:
-            panel = deliberation.resolve_panel(options["panel"])
-            limits.check_submission(text or "", panel=panel, user_id=None)
-            created = deliberation.create(text, panel=panel, submitted_by_id=None)
-        except deliberation.CaseRejected as exc:
+            created = intake.submit(
+                text=text or "", panel_name=options["panel"], user=None, run_here=True
+            ).deliberation
+        except intake.REFUSALS as exc:
             raise CommandError(str(exc)) from None
 
         started = time.monotonic()
@@ -51,8 +51,8 @@ class Command(BaseCommand):
 def summary(d: Deliberation) -> dict[str, Any]:
     """The command's JSON shape: outcome, reason, winner, rounds, faults, tokens, members."""
     members: list[dict[str, Any]] = [
-        {"alias": m["alias"], "provider": m["provider"], "proposal": None, "vote": None}
-        for m in d.panel_snapshot["members"]
+        {"alias": s.alias, "provider": s.provider, "proposal": None, "vote": None}
+        for s in d.snapshot.specs
     ]
     faults = []
     for p in d.proposals.all():
@@ -87,7 +87,7 @@ def summary(d: Deliberation) -> dict[str, Any]:
     escalation = d.escalations.first()
     return {
         "deliberation_id": d.pk,
-        "panel": d.panel_snapshot["name"],
+        "panel": d.snapshot.name,
         "outcome": d.outcome or d.status,
         "reason": d.reason or d.failure,
         "reason_text": d.reason_label or d.failure,

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from cases import evaluation, metrics, report
+from cases import evaluation, metrics
 from cases.deliberation import CaseRejected
+from cases.evaluation import report
 from panels import quorum
 from panels.offline import knowledge
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from panels.offline import knowledge
+from panels.offline import extraction, knowledge
 
 CODE = re.compile(r"\b[EV]_\d+")
 
@@ -58,7 +58,7 @@ def test_extraction_recovers_the_findings_of_rendered_rows(kb):
     expected_total = recovered = spurious = 0
     for row in kb.rows[:200]:
         expected = expected_findings(row, kb)
-        found = knowledge.extract_findings(knowledge.render_patient(row), kb=kb)
+        found = extraction.extract_findings(knowledge.render_patient(row), kb=kb)
         expected_total += len(expected)
         recovered += len(expected & found)
         spurious += len(found - expected)
@@ -71,7 +71,7 @@ def test_recognises_findings_in_hand_written_notes(kb):
         "45-year-old man with fever, cough and shortness of breath. Chest pain on the left. "
         "Also a sore throat, runny nose and wheezing."
     )
-    found = knowledge.extract_findings(text, kb=kb)
+    found = extraction.extract_findings(text, kb=kb)
     for token in ("E_91", "E_201", "E_66", "E_53", "E_97", "E_181", "E_214"):
         assert token in found
     assert knowledge.extract_demographics(text) == (45, "M")
@@ -79,13 +79,13 @@ def test_recognises_findings_in_hand_written_notes(kb):
 
 def test_reads_scales_places_and_travel_in_free_text(kb):
     text = "Pain in the right ear, pain intensity 6/10. Travelled to West Africa last month."
-    found = knowledge.extract_findings(text, kb=kb)
+    found = extraction.extract_findings(text, kb=kb)
     assert {"E_55_@_V_129", "E_56_@_6", "E_204_@_V_1", "E_53"} <= found
     assert "E_55_@_V_130" not in found  # the left ear was not mentioned
 
 
 def test_negated_findings_are_not_present(kb):
-    found = knowledge.extract_findings(
+    found = extraction.extract_findings(
         "No fever. Denies cough or sore throat, but reports wheezing. Without nausea.", kb=kb
     )
     assert "E_214" in found

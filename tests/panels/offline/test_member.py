@@ -58,14 +58,16 @@ def fresh_assessments():
     member._assess.cache_clear()
 
 
-def test_finding_members_that_misread_a_pe_as_pericarditis_abstain_uncorroborated(kb):
+def test_finding_members_that_misread_a_pe_as_pericarditis_abstain(kb):
     answers = proposals(kb, PE_AFTER_FLIGHT)
     named = Counter(a["diagnosis"] for a in answers if not a.get("abstain"))
     assert all(count < 3 for count in named.values()), named
     assert "Pericarditis" not in named
+    abstained = [a for a in answers if a.get("abstain")]
+    assert abstained  # those that read pericarditis (and the unsure) say why they abstain
+    assert all(a["diagnosis"] is None for a in abstained)
+    assert all(str(a["reasoning"]).startswith("I abstain: ") for a in abstained)
     uncorroborated = [a for a in answers if NOT_CORROBORATED in str(a["reasoning"])]
-    assert uncorroborated
-    assert all(a["abstain"] is True and a["diagnosis"] is None for a in uncorroborated)
     assert all("a linear text classifier" in str(a["reasoning"]) for a in uncorroborated)
 
 
@@ -93,7 +95,7 @@ def test_an_uncorroborated_member_abstains_in_both_rounds(kb, monkeypatch, fresh
 
 @pytest.mark.parametrize(
     ("score", "margin", "answers"),
-    [(0.3, 1.2, False), (0.3, 1.6, True), (0.6, 1.1, True)],
+    [(0.3, 1.05, False), (0.3, 1.2, True), (0.6, 1.05, True)],
 )
 def test_the_corroboration_must_be_clear_by_margin_or_score(
     kb, monkeypatch, fresh_assessments, score, margin, answers
@@ -147,6 +149,10 @@ SINUSES = "41F blocked nose, thick nasal discharge and pain over the cheeks, los
         (SINUSES + ", fever 38.6.", "Acute rhinosinusitis", False),
         (SINUSES + ", no fever.", "Acute rhinosinusitis", False),
         (SINUSES + ".", "Pneumonia", False),
+        # In a full questionnaire absent is every finding's default: only a present one
+        # sets the twins apart.
+        (f"{SINUSES}, no fever. {knowledge.QUESTIONNAIRE_COMPLETE}", "Acute rhinosinusitis", True),
+        (f"{SINUSES}, fever. {knowledge.QUESTIONNAIRE_COMPLETE}", "Acute rhinosinusitis", False),
     ],
 )
 def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, second, abstains):
@@ -157,7 +163,9 @@ def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, se
         assert "cannot tell Chronic rhinosinusitis from Acute rhinosinusitis" in str(reason)
 
 
-def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(kb):
+def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(
+    kb, monkeypatch, fresh_assessments
+):
     twins = {"Acute rhinosinusitis", "Chronic rhinosinusitis"}
     separating = set(kb.conditions["Acute rhinosinusitis"].findings) ^ set(
         kb.conditions["Chronic rhinosinusitis"].findings
@@ -168,6 +176,13 @@ def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(kb):
         if r.pathology in twins and not {t.split("_@_")[0] for t in r.evidences} & separating
     )
     reasoner = member.Member(kb, seed=1, holdout=frozenset(), method="bayes")
-    answer = reasoner.propose(knowledge.render_patient(row))
-    assert answer["abstain"] is True, answer["reasoning"]
-    assert "the text cannot tell" in str(answer["reasoning"])
+    questionnaire = knowledge.render_patient(row)
+    note = questionnaire.replace(knowledge.QUESTIONNAIRE_COMPLETE, "")
+    assert note != questionnaire
+    for text in (questionnaire, note):  # closed world or open, nothing separates them
+        agree = member.Corroboration(reasoner.rank(text)[0].conditions[0].name, 0.9, 5.0)
+        monkeypatch.setattr(member.Member, "corroboration", lambda *_, agree=agree: agree)
+        member._assess.cache_clear()
+        answer = reasoner.propose(text)
+        assert answer["abstain"] is True, answer["reasoning"]
+        assert "the text cannot tell" in str(answer["reasoning"])

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from panels.offline import knowledge, methods, neighbours, renderings
+from panels.offline import extraction, knowledge, methods, neighbours, renderings
 
 SEED = 3
 
@@ -22,7 +22,7 @@ def case_base(kb, held_out) -> neighbours.Neighbours:
 
 def read(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
     return (
-        frozenset(knowledge.extract_findings(text, kb=kb)),
+        frozenset(extraction.extract_findings(text, kb=kb)),
         *knowledge.extract_demographics(text),
     )
 

@@ -116,10 +116,10 @@ def test_the_snapshot_freezes_the_price_of_each_members_model(vendor_server):
     snapshot = panel.snapshot()
     ModelPrice.objects.filter(model_name="claude-test").update(input_usd_per_mtok=99)
 
-    members = {m["model"]: m for m in snapshot["members"]}
-    assert members["claude-test"]["input_price_per_mtok"] == 3.0
-    assert members["claude-test"]["output_price_per_mtok"] == 15.0
-    assert members["gpt-test"]["input_price_per_mtok"] is None
+    members = {s.model: s for s in snapshot.specs}
+    assert members["claude-test"].input_price_per_mtok == 3.0
+    assert members["claude-test"].output_price_per_mtok == 15.0
+    assert members["gpt-test"].input_price_per_mtok is None
 
 
 async def _sync(fn, *args, **kwargs):

@@ -1,0 +1,101 @@
+"""Corroboration: a member that reads findings (Bayes, neighbours) answers only when an
+independent reading of the words, the text classifier's, names the same top condition
+clearly. Members that share the finding extractor share its blind spots, so their agreement
+alone is no evidence. The classifier is trained once per knowledge base, seed and held-out
+rows (through the on-disk cache) and reads each text once for the whole panel. Pure: no
+Django.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from panels.offline import cache, knowledge, methods, text_classifier
+
+# The classifier's top condition must be at least this many times likelier than its second,
+# or score at least ``CORROBORATION_SCORE`` (chosen on the development notes and on held-out
+# DDXPlus rows).
+CORROBORATION_MARGIN = 1.1
+CORROBORATION_SCORE = 0.5
+# The seed of that corroborating classifier: the default panel's text member (Offline-2), so
+# the panel trains no extra model; any seed works, at the cost of one more training.
+CORROBORATION_SEED = 2
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """The text classifier's reading of the same text: its top condition, its score, and how
+    many times likelier it finds it than its second (``margin``)."""
+
+    condition: str  # a key of the knowledge base's conditions
+    score: float
+    margin: float
+
+
+_TRAINING = threading.Lock()
+
+
+@lru_cache(maxsize=64)
+def classifier(
+    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int]
+) -> text_classifier.TextClassifier:
+    """A text classifier through the on-disk cache, trained under a lock: the text member and
+    the members it corroborates answer their first cases at once (one thread each), and
+    share one model."""
+
+    def build() -> text_classifier.TextClassifier:
+        return text_classifier.train(kb, seed=seed, exclude=holdout)
+
+    name = cache.key(kb, what="model", method="text", seed=seed, holdout=tuple(sorted(holdout)))
+    with _TRAINING:
+        return cache.fetch(kb, name, build, text_classifier.TextClassifier)
+
+
+@lru_cache(maxsize=256)
+def reading(
+    kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int], text: str
+) -> methods.MethodResult:
+    """The classifier's ranking of ``text``. The text member and the four members it
+    corroborates read one case with one model: classify the text once, not five times."""
+    return classifier(kb, seed, holdout).assess(text)
+
+
+def corroborate(
+    kb: knowledge.KnowledgeBase, holdout: frozenset[int], text: str, tokens: frozenset[str]
+) -> Corroboration:
+    """How the corroborating classifier reads ``text``, rare conditions without their
+    exposure in ``tokens`` left out as a member leaves them out."""
+    conditions = kb.conditions
+    kept = [
+        s
+        for s in reading(kb, CORROBORATION_SEED, holdout, text).ranking
+        if not conditions[s.condition].exposures or conditions[s.condition].exposures & tokens
+    ]
+    second = kept[1].probability if len(kept) > 1 else 0.0
+    top = kept[0]
+    return Corroboration(top.condition, top.probability, top.probability / max(second, 1e-9))
+
+
+def uncorroborated(
+    kb: knowledge.KnowledgeBase, top: knowledge.Condition, other: Corroboration
+) -> str | None:
+    """Why a finding-based member's ``top`` condition lacks the text classifier's support,
+    in words; None when that independent reading names it clearly too."""
+    theirs = kb.conditions[other.condition].display_name
+    if other.condition != top.name:
+        return (
+            f"an independent reading of the words of the text (a linear text classifier) "
+            f"favours {theirs}, not my {top.display_name}: my reading of the findings is "
+            "not corroborated."
+        )
+    if other.margin < CORROBORATION_MARGIN and other.score < CORROBORATION_SCORE:
+        return (
+            f"an independent reading of the words of the text (a linear text classifier) "
+            f"favours {theirs} too, but only {other.margin:.1f} times over its next "
+            f"candidate, with a score of {other.score:.0%} (I need "
+            f"{CORROBORATION_MARGIN:.1f} times or {CORROBORATION_SCORE:.0%}): not a clear "
+            "corroboration."
+        )
+    return None

@@ -1,0 +1,73 @@
+"""The issue's own examples (issues 10 and 11), end to end through the default panel's five
+members: the textbook pneumonia is never a consensus of another condition, and every member
+that reads findings ranks Pneumonia first (it was Bronchitis 5 of 5); the embolism
+after a flight is Pulmonary embolism or NO CONSENSUS, never another condition; a urinary
+infection (outside the 49), a vague complaint and a non-clinical text end NO CONSENSUS, and
+no member names Ebola without an exposure."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from panels import demo
+from panels.offline import knowledge, member
+
+QUORUM = 3
+PNEUMONIA = (
+    "45-year-old man, fever 38.9, productive cough with rusty sputum for 3 days, "
+    "right-sided pleuritic chest pain, crackles at the right base"
+)
+PE_AFTER_FLIGHT = (
+    "Sudden pleuritic chest pain and shortness of breath the day after a long-haul flight, "
+    "HR 118, SpO2 91%"
+)
+NO_CONSENSUS = (
+    "72-year-old woman with dysuria, frequency, fever and confusion",
+    "feeling tired and dizzy for a few weeks",
+    "asdf qwerty zxcv",
+)
+
+
+def members(kb: knowledge.KnowledgeBase) -> list[member.Member]:
+    found = []
+    for fields in demo.OFFLINE_MEMBERS:
+        options = dict(fields["options"])  # type: ignore[call-overload]
+        found.append(
+            member.Member(
+                kb,
+                seed=int(options["seed"]),
+                holdout=frozenset(),
+                method=str(options["method"]),
+                view=str(options["view"]),
+            )
+        )
+    return found
+
+
+def named(kb: knowledge.KnowledgeBase, text: str) -> Counter[str]:
+    """How many of the default panel's members propose each diagnosis for ``text``."""
+    answers = [m.propose(text) for m in members(kb)]
+    return Counter(str(a["diagnosis"]) for a in answers if not a.get("abstain"))
+
+
+def test_the_textbook_pneumonia_is_read_as_pneumonia_and_never_another_consensus(kb):
+    counts = named(kb, PNEUMONIA)
+    assert all(d == "Pneumonia" for d in counts), counts
+    readers = [m for m in members(kb) if m.method != "text"]
+    tops = [m.rank(PNEUMONIA)[0].conditions[0].name for m in readers]
+    assert tops == ["Pneumonia"] * len(readers), tops
+
+
+def test_an_embolism_after_a_flight_is_never_another_consensus(kb):
+    counts = named(kb, PE_AFTER_FLIGHT)
+    others = {d: n for d, n in counts.items() if d != "Pulmonary embolism"}
+    assert sum(counts.values()) < QUORUM or not others, counts
+
+
+@pytest.mark.parametrize("text", NO_CONSENSUS)
+def test_out_of_scope_vague_and_non_clinical_texts_end_without_a_quorum(kb, text):
+    counts = named(kb, text)
+    assert sum(counts.values()) < QUORUM, counts  # fewer than q proposals: NO CONSENSUS
+    assert "Ebola" not in counts
