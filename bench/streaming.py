@@ -10,6 +10,8 @@ application in this process):
   for 5 members);
 - how many events per second one page can receive when events are published back to back.
 
+The page asks for batched frames, as the case page does (several events in one frame).
+
 Each figure is measured with the in-memory channel layer, then with Redis (channels-redis)
 when one answers at REDIS_URL or redis://127.0.0.1:6379/14. Prints figures; asserts nothing.
 Run: `make bench` or `.venv/bin/python -m bench.streaming`.
@@ -89,7 +91,7 @@ def measure(layer: str) -> dict[str, float]:
 
     async def latency(d: Any) -> tuple[list[float], float]:
         ws = await Socket.open(port, f"/ws/deliberations/{d.pk}/", cookie)
-        await ws.send({"resume_from": 0})
+        await ws.send({"resume_from": 0, "batch": True})
         emitted: dict[str, float] = {}
 
         async def member(index: int) -> None:
@@ -111,16 +113,17 @@ def measure(layer: str) -> dict[str, float]:
         future = asyncio.run_coroutine_threadsafe(provider(), server_loop)
         delays: list[float] = []
         while len(delays) < TOKENS * MEMBERS:
-            event = await ws.receive()
+            events = await ws.events()
             now = time.perf_counter()
-            delays += [now - emitted[t] for t in event["payload"]["text"].split()]
+            for event in events:
+                delays += [now - emitted[t] for t in event["payload"]["text"].split()]
         elapsed = future.result()
         ws.close()
         return delays, elapsed
 
     async def throughput(d: Any) -> float:
         ws = await Socket.open(port, f"/ws/deliberations/{d.pk}/", cookie)
-        await ws.send({"resume_from": 0})
+        await ws.send({"resume_from": 0, "batch": True})
 
         async def burst() -> None:
             for i in range(BURST):
@@ -130,8 +133,9 @@ def measure(layer: str) -> dict[str, float]:
 
         started = time.perf_counter()
         future = asyncio.run_coroutine_threadsafe(burst(), server_loop)
-        for _ in range(BURST):
-            await ws.receive()
+        received = 0
+        while received < BURST:
+            received += len(await ws.events())
         elapsed = time.perf_counter() - started
         future.result()
         ws.close()

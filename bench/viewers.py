@@ -10,9 +10,11 @@ port, stopped through its Popen handle), so nothing else on the machine's Redis 
 
 Per viewer count it prints: delivery latency p50/p95 from a member emitting a token to a
 viewer receiving it (one CLOCK_MONOTONIC for all processes), how many viewers received the
-whole stream ending in ``deliberation.finished``, and how many transcripts equal the
-database's event rows. Bounded: each count gives up after RUN_TIMEOUT_S. Prints figures;
-asserts nothing. Run: `.venv/bin/python -m bench.viewers [--counts 50,150]`.
+whole stream ending in ``deliberation.finished``, how many transcripts equal the database's
+event rows, and the websocket frames per viewer. Viewers ask for batched frames, as the case
+page does (``--one-event-frames``: one event a frame, as before). Bounded: each count gives
+up after RUN_TIMEOUT_S. Prints figures; asserts nothing.
+Run: `.venv/bin/python -m bench.viewers [--counts 50,150] [--one-event-frames]`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if TYPE_CHECKING:  # the children import Django only once they have set it up
     from cases.streaming import DeliberationFinished, DeliberationStarted
 
 COUNTS = (50, 150, 300, 500)
+BATCH = "--one-event-frames" not in sys.argv
 MEMBERS = 5
 TOKENS = 200  # per member: 2 s of streaming at ~100 tokens/s
 TOKEN_GAP_S = 0.01
@@ -136,6 +139,7 @@ class Viewer:
         self.received: dict[str, float] = {}
         self.finished = False
         self.error = ""
+        self.frames = 0
 
     async def watch(self, ws: Socket) -> None:
         try:
@@ -145,13 +149,15 @@ class Viewer:
 
     async def _watch(self, ws: Socket) -> None:
         while not self.finished:
-            message = await ws.receive()
+            events = await ws.events()
             now = clock()
-            self.transcript.append((message["seq"], message["type"], message["payload"]))
-            if message["type"] == "member.delta":
-                for token in message["payload"]["text"].split():
-                    self.received[token] = now
-            self.finished = message["type"] == "deliberation.finished"
+            self.frames += 1
+            for message in events:
+                self.transcript.append((message["seq"], message["type"], message["payload"]))
+                if message["type"] == "member.delta":
+                    for token in message["payload"]["text"].split():
+                        self.received[token] = now
+                self.finished = message["type"] == "deliberation.finished"
 
 
 async def crowd(port: int, cookie: str, deliberation_id: int, count: int) -> dict[str, Any]:
@@ -162,7 +168,7 @@ async def crowd(port: int, cookie: str, deliberation_id: int, count: int) -> dic
             *(Socket.open(port, path, cookie) for _ in range(min(CONNECT_AT_ONCE, count - start)))
         )
         for ws in opened:
-            await ws.send({"resume_from": 0})
+            await ws.send({"resume_from": 0, "batch": BATCH})
         sockets += opened
     viewers = [Viewer() for _ in sockets]
     publisher = await asyncio.create_subprocess_exec(
@@ -197,12 +203,14 @@ def report(count: int, run: dict[str, Any], stored: list[tuple[int, Any, Any]]) 
     cut = statistics.quantiles(delays, n=20) if len(delays) > 1 else [float("nan")] * 19
     complete = sum(v.finished and len(v.received) == len(emitted) for v in viewers)
     identical = sum(v.transcript == stored for v in viewers)
+    frames = statistics.mean(v.frames for v in viewers) if viewers else 0.0
     load = os.getloadavg()[0]
     errors = collections.Counter(v.error for v in viewers if v.error)
     lost = "".join(f"\n        {n} viewers: {error}" for error, n in errors.most_common())
     return (
         f"  {count:4} viewers: p50 {statistics.median(delays):7.1f} ms  p95 {cut[18]:7.1f} ms"
         f"  complete {complete:4}/{count}  identical to the database {identical:4}/{count}"
+        f"  {frames:.0f} frames/viewer for {len(stored)} events"
         f"  ({run['seconds']:.1f} s, load {load:.2f}){lost}"
     )
 
@@ -276,7 +284,8 @@ def main(counts: tuple[int, ...]) -> None:
         print(
             f"One deliberation, {MEMBERS} members x {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s "
             f"each, to N viewers: daphne + channels-redis (own redis-server), {database}, "
-            f"window {os.environ.get('STREAM_COALESCE_MS', '25')} ms"
+            f"window {os.environ.get('STREAM_COALESCE_MS', '25')} ms, "
+            f"{'batched frames' if BATCH else 'one event a frame'}"
         )
         serve_args = [sys.executable, "-m", "bench.viewers", "--serve", str(port)]
         with child(serve_args, port=port, what="daphne"):
@@ -296,6 +305,6 @@ if __name__ == "__main__":
         publish(int(sys.argv[2]))
     else:
         chosen: tuple[int, ...] = COUNTS
-        if len(sys.argv) == 3 and sys.argv[1] == "--counts":
+        if len(sys.argv) >= 3 and sys.argv[1] == "--counts":
             chosen = tuple(int(c) for c in sys.argv[2].split(","))
         main(chosen)

@@ -72,14 +72,18 @@ class Socket:
         self.writer.write(header + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
         await self.writer.drain()
 
-    async def receive(self) -> dict[str, Any]:
+    async def events(self) -> list[dict[str, Any]]:
+        """The events of the next frame: a batched frame's list, or a one-event frame's event."""
+        data: Any = await self.receive()
+        return data if isinstance(data, list) else [data]
+
+    async def receive(self) -> Any:
         while True:
             opcode, data = await self._frame()
             if opcode == 0x8:
                 raise ConnectionError("server closed the socket")
             if opcode == 0x1:
-                message: dict[str, Any] = json.loads(data)
-                return message
+                return json.loads(data)
             if opcode == 0x9:
                 # daphne pings every 20 s and drops a socket that does not answer in 30 s.
                 await self._send_frame(0xA, data)

@@ -7,6 +7,11 @@ forwards live events. Each event is sent once, in sequence order, without gaps: 
 or below the last one sent is dropped, and one that arrives ahead of a gap has the gap
 filled from the database first (rows are written before they are published).
 
+Frames: one event per text frame, a JSON object. A page that sends ``"batch": true`` with its
+resume request gets every frame as a JSON array of such objects instead: the events that
+were waiting for it together (one write's text deltas of five members, a replay) go in one
+frame, up to FRAME_EVENTS, so a crowd costs daphne a frame per write, not one per event.
+
 Delivery does not depend on the channel layer: a message it drops (a crowd past a channel's
 capacity, a Redis hiccup) is filled from the database when a later one arrives, and the
 room's watchdog fills a stream that went quiet before its terminal event.
@@ -36,6 +41,8 @@ from cases.streaming import EventMessage
 log = logging.getLogger(__name__)
 
 TERMINAL_EVENTS = {"deliberation.finished", "deliberation.failed"}
+# Events one batched frame carries at most (a long replay is cut into frames this long).
+FRAME_EVENTS = 100
 # Escalations a reconnecting queue page is sent at most (the newest ones it missed).
 QUEUE_RESUME_LIMIT = 200
 
@@ -63,6 +70,7 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
     last_sent: int | None = None
     held: list[EventMessage]
     ended: bool = False
+    batch: bool = False  # the page reads frames of several events (JSON arrays)
     pump: asyncio.Task[None] | None = None
     room: Room | None = None
     feed: live.Feed
@@ -78,8 +86,9 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await _refuse(self, CLOSE_NOT_FOUND, "not_found")
             return
         self.held = []
+        self.outgoing: list[str] = []  # encoded events of the frame being assembled
         self.lock = asyncio.Lock()
-        self.inbox: asyncio.Queue[EventMessage] = asyncio.Queue()
+        self.inbox: asyncio.Queue[list[EventMessage]] = asyncio.Queue()
         # Join before replaying: an event published during the replay is then either in
         # the replay or in the inbox, never in neither.
         self.room = await Room.enter(self.deliberation_id, self.channel_layer, self)
@@ -103,6 +112,7 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             # The only message a page may send is one resume request with a sequence number.
             await self.close(code=CLOSE_BAD_REQUEST)
             return
+        self.batch = content.get("batch") is True
         self.last_sent = resume_from
         self.feed = await database_sync_to_async(live.feed_for)(
             self.deliberation_id,
@@ -110,32 +120,41 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             resume_from=resume_from,
         )
         async with self.lock:
-            await self._send_missing(up_to=None)
-            held, self.held = self.held, []
-            for event in held:
-                await self._forward(event)
+            try:
+                await self._send_missing(up_to=None)
+                held, self.held = self.held, []
+                for event in held:
+                    await self._forward(event)
+            finally:
+                await self._send_frames()
         if not self.ended:
             runners.ensure_sweeper()
 
-    def deliver(self, event: EventMessage) -> None:
-        """Queue ``event`` (from the room: live, or filled by its watchdog) for this page."""
-        self.inbox.put_nowait(event)
+    def deliver(self, events: list[EventMessage]) -> None:
+        """Queue ``events`` (from the room: one write's, live, or filled by its watchdog)."""
+        self.inbox.put_nowait(events)
 
     async def _pump(self) -> None:
         while True:
-            event = await self.inbox.get()
+            events = list(await self.inbox.get())
+            # Whatever queued up meanwhile goes out with it (in one frame, when batching).
+            while not self.inbox.empty():
+                events += self.inbox.get_nowait()
             try:
-                await self.deliberation_event({"event": event})
+                await self._take(events)
             except Exception:  # a failed fill: the next event or the watchdog fills again
                 log.warning("forwarding to deliberation %s failed", self.deliberation_id)
 
-    async def deliberation_event(self, message: dict[str, Any]) -> None:
-        event: EventMessage = message["event"]
+    async def _take(self, events: list[EventMessage]) -> None:
         if self.last_sent is None:
-            self.held.append(event)  # the page has not said where it is yet
+            self.held += events  # the page has not said where it is yet
             return
         async with self.lock:
-            await self._forward(event)
+            try:
+                for event in events:
+                    await self._forward(event)
+            finally:  # what was assembled before a failed fill is sent all the same
+                await self._send_frames()
 
     async def _forward(self, event: EventMessage) -> None:
         assert self.last_sent is not None
@@ -155,12 +174,22 @@ class DeliberationConsumer(AsyncJsonWebsocketConsumer):
             await self._send(event)
 
     async def _send(self, event: EventMessage) -> None:
-        # The page swaps in the fragments the server renders (cases/live.py).
+        # The page swaps in the fragments the server renders (cases/live.py). The event
+        # goes out with the frame being assembled (see _send_frames).
         assert self.room is not None
-        await self.send(text_data=await self.room.encode(self.feed, event))
+        self.outgoing.append(await self.room.encode(self.feed, event))
         self.last_sent = event["seq"]
         if event["type"] in TERMINAL_EVENTS:
             self.ended = True
+
+    async def _send_frames(self) -> None:
+        texts, self.outgoing = self.outgoing, []
+        if not self.batch:
+            for text in texts:
+                await self.send(text_data=text)
+            return
+        for start in range(0, len(texts), FRAME_EVENTS):
+            await self.send(text_data="[" + ",".join(texts[start : start + FRAME_EVENTS]) + "]")
 
 
 def _open_escalations_after(escalation_id: int) -> list[dict[str, Any]]:

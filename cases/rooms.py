@@ -55,7 +55,7 @@ class Listener(Protocol):
     last_sent: int | None
     ended: bool
 
-    def deliver(self, event: EventMessage) -> None: ...
+    def deliver(self, events: list[EventMessage]) -> None: ...
 
 
 async def rejoin_every(layer: BaseChannelLayer, group: str, channel: str) -> None:
@@ -74,6 +74,16 @@ async def stop(task: asyncio.Task[Any] | None) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _events_of(message: dict[str, Any]) -> list[EventMessage]:
+    # One write's events arrive together; a single ``deliberation.event`` is what a publisher
+    # of an earlier release sends (a rolling upgrade runs both for a while).
+    if message.get("type") == "deliberation.events":
+        return list(message["events"])
+    if message.get("type") == "deliberation.event":
+        return [message["event"]]
+    return []
 
 
 class Room:
@@ -145,10 +155,11 @@ class Room:
                 log.warning("room of deliberation %s: receive failed", self.deliberation_id)
                 await asyncio.sleep(RETRY_S)
                 continue
-            if message.get("type") != "deliberation.event":
+            events = _events_of(message)
+            if not events:
                 continue
             for listener in list(self.listeners):
-                listener.deliver(message["event"])
+                listener.deliver(events)
             self.heard.set()
 
     async def _watch(self) -> None:
@@ -174,10 +185,10 @@ class Room:
                 rows = []
             news = False
             for listener in behind:
-                for row in rows:
-                    if row["seq"] > (listener.last_sent or 0):
-                        listener.deliver(row)
-                        news = True
+                missed = [row for row in rows if row["seq"] > (listener.last_sent or 0)]
+                if missed:
+                    listener.deliver(missed)
+                    news = True
             wait = STALL_FIRST_S if news else min(wait * 2, STALL_MAX_S)
 
     async def events_after(self, seq: int) -> list[EventMessage]:

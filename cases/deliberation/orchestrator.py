@@ -150,28 +150,32 @@ class RunContext:
         return len(self.valid) - len(self.ballot)
 
 
-async def _context(deliberation_id: int) -> RunContext:
-    deliberation, keys = await sync_to_async(persistence.load)(deliberation_id)
-    specs = deliberation.snapshot.specs
-    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
-    return RunContext(deliberation, specs, providers)
+def _open(
+    deliberation_id: int,
+) -> tuple[Deliberation, dict[int, str | None], list[MemberSpec], list[streaming.EventMessage]]:
+    # One hop to the database thread before Round 1: the deliberation, its members' keys and
+    # the opening events (written together: less on the critical path).
+    deliberation, keys = persistence.load(deliberation_id)
+    snap = deliberation.snapshot
+    specs = snap.specs
+    members = [
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label) for i, s in enumerate(specs)
+    ]
+    started = streaming.DeliberationStarted(
+        panel=snap.name, n=snap.n, q=snap.q, f=snap.f, members=members
+    )
+    opening: list[Event] = [
+        ("deliberation.started", started),
+        ("round.started", streaming.RoundStarted(round=1)),
+    ]
+    return deliberation, keys, specs, streaming.record(deliberation_id, opening)
 
 
 async def _run_claimed(deliberation_id: int) -> None:
-    ctx = await _context(deliberation_id)
-    snap = ctx.snap
-    members = [
-        streaming.MemberLabel(index=i, alias=s.alias, label=s.label)
-        for i, s in enumerate(ctx.specs)
-    ]
-    started = streaming.DeliberationStarted(
-        panel=snap.name, n=snap.n, q=ctx.q, f=ctx.f, members=members
-    )
-    # Bookkeeping events share one write where they fall together: less on the critical path.
-    await streaming.apublish_many(
-        ctx.id,
-        [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))],
-    )
+    deliberation, keys, specs, opening = await sync_to_async(_open)(deliberation_id)
+    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
+    ctx = RunContext(deliberation, specs, providers)
+    await streaming.send(opening)
     # Members that must load or train a model first (offline ones after a start, or of a new
     # panel) do it now, so no call timeout runs while they do.
     await asyncio.to_thread(base.prepare, ctx.specs)
@@ -226,13 +230,12 @@ async def _round1(ctx: RunContext) -> None:
 
     async def on_proposal(index: int, result: TurnResult) -> None:
         ctx.usage += result.usage
-        await sinks[index].close()
         p = result.proposal
         key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
         alias = ctx.specs[index].alias
         save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
         ctx.proposals[index] = await persistence.persist(
-            ctx.id, save, partial(_proposal_event, index, result)
+            ctx.id, save, partial(_proposal_event, index, result), text=sinks[index].batch
         )
 
     calls = {
@@ -298,13 +301,12 @@ async def _round2(ctx: RunContext) -> None:
 
     async def on_vote(index: int, result: TurnResult) -> None:
         ctx.usage += result.usage
-        await sinks[index].close()
         alias = ctx.specs[index].alias
         save = partial(
             persistence.save_vote, ctx.deliberation, index, alias, result, ballots[index]
         )
         ctx.votes[index] = await persistence.persist(
-            ctx.id, save, partial(_vote_event, index, result)
+            ctx.id, save, partial(_vote_event, index, result), text=sinks[index].batch
         )
 
     await rounds.run_round(

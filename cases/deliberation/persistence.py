@@ -136,20 +136,39 @@ def save_vote(
     )
 
 
-async def persist[R](deliberation_id: int, save: Callable[[], R], event: Callable[[R], Event]) -> R:
+async def persist[R](
+    deliberation_id: int,
+    save: Callable[[], R],
+    event: Callable[[R], Event],
+    *,
+    text: streaming.DeltaBatch | None = None,
+) -> R:
     """Write a member's row and the event that announces it in one transaction, then send
-    the event. Returns the row."""
+    the event. Returns the row. With ``text`` (the deliberation's pending live text, the
+    member's last words among it), that text is written first in the same transaction: one
+    write at the end of a turn, not a flush and then the row. Should that write fail, the text
+    is flushed on its own (with its retries), then the row is written."""
 
-    def write() -> tuple[R, list[streaming.EventMessage]]:
+    def write(deltas: list[Event]) -> tuple[R, list[streaming.EventMessage]]:
         with transaction.atomic():
             row = save()
             if leases.is_stored(row):
-                return row, []  # resumed: announced by the run that stored it
-            return row, streaming.record(deliberation_id, [event(row)])
+                # Resumed: announced by the run that stored it.
+                return row, streaming.record(deliberation_id, deltas) if deltas else []
+            return row, streaming.record(deliberation_id, [*deltas, event(row)])
 
-    row, messages = await sync_to_async(write)()
-    await streaming.send(messages)
-    return row
+    async def write_and_send(deltas: list[Event]) -> R:
+        row, messages = await sync_to_async(write)(deltas)
+        await streaming.send(messages)
+        return row
+
+    if text is not None:
+        try:
+            return await text.flush_with(write_and_send)
+        except Exception as exc:  # a database blip: the text's own retries, then the row
+            log.warning("writing a turn of deliberation %s failed: %s", deliberation_id, exc)
+            await text.flush(attempts=streaming.FLUSH_ATTEMPTS)
+    return await write_and_send([])
 
 
 _FINISH_FIELDS = [

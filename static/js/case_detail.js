@@ -2,7 +2,8 @@
 // it reflects in data-last-seq; this script resumes from there over a websocket. It folds
 // nothing itself: a text delta carries the prose to append (inserted with textContent), and
 // every other event carries the fragments the server rendered from its own fold
-// (cases/live.py, escaped by Django's templates), which are swapped in by id.
+// (cases/live.py, escaped by Django's templates), which are swapped in by id. The page asks
+// for batched frames: each frame is a JSON array of events, in sequence order.
 (function () {
   "use strict";
 
@@ -63,20 +64,25 @@
     socket.onopen = function () {
       retries = 0;
       status("Live");
-      socket.send(JSON.stringify({ resume_from: lastSeq }));
+      socket.send(JSON.stringify({ resume_from: lastSeq, batch: true }));
     };
     socket.onmessage = function (message) {
-      var event = JSON.parse(message.data);
-      if (event.seq <= lastSeq) return;
-      if (event.seq !== lastSeq + 1) {
-        socket.close(); // never expected (the server fills gaps); reconnecting resumes
-        return;
-      }
-      apply(event);
-      if (TERMINAL[root.dataset.state]) {
-        status("Deliberation ended");
-        socket.onclose = null;
-        socket.close(1000);
+      var data = JSON.parse(message.data);
+      var events = Array.isArray(data) ? data : [data];
+      for (var i = 0; i < events.length; i++) {
+        var event = events[i];
+        if (event.seq <= lastSeq) continue;
+        if (event.seq !== lastSeq + 1) {
+          socket.close(); // never expected (the server fills gaps); reconnecting resumes
+          return;
+        }
+        apply(event);
+        if (TERMINAL[root.dataset.state]) {
+          status("Deliberation ended");
+          socket.onclose = null;
+          socket.close(1000);
+          return;
+        }
       }
     };
     socket.onclose = function (closed) {

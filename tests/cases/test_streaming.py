@@ -6,6 +6,7 @@ a deliberation (rows are the truth)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -123,3 +124,21 @@ async def test_a_broken_channel_layer_does_not_stop_publishing(d, monkeypatch):
 
     assert message["seq"] == 1
     assert await texts(d.pk) == [(0, "x")]
+
+
+async def test_one_write_of_every_members_text_is_one_group_send(d, monkeypatch):
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    class Counting:
+        async def group_send(self, group, message):
+            sent.append((group, message))
+
+    monkeypatch.setattr(streaming, "get_channel_layer", lambda: Counting())
+    sinks = [DeltaCoalescer(d.pk, m, 1) for m in range(3)]
+    for m, sink in enumerate(sinks):
+        await sink.add(f"member {m} ")
+    await sinks[0].close()
+
+    assert await texts(d.pk) == [(0, "member 0 "), (1, "member 1 "), (2, "member 2 ")]
+    assert [group for group, _ in sent] == [streaming.group_name(d.pk)]
+    assert [e["seq"] for e in sent[0][1]["events"]] == [1, 2, 3]

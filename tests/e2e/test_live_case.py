@@ -84,11 +84,16 @@ class LiveCaseTestCase(BrowserTestCase):
         expect(self.page).to_have_url(re.compile(r"/cases/\d+/$"), timeout=FINISH_TIMEOUT_MS)
 
     def record_frames(self) -> list[dict[str, Any]]:
-        """Every event the page's websocket receives from now on, in arrival order."""
+        """Every event the page's websocket receives from now on, in arrival order (the page
+        asks for batched frames: each frame is a list of events)."""
         frames: list[dict[str, Any]] = []
 
+        def on_frame(data: Any) -> None:
+            received = json.loads(data)
+            frames.extend(received if isinstance(received, list) else [received])
+
         def on_socket(ws: WebSocket) -> None:
-            ws.on("framereceived", lambda data: frames.append(json.loads(data)))
+            ws.on("framereceived", on_frame)
 
         self.page.on("websocket", on_socket)
         return frames
