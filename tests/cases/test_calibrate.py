@@ -121,8 +121,9 @@ def test_calibrate_stores_the_smallest_threshold_that_meets_alpha_with_provenanc
     by_threshold = {int(row[0]): row for row in table}
     assert by_threshold[51][1] == "40/52" and by_threshold[31][1] == "50/52"
     assert (
-        "On 52 labelled cases, with 95 % confidence, at most 10 % of the cases this panel "
-        "decides are wrong; it decides 77 % of them." in output
+        "On 52 labelled cases (52 free-text notes), with 95 % confidence, at most 10 % of the "
+        "cases this panel decides are wrong; it decides 77 % of them. The guarantee holds for "
+        "cases like these" in output
     )
 
 
@@ -153,8 +154,8 @@ def test_calibrate_refuses_when_the_strictest_testable_threshold_has_too_many_er
 def test_calibrate_rejects_bad_levels_and_missing_cases(readers, tmp_path):
     with pytest.raises(CommandError, match="--alpha"):
         run("--panel", "readers", "--cases", str(labelled(tmp_path)), "--alpha", "1.5")
-    with pytest.raises(CommandError, match="--cases FILE.jsonl, --csv FILE, or both"):
-        run("--panel", "readers")
+    with pytest.raises(inputs.EvaluationError, match="--cases FILE.jsonl, --csv FILE"):
+        calibrate.deliberate(panel="readers")
     assert not Case.objects.exists()
 
 

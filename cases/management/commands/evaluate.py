@@ -69,6 +69,11 @@ class Command(BaseCommand):
         parser.add_argument("--garbage", type=_count, default=0)
         parser.add_argument("--concurrency", type=_positive, default=8)
         parser.add_argument(
+            "--workers",
+            type=_positive,
+            help="Processes that run the cases (default: one per core, at most 2).",
+        )
+        parser.add_argument(
             "--folds",
             type=_count,
             default=5,
@@ -103,6 +108,7 @@ class Command(BaseCommand):
                 garbage=options["garbage"],
             ),
             concurrency=options["concurrency"],
+            workers=options["workers"],
             folds=options["folds"],
             early_abort=False if options["no_early_abort"] else None,
             early_decision=False if options["no_early_decision"] else None,
