@@ -1,15 +1,18 @@
 """Running an evaluation's deliberations in several processes, one share of the cases each.
 
 One Python process runs members and database writes under one GIL: on two cores an
-evaluation used one. Here each worker is a fresh process (``spawn``: no thread or connection
-of this one is inherited) that sets Django up on the same database, trains or loads the
-offline models of its own folds only, and runs its share of the queued deliberations through
-``deliberation.run``, the same path (claim, lease, rounds, persistence) as every runner. The
-parent only waits, reading progress from the database.
+evaluation used one. Here each worker is a process of its own (forked while this process has
+one thread, so it starts with Django and the knowledge base loaded; spawned otherwise, so no
+thread's lock is inherited) on the same database, with no connection inherited; it trains or
+loads the offline models of its own folds only, and runs its share of the queued
+deliberations through ``deliberation.run``, the same path (claim, lease, rounds, persistence)
+as every runner. The parent only waits, reading progress from the database.
 
 Cases are shared out by fold (the rows their judges were trained without), so no two
 workers train the same fold's models; a run without folds is dealt out in turn. Workers see
 only committed rows, so a run prepared inside a transaction (a test) stays in one process.
+By default there is one worker per idle core: on a machine whose cores are already busy,
+more processes only add their start-up and lock waits.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -30,7 +34,8 @@ from cases.models import Deliberation
 from cases.models.deliberation import DELIBERATION_TERMINAL
 
 Progress = Callable[[int, int, float], None]
-POLL_S = 0.5
+POLL_S = 2.0  # progress is read from the database this often
+MAX_DEFAULT = 2
 WORKER_FAILED = (
     "An evaluation worker exited with code {code}; {left} of its {n} cases did not finish. "
     "Run the evaluation again, or with --workers 1 to see the error."
@@ -38,13 +43,20 @@ WORKER_FAILED = (
 
 
 def workers_for(requested: int | None, *, cases: int) -> int:
-    """How many processes to use: ``requested``, or by default one per core (at most 2,
-    the machine this is measured on), never more than there are cases, and 1 inside a
-    transaction (other processes could not see its uncommitted cases)."""
+    """How many processes to use: ``requested``, or by default one per idle core (cores
+    less the one-minute load average, at most :data:`MAX_DEFAULT`), never more than there
+    are cases, and 1 inside a transaction (other processes could not see its uncommitted
+    cases)."""
     if connection.in_atomic_block:
         return 1
-    wanted = requested if requested is not None else min(2, os.cpu_count() or 1)
+    wanted = requested if requested is not None else idle_cores()
     return max(1, min(wanted, cases))
+
+
+def idle_cores() -> int:
+    """Cores not busy by the one-minute load average, at least 1, at most MAX_DEFAULT."""
+    cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT, int(cores - os.getloadavg()[0] + 0.5)))
 
 
 def shares(snapshots: Sequence[tuple[int, dict[str, Any]]], *, workers: int) -> list[list[int]]:
@@ -76,10 +88,9 @@ def run_in_processes(
     parts = shares(snapshots, workers=workers)
     database = str(connection.settings_dict["NAME"])
     connections.close_all()  # the children open their own
-    context = multiprocessing.get_context("spawn")
     started = time.monotonic()
     processes = [
-        context.Process(
+        _context().Process(
             target=evaluation_worker.work, args=(part, database, concurrency), daemon=True
         )
         for part in parts
@@ -101,5 +112,18 @@ def run_in_processes(
         progress(_finished(ids), len(ids), time.monotonic() - started)
 
 
+def _context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
+    """Fork while this process has one thread (the child starts with everything loaded);
+    spawn otherwise (a forked child would inherit other threads' held locks)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def _finished(ids: list[int]) -> int:
-    return Deliberation.objects.filter(pk__in=ids, status__in=DELIBERATION_TERMINAL).count()
+    # One range scan, not a thousand-id IN list; the ids of one run are nearly contiguous.
+    ended = Deliberation.objects.filter(
+        pk__range=(min(ids), max(ids)), status__in=DELIBERATION_TERMINAL
+    ).values_list("pk", flat=True)
+    wanted = set(ids)
+    return sum(1 for pk in ended.iterator() if pk in wanted)

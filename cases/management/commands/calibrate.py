@@ -63,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=_positive,
-            help="Processes that run the cases (default: one per core, at most 2).",
+            help="Processes that run the cases (default: one per idle core, at most 2).",
         )
         parser.add_argument(
             "--folds",
