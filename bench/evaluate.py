@@ -37,6 +37,9 @@ CONFIGS: dict[str, list[str]] = {
 }
 
 
+WORKERS: list[str] = []  # --workers N passed on to every evaluate command (default: its own)
+
+
 def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, Any], float]:
     """Evaluate on a fresh database; the results and the command's wall time."""
     slug = "".join(c if c.isalnum() else "-" for c in name)
@@ -49,7 +52,7 @@ def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, An
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, capture_output=True)
-    args = [*manage, "evaluate", "--out", str(out), *extra]
+    args = [*manage, "evaluate", "--out", str(out), *WORKERS, *extra]
     if limit is not None and "--limit" not in extra:
         args += ["--limit", str(limit)]
     started = time.monotonic()
@@ -163,7 +166,10 @@ def main() -> None:
     parser.add_argument(
         "--note", action="store_true", help="Also time a 2,000-character note's deliberation."
     )
+    parser.add_argument("--workers", help="Processes per evaluation (default: evaluate's, 1).")
     options = parser.parse_args()
+    if options.workers:
+        WORKERS[:] = ["--workers", options.workers]
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if options.cases:
         extra = ["--min-confidence", options.min_confidence] if options.min_confidence else []

@@ -11,8 +11,9 @@ as every runner. The parent only waits, reading progress from the database.
 Cases are shared out by fold (the rows their judges were trained without), so no two
 workers train the same fold's models; a run without folds is dealt out in turn. Workers see
 only committed rows, so a run prepared inside a transaction (a test) stays in one process.
-By default there is one worker per idle core: on a machine whose cores are already busy,
-more processes only add their start-up and lock waits.
+The commands default to one process (``--workers 1``): on the shared 2-core machine this
+was measured on (load average 4-7), two workers were slower than one (SQLite lock waits and
+two processes competing for busy cores). ``workers_for(None)`` picks one per idle core.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from cases.models.deliberation import DELIBERATION_TERMINAL
 
 Progress = Callable[[int, int, float], None]
 POLL_S = 2.0  # progress is read from the database this often
-MAX_DEFAULT = 2
+MAX_DEFAULT = 2  # --workers: processes that run the cases (opt-in, see workers_for)
 WORKER_FAILED = (
     "An evaluation worker exited with code {code}; {left} of its {n} cases did not finish. "
     "Run the evaluation again, or with --workers 1 to see the error."

@@ -71,7 +71,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=_positive,
-            help="Processes that run the cases (default: one per idle core, at most 2).",
+            default=1,
+            help=(
+                "Processes that run the cases, folds shared out (default 1: on a machine "
+                "whose cores are busy, more were measured slower)."
+            ),
         )
         parser.add_argument(
             "--folds",
