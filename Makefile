@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$c; break; }; done)
 
-.PHONY: help install install-test run run-scaleout worker test e2e lint fmt typecheck migrations-check bench bench-evaluate ci clean
+.PHONY: help install install-test run run-scaleout worker test e2e lint fmt typecheck migrations-check bench bench-evaluate calibrate-demo ci clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -82,7 +82,10 @@ bench: install-test ## Benchmarks: print figures (no assertions)
 	$(PY) -m bench.providers
 	$(PY) -m bench.streaming
 	$(PY) -m bench.audit
-	$(PY) -m bench.evaluate --only "1,000 patients"
+	$(PY) -m bench.evaluate --only "1,000 patients" --note
+
+calibrate-demo: install-test ## Recalibrate the demo offline panel: rewrite panels/offline/data/demo_calibration.json
+	$(PY) -m bench.calibrate_demo
 
 bench-evaluate: install-test ## Every figure of docs/evaluation.md (several full evaluation runs)
 	$(PY) -m bench.evaluate

@@ -3,7 +3,11 @@ with 1 and 2 colluders, without early abort/decision, in-sample, and the 1,000-p
 
 Each configuration runs `manage.py evaluate` in its own process on a fresh SQLite file under
 var/bench/, so runs never share a database. Prints one Markdown table.
-Run: `.venv/bin/python bench/evaluate.py [--limit N] [--only NAME ...]`.
+Run: `.venv/bin/python bench/evaluate.py [--limit N] [--only NAME ...] [--note]`.
+
+With `--note` it also measures one deliberation of the default offline panel on a
+2,000-character clinical note: CPU seconds of the whole process (every thread) for the run,
+members warmed first, three notes that differ in their first words (so no answer is cached).
 
 With `--cases FILE ...` it measures free-text case files instead (one fresh database each):
 correct, wrong and no consensus in and out of scope, abstentions, and the risk-coverage table
@@ -33,6 +37,9 @@ CONFIGS: dict[str, list[str]] = {
 }
 
 
+WORKERS: list[str] = []  # --workers N passed on to every evaluate command (default: its own)
+
+
 def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, Any], float]:
     """Evaluate on a fresh database; the results and the command's wall time."""
     slug = "".join(c if c.isalnum() else "-" for c in name)
@@ -45,7 +52,7 @@ def run(name: str, extra: list[str], *, limit: int | None) -> tuple[dict[str, An
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, capture_output=True)
-    args = [*manage, "evaluate", "--out", str(out), *extra]
+    args = [*manage, "evaluate", "--out", str(out), *WORKERS, *extra]
     if limit is not None and "--limit" not in extra:
         args += ["--limit", str(limit)]
     started = time.monotonic()
@@ -91,6 +98,63 @@ def free_text(files: list[Path], *, extra: list[str]) -> None:
             )
 
 
+NOTE = (
+    "ED triage note. 58yo M c/o fever, productive cough with rusty sputum and R-sided "
+    "pleuritic chest pain x3d, worse on deep inspiration. Reports chills and night sweats, "
+    "SOB on exertion since yesterday, decreased appetite. Denies hemoptysis, denies calf "
+    "pain or swelling, no recent travel or surgery, no leg trauma. No abdominal pain, no "
+    "dysuria, no rash, no headache, no neck stiffness. PMH: HTN, type 2 DM on metformin, "
+    "hyperlipidemia; no hx of DVT or PE, no asthma or COPD. Meds: metformin, lisinopril, "
+    "atorvastatin. NKDA. Social: smoker 30 pack-years, drinks 2-3 beers on weekends, "
+    "lives with wife, works as a bus driver. FHx: father had MI at 62, mother with "
+    "diabetes. Vitals: T 39.1 C, HR 112, BP 128/76, RR 24, SpO2 91% on room air. Exam: "
+    "alert, oriented, looks unwell and diaphoretic, speaking in full sentences. Chest: "
+    "crackles and bronchial breathing at the right base, dullness to percussion R lower "
+    "zone, no wheeze. Heart: tachycardic, regular, no murmur. Abdomen soft, non-tender. "
+    "Legs: no edema, calves soft and non-tender. Skin: no lesions. Neuro: grossly intact. "
+    "Labs pending: CBC, CMP, CRP, lactate, blood cultures x2, sputum culture. CXR ordered. "
+    "ECG: sinus tachycardia, no ST changes. Plan: consider CAP, assess CURB-65, start "
+    "empiric antibiotics after cultures, O2 to keep sats above 94%, IV fluids, analgesia "
+    "for the pleuritic pain, reassess in 1 h. Differential includes pneumonia, PE (Wells "
+    "low), acute bronchitis, pleural effusion, lung cancer given smoking history. Wife "
+    "says he has been more tired over the last month and lost about 3 kg without trying. "
+    "He had a flu-like illness two weeks ago that seemed to settle, then the cough came "
+    "back worse. No sick contacts at home. Vaccinations: no pneumococcal, flu shot last "
+    "year. Patient anxious, asks whether he will need to stay in hospital tonight. "
+    "Reassessment at 1 h: still febrile at 38.7 C, HR 104, RR 22, SpO2 94% on 2 L nasal "
+    "prongs; pain better with paracetamol; cough still productive of green-rusty sputum; "
+    "no new symptoms. Handover to the medical team for admission and review of the CXR."
+)
+NOTE_CHARS = 2000
+
+
+def note(count: int = 3) -> None:
+    """CPU and wall seconds of single offline deliberations of a 2,000-character note."""
+    import asyncio
+
+    from bench._setup import django_on_scratch_db
+
+    django_on_scratch_db("evaluate-note")
+    from cases import deliberation
+    from panels import demo
+    from panels.models import Panel
+    from panels.providers import builtin
+
+    demo.seed()
+    builtin.warm()
+    panel = Panel.objects.get(name="offline")
+    print("\n| 2,000-character note | outcome | CPU s (all threads) | wall s |\n|---|---|---|---|")
+    for k in range(count):
+        text = (f"Note {k + 1}. " + NOTE)[:NOTE_CHARS]
+        assert len(text) == NOTE_CHARS, len(text)
+        created = deliberation.create(text, panel=panel, submitted_by_id=None)
+        cpu, wall = time.process_time(), time.monotonic()
+        asyncio.run(deliberation.run(created.pk))
+        cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+        created.refresh_from_db()
+        print(f"| note {k + 1} | {created.outcome} | {cpu:.3f} | {wall:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, help="Rows per configuration (default: all).")
@@ -99,7 +163,13 @@ def main() -> None:
     parser.add_argument(
         "--min-confidence", help="With --cases: run at this min_confidence, not the panel's."
     )
+    parser.add_argument(
+        "--note", action="store_true", help="Also time a 2,000-character note's deliberation."
+    )
+    parser.add_argument("--workers", help="Processes per evaluation (default: evaluate's, 1).")
     options = parser.parse_args()
+    if options.workers:
+        WORKERS[:] = ["--workers", options.workers]
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if options.cases:
         extra = ["--min-confidence", options.min_confidence] if options.min_confidence else []
@@ -121,9 +191,13 @@ def main() -> None:
             f"| {results['reliability']['p_single_member_error']:.2%} "
             f"| {pct(intervals['correct'])} | {pct(intervals['wrong'])} | {pct(intervals['none'])} "
             f"| {panel['tokens_per_case']:.0f} | {skipped:.1%} "
-            f"| {wall:.1f} s (run {results['run']['wall_time_s']:.1f} s) |",
+            f"| {wall:.1f} s (run {results['run']['wall_time_s']:.1f} s, "
+            f"{results['run'].get('workers', 1)} processes) |",
             flush=True,
         )
+    if options.note:
+        note()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

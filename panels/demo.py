@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
@@ -15,6 +21,23 @@ DEMO_USERS = [
     ("reviewer2", "reviewer2-demo", "reviewer"),
     ("admin", "admin-demo", "administrator"),
 ]
+
+# The demo offline panel's calibration record, written by `make calibrate-demo`
+# (bench/calibrate_demo.py, i.e. `manage.py calibrate ... --write-record`) and applied by
+# seed_demo: its min_confidence and provenance come from there, never from this module.
+CALIBRATION_RECORD = Path(__file__).resolve().parent / "offline" / "data" / "demo_calibration.json"
+# What the record's guarantee was measured with besides its data files (whose sha256 the
+# record names): the offline members' code.
+CODE_SOURCES = ("panels/offline/*.py", "panels/providers/builtin.py")
+NO_RECORD = "no calibration record at {path}: the offline panel keeps min_confidence {value}"
+STALE_CODE = (
+    "the calibration record was made with other offline-member code; its guarantee may not "
+    "hold: run `make calibrate-demo` again"
+)
+STALE_DATA = (
+    "the calibration record names {path} with another sha256 than the file on disk; its "
+    "guarantee may not hold: run `make calibrate-demo` again"
+)
 
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
@@ -111,3 +134,57 @@ def seed() -> list[str]:
     )
     created.append("panels offline (default) and chaos")
     return created
+
+
+def code_fingerprint() -> str:
+    """sha256 over the offline members' sources (:data:`CODE_SOURCES`), names and contents."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for pattern in CODE_SOURCES:
+        for path in sorted(p for p in base.glob(pattern) if p.is_file()):
+            digest.update(str(path.relative_to(base)).encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes ("" when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def record_problems(record: dict[str, Any]) -> list[str]:
+    """Why a calibration record may no longer describe the panel: a data file it names has
+    changed (or is gone) or the offline members' code has. Empty when it is current."""
+    calibration = record.get("calibration", {})
+    problems = []
+    for entry in calibration.get("files", []):
+        path = Path(settings.BASE_DIR) / entry["path"]
+        if file_sha256(path) != entry["sha256"]:
+            problems.append(STALE_DATA.format(path=entry["path"]))
+    if calibration.get("code") != code_fingerprint():
+        problems.append(STALE_CODE)
+    return problems
+
+
+def apply_calibration(path: Path = CALIBRATION_RECORD) -> list[str]:
+    """Set the demo `offline` panel's min_confidence and calibration provenance from the
+    record at ``path`` (no deliberation: seed_demo must stay fast). Returns lines for the
+    command to print, including any reason the record looks stale. Raises ValueError for a
+    record that is not one."""
+    panel = Panel.objects.get(name="offline")
+    if not path.is_file():
+        return [NO_RECORD.format(path=path, value=panel.min_confidence)]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        threshold, calibration = int(record["min_confidence"]), dict(record["calibration"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a calibration record: {exc!r}") from None
+    if record.get("panel") != "offline" or calibration.get("min_confidence") != threshold:
+        raise ValueError(f"{path} is not a calibration record of the offline panel.")
+    panel.min_confidence, panel.calibration = threshold, calibration
+    panel.save(update_fields=["min_confidence", "calibration", "updated_at"])
+    lines = [f"offline panel min_confidence {threshold} from {path.name}"]
+    return lines + [f"warning: {problem}" for problem in record_problems(record)]

@@ -6,11 +6,13 @@ threshold whose exact upper bound on the wrong share of decided cases is at most
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from cases import audit, metrics
 from cases.evaluation import inputs, risk, running
 from cases.evaluation.inputs import EvaluationError, Options
 from cases.evaluation.records import CaseRecord
+from panels import demo
 from panels.models import Panel
 
 BAD_LEVEL = "--{name} must be between 0 and 1 (exclusive), not {value}."
@@ -37,6 +40,7 @@ TOO_MANY_WRONG = (
     "wrong, at least {needed_wrong} decided cases would be needed; with none, {needed}."
 )
 AUDIT_ACTION = "panel.calibrated"
+RECORD_FORMAT = 1
 
 
 class CalibrationRefused(EvaluationError):
@@ -69,6 +73,15 @@ def _check(alpha: float, delta: float) -> None:
             raise EvaluationError(BAD_LEVEL.format(name=name, value=value))
 
 
+def relative(path: Path) -> str:
+    """``path`` relative to the project folder when it lies inside it (so a committed record
+    names the repository's files), else as given."""
+    try:
+        return str(path.expanduser().resolve().relative_to(Path(settings.BASE_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
 def deliberate(
     *,
     panel: str,
@@ -77,13 +90,16 @@ def deliberate(
     limit: int | None = None,
     seed: int = 0,
     concurrency: int = 8,
+    workers: int | None = 1,
     folds: int = 5,
     progress: running.Progress | None = None,
 ) -> tuple[list[CaseRecord], dict[str, Any], list[dict[str, Any]]]:
     """Deliberate the labelled cases (each file of ``cases``, then ``csv``) once at
-    min_confidence 0 (evaluation runs: tagged is_evaluation, never in the queue). Returns the
-    records, the snapshot they ran on and one provenance entry per source file. Raises what
-    ``running.prepare`` raises."""
+    min_confidence 0 (evaluation runs: tagged is_evaluation, never in the queue). Rows of the
+    knowledge base's own CSV are held out of their judges' training through the same
+    ``folds`` as ``evaluate``. Returns the records, the snapshot they ran on and one
+    provenance entry per source file (its records are the next ``n`` of the list). Raises
+    what ``running.prepare`` raises."""
     sources = [("cases", path) for path in cases] + ([("csv", csv)] if csv is not None else [])
     if not sources:
         raise EvaluationError(NEEDS_SOURCE)
@@ -99,12 +115,13 @@ def deliberate(
             limit=limit,
             seed=seed,
             concurrency=concurrency,
+            workers=workers,
             folds=folds,
             min_confidence=0,
             cases=path if kind == "cases" else None,
             csv=path if kind == "csv" else None,
         )
-        run, results = running.evaluate(options, progress=progress)
+        run, _ = running.evaluate(options, progress=progress)
         run_records = running.run_records(run)
         records += run_records
         first = run.items.select_related("deliberation").first()
@@ -112,9 +129,13 @@ def deliberate(
         files.append(
             {
                 "kind": kind,
-                "path": str(path),
+                "path": relative(path),
                 "sha256": inputs.sha256_of(path),
                 "n": len(run_records),
+                "limit": limit,
+                "seed": seed,
+                "folds": int(run.options.get("folds", 0)),
+                "in_training": len(run.options.get("in_training", [])),
                 "evaluation_run": run.pk,
             }
         )
@@ -131,6 +152,7 @@ def calibrate(
     limit: int | None = None,
     seed: int = 0,
     concurrency: int = 8,
+    workers: int | None = 1,
     folds: int = 5,
     progress: running.Progress | None = None,
 ) -> Calibration:
@@ -145,16 +167,19 @@ def calibrate(
         limit=limit,
         seed=seed,
         concurrency=concurrency,
+        workers=workers,
         folds=folds,
         progress=progress,
     )
-    points = risk.curve(records, q=snapshot["q"], f=snapshot["f"], delta=delta)
+    q, f = snapshot["q"], snapshot["f"]
+    points = risk.curve(records, q=q, f=f, delta=delta)
     selection = risk.select(points, alpha=alpha, delta=delta)
     if selection.chosen is None:
         raise CalibrationRefused(
             refusal(points, selection, alpha=alpha, delta=delta, panel=panel), points=points
         )
     chosen = selection.chosen
+    _per_source(files, records, q=q, f=f, delta=delta, threshold=chosen.threshold)
     provenance = {
         "files": files,
         "cases": ", ".join(f["path"] for f in files),
@@ -169,9 +194,45 @@ def calibrate(
         "coverage": chosen.coverage,
         "bound": chosen.bound,
         "method": "fixed-sequence learn-then-test, exact Clopper-Pearson upper bound",
+        "code": demo.code_fingerprint(),
     }
     store(panel, provenance=provenance)
     return Calibration(points=points, selection=selection, provenance=provenance)
+
+
+def _per_source(
+    files: list[dict[str, Any]],
+    records: Sequence[CaseRecord],
+    *,
+    q: int,
+    f: int,
+    delta: float,
+    threshold: int,
+) -> None:
+    """Add to each source's entry how many of its cases the chosen threshold decides and
+    gets wrong, and its own bound: the pooled guarantee can hide a source that fares worse."""
+    start = 0
+    for entry in files:
+        part = records[start : start + entry["n"]]
+        start += entry["n"]
+        (point,) = risk.curve(part, q=q, f=f, delta=delta, thresholds=[threshold])
+        entry.update(decided=point.decided, wrong=point.wrong, bound=point.bound)
+
+
+def write_record(calibration: Calibration, path: Path, *, panel: str) -> dict[str, Any]:
+    """Write the calibration record that ``seed_demo`` applies to the demo panel (see
+    ``panels.demo.apply_calibration``): the provenance and the risk-coverage table, as JSON.
+    Returns what was written."""
+    record = {
+        "format": RECORD_FORMAT,
+        "panel": panel,
+        "min_confidence": calibration.provenance["min_confidence"],
+        "calibration": calibration.provenance,
+        "risk_coverage": [p.as_dict() for p in risk.distinct(calibration.points)],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return record
 
 
 def store(name: str, *, provenance: dict[str, Any], actor_id: int | None = None) -> Panel:

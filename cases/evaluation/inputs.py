@@ -79,7 +79,8 @@ class Options:
     ``cases`` means the knowledge base's own development rows) or ``cases`` (labelled free
     text). ``limit`` None means every row; ``seed`` picks the rows; ``folds`` 0 evaluates
     in-sample (members may have trained on the rows they judge); ``early_abort`` /
-    ``early_decision`` / ``min_confidence`` None keep the panel's own setting."""
+    ``early_decision`` / ``min_confidence`` None keep the panel's own setting; ``workers``
+    processes run the cases (None: one per core)."""
 
     csv: Path | None = None
     cases: Path | None = None
@@ -92,6 +93,7 @@ class Options:
     early_abort: bool | None = None
     early_decision: bool | None = None
     min_confidence: int | None = None
+    workers: int | None = 1
 
 
 @dataclass(frozen=True)

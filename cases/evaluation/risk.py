@@ -116,15 +116,32 @@ def curve(
     thresholds: Sequence[int] = THRESHOLDS,
 ) -> list[Point]:
     """One point per threshold, in the order given."""
+    by_record = [_verdicts(r, q=q, f=f, thresholds=thresholds) for r in records]
     points = []
-    for threshold in thresholds:
-        verdicts = [verdict_at(r, q=q, f=f, min_confidence=threshold) for r in records]
+    for at, threshold in enumerate(thresholds):
+        verdicts = [verdicts[at] for verdicts in by_record]
         decided = sum(1 for v in verdicts if v != "none")
         wrong = verdicts.count("wrong")
         abstaining = sum(r.abstentions() + r.below(threshold) for r in records)
         bound = metrics.clopper_pearson_upper(wrong, decided, delta=delta)
         points.append(Point(threshold, len(records), decided, wrong, bound, abstaining))
     return points
+
+
+def _verdicts(record: CaseRecord, *, q: int, f: int, thresholds: Sequence[int]) -> list[str]:
+    """:func:`verdict_at` at each threshold, deciding the case once per distinct set of
+    confident answers rather than once per threshold. An answer of confidence c counts up
+    to threshold c and not from c + 1, so the verdict can change only at the cuts c + 1;
+    every threshold is decided as the largest cut at or below it (or 0)."""
+    cuts = sorted({(confidence or 0) + 1 for _, confidence in record.answers.values()})
+    decided: dict[int, str] = {}
+    result = []
+    for threshold in thresholds:
+        cut = max((c for c in cuts if c <= threshold), default=0)
+        if cut not in decided:
+            decided[cut] = verdict_at(record, q=q, f=f, min_confidence=cut)
+        result.append(decided[cut])
+    return result
 
 
 def distinct(points: Sequence[Point]) -> list[Point]:

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import deliberation, protocol
-from cases.evaluation import inputs, records, summary
+from cases.evaluation import inputs, parallel, records, summary
 from cases.evaluation.inputs import EvaluationError, Faults, Options
 from cases.models import Deliberation, EvaluationItem, EvaluationRun
 from panels.models import member_spec
@@ -229,15 +229,34 @@ Progress = Callable[[int, int, float], None]
 """Called with (cases done, cases in total, seconds elapsed) as cases finish."""
 
 
-async def execute(run_id: int, *, concurrency: int, progress: Progress | None = None) -> float:
-    """Run every queued deliberation of the run, at most ``concurrency`` at a time, and return
-    the wall time in seconds. A deliberation that raises is marked failed by
+def execute(
+    run_id: int, *, concurrency: int, progress: Progress | None = None, workers: int | None = 1
+) -> float:
+    """Run every queued deliberation of the run, at most ``concurrency`` at a time per
+    process, in ``workers`` processes (None: one per core, see ``parallel.workers_for``), and
+    return the wall time in seconds. A deliberation that raises is marked failed by
     ``deliberation.run`` itself, so one bad case never stops the run."""
-    ids: list[int] = await sync_to_async(
-        lambda: list(
-            EvaluationItem.objects.filter(run_id=run_id).values_list("deliberation_id", flat=True)
+    ids = list(
+        EvaluationItem.objects.filter(run_id=run_id)
+        .order_by("pk")
+        .values_list("deliberation_id", flat=True)
+    )
+    started = time.monotonic()
+    processes = parallel.workers_for(workers, cases=len(ids))
+    if processes > 1:
+        parallel.run_in_processes(
+            ids, workers=processes, concurrency=concurrency, progress=progress
         )
-    )()
+    else:
+        async_to_sync(execute_here)(ids, concurrency=concurrency, progress=progress)
+    return time.monotonic() - started
+
+
+async def execute_here(
+    ids: list[int], *, concurrency: int, progress: Progress | None = None
+) -> None:
+    """Run the queued deliberations ``ids`` in this process, at most ``concurrency`` at a
+    time."""
     started = time.monotonic()
     # Every fold trains its own offline models: train them first, so no member's call
     # timeout runs while it trains (that would count a slow start as a fault).
@@ -255,7 +274,6 @@ async def execute(run_id: int, *, concurrency: int, progress: Progress | None = 
             progress(done, len(ids), time.monotonic() - started)
 
     await asyncio.gather(*(one(i) for i in ids))
-    return time.monotonic() - started
 
 
 def _member_specs(deliberation_ids: list[int]) -> list[MemberSpec]:
@@ -275,11 +293,13 @@ def evaluate(
     """Prepare, run and summarise an evaluation; store the results on the run and return it
     with them. Raises what :func:`prepare` raises."""
     run = prepare(options)
-    wall = async_to_sync(execute)(run.pk, concurrency=options.concurrency, progress=progress)
+    workers = parallel.workers_for(options.workers, cases=run.items.count())
+    wall = execute(run.pk, concurrency=options.concurrency, progress=progress, workers=workers)
+    run.options = {**run.options, "workers": workers}
     results = results_for(run, wall_time_s=wall)
     run.results = results
     run.finished_at = timezone.now()
-    run.save(update_fields=["results", "finished_at"])
+    run.save(update_fields=["options", "results", "finished_at"])
     return run, results
 
 

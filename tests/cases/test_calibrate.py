@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -121,8 +122,9 @@ def test_calibrate_stores_the_smallest_threshold_that_meets_alpha_with_provenanc
     by_threshold = {int(row[0]): row for row in table}
     assert by_threshold[51][1] == "40/52" and by_threshold[31][1] == "50/52"
     assert (
-        "On 52 labelled cases, with 95 % confidence, at most 10 % of the cases this panel "
-        "decides are wrong; it decides 77 % of them." in output
+        "On 52 labelled cases (52 free-text notes), with 95 % confidence, at most 10 % of the "
+        "cases this panel decides are wrong; it decides 77 % of them. The guarantee holds for "
+        "cases like these" in output
     )
 
 
@@ -153,8 +155,8 @@ def test_calibrate_refuses_when_the_strictest_testable_threshold_has_too_many_er
 def test_calibrate_rejects_bad_levels_and_missing_cases(readers, tmp_path):
     with pytest.raises(CommandError, match="--alpha"):
         run("--panel", "readers", "--cases", str(labelled(tmp_path)), "--alpha", "1.5")
-    with pytest.raises(CommandError, match="--cases FILE.jsonl, --csv FILE, or both"):
-        run("--panel", "readers")
+    with pytest.raises(inputs.EvaluationError, match="--cases FILE.jsonl, --csv FILE"):
+        calibrate.deliberate(panel="readers")
     assert not Case.objects.exists()
 
 
@@ -162,20 +164,15 @@ def test_calibrate_on_ddxplus_rows_with_the_offline_panel(db, kb, tmp_path):
     from panels.demo import seed
 
     seed()
-    output = run(
-        "--panel",
-        "offline",
-        "--csv",
-        str(kb.directory / "dev_patients.csv"),
-        "--limit",
-        "30",
-        "--seed",
-        "4",
-        "--alpha",
-        "0.2",
-    )
+    # A bare --csv is the shipped rows, held out of their judges' training by evaluate's folds.
+    output = run("--panel", "offline", "--csv", "--limit", "30", "--seed", "4", "--alpha", "0.2")
     offline = Panel.objects.get(name="offline")
     assert offline.calibration["n"] == 30
+    (source,) = offline.calibration["files"]
+    shipped = (kb.directory / "dev_patients.csv").resolve()
+    assert (Path(settings.BASE_DIR) / source["path"]).resolve() == shipped
+    assert (source["kind"], source["folds"], source["in_training"]) == ("csv", 5, 0)
+    assert "(30 DDXPlus rows held out of the members' training)" in output
     assert offline.calibration["bound"] <= 0.2
     assert f"min_confidence set to {offline.min_confidence}" in output
 
@@ -279,3 +276,21 @@ def test_several_files_pool_and_a_bad_one_stops_everything_before_deliberating(r
     assert [f["n"] for f in calibration["files"]] == [20, 20]
     # 40 right answers decided down to 80, 20 above it: the smallest passing threshold is 0.
     assert calibration["min_confidence"] == 0 and calibration["decided"] == 40
+
+
+def test_the_curve_decides_each_case_once_per_cut_and_matches_every_threshold(readers, tmp_path):
+    lines = [line(f"c-{c}", pathology="Pneumonia", confidence=c) for c in (0, 1, 49, 50, 99)]
+    lines += [line(f"w-{c}", pathology="Bronchitis", confidence=c) for c in (50, 51, 100)]
+    records, snapshot, _ = calibrate.deliberate(
+        panel="readers", cases=[write(tmp_path / "cuts.jsonl", lines)]
+    )
+    q, f = snapshot["q"], snapshot["f"]
+    points = risk.curve(records, q=q, f=f, delta=0.05)
+    for point in points:
+        verdicts = [risk.verdict_at(r, q=q, f=f, min_confidence=point.threshold) for r in records]
+        assert point.decided == sum(v != "none" for v in verdicts), point.threshold
+        assert point.wrong == verdicts.count("wrong"), point.threshold
+    # Each case is decided once per cut: a threshold just above a confidence drops it.
+    by_threshold = {p.threshold: p for p in points}
+    assert (by_threshold[50].decided, by_threshold[51].decided) == (5, 3)
+    assert (by_threshold[100].decided, by_threshold[100].wrong) == (1, 1)

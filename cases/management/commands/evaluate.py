@@ -70,6 +70,15 @@ class Command(BaseCommand):
         parser.add_argument("--garbage", type=_count, default=0)
         parser.add_argument("--concurrency", type=_positive, default=8)
         parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=1,
+            help=(
+                "Processes that run the cases, folds shared out (default 1: on a machine "
+                "whose cores are busy, more were measured slower)."
+            ),
+        )
+        parser.add_argument(
             "--folds",
             type=_count,
             default=5,
@@ -104,6 +113,7 @@ class Command(BaseCommand):
                 garbage=options["garbage"],
             ),
             concurrency=options["concurrency"],
+            workers=options["workers"],
             folds=options["folds"],
             early_abort=False if options["no_early_abort"] else None,
             early_decision=False if options["no_early_decision"] else None,

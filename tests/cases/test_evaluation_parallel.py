@@ -1,0 +1,67 @@
+"""Evaluation cases run in several processes (cases.evaluation.parallel): how the cases are
+shared out, when one process is used, and that two processes give the same per-case outcomes
+as one."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from cases.evaluation import parallel
+from panels.demo import seed
+
+
+def snapshot(holdout: list[int]) -> dict[str, Any]:
+    return {"members": [{"options": {"seed": i, "holdout": holdout}} for i in range(5)]}
+
+
+def test_whole_folds_go_to_one_worker_and_the_shares_are_balanced():
+    folds = {"a": [1, 2, 3], "b": [4, 5], "c": [6, 7]}
+    cases = [(i, snapshot([ord(name)])) for name, ids in folds.items() for i in ids]
+    shares = parallel.shares(cases, workers=2)
+    # The largest fold (3 cases) to one worker, the two others to the other.
+    assert sorted(len(share) for share in shares) == [3, 4]
+    for ids in folds.values():
+        fold = set(ids)
+        # No fold is split between workers: each trains only its own folds' models.
+        assert sum(1 for share in shares if fold & set(share)) == 1
+    assert sorted(i for share in shares for i in share) == sorted(i for i, _ in cases)
+
+
+def test_without_folds_the_cases_are_dealt_in_turn():
+    cases = [(i, snapshot([])) for i in range(7)]
+    shares = parallel.shares(cases, workers=2)
+    assert [len(share) for share in shares] == [4, 3]
+    assert shares[0] == sorted(shares[0])
+
+
+def test_one_process_inside_a_transaction_and_never_more_than_the_cases(transactional_db):
+    assert parallel.workers_for(2, cases=1) == 1
+    assert parallel.workers_for(3, cases=10) == 3
+    with transaction.atomic():
+        # Another process could not see this transaction's uncommitted cases.
+        assert parallel.workers_for(2, cases=10) == 1
+
+
+def outcomes(out: Path, *args: str) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    call_command("evaluate", "--out", str(out), *args, stdout=io.StringIO(), stderr=io.StringIO())
+    lines = [json.loads(line) for line in (out / "cases.jsonl").read_text().splitlines()]
+    results = json.loads((out / "results.json").read_text())
+    return [(c["outcome"], c["reason"], json.dumps(c["winner"])) for c in lines], results
+
+
+@pytest.mark.slow
+def test_two_worker_processes_give_the_outcomes_of_one(transactional_db, kb, tmp_path):
+    seed()
+    args = ("--limit", "12", "--seed", "7", "--folds", "2")
+    one, alone = outcomes(tmp_path / "one", *args, "--workers", "1")
+    two, results = outcomes(tmp_path / "two", *args, "--workers", "2")
+    assert (alone["run"]["workers"], results["run"]["workers"]) == (1, 2)
+    assert two == one
+    assert results["n_cases"] == 12 and results["run"]["folds"] == 2
