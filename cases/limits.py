@@ -105,7 +105,10 @@ def check_submission(text: str, *, panel: Panel, user_id: int | None) -> None:
                            [count - settings.SUBMIT_RATE_PER_USER], window)  # fmt: skip
             message = USER_RATE.format(count=count, window=minutes, retry=-(-retry // 60))
             raise SubmissionLimited(message, retry_after=retry)
-    on_panel = Deliberation.objects.filter(panel=panel, created_at__gte=since)
+    # An administrator's evaluation run is not traffic: it must not lock clinicians out.
+    on_panel = Deliberation.objects.filter(
+        panel=panel, created_at__gte=since, case__is_evaluation=False
+    )
     count = on_panel.count()
     if count >= settings.SUBMIT_RATE_PER_PANEL:
         oldest = on_panel.order_by("created_at").values_list("created_at", flat=True).first()

@@ -46,7 +46,7 @@ def _forget_connections() -> None:
     # later tests in this process would publish to Redis instead of their in-memory broker.
     # (Celery's close() drops it only when a connection pool exists.)
     app.close()
-    app.amqp._producer_pool = None
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]  # no public reset
 
 
 def session_header(user) -> tuple[bytes, bytes]:

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from cases import limits, runners, tokens
+from cases import deliberation, limits, runners, tokens
 from cases.models import Case, Deliberation
 from panels.models import ModelPrice
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
@@ -57,6 +57,15 @@ def test_a_panel_over_its_rate_refuses_every_user(clinician, other_clinician, se
     assert submit(other_clinician).status_code == 202
     refused = submit(other_clinician)
     assert refused.status_code == 429 and "Panel main has taken 2 cases" in refused.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_an_evaluation_run_does_not_use_up_the_panels_rate(clinician, settings, started):
+    settings.SUBMIT_RATE_PER_PANEL = 2
+    panel = consensus_panel("main", is_default=True)
+    for _ in range(3):
+        deliberation.create(CASE_TEXT, panel=panel, submitted_by_id=None, is_evaluation=True)
+    assert submit(clinician).status_code == 202
 
 
 @pytest.fixture
