@@ -69,10 +69,15 @@ class Candidate:
 
 
 def candidates(deliberation: Deliberation | None) -> list[Candidate]:
-    """The valid proposals of ``deliberation`` grouped by class, most votes first."""
+    """The valid proposals of ``deliberation`` grouped by class, most votes first. An
+    abstention names no diagnosis, so it is no candidate."""
     if deliberation is None:
         return []
-    proposals = list(deliberation.proposals.filter(status=TurnStatus.OK).order_by("member_index"))
+    proposals = list(
+        deliberation.proposals.filter(status=TurnStatus.OK, abstained=False).order_by(
+            "member_index"
+        )
+    )
     vote_keys = list(
         deliberation.votes.filter(status=TurnStatus.OK).values_list("class_key", flat=True)
     )

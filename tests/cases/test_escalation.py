@@ -722,3 +722,22 @@ def test_the_queue_ranks_without_the_offline_panels_data(db, settings, tmp_path,
 
     assert escalation.severity_of("J18.9") is None
     assert "DDXPLUS_DIR" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_abstention_is_no_candidate_on_the_queue(clinician, reviewer):
+    # Two members abstain (their proposals name nothing), two propose PE, one bronchitis.
+    esc = make_escalated_case(clinician, reason="insufficient_information", votes=[])
+    esc.deliberation.proposals.filter(member_index__in=(0, 1)).update(
+        abstained=True, diagnosis="", icd10="", class_key="", confidence=None
+    )
+
+    found = escalation.candidates(esc.deliberation)
+
+    assert [(c.diagnosis, c.proposals) for c in found] == [
+        ("Pulmonary embolism", 2),
+        ("Acute bronchitis", 1),
+    ]
+    page = login(reviewer).get("/escalations/").content.decode()
+    assert "Pulmonary embolism (I26.99): 0 votes, 2 proposals<" in page
+    assert "<li>:" not in page  # no nameless line for the abstentions
