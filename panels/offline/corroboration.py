@@ -79,10 +79,15 @@ def corroborate(
 
 
 def uncorroborated(
-    kb: knowledge.KnowledgeBase, top: knowledge.Condition, other: Corroboration
+    kb: knowledge.KnowledgeBase,
+    top: knowledge.Condition,
+    other: Corroboration,
+    *,
+    needed: float = 0.0,
 ) -> str | None:
     """Why a finding-based member's ``top`` condition lacks the text classifier's support,
-    in words; None when that independent reading names it clearly too."""
+    in words; None when that independent reading names it clearly too, with at least the
+    score ``needed`` (a text that states few findings needs more of the classifier)."""
     theirs = kb.conditions[other.condition].display_name
     if other.condition != top.name:
         return (
@@ -97,5 +102,11 @@ def uncorroborated(
             f"candidate, with a score of {other.score:.0%} (I need "
             f"{CORROBORATION_MARGIN:.1f} times or {CORROBORATION_SCORE:.0%}): not a clear "
             "corroboration."
+        )
+    if other.score < needed:
+        return (
+            f"the text states few findings, and an independent reading of its words (a linear "
+            f"text classifier) favours {theirs} too, but with a score of only "
+            f"{other.score:.0%} (with so few findings I need {needed:.0%})."
         )
     return None

@@ -18,7 +18,7 @@ import ast
 import csv
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -386,3 +386,14 @@ def extract_demographics(text: str) -> tuple[int | None, str | None]:
     elif male:
         sex = "M"
     return age, sex
+
+
+def findings_stated(tokens: Iterable[str], kb: KnowledgeBase) -> int:
+    """How many findings the finding ``tokens`` state, counted as the questions they answer,
+    each with the questions that only characterise it (``Evidence.parent``): "pain in both
+    middle fingers" is one finding (a pain, and where it is), as is "a red rash that peels"."""
+    roots: set[str] = set()
+    for token in tokens:
+        evidence = kb.evidences[token.split("_@_")[0]]
+        roots.add(evidence.parent or evidence.code)
+    return len(roots)

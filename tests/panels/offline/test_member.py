@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from panels import demo
-from panels.offline import extraction, knowledge, member
+from panels.offline import corroboration, extraction, knowledge, member
 from panels.providers import base
 
 PE_AFTER_FLIGHT = (
@@ -127,11 +127,34 @@ def _ranking(kb: knowledge.KnowledgeBase, top: float) -> member.Ranking:
 
 def test_the_text_member_judges_its_reading_by_its_own_score(kb):
     reading = extraction.read("fever, cough and chest pain", kb=kb)
-    weak = member._scope(reading, _ranking(kb, 0.25), 0.9, text_member=True)
+    weak = member._scope(reading, _ranking(kb, 0.25), 0.9, text_member=True, kb=kb)
     assert weak is not None and "do not point clearly to one condition" in weak
     # Its calibrator, fitted on renderings, says near 0 on people's notes: not a reason.
-    assert member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=True) is None
-    assert "is weak" in str(member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=False))
+    assert member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=True, kb=kb) is None
+    judged = member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=False, kb=kb)
+    assert "is weak" in str(judged)
+
+
+def test_a_text_with_few_findings_needs_a_sure_corroboration(kb):
+    pneumonia = kb.conditions["Pneumonia"]
+    unsure = corroboration.Corroboration("Pneumonia", 0.2, 3.0)  # clear margin, low score
+    assert corroboration.uncorroborated(kb, pneumonia, unsure) is None
+    few = corroboration.uncorroborated(kb, pneumonia, unsure, needed=member.TEXT_MIN_SCORE)
+    assert few is not None and "states few findings" in few
+    sure = corroboration.Corroboration("Pneumonia", member.TEXT_MIN_SCORE, 3.0)
+    assert corroboration.uncorroborated(kb, pneumonia, sure, needed=member.TEXT_MIN_SCORE) is None
+
+
+def test_a_pain_and_its_place_are_one_finding_two_findings_suffice(kb):
+    reading = extraction.read("pain in the left testicle", kb=kb)
+    conditions = tuple(kb.conditions.values())[:2]
+    place = next(t for t in reading.tokens if t.startswith("E_55_@_"))
+    pain = member.Ranking(conditions, (0.9, 0.1), {"E_53": "E_53", place: place}, ())
+    assert knowledge.findings_stated(pain.features.values(), kb) == 1
+    assert "only 1 finding" in str(member._scope(reading, pain, 0.9, text_member=False, kb=kb))
+    two = member.Ranking(conditions, (0.9, 0.1), {"E_172": "E_172", "E_52": "E_52"}, ())
+    assert knowledge.findings_stated(two.features.values(), kb) == 2
+    assert member._scope(reading, two, 0.9, text_member=False, kb=kb) is None
 
 
 def _twin_ranking(kb: knowledge.KnowledgeBase, second: str) -> member.Ranking:
