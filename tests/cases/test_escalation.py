@@ -728,6 +728,7 @@ def test_the_queue_ranks_without_the_offline_panels_data(db, settings, tmp_path,
 def test_an_abstention_is_no_candidate_on_the_queue(clinician, reviewer):
     # Two members abstain (their proposals name nothing), two propose PE, one bronchitis.
     esc = make_escalated_case(clinician, reason="insufficient_information", votes=[])
+    assert esc.deliberation is not None
     esc.deliberation.proposals.filter(member_index__in=(0, 1)).update(
         abstained=True, diagnosis="", icd10="", class_key="", confidence=None
     )

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 CASE_TEXT = (
-    "58-year-old with three days of fever, productive cough with green sputum, shortness of "
-    "breath and sharp chest pain on breathing in. Crackles at the right lung base."
+    "I've had a chesty cough for nearly 2 weeks now, started with a sore throat and runny nose. "
+    "Now I'm coughing up yellowish phlegm and my chest feels sore and a bit rattly, sometimes a "
+    "slight wheeze. No fever anymore and I'm not short of breath really."
 )
 TERMINAL = re.compile(r"^(consensus|no_consensus|failed)$")
 FINISH_TIMEOUT_MS = 60_000
