@@ -11,7 +11,6 @@ and the threshold choice), ``calibrate`` (storing a calibrated threshold on a pa
 """
 
 from cases.evaluation.inputs import (
-    TRUTH_CODE_FIXES,
     EvaluationError,
     Faults,
     LabelledCase,
@@ -39,7 +38,6 @@ from cases.evaluation.summary import summarise
 
 __all__ = [
     "COLLUDE_TARGETS",
-    "TRUTH_CODE_FIXES",
     "CaseRecord",
     "EvaluationError",
     "Faults",

@@ -8,8 +8,6 @@ been seen in training.
 
 from __future__ import annotations
 
-import ast
-import csv
 import hashlib
 import json
 import random
@@ -22,10 +20,6 @@ from django.conf import settings
 
 from cases import protocol
 from panels.offline import knowledge
-
-# The data README documents that the knowledge base codes SLE as M34 (systemic sclerosis);
-# systemic lupus erythematosus is M32. The ground truth uses the corrected code.
-TRUTH_CODE_FIXES = {"SLE": "M32"}
 
 TOO_MANY_FAULTS = "{faults} faulty members requested but the panel has only {n} members."
 NO_ROWS = "No patient rows to evaluate in {path}."
@@ -127,8 +121,7 @@ def sample_rows(count: int, *, limit: int | None, seed: int) -> list[int]:
 def true_classes(condition: knowledge.Condition, *, level: str) -> list[str]:
     """The class keys that count as the right answer for ``condition`` at the agreement
     ``level``: one per ICD-10 code the knowledge base gives ("j17, j18" gives two)."""
-    raw = TRUTH_CODE_FIXES.get(condition.name, condition.icd10)
-    codes = [code.strip() for code in raw.split(",") if code.strip()] or [""]
+    codes = condition.accepted_codes or ("",)
     keys = [protocol.class_key(condition.name, code, level=agreement(level)) for code in codes]
     return list(dict.fromkeys(keys))
 
@@ -172,19 +165,7 @@ def read_patients(path: Path) -> list[Patient]:
 
 def _other_csv(path: Path, *, kb: knowledge.KnowledgeBase) -> tuple[knowledge.PatientRow, ...]:
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = tuple(
-                knowledge.PatientRow(
-                    age=int(record["AGE"]),
-                    sex=record["SEX"],
-                    pathology=record["PATHOLOGY"],
-                    # Python literals, not JSON (see the data README).
-                    evidences=tuple(ast.literal_eval(record["EVIDENCES"])),
-                    initial=record["INITIAL_EVIDENCE"],
-                    source=kb.directory,
-                )
-                for record in csv.DictReader(handle)
-            )
+        rows = knowledge.read_rows(path, source=kb.directory)
     except (OSError, KeyError, ValueError, SyntaxError, TypeError) as exc:
         raise EvaluationError(BAD_CSV.format(path=path, error=exc)) from None
     for number, row in enumerate(rows, start=1):

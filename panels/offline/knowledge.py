@@ -109,6 +109,33 @@ class Condition:
     display_name: str = ""
     exposures: frozenset[str] = frozenset()
 
+    @property
+    def accepted_codes(self) -> tuple[str, ...]:
+        """The ICD-10 codes that name this condition rightly (an evaluation's truth): the
+        corrected code where the KB's is wrong (:data:`ICD10_FIXES`), else each code the KB
+        gives ("j17, j18" gives two)."""
+        if self.name in ICD10_FIXES:
+            return (ICD10_FIXES[self.name],)
+        return tuple(code.strip() for code in self.icd10.split(",") if code.strip())
+
+
+def read_rows(path: Path, *, source: Path) -> tuple[PatientRow, ...]:
+    """The patient rows of a DDXPlus CSV (the one reader, for the KB's own file and any
+    other). Raises OSError, KeyError, ValueError or SyntaxError on a file of another shape."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple(
+            PatientRow(
+                age=int(record["AGE"]),
+                sex=record["SEX"],
+                pathology=record["PATHOLOGY"],
+                # The file stores Python literals, not JSON (see the data README).
+                evidences=tuple(ast.literal_eval(record["EVIDENCES"])),
+                initial=record["INITIAL_EVIDENCE"],
+                source=source,
+            )
+            for record in csv.DictReader(handle)
+        )
+
 
 @dataclass(frozen=True)
 class PatientRow:
@@ -174,19 +201,7 @@ def _load(directory: Path) -> KnowledgeBase:
         )
         for name, item in raw_conditions.items()
     }
-    with (directory / PATIENTS_FILE).open(encoding="utf-8", newline="") as handle:
-        rows = tuple(
-            PatientRow(
-                age=int(record["AGE"]),
-                sex=record["SEX"],
-                pathology=record["PATHOLOGY"],
-                # The file stores Python literals, not JSON (see the data README).
-                evidences=tuple(ast.literal_eval(record["EVIDENCES"])),
-                initial=record["INITIAL_EVIDENCE"],
-                source=directory,
-            )
-            for record in csv.DictReader(handle)
-        )
+    rows = read_rows(directory / PATIENTS_FILE, source=directory)
     return KnowledgeBase(directory, conditions, evidences, rows)
 
 

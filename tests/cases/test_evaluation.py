@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases import evaluation
+from cases import evaluation, protocol
 from cases.evaluation import report
 from cases.models import Case, Escalation, EvaluationItem, EvaluationRun, Proposal, TurnStatus
 from panels.demo import seed
@@ -158,12 +158,24 @@ def test_faulty_snapshot_is_a_copy():
     assert all("fault_mode" not in m for m in snapshot["members"])
 
 
-def test_true_classes_split_codes_and_correct_sle(kb):
-    pneumonia = kb.conditions["Pneumonia"]  # "j17, j18" in the knowledge base
-    assert evaluation.true_classes(pneumonia, level="category") == ["J17", "J18"]
+def test_true_classes_use_the_corrected_codes_and_split_the_others(kb):
+    pneumonia = kb.conditions["Pneumonia"]  # "j17, j18" in the knowledge base; J17 is a quirk
+    assert evaluation.true_classes(pneumonia, level="category") == ["J18"]
     assert evaluation.true_classes(kb.conditions["SLE"], level="category") == ["M32"]
+    assert evaluation.true_classes(kb.conditions["SLE"], level="code") == ["M32.9"]
     angina = kb.conditions["Unstable angina"]
     assert evaluation.true_classes(angina, level="code") == ["I20.0"]
+
+
+def test_every_condition_named_with_its_own_code_counts_as_right_at_either_level(kb):
+    # One source for the codes: what an offline member answers for a condition is what the
+    # evaluation's truth accepts for it (SLE was M32.9 for one and M32 for the other).
+    for condition in kb.conditions.values():
+        if condition.code is None:
+            continue
+        for level in ("category", "code"):
+            key = protocol.class_key(condition.name, condition.code, level=level)
+            assert key in evaluation.true_classes(condition, level=level), (condition.name, level)
 
 
 def test_colluders_switch_target_when_the_first_is_the_truth():

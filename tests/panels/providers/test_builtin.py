@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from cases import protocol
-from panels.offline import bayes, knowledge, member
+from panels.offline import bayes, cache, knowledge, member
 from panels.providers import base, builtin
 
 CHANCE = 1 / 49
@@ -112,9 +112,12 @@ def test_abstains_when_the_case_is_outside_its_knowledge_base(kb, text):
 
 
 def test_abstains_when_too_few_findings_are_stated(kb):
-    answer = provider().answer(request("Feeling tired and dizzy for a few weeks."))
+    answer = provider().answer(request("Feeling tired for a few weeks."))
     assert answer["abstain"] is True
-    assert "I need at least 3" in answer["reasoning"]
+    assert f"I need at least {member.MIN_FINDINGS}" in answer["reasoning"]
+    # Two findings pass that rule, but so little text needs a sure independent reading.
+    two = provider().answer(request("Feeling tired and dizzy for a few weeks."))
+    assert two["abstain"] is True and "few findings" in two["reasoning"]
 
 
 def test_never_names_ebola_without_the_exposure_it_requires(kb):
@@ -213,7 +216,17 @@ async def test_same_seed_answers_identically_and_other_seeds_disagree_somewhere(
     assert 0 < split < len(notes) / 2
 
 
-def test_training_and_calibration_are_cached_per_seed_and_holdout(kb):
+def test_training_and_calibration_are_cached_per_seed_and_holdout(kb, tmp_path):
+    # A cold disk cache: a model already on disk would load as another object.
+    before = cache.folder()
+    cache.configure(tmp_path / "models")
+    try:
+        _cached_per_seed_and_holdout(kb)
+    finally:
+        cache.configure(before)
+
+
+def _cached_per_seed_and_holdout(kb):
     held = frozenset(range(0, len(kb.rows), 2))
     model = bayes.train(kb, seed=3, exclude=held)
     assert model.rows_used == len(kb.rows) - len(held)
