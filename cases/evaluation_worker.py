@@ -24,6 +24,6 @@ def work(ids: list[int], database_name: str, concurrency: int) -> None:
 
     from asgiref.sync import async_to_sync
 
-    from cases.evaluation import running
+    from cases.evaluation import execution
 
-    async_to_sync(running.execute_here)(ids, concurrency=concurrency)
+    async_to_sync(execution.execute_here)(ids, concurrency=concurrency)

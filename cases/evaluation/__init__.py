@@ -10,6 +10,7 @@ and the threshold choice), ``calibrate`` (storing a calibrated threshold on a pa
 ``analytics`` (reliability figures from what the panels actually did).
 """
 
+from cases.evaluation.execution import Progress
 from cases.evaluation.inputs import (
     EvaluationError,
     Faults,
@@ -24,7 +25,6 @@ from cases.evaluation.inputs import (
 from cases.evaluation.records import CaseRecord, collect
 from cases.evaluation.running import (
     COLLUDE_TARGETS,
-    Progress,
     case_lines,
     collude_target_for,
     evaluate,

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import audit, metrics
-from cases.evaluation import inputs, risk, running
+from cases.evaluation import execution, inputs, risk, running
 from cases.evaluation.inputs import EvaluationError, Options
 from cases.evaluation.records import CaseRecord
 from panels import demo
@@ -92,7 +92,7 @@ def deliberate(
     concurrency: int = 8,
     workers: int | None = 1,
     folds: int = 5,
-    progress: running.Progress | None = None,
+    progress: execution.Progress | None = None,
 ) -> tuple[list[CaseRecord], dict[str, Any], list[dict[str, Any]]]:
     """Deliberate the labelled cases (each file of ``cases``, then ``csv``) once at
     min_confidence 0 (evaluation runs: tagged is_evaluation, never in the queue). Rows of the
@@ -154,7 +154,7 @@ def calibrate(
     concurrency: int = 8,
     workers: int | None = 1,
     folds: int = 5,
-    progress: running.Progress | None = None,
+    progress: execution.Progress | None = None,
 ) -> Calibration:
     """Calibrate ``panel`` on the labelled cases and store the chosen threshold with its
     provenance, audited. Raises CalibrationRefused (panel unchanged) when no threshold meets

@@ -24,17 +24,17 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, connections
 
 from cases import evaluation_worker
+from cases.evaluation.execution import Progress
 from cases.evaluation.inputs import EvaluationError
 from cases.models import Deliberation
 from cases.models.deliberation import DELIBERATION_TERMINAL
 
-Progress = Callable[[int, int, float], None]
 POLL_S = 2.0  # progress is read from the database this often
 MAX_DEFAULT = 2  # --workers: processes that run the cases (opt-in, see workers_for)
 WORKER_FAILED = (

@@ -10,27 +10,23 @@ rows are evaluated each is held out of the training of the members that judge it
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
 from cases import deliberation, protocol
 from cases.evaluation import inputs, parallel, records, summary
+from cases.evaluation.execution import Progress, execute_here
 from cases.evaluation.inputs import EvaluationError, Faults, Options
-from cases.models import Deliberation, EvaluationItem, EvaluationRun
-from panels.models import member_spec
+from cases.models import EvaluationItem, EvaluationRun
 from panels.offline import knowledge
-from panels.providers import builtin
-from panels.providers.base import MemberSpec
 from panels.snapshot import PanelSnapshot
 
 # Colluders push one wrong diagnosis. When it happens to be the patient's true condition they
@@ -225,7 +221,6 @@ def _options_record(options: Options, *, rows: int) -> dict[str, Any]:
     }
 
 
-Progress = Callable[[int, int, float], None]
 """Called with (cases done, cases in total, seconds elapsed) as cases finish."""
 
 
@@ -250,41 +245,6 @@ def execute(
     else:
         async_to_sync(execute_here)(ids, concurrency=concurrency, progress=progress)
     return time.monotonic() - started
-
-
-async def execute_here(
-    ids: list[int], *, concurrency: int, progress: Progress | None = None
-) -> None:
-    """Run the queued deliberations ``ids`` in this process, at most ``concurrency`` at a
-    time."""
-    started = time.monotonic()
-    # Every fold trains its own offline models: train them first, so no member's call
-    # timeout runs while it trains (that would count a slow start as a fault).
-    specs = await sync_to_async(_member_specs)(ids)
-    await asyncio.to_thread(builtin.train_members, specs)
-    done = 0
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(deliberation_id: int) -> None:
-        nonlocal done
-        async with gate:
-            await deliberation.run(deliberation_id)
-        done += 1
-        if progress is not None:
-            progress(done, len(ids), time.monotonic() - started)
-
-    await asyncio.gather(*(one(i) for i in ids))
-
-
-def _member_specs(deliberation_ids: list[int]) -> list[MemberSpec]:
-    """The distinct member specs of these deliberations' frozen panels."""
-    seen: dict[str, MemberSpec] = {}
-    for snap in Deliberation.objects.filter(pk__in=deliberation_ids).values_list(
-        "panel_snapshot", flat=True
-    ):
-        for data in snap["members"]:
-            seen.setdefault(json.dumps(data, sort_keys=True, default=str), member_spec(data))
-    return list(seen.values())
 
 
 def evaluate(
