@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cases import decision_record, intake, live, protocol, queries, streaming
-from cases.models import Case, Deliberation
+from cases.models import Case, Deliberation, Proposal, Vote
 from consensus_site.pagination import MAX_QUERY_INT, PAGE_SIZE, BoundedPageNumberPagination
 
 log = logging.getLogger(__name__)
@@ -237,54 +237,9 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
         "tally": d.tally,
         "abstentions": d.abstentions,
         "dissent": d.dissent,
-        "members": [
-            {
-                "index": c.index,
-                "alias": c.alias,
-                "provider": c.provider,
-                "model": c.model,
-                "offline": c.offline,
-                "status": c.status,
-            }
-            for c in state.members
-        ],
-        "proposals": [
-            {
-                "member": p.member_index,
-                "alias": aliases.get(p.member_index, p.alias),
-                "status": p.status,
-                "error": p.error,
-                "diagnosis": p.diagnosis,
-                "icd10": p.icd10,
-                "icd10_description": protocol.icd10_description(p.icd10),
-                "confidence": p.confidence,
-                "reasoning": p.reasoning,
-                "differential": p.differential,
-                "class_key": p.class_key,
-                "repaired": p.repaired,
-                "latency_ms": p.latency_ms,
-                "abstained": p.abstained,
-                "below_threshold": p.below_threshold,
-                "mark": p.mark,
-            }
-            for p in d.proposals.all()
-        ],
-        "votes": [
-            {
-                "member": v.member_index,
-                "alias": aliases.get(v.member_index, v.alias),
-                "status": v.status,
-                "error": v.error,
-                "letter": v.letter,
-                "for_member": v.proposal.member_index if v.proposal else None,
-                "class_key": v.class_key,
-                "reasoning": v.reasoning,
-                "repaired": v.repaired,
-                "latency_ms": v.latency_ms,
-                "abstained": v.abstained,
-            }
-            for v in d.votes.select_related("proposal")
-        ],
+        "members": [_member_out(c) for c in state.members],
+        "proposals": [_proposal_out(p, aliases) for p in d.proposals.all()],
+        "votes": [_vote_out(v, aliases) for v in d.votes.select_related("proposal")],
         "escalation_id": escalation.pk if escalation else None,
         "input_tokens": d.input_tokens,
         "output_tokens": d.output_tokens,
@@ -297,6 +252,54 @@ def deliberation_out(d: Deliberation, *, after: int) -> dict[str, Any]:
             {"seq": e["seq"], "type": e["type"], "payload": e["payload"]}
             for e in streaming.events_after(d.pk, after)
         ],
+    }
+
+
+def _member_out(c: live.MemberCard) -> dict[str, Any]:
+    return {
+        "index": c.index,
+        "alias": c.alias,
+        "provider": c.provider,
+        "model": c.model,
+        "offline": c.offline,
+        "status": c.status,
+    }
+
+
+def _proposal_out(p: Proposal, aliases: dict[int, str]) -> dict[str, Any]:
+    return {
+        "member": p.member_index,
+        "alias": aliases.get(p.member_index, p.alias),
+        "status": p.status,
+        "error": p.error,
+        "diagnosis": p.diagnosis,
+        "icd10": p.icd10,
+        "icd10_description": protocol.icd10_description(p.icd10),
+        "confidence": p.confidence,
+        "reasoning": p.reasoning,
+        "differential": p.differential,
+        "class_key": p.class_key,
+        "repaired": p.repaired,
+        "latency_ms": p.latency_ms,
+        "abstained": p.abstained,
+        "below_threshold": p.below_threshold,
+        "mark": p.mark,
+    }
+
+
+def _vote_out(v: Vote, aliases: dict[int, str]) -> dict[str, Any]:
+    return {
+        "member": v.member_index,
+        "alias": aliases.get(v.member_index, v.alias),
+        "status": v.status,
+        "error": v.error,
+        "letter": v.letter,
+        "for_member": v.proposal.member_index if v.proposal else None,
+        "class_key": v.class_key,
+        "reasoning": v.reasoning,
+        "repaired": v.repaired,
+        "latency_ms": v.latency_ms,
+        "abstained": v.abstained,
     }
 
 

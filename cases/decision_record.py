@@ -180,37 +180,7 @@ def decide_current(deliberation: Deliberation | None, signoff: SignOff | None) -
     """The current decision from the latest deliberation and the sign-off in force (the
     latest one nothing supersedes), both possibly None."""
     if signoff is not None:
-        cosig = getattr(signoff, "cosignature", None)
-        who = signoff.signer.get_username()
-        code = f"{signoff.diagnosis} {signoff.icd10}".strip()
-        if signoff.overrides_panel and cosig is None:
-            return CurrentDecision(
-                source="awaiting_cosign",
-                title="Awaiting co-signature",
-                summary=(
-                    f"Signed by {who}, {_when(signoff.created_at)}: {code}; it overrides "
-                    "the panel and needs a second reviewer's co-signature."
-                ),
-                diagnosis=signoff.diagnosis,
-                icd10=signoff.icd10,
-                signed_by=who,
-                signed_at=signoff.created_at,
-                overridden=True,
-            )
-        cosigner = cosig.signer.get_username() if cosig is not None else ""
-        by = f"Signed by {who}" + (f", co-signed by {cosigner}" if cosigner else "")
-        tail = "; the panel's answer was overridden" if signoff.overrides_panel else ""
-        return CurrentDecision(
-            source="human",
-            title="Signed human diagnosis",
-            summary=f"{by}, {_when(signoff.created_at)}: {code}{tail}.",
-            diagnosis=signoff.diagnosis,
-            icd10=signoff.icd10,
-            signed_by=who,
-            cosigned_by=cosigner,
-            signed_at=signoff.created_at,
-            overridden=signoff.overrides_panel,
-        )
+        return _signed_decision(signoff)
     if deliberation is None or not deliberation.is_terminal:
         return CurrentDecision(
             source="pending", title="Deliberating", summary="The panel is deliberating."
@@ -237,6 +207,41 @@ def decide_current(deliberation: Deliberation | None, signoff: SignOff | None) -
         source="no_consensus",
         title="No consensus",
         summary="No consensus: the case awaits a human reviewer's diagnosis.",
+    )
+
+
+def _signed_decision(signoff: SignOff) -> CurrentDecision:
+    """The sign-off in force, awaiting its co-signature when it overrides the panel."""
+    cosig = getattr(signoff, "cosignature", None)
+    who = signoff.signer.get_username()
+    code = f"{signoff.diagnosis} {signoff.icd10}".strip()
+    if signoff.overrides_panel and cosig is None:
+        return CurrentDecision(
+            source="awaiting_cosign",
+            title="Awaiting co-signature",
+            summary=(
+                f"Signed by {who}, {_when(signoff.created_at)}: {code}; it overrides "
+                "the panel and needs a second reviewer's co-signature."
+            ),
+            diagnosis=signoff.diagnosis,
+            icd10=signoff.icd10,
+            signed_by=who,
+            signed_at=signoff.created_at,
+            overridden=True,
+        )
+    cosigner = cosig.signer.get_username() if cosig is not None else ""
+    by = f"Signed by {who}" + (f", co-signed by {cosigner}" if cosigner else "")
+    tail = "; the panel's answer was overridden" if signoff.overrides_panel else ""
+    return CurrentDecision(
+        source="human",
+        title="Signed human diagnosis",
+        summary=f"{by}, {_when(signoff.created_at)}: {code}{tail}.",
+        diagnosis=signoff.diagnosis,
+        icd10=signoff.icd10,
+        signed_by=who,
+        cosigned_by=cosigner,
+        signed_at=signoff.created_at,
+        overridden=signoff.overrides_panel,
     )
 
 

@@ -150,17 +150,33 @@ class PanelStats:
         return self.members[alias]
 
 
+_Info = dict[int, tuple[str, str, int, bool, str, str]]
+
+
 def gather() -> list[PanelStats]:
     """Every panel's figures from the finished deliberations, panels by name."""
     panels: dict[str, PanelStats] = {}
+    info = _count_deliberations(panels)
+    signed = _signed_diagnoses(info)
+    _count_proposals(panels, info=info, signed=signed)
+    _count_votes(panels, info=info)
+    for name, hours in _hours_to_signoff().items():
+        _panel(panels, name).signoff_hours.extend(hours)
+    _guarantees(panels, info=info, signed=signed)
+    return [panels[name] for name in sorted(panels)]
 
-    def panel(name: str) -> PanelStats:
-        if name not in panels:
-            panels[name] = PanelStats(name)
-        return panels[name]
 
+def _panel(panels: dict[str, PanelStats], name: str) -> PanelStats:
+    if name not in panels:
+        panels[name] = PanelStats(name)
+    return panels[name]
+
+
+def _count_deliberations(panels: dict[str, PanelStats]) -> _Info:
+    """Counts each finished deliberation on its panel; returns what the later passes need of
+    each (panel name, agreement level, n, evaluation or not, outcome, winner) by its id."""
     finished = Deliberation.objects.filter(status=DeliberationStatus.FINISHED)
-    info: dict[int, tuple[str, str, int, bool, str, str]] = {}
+    info: _Info = {}
     rows = finished.values_list(
         "pk",
         "panel_snapshot__name",
@@ -176,7 +192,7 @@ def gather() -> list[PanelStats]:
     for pk, name, level, n, is_eval, outcome, winner, t_in, t_out, cost in rows:
         name = str(name or "(unnamed)")
         info[pk] = (name, str(level or "category"), int(n or 0), bool(is_eval), outcome, winner)
-        stats = panel(name)
+        stats = _panel(panels, name)
         if is_eval:
             stats.evaluation += 1
             stats.evaluation_tokens.append(float(t_in + t_out))
@@ -185,13 +201,15 @@ def gather() -> list[PanelStats]:
             stats.escalated += outcome != "consensus"
             stats.clinical_tokens.append(float(t_in + t_out))
             stats.clinical_cost.append(float(cost or Decimal(0)))
+    return info
 
+
+def _count_proposals(panels: dict[str, PanelStats], *, info: _Info, signed: dict[int, str]) -> None:
     truth = dict(
         EvaluationItem.objects.filter(deliberation__status=DeliberationStatus.FINISHED).values_list(
             "deliberation_id", "true_classes"
         )
     )
-    signed = _signed_diagnoses(info)
     by_deliberation: dict[int, list[str]] = defaultdict(list)
     proposals = Proposal.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
     # Each later query may see a deliberation that finished after ``info`` was read: its
@@ -202,7 +220,7 @@ def gather() -> list[PanelStats]:
         if d_id not in info:
             continue
         name, _, n, _, outcome, winner = info[d_id]
-        member = panel(name).member(alias)
+        member = _panel(panels, name).member(alias)
         member.proposals += 1
         if status in FAULT_STATUSES:
             member.faults[status] += 1
@@ -222,27 +240,24 @@ def gather() -> list[PanelStats]:
     for d_id, keys in by_deliberation.items():
         name, _, n, _, _, _ = info[d_id]
         if n >= 2 and len(keys) == n:
-            panel(name).ratings.append(keys)
+            _panel(panels, name).ratings.append(keys)
 
+
+def _count_votes(panels: dict[str, PanelStats], *, info: _Info) -> None:
     votes = Vote.objects.filter(deliberation__status=DeliberationStatus.FINISHED)
     for d_id, alias, status in votes.values_list("deliberation_id", "alias", "status"):
         if d_id not in info:
             continue
-        member = panel(info[d_id][0]).member(alias)
+        member = _panel(panels, info[d_id][0]).member(alias)
         member.faults["_votes"] += 1
         if status in FAULT_STATUSES:
             member.faults[status] += 1
-
-    for name, hours in _hours_to_signoff().items():
-        panel(name).signoff_hours.extend(hours)
-    _guarantees(panels, info=info, signed=signed)
-    return [panels[name] for name in sorted(panels)]
 
 
 def _guarantees(
     panels: dict[str, PanelStats],
     *,
-    info: dict[int, tuple[str, str, int, bool, str, str]],
+    info: _Info,
     signed: dict[int, str],
 ) -> None:
     """Count, per panel, the consensus decisions a reviewer signed off after a dispute or an
@@ -279,7 +294,7 @@ def _guarantees(
         )
 
 
-def _signed_diagnoses(info: dict[int, tuple[str, str, int, bool, str, str]]) -> dict[int, str]:
+def _signed_diagnoses(info: _Info) -> dict[int, str]:
     """Deliberation id -> the class key of the reviewer's diagnosis in force for its case
     (the latest sign-off that no later one supersedes), at that deliberation's level."""
     latest: dict[int, tuple[str, str]] = {}

@@ -290,7 +290,6 @@ def charts(results: dict[str, Any]) -> dict[str, Chart]:
     """Every chart of the report, by name, from the content of results.json."""
     panel = results["panel"]
     intervals = panel["intervals"]
-    reliability = results["reliability"]
     found = {
         "members": bars(
             "Top-1 accuracy of each member alone (Round 1), with 95% Wilson intervals",
@@ -312,26 +311,7 @@ def charts(results: dict[str, Any]) -> dict[str, Chart]:
             "Outcomes by true condition",
             [(f"{r['group']} ({r['cases']})", _shares(r)) for r in results["by_pathology"]],
         ),
-        "cost": bars(
-            "Tokens per case",
-            [
-                BarItem("mean", panel["tokens_per_case"]),
-                BarItem("median", panel["tokens_median"]),
-                BarItem("95th percentile", panel["tokens_p95"]),
-            ]
-            + (
-                [
-                    BarItem(
-                        "no early stop (estimate)",
-                        results["early_stop"]["estimated_tokens_per_case_without_early_stop"],
-                        css="none",
-                    )
-                ]
-                if results["early_stop"]["estimated_tokens_per_case_without_early_stop"]
-                else []
-            ),
-            scale="absolute",
-        ),
+        "cost": _cost_chart(results),
         "time": bars(
             "Wall time per deliberation in seconds (cases run concurrently: includes waiting)",
             [
@@ -352,24 +332,41 @@ def charts(results: dict[str, Any]) -> dict[str, Chart]:
             "Risk against coverage as min_confidence varies (re-decided from stored answers)",
             points,
         )
-    exact = {row["k"]: row for row in reliability["exact"]}
-    if exact:
-        groups = []
-        for outcome, label in (("wrong", "wrong consensus"), ("none", "no consensus")):
-            items = [(f"exact, k={k}", float(row[outcome]), "none") for k, row in exact.items()]
-            items.append(
-                (
-                    "observed, Round 1 as votes",
-                    reliability["observed_round1_as_votes"][outcome],
-                    "bar",
-                )
-            )
-            items.append(("observed, panel", reliability["observed_panel"][outcome], "bad"))
-            groups.append((label, items))
-        found["reliability"] = log_groups(
-            "Exact table for the measured error rate beside the observed rates (log scale)", groups
-        )
+    if results["reliability"]["exact"]:
+        found["reliability"] = _reliability_chart(results["reliability"])
     return found
+
+
+def _cost_chart(results: dict[str, Any]) -> Chart:
+    panel = results["panel"]
+    items = [
+        BarItem("mean", panel["tokens_per_case"]),
+        BarItem("median", panel["tokens_median"]),
+        BarItem("95th percentile", panel["tokens_p95"]),
+    ]
+    without = results["early_stop"]["estimated_tokens_per_case_without_early_stop"]
+    if without:
+        items.append(BarItem("no early stop (estimate)", without, css="none"))
+    return bars("Tokens per case", items, scale="absolute")
+
+
+def _reliability_chart(reliability: dict[str, Any]) -> Chart:
+    exact = {row["k"]: row for row in reliability["exact"]}
+    groups = []
+    for outcome, label in (("wrong", "wrong consensus"), ("none", "no consensus")):
+        items = [(f"exact, k={k}", float(row[outcome]), "none") for k, row in exact.items()]
+        items.append(
+            (
+                "observed, Round 1 as votes",
+                reliability["observed_round1_as_votes"][outcome],
+                "bar",
+            )
+        )
+        items.append(("observed, panel", reliability["observed_panel"][outcome], "bad"))
+        groups.append((label, items))
+    return log_groups(
+        "Exact table for the measured error rate beside the observed rates (log scale)", groups
+    )
 
 
 def _shares(row: dict[str, Any]) -> dict[str, float]:

@@ -10,6 +10,7 @@ Findings are DDXPlus evidence tokens: ``E_91`` (a binary evidence, present), ``E
 It also renders a row or a finding as plain English (``render_patient``, ``finding_text``;
 :mod:`panels.offline.extraction` reads these sentences back exactly) and reads a text's age
 and sex (``extract_demographics``); reading findings is :mod:`panels.offline.extraction`.
+``match`` finds the condition a Round 2 ballot entry names (by name, then ICD-10 code).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import ast
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import simple_icd_10_cm as icd
 
@@ -412,3 +414,25 @@ def findings_stated(tokens: Iterable[str], kb: KnowledgeBase) -> int:
         evidence = kb.evidences[token.split("_@_")[0]]
         roots.add(evidence.parent or evidence.code)
     return len(roots)
+
+
+def match(entry: Any, conditions: Sequence[Condition]) -> Condition | None:
+    """The KB condition a ballot entry names (by name, then ICD-10 code exact, then
+    category), or None."""
+    name = _fold(entry.diagnosis)
+    for condition in conditions:
+        if name in (_fold(condition.name), _fold(condition.display_name)):
+            return condition
+    code = (entry.icd10 or "").strip().upper().replace(".", "")
+    if not code:
+        return None
+    for exact in (True, False):
+        for condition in conditions:
+            own = (condition.code or "").replace(".", "")
+            if own and (own == code if exact else own[:3] == code[:3]):
+                return condition
+    return None
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().replace("é", "e").split())

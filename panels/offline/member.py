@@ -225,7 +225,7 @@ class Member:
         probability = dict(zip(a.ranking.conditions, a.ranking.probabilities, strict=True))
         scored = []
         for entry in ballot:
-            condition = match(entry, tuple(self.kb.conditions.values()))
+            condition = knowledge.match(entry, tuple(self.kb.conditions.values()))
             merit = probability.get(condition, 0.0) if condition else -1.0
             scored.append((merit, entry, condition))
         scored.sort(key=lambda item: -item[0])
@@ -485,25 +485,3 @@ def _reader(
         return reading.tokens, reading.age, reading.sex
 
     return read
-
-
-def match(entry: Any, conditions: Sequence[knowledge.Condition]) -> knowledge.Condition | None:
-    """The KB condition a ballot entry names (by name, then ICD-10 code exact, then
-    category), or None."""
-    name = _fold(entry.diagnosis)
-    for condition in conditions:
-        if name in (_fold(condition.name), _fold(condition.display_name)):
-            return condition
-    code = (entry.icd10 or "").strip().upper().replace(".", "")
-    if not code:
-        return None
-    for exact in (True, False):
-        for condition in conditions:
-            own = (condition.code or "").replace(".", "")
-            if own and (own == code if exact else own[:3] == code[:3]):
-                return condition
-    return None
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().replace("é", "e").split())

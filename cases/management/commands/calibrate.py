@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cases.deliberation import CaseRejected
 from cases.evaluation import calibrate, inputs, risk
 from cases.evaluation.inputs import EvaluationError
-from cases.management.commands.evaluate import _count, _positive, _Progress
+from cases.management.commands.evaluate import (
+    _count,
+    _positive,
+    _Progress,
+    add_workers_argument,
+)
 from panels.admin import guarantee_statement
 from panels.models import Panel
 from panels.offline import knowledge
@@ -60,15 +65,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=_positive, help="Use this many cases per file.")
         parser.add_argument("--seed", type=int, default=0, help="Which cases --limit samples.")
         parser.add_argument("--concurrency", type=_positive, default=8)
-        parser.add_argument(
-            "--workers",
-            type=_positive,
-            default=1,
-            help=(
-                "Processes that run the cases, folds shared out (default 1: on a machine "
-                "whose cores are busy, more were measured slower)."
-            ),
-        )
+        add_workers_argument(parser)
         parser.add_argument(
             "--folds",
             type=_count,

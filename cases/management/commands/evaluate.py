@@ -39,6 +39,19 @@ def _percent(value: str) -> int:
     return number
 
 
+def add_workers_argument(parser: CommandParser) -> None:
+    """``--workers``, as evaluate and calibrate both take it."""
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help=(
+            "Processes that run the cases, folds shared out (default 1: on a machine "
+            "whose cores are busy, more were measured slower)."
+        ),
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Deliberate DDXPlus patients (--csv) or labelled free-text cases (--cases) on a panel "
@@ -69,15 +82,7 @@ class Command(BaseCommand):
         parser.add_argument("--hang", type=_count, default=0)
         parser.add_argument("--garbage", type=_count, default=0)
         parser.add_argument("--concurrency", type=_positive, default=8)
-        parser.add_argument(
-            "--workers",
-            type=_positive,
-            default=1,
-            help=(
-                "Processes that run the cases, folds shared out (default 1: on a machine "
-                "whose cores are busy, more were measured slower)."
-            ),
-        )
+        add_workers_argument(parser)
         parser.add_argument(
             "--folds",
             type=_count,

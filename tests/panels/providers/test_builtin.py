@@ -191,9 +191,9 @@ def test_matches_ballot_entries_by_name_then_code(kb):
     conditions = tuple(kb.conditions.values())
     by_code = base.BallotEntry("A", "Pneumonia due to bacteria", "J18.9", 70, "")
     by_name = base.BallotEntry("B", "Guillain-Barre syndrome", None, 70, "")
-    assert member.match(by_code, conditions) is kb.conditions["Pneumonia"]
-    assert member.match(by_name, conditions) is kb.conditions["Guillain-Barré syndrome"]
-    assert member.match(base.BallotEntry("C", "Gout", "M10.9", 70, ""), conditions) is None
+    assert knowledge.match(by_code, conditions) is kb.conditions["Pneumonia"]
+    assert knowledge.match(by_name, conditions) is kb.conditions["Guillain-Barré syndrome"]
+    assert knowledge.match(base.BallotEntry("C", "Gout", "M10.9", 70, ""), conditions) is None
 
 
 def test_members_that_see_different_evidence_disagree_on_some_cases(kb):
