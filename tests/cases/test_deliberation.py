@@ -9,10 +9,9 @@ from asgiref.sync import async_to_sync
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import deliberation
+from cases import deliberation, streaming
 from cases import escalation as escalations
 from cases.deliberation import persistence
-from cases.escalation import services
 from cases.models import CaseStatus, Deliberation, Escalation, TurnStatus
 from panels.models import Panel
 from tests.factories import make_panel
@@ -433,7 +432,7 @@ def test_finishing_reads_back_neither_turns_nor_the_new_escalation(
     escalation it has just written: no statement at finish reads a proposal, a vote or the
     escalation again (issue 14), and the queue page gets what a fresh read would give."""
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(services.streaming, "broadcast", lambda group, msg: sent.append(msg))
+    monkeypatch.setattr(streaming, "broadcast", lambda group, msg: sent.append(msg))
     statements: list[str] = []
     real_finish = persistence.finish
 
