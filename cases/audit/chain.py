@@ -119,8 +119,7 @@ def record(
         event.hash = expected_hash(event)
         event.save()
         if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
-            batch = _batch()
-            transaction.on_commit(batch.anchor)
+            _batch().schedule(seq, event.hash)
     return event
 
 
@@ -133,16 +132,24 @@ class _Checkpoints:
 
     def __init__(self) -> None:
         self.done = False
+        self.heads: list[tuple[int, str]] = []
 
-    def anchor(self) -> None:
+    def schedule(self, seq: int, head_hash: str) -> None:
+        head = (seq, head_hash)
+        self.heads.append(head)
+        transaction.on_commit(lambda: self.anchor(head))
+
+    def anchor(self, head: tuple[int, str]) -> None:
         if self.done:
             return
         self.done = True
-        # Read after the commit: the head is committed (a later writer's head, if one has
-        # committed since, anchors ours as well).
-        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        if head is not None:
-            audit_anchor.append(seq=head[0], head_hash=head[1])
+        # This hook ran, so its event committed. Events scheduled after it may have been
+        # rolled back: then the head is read after the commit, when it is committed (a later
+        # writer's head, if one has committed since, anchors ours as well).
+        if head != self.heads[-1]:
+            read = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+            head = read if read is not None else head
+        audit_anchor.append(seq=head[0], head_hash=head[1])
 
 
 def _batch() -> _Checkpoints:

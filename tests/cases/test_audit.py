@@ -249,6 +249,22 @@ def test_an_event_rolled_back_first_does_not_cost_the_transaction_its_checkpoint
 
 
 @pytest.mark.django_db
+def test_an_event_rolled_back_last_is_never_anchored(anchored):
+    """The checkpoint is of the committed head, never of an event that was rolled back."""
+    with anchored(), transaction.atomic():
+        audit.record("test.event", object_type="test", object_id="1")
+        try:
+            with transaction.atomic():
+                audit.record("test.undone", object_type="test", object_id="2")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+    checkpoints, _ = audit_anchor.read()
+    assert [(c.seq, c.head_hash) for c in checkpoints] == [(1, AuditEvent.objects.get(seq=1).hash)]
+    assert audit_verify.verify().findings == []
+
+
+@pytest.mark.django_db
 def test_verify_audit_catches_a_row_edited_in_the_database(
     clinician, reviewer, reviewer2, anchored
 ):
