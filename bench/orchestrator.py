@@ -11,7 +11,8 @@ imply (the slowest answer each round waits for) is printed beside it as a cross-
 On a loaded machine the wall figure mostly measures waiting for a core, so beside it: the
 overhead in CPU time (the process's CPU time, every thread, spent while no member call was in
 flight) and counts that do not depend on load, per deliberation: SQL statements, committed
-transactions and hops to the database thread (``sync_to_async``).
+transactions, hops to the database thread (``sync_to_async``) and audit checkpoints
+(each an fsync of the anchor file).
 Run: `make bench` or `.venv/bin/python -m bench.orchestrator`.
 """
 
@@ -32,6 +33,7 @@ from django.db.backends import utils as db_utils  # noqa: E402
 from django.db.backends.base import base as db_base  # noqa: E402
 
 from cases import deliberation  # noqa: E402
+from cases.audit import anchor as audit_anchor  # noqa: E402
 from panels.providers import base  # noqa: E402
 from tests.factories import make_panel  # noqa: E402
 from tests.fakes import scripted  # noqa: E402
@@ -50,7 +52,7 @@ REPEATS = 5
 # (start, end, CPU time at start, CPU time at end) of every provider call of the current
 # deliberation.
 IN_FLIGHT: list[tuple[float, float, float, float]] = []
-COUNTS = {"queries": 0, "commits": 0, "hops": 0}
+COUNTS = {"queries": 0, "commits": 0, "hops": 0, "checkpoints": 0}
 
 
 def _counted(name: str, real: Any) -> Any:
@@ -66,6 +68,8 @@ db_utils.CursorWrapper.execute = _counted("queries", db_utils.CursorWrapper.exec
 db_utils.CursorWrapper.executemany = _counted("queries", db_utils.CursorWrapper.executemany)  # type: ignore[method-assign]
 db_base.BaseDatabaseWrapper.commit = _counted("commits", db_base.BaseDatabaseWrapper.commit)  # type: ignore[method-assign]
 asgiref_sync.SyncToAsync.__call__ = _counted("hops", asgiref_sync.SyncToAsync.__call__)  # type: ignore[method-assign]
+# Every audit checkpoint appended (each one fsync of the anchor file).
+audit_anchor.append = _counted("checkpoints", audit_anchor.append)
 
 
 class Timed:
@@ -132,7 +136,7 @@ async def timed_run(deliberation_id: int) -> tuple[float, float, float]:
     one deliberation, timed inside the event loop, as daphne or a worker runs it: the
     harness's own loop start-up and hand-back are not the orchestrator's overhead."""
     IN_FLIGHT.clear()
-    COUNTS.update(queries=0, commits=0, hops=0)
+    COUNTS.update(queries=0, commits=0, hops=0, checkpoints=0)
     started, started_cpu = time.perf_counter(), time.process_time()
     await deliberation.run(deliberation_id)
     ended, ended_cpu = time.perf_counter(), time.process_time()

@@ -93,7 +93,7 @@ def record(
 
     Runs in its own (nested) transaction; once the outermost transaction commits, a
     checkpoint of the new head is appended to the anchor (every ``AUDIT_CHECKPOINT_EVERY``
-    events)."""
+    events): one per committed transaction, however many events it holds."""
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
@@ -119,6 +119,45 @@ def record(
         event.hash = expected_hash(event)
         event.save()
         if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
-            head = (seq, event.hash)
-            transaction.on_commit(lambda: audit_anchor.append(seq=head[0], head_hash=head[1]))
+            _batch().schedule(seq, event.hash)
     return event
+
+
+class _Checkpoints:
+    """The checkpoints due when one transaction commits: the first of its on-commit hooks
+    anchors the committed head, which covers every event the transaction wrote (each chains
+    onto the one before), so one fsync serves them all. Each event still registers its own
+    hook, so an event whose savepoint rolled back (its hook discarded) never stops the
+    others' checkpoint."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.heads: list[tuple[int, str]] = []
+
+    def schedule(self, seq: int, head_hash: str) -> None:
+        head = (seq, head_hash)
+        self.heads.append(head)
+        transaction.on_commit(lambda: self.anchor(head))
+
+    def anchor(self, head: tuple[int, str]) -> None:
+        if self.done:
+            return
+        self.done = True
+        # This hook ran, so its event committed. Events scheduled after it may have been
+        # rolled back: then the head is read after the commit, when it is committed (a later
+        # writer's head, if one has committed since, anchors ours as well).
+        if head != self.heads[-1]:
+            read = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+            head = read if read is not None else head
+        audit_anchor.append(seq=head[0], head_hash=head[1])
+
+
+def _batch() -> _Checkpoints:
+    # One batch per transaction of this connection (connections are per thread): reused
+    # until one of its hooks has run. A batch whose transaction rolled back never ran, and
+    # serves the next transaction.
+    current: _Checkpoints | None = getattr(connection, "_audit_checkpoints", None)
+    if current is None or current.done:
+        current = _Checkpoints()
+        connection._audit_checkpoints = current  # type: ignore[attr-defined]
+    return current

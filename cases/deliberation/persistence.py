@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases import audit, leases, protocol, safety, streaming
 from cases import escalation as escalations
 from cases.deliberation.rounds import TurnResult
+from cases.escalation.selectors import candidates_from
 from cases.models import (
     CaseStatus,
     Deliberation,
@@ -229,7 +230,7 @@ def finish(
         deliberation.finished_at = timezone.now()
         # Never write last_seq from this stale instance: streaming owns the event counter.
         deliberation.save(update_fields=_FINISH_FIELDS)
-        escalation = _route_case(deliberation, decision, review)
+        escalation = _route_case(deliberation, decision, review, (proposals, votes))
         finished = streaming.DeliberationFinished(
             outcome=decision.outcome,
             reason=decision.reason,
@@ -258,7 +259,10 @@ def _winner_row(
 
 
 def _route_case(
-    deliberation: Deliberation, decision: protocol.Decision, review: str
+    deliberation: Deliberation,
+    decision: protocol.Decision,
+    review: str,
+    rows: tuple[list[Proposal], list[Vote]],
 ) -> Escalation | None:
     # The case status and its escalation, if any, then the audit entry of the decision.
     case = deliberation.case
@@ -267,12 +271,12 @@ def _route_case(
         case.status = CaseStatus.CONSENSUS
         # An audit leaves the answer with the clinician; a dangerous dissent that the
         # panel escalates waits for a reviewer, the panel's answer shown flagged.
-        escalation = _escalate(deliberation, review) if review else None
+        escalation = _escalate(deliberation, review, rows) if review else None
         if escalation is not None and review == EscalationReason.DANGEROUS_DISSENT:
             case.status = CaseStatus.ESCALATED
     else:
         case.status = CaseStatus.ESCALATED
-        escalation = _escalate(deliberation, decision.reason)
+        escalation = _escalate(deliberation, decision.reason, rows)
     case.save(update_fields=["status", "updated_at"])
     if not case.is_evaluation:
         audit.record(
@@ -314,11 +318,15 @@ def _review(
     )
 
 
-def _escalate(deliberation: Deliberation, reason: str) -> Escalation | None:
+def _escalate(
+    deliberation: Deliberation, reason: str, rows: tuple[list[Proposal], list[Vote]] | None = None
+) -> Escalation | None:
     if deliberation.case.is_evaluation:
         return None  # evaluation runs never reach the human queue
-    # Ranks the escalation, audits it and announces it to open queue pages on commit.
-    return escalations.create(deliberation, reason=reason)
+    # Ranks the escalation, audits it and announces it to open queue pages on commit. A run
+    # passes every proposal and vote it holds: its candidates are not read back.
+    found = candidates_from(*rows) if rows is not None else None
+    return escalations.create(deliberation, reason=reason, found=found)
 
 
 def fail(deliberation_id: int, why: str, *, stale_only: bool = False) -> Escalation | None:

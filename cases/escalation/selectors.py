@@ -3,6 +3,7 @@ candidate diagnoses, the sign-off in force, and the payload a queue page receive
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypedDict
 
@@ -23,6 +24,7 @@ from cases.models import (
     Role,
     SignOff,
     TurnStatus,
+    Vote,
     has_role,
 )
 
@@ -81,6 +83,22 @@ def candidates(deliberation: Deliberation | None) -> list[Candidate]:
     vote_keys = list(
         deliberation.votes.filter(status=TurnStatus.OK).values_list("class_key", flat=True)
     )
+    return _grouped(proposals, vote_keys)
+
+
+def candidates_from(proposals: Iterable[Proposal], votes: Iterable[Vote]) -> list[Candidate]:
+    """What :func:`candidates` reads from the database, from rows already in memory: pass
+    every proposal and every vote of the deliberation (any status; they are filtered the
+    same way), as the run that just wrote them holds them."""
+    named = sorted(
+        (p for p in proposals if p.status == TurnStatus.OK and not p.abstained),
+        key=lambda p: p.member_index,
+    )
+    return _grouped(named, [v.class_key for v in votes if v.status == TurnStatus.OK])
+
+
+def _grouped(proposals: list[Proposal], vote_keys: list[str]) -> list[Candidate]:
+    # Proposals in member order, grouped by class and led by the most confident.
     counts = protocol.tally(vote_keys)
     grouped: dict[str, list[Proposal]] = {}
     for proposal in proposals:
@@ -119,9 +137,13 @@ class EscalationAnnouncement(TypedDict):
     url: str
 
 
-def announcement(escalation: Escalation) -> EscalationAnnouncement:
-    """The queue-page payload for ``escalation`` (JSON-serialisable)."""
-    found = candidates(escalation.deliberation)
+def announcement(
+    escalation: Escalation, *, found: list[Candidate] | None = None
+) -> EscalationAnnouncement:
+    """The queue-page payload for ``escalation`` (JSON-serialisable); ``found``, its
+    candidates when the caller already has them (else they are read)."""
+    if found is None:
+        found = candidates(escalation.deliberation)
     return EscalationAnnouncement(
         type="escalation.created",
         id=escalation.pk,

@@ -111,12 +111,33 @@ def announce(escalation_id: int) -> None:
     streaming.broadcast(GROUP, {"type": "escalation.created", "escalation": payload})
 
 
-def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = None) -> Escalation:
+def _announce_created(escalation: Escalation, found: list[Candidate]) -> None:
+    # What announce() sends, from the rows create() has just written and the candidates it
+    # ranked them by: nothing is read again.
+    try:
+        payload = dict(announcement(escalation, found=found))
+    except Exception:  # as in announce(): a lost live update is recovered by a reload
+        log.exception("could not announce escalation %s", escalation.pk)
+        return
+    streaming.broadcast(GROUP, {"type": "escalation.created", "escalation": payload})
+
+
+def create(
+    deliberation: Deliberation,
+    *,
+    reason: str,
+    actor_id: int | None = None,
+    found: list[Candidate] | None = None,
+) -> Escalation:
     """Put ``deliberation``'s case in the queue for ``reason`` (an :class:`EscalationReason`),
     ranked by the severity of its candidate diagnoses, record ``escalation.created`` and
-    announce it to open queue pages once the transaction commits."""
+    announce it to open queue pages once the transaction commits. ``found``: the
+    deliberation's candidates when the caller already holds them (see
+    :func:`~cases.escalation.selectors.candidates_from`); else they are read."""
     with transaction.atomic():
-        severity = _most_severe(candidates(deliberation))
+        if found is None:
+            found = candidates(deliberation)
+        severity = _most_severe(found)
         now = timezone.now()
         audit_open = _open_audit(deliberation.case_id)
         if audit_open is not None and reason != EscalationReason.AUDIT:
@@ -137,8 +158,8 @@ def create(deliberation: Deliberation, *, reason: str, actor_id: int | None = No
             actor_id=actor_id,
             payload={"reason": reason, "case": deliberation.case_id, "severity": severity},
         )
-        escalation_id = escalation.pk
-        transaction.on_commit(lambda: announce(escalation_id))
+        announced = found
+        transaction.on_commit(lambda: _announce_created(escalation, announced))
     return escalation
 
 

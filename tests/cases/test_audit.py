@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.test import Client
 from django.utils import timezone
@@ -214,6 +215,53 @@ def test_verify_audit_passes_an_intact_anchored_chain(clinician, reviewer, revie
     assert "(event 5); 0 events since" in out
     checkpoints, bad = audit_anchor.read()
     assert [c.seq for c in checkpoints] == [1, 2, 3, 4, 5] and bad == []
+
+
+@pytest.mark.django_db
+def test_one_transaction_of_several_events_is_anchored_once_at_its_head(anchored):
+    """A transaction's checkpoint covers all its events (each chains onto the one before):
+    one fsync per commit, not one per event, and the chain verifies up to its head."""
+    with anchored(), transaction.atomic():
+        for n in range(3):
+            audit.record("test.event", object_type="test", object_id=str(n))
+    checkpoints, bad = audit_anchor.read()
+    head = AuditEvent.objects.get(seq=3)
+    assert [(c.seq, c.head_hash, c.count) for c in checkpoints] == [(3, head.hash, 3)]
+    assert bad == [] and audit_verify.verify().findings == []
+
+
+@pytest.mark.django_db
+def test_an_event_rolled_back_first_does_not_cost_the_transaction_its_checkpoint(anchored):
+    """The hook of an event whose savepoint rolled back is discarded; the events that
+    committed are anchored all the same, at the committed head."""
+    with anchored(), transaction.atomic():
+        try:
+            with transaction.atomic():
+                audit.record("test.undone", object_type="test", object_id="0")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        audit.record("test.event", object_type="test", object_id="1")
+        audit.record("test.event", object_type="test", object_id="2")
+    checkpoints, _ = audit_anchor.read()
+    assert [(c.seq, c.head_hash) for c in checkpoints] == [(2, AuditEvent.objects.get(seq=2).hash)]
+    assert audit_verify.verify().findings == []
+
+
+@pytest.mark.django_db
+def test_an_event_rolled_back_last_is_never_anchored(anchored):
+    """The checkpoint is of the committed head, never of an event that was rolled back."""
+    with anchored(), transaction.atomic():
+        audit.record("test.event", object_type="test", object_id="1")
+        try:
+            with transaction.atomic():
+                audit.record("test.undone", object_type="test", object_id="2")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+    checkpoints, _ = audit_anchor.read()
+    assert [(c.seq, c.head_hash) for c in checkpoints] == [(1, AuditEvent.objects.get(seq=1).hash)]
+    assert audit_verify.verify().findings == []
 
 
 @pytest.mark.django_db

@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from cases import deliberation
+from cases import deliberation, streaming
+from cases import escalation as escalations
+from cases.deliberation import persistence
 from cases.models import CaseStatus, Deliberation, Escalation, TurnStatus
 from panels.models import Panel
 from tests.factories import make_panel
@@ -419,3 +423,42 @@ def test_members_that_need_preparing_are_prepared_before_any_call_timeout_starts
     assert (d.outcome, d.reason) == ("consensus", "unanimous_round1")
     assert list(d.proposals.values_list("status", flat=True)) == [TurnStatus.OK] * 5
     assert {f"Slow-{i}" for i in range(5)} == scripted.PREPARED
+
+
+def test_finishing_reads_back_neither_turns_nor_the_new_escalation(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The end of a run escalates from the proposals and votes it holds and announces the
+    escalation it has just written: no statement at finish reads a proposal, a vote or the
+    escalation again (issue 14), and the queue page gets what a fresh read would give."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(streaming, "broadcast", lambda group, msg: sent.append(msg))
+    statements: list[str] = []
+    real_finish = persistence.finish
+
+    def counted_finish(*args: Any, **kwargs: Any) -> Any:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            messages = real_finish(*args, **kwargs)
+        statements.extend(q["sql"] for q in queries.captured_queries)
+        return messages
+
+    monkeypatch.setattr(persistence, "finish", counted_finish)
+    panel = make_panel("split", [member(PNEUMONIA)] * 2 + [member(PE)] * 2 + [member(ASTHMA)])
+
+    d = deliberate(panel)
+
+    def reads(table: str) -> int:
+        return sum(1 for s in statements if s.startswith("SELECT") and f'FROM "{table}"' in s)
+
+    assert (reads("cases_proposal"), reads("cases_vote")) == (0, 0)
+    assert reads("cases_escalation") == 1  # only the check for an open audit to upgrade
+    item = Escalation.objects.select_related("case", "deliberation").get(case=d.case)
+    assert [m["escalation"] for m in sent] == [dict(escalations.announcement(item))]
+    assert sent[0]["escalation"]["candidates"] == [
+        "Community-acquired pneumonia (J18.9): 2 votes",
+        "Pulmonary embolism (I26.99): 2 votes",
+        "Asthma exacerbation (J45.901): 1 votes",
+    ]
