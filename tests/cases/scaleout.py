@@ -148,3 +148,12 @@ def wait_until(check: Callable[[], Any], *, timeout: float, what: str, every: fl
             break
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def forget_broker_connections(celery_app: Any) -> None:
+    """Drop the Celery app's producer pool before and after a test changes its broker URL.
+    The pool keeps connections to the broker it was made for, so a later test in the same
+    process would publish to a Redis that is gone; Celery's close() drops the pool only when
+    a connection pool exists."""
+    celery_app.close()
+    celery_app.amqp._producer_pool = None

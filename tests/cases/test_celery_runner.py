@@ -15,6 +15,7 @@ from cases import deliberation, runners, streaming
 from cases.models import Deliberation
 from consensus_site.asgi import application
 from consensus_site.celery import app
+from tests.cases.scaleout import forget_broker_connections
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.django_db(transaction=True)]
@@ -34,19 +35,11 @@ def redis_everywhere(redis_url, settings):
         }
     }
     previous = app.conf.broker_url
-    _forget_connections()
+    forget_broker_connections(app)
     app.conf.update(broker_url=redis_url)
     yield redis_url
-    _forget_connections()
+    forget_broker_connections(app)
     app.conf.update(broker_url=previous)
-
-
-def _forget_connections() -> None:
-    # The app's producer pool keeps connections to the broker it was made for; left in place,
-    # later tests in this process would publish to Redis instead of their in-memory broker.
-    # (Celery's close() drops it only when a connection pool exists.)
-    app.close()
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]  # no public reset
 
 
 def session_header(user) -> tuple[bytes, bytes]:

@@ -16,7 +16,13 @@ from django.test import Client
 from cases import runners, tokens
 from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
 from consensus_site.celery import app
-from tests.cases.scaleout import RedisServer, Worker, free_port, wait_until
+from tests.cases.scaleout import (
+    RedisServer,
+    Worker,
+    forget_broker_connections,
+    free_port,
+    wait_until,
+)
 from tests.cases.scenarios import CASE_TEXT, PE, PNEUMONIA, member
 from tests.factories import make_panel
 
@@ -42,10 +48,10 @@ def celery_on(own_redis, settings) -> Iterator[RedisServer]:
     """This process sends tasks to the test's own Redis, as `make run-scaleout` would."""
     settings.DELIBERATION_RUNNER = "celery"
     previous = app.conf.broker_url
-    app.close()  # the producer pool is bound to the broker it was made for
+    forget_broker_connections(app)
     app.conf.update(broker_url=own_redis.url)
     yield own_redis
-    app.close()
+    forget_broker_connections(app)
     app.conf.update(broker_url=previous)
 
 
