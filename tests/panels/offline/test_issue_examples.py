@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from panels import demo
-from panels.offline import knowledge, member
+from panels.offline import knowledge
+from tests.panels.offline.members import default_members
 
 QUORUM = 3
 PNEUMONIA = (
@@ -30,32 +30,16 @@ NO_CONSENSUS = (
 )
 
 
-def members(kb: knowledge.KnowledgeBase) -> list[member.Member]:
-    found = []
-    for fields in demo.OFFLINE_MEMBERS:
-        options = dict(fields["options"])  # type: ignore[call-overload]
-        found.append(
-            member.Member(
-                kb,
-                seed=int(options["seed"]),
-                holdout=frozenset(),
-                method=str(options["method"]),
-                view=str(options["view"]),
-            )
-        )
-    return found
-
-
 def named(kb: knowledge.KnowledgeBase, text: str) -> Counter[str]:
     """How many of the default panel's members propose each diagnosis for ``text``."""
-    answers = [m.propose(text) for m in members(kb)]
+    answers = [m.propose(text) for m in default_members(kb)]
     return Counter(str(a["diagnosis"]) for a in answers if not a.get("abstain"))
 
 
 def test_the_textbook_pneumonia_is_read_as_pneumonia_and_never_another_consensus(kb):
     counts = named(kb, PNEUMONIA)
     assert all(d == "Pneumonia" for d in counts), counts
-    readers = [m for m in members(kb) if m.method != "text"]
+    readers = [m for m in default_members(kb) if m.method != "text"]
     tops = [m.rank(PNEUMONIA)[0].conditions[0].name for m in readers]
     assert tops == ["Pneumonia"] * len(readers), tops
 

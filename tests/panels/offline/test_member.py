@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from panels import demo
 from panels.offline import corroboration, extraction, knowledge, member
 from panels.providers import base
+from tests.panels.offline.members import default_members
 
 PE_AFTER_FLIGHT = (
     "55F 3 days after a long-haul flight: sudden SOB, sharp right-sided CP worse on breathing "
@@ -31,24 +31,8 @@ MUST_DECIDE = (
 NOT_CORROBORATED = "not corroborated"
 
 
-def panel(kb: knowledge.KnowledgeBase) -> list[member.Member]:
-    members = []
-    for fields in demo.OFFLINE_MEMBERS:
-        options = dict(fields["options"])  # type: ignore[call-overload]
-        members.append(
-            member.Member(
-                kb,
-                seed=int(options["seed"]),
-                holdout=frozenset(),
-                method=str(options["method"]),
-                view=str(options["view"]),
-            )
-        )
-    return members
-
-
 def proposals(kb: knowledge.KnowledgeBase, text: str) -> list[dict[str, object]]:
-    return [m.propose(text) for m in panel(kb)]
+    return [m.propose(text) for m in default_members(kb)]
 
 
 @pytest.fixture
