@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from cases import metrics
 from panels import demo
 from panels.admin import guarantee_statement
 from panels.models import Panel
@@ -40,6 +42,12 @@ def test_the_record_is_a_passing_calibration():
     assert data["panel"] == "offline"
     assert data["min_confidence"] == calibration["min_confidence"] > 0
     assert calibration["bound"] <= calibration["alpha"]
+    # The stated bound is the exact one for the stated counts, not a number typed in.
+    assert calibration["bound"] == pytest.approx(
+        metrics.clopper_pearson_upper(
+            calibration["wrong"], calibration["decided"], delta=calibration["delta"]
+        )
+    )
     chosen = [p for p in data["risk_coverage"] if p["threshold"] <= data["min_confidence"]][-1]
     assert (chosen["decided"], chosen["wrong"]) == (calibration["decided"], calibration["wrong"])
 
