@@ -3,8 +3,9 @@ what it states as absent, what it attributes to relatives or to the past, and th
 the knowledge base cannot weigh.
 
 Shorthand is expanded first (``vocabulary.SHORTHAND``: "67M", "SOB", "c/o", "hx"), vital signs
-become findings (T >= 38 °C / 100.4 °F fever, HR > 100 tachycardia, SpO2 < 94 % and RR > 20
-breathlessness), then phrases are matched longest first against the knowledge base's lexicon.
+become findings (T >= 38 °C / 100.4 °F fever, SpO2 < 94 % and RR > 20 breathlessness; HR > 100
+is shown as tachycardia, not weighed: DDXPlus has no such finding), then phrases are matched
+longest first against the knowledge base's lexicon.
 Negation, family and history context come from negspacy (NegEx over a blank spaCy English
 pipeline, rule-based, no model): its clinical negation termset plus our family, history and
 hypothetical cues, scoped to clauses. Pure: no Django, no network.

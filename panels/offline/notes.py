@@ -277,6 +277,8 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
     (r"(?i)\bpt\b", "patient"),
     (r"\bURTI\b", "cold"),
     (r"\bLOW\b", "weight loss"),
+    # A non-smoker: the words NegEx reads as a denied smoking ("smoker" alone is a smoker).
+    (r"(?i)\b(?:lifelong |life-long )?(?:non-? ?smoker|never(?:-| )smok(?:er|ed))\b", "no smoking"),
     (r"\b([RL])(?=[- ](?:sided|side|base|chest|arm|leg|ear|eye|lower|upper|calf)\b)", r"\1X"),
 )
 SIDES = {"RX": "right", "LX": "left"}

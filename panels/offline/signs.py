@@ -1,6 +1,6 @@
-"""Signs stated as numbers or places: vital signs (fever, tachycardia, breathlessness from
-T, HR, RR and SpO2) and exposures (travel to a DDXPlus travel region, contact with a
-haemorrhagic fever). Pure module, used by :mod:`panels.offline.extraction`.
+"""Signs stated as numbers or places: vital signs (fever and breathlessness from T, RR and
+SpO2; HR and BP read and shown, not weighed) and exposures (travel to a DDXPlus travel
+region, contact with a haemorrhagic fever). Pure module, used by :mod:`panels.offline.extraction`.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def exposures(text: str) -> list[Match]:
 
 
 def vitals(text: str) -> tuple[list[Match], list[str], str]:
-    """Vital signs in ``text``: findings for the abnormal ones (fever, tachycardia,
+    """Vital signs in ``text``: findings for the abnormal ones (fever,
     breathlessness), negated fever for a normal temperature, the vitals in words, and the text
     with them blanked (same length, so offsets hold)."""
     matches: list[Match] = []
@@ -127,7 +127,10 @@ def _vital_finding(name: str, value: float, m: re.Match[str]) -> tuple[str, str]
     if name == "heart rate":
         if not 30 <= value <= 250:
             return None
-        return ("E_155", "tachycardia") if value > 100 else ("", "heart rate normal")
+        # A fast pulse is shown, not weighed: DDXPlus has no tachycardia finding, and its
+        # nearest one, palpitations, is what a patient feels (reading HR 118 as palpitations
+        # sent pneumonias and embolisms to pericarditis on the development notes).
+        return ("", "tachycardia") if value > 100 else ("", "heart rate normal")
     if name == "respiratory rate":
         if not 5 <= value <= 70:
             return None

@@ -25,12 +25,34 @@ def test_vital_signs_become_findings_with_their_source(kb):
     reading = extraction.read("T 38.9, HR 112, RR 24, SpO2 91% on air, BP 118/70.", kb=kb)
     found = tokens_from(reading)
     assert found["E_91"] == "T 38.9"
-    assert found["E_155"] == "HR 112"
     assert {"E_66"} <= reading.tokens
+    assert "tachycardia (from 'HR 112')" in reading.vitals
     assert "tachypnoea (from 'RR 24')" in reading.vitals
     assert "hypoxaemia (from 'SpO2 91%')" in reading.vitals
     fahrenheit = extraction.read("temp 101.2 F, otherwise well", kb=kb)
     assert "E_91" in fahrenheit.tokens and fahrenheit.sex is None
+
+
+def test_a_fast_pulse_is_shown_but_not_weighed_as_palpitations(kb):
+    measured = extraction.read("Cough and fever for 4 days. HR 124, pulse 110 bpm.", kb=kb)
+    assert "E_155" not in measured.tokens  # palpitations: what a patient feels
+    assert "tachycardia (from 'HR 124')" in measured.vitals
+    felt = extraction.read("Pounding heart and palpitations since this morning.", kb=kb)
+    assert "E_155" in felt.tokens
+
+
+def test_a_non_smoker_denies_smoking(kb):
+    for words in ("non-smoker", "nonsmoker", "lifelong non-smoker", "never smoked"):
+        reading = extraction.read(f"Cough for 3 weeks. {words}.", kb=kb)
+        assert "E_79" not in reading.tokens, words
+        assert "E_79" in reading.absent_tokens, words
+    assert "E_79" in extraction.read("Cough for 3 weeks. Smoker, 20 a day.", kb=kb).tokens
+
+
+def test_fits_of_coughing_are_coughing_fits_not_seizures(kb):
+    reading = extraction.read("Violent fits of coughing at night, then a coughing bout.", kb=kb)
+    assert "E_203" in reading.tokens and "E_43" not in reading.tokens
+    assert "E_43" in extraction.read("Two fits this week, bit her tongue.", kb=kb).tokens
 
 
 def test_normal_vitals_are_not_findings_and_a_normal_temperature_denies_fever(kb):
