@@ -5,8 +5,9 @@ project's ASGI application, a publisher standing in for the worker (5 scripted m
 streaming ~100 tokens/s each through the DeltaCoalescer, then ``deliberation.finished``) and
 this process holding 50, 150, 300 and 500 websocket viewers of that one deliberation. They
 share PostgreSQL (a throwaway ``bench_viewers`` database; SQLite when PostgreSQL does not
-answer) and the real channels-redis layer on a redis-server of the benchmark's own (another
-port, stopped through its Popen handle), so nothing else on the machine's Redis is touched.
+answer) and the production channel layer (settings.redis_channel_layer: channels-redis pub/sub)
+on a redis-server of the benchmark's own (another port, stopped through its Popen handle), so
+nothing else on the machine's Redis is touched.
 
 Per viewer count it prints: delivery latency p50/p95 from a member emitting a token to a
 viewer receiving it (one CLOCK_MONOTONIC for all processes), how many viewers received the
@@ -312,6 +313,7 @@ def main(counts: tuple[int, ...]) -> None:
     redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
     with child(redis_args, port=redis_port, what="redis-server"):
         django_on_scratch_db("viewers")
+        from django.conf import settings
         from django.contrib.auth.models import User
 
         from cases import deliberation, streaming
@@ -323,7 +325,8 @@ def main(counts: tuple[int, ...]) -> None:
         port = free_port()
         print(
             f"One deliberation, {MEMBERS} members x {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s "
-            f"each, to N viewers: daphne + channels-redis (own redis-server), {database}, "
+            f"each, to N viewers: daphne + {settings.CHANNEL_LAYERS['default']['BACKEND']} "
+            f"(own redis-server), {database}, "
             f"window {os.environ.get('STREAM_COALESCE_MS', '25')} ms, "
             f"{'batched frames' if BATCH else 'one event a frame'}"
         )
