@@ -193,30 +193,34 @@ async def crowd(
 ) -> dict[str, Any]:
     path = f"/ws/deliberations/{deliberation_id}/"
     sockets: list[Socket] = []
-    for start in range(0, count, CONNECT_AT_ONCE):
-        opened = await asyncio.gather(
-            *(Socket.open(port, path, cookie) for _ in range(min(CONNECT_AT_ONCE, count - start)))
-        )
-        for ws in opened:
-            await ws.send({"resume_from": 0, "batch": BATCH})
-        sockets += opened
-    viewers = [Viewer() for _ in sockets]
-    before = usage()  # the stream's costs, not the connections'
-    publisher = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.viewers",
-        "--publish",
-        str(deliberation_id),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    watching = [asyncio.create_task(v.watch(ws)) for v, ws in zip(viewers, sockets, strict=True)]
-    started = clock()
+    viewers: list[Viewer] = []
+    watching: list[asyncio.Task[None]] = []
+    publisher: asyncio.subprocess.Process | None = None
     try:
+        for start in range(0, count, CONNECT_AT_ONCE):
+            at_once = range(min(CONNECT_AT_ONCE, count - start))
+            opened = await asyncio.gather(*(Socket.open(port, path, cookie) for _ in at_once))
+            for ws in opened:
+                await ws.send({"resume_from": 0, "batch": BATCH})
+                # Read (and answer daphne's pings) at once: daphne drops a socket whose pong is
+                # 30 s late, and connecting hundreds takes longer than that on a busy machine.
+                viewers.append(Viewer())
+                watching.append(asyncio.create_task(viewers[-1].watch(ws)))
+            sockets += opened
+        before = usage()  # the stream's costs, not the connections'
+        publisher = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.viewers",
+            "--publish",
+            str(deliberation_id),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        started = clock()
         out, _ = await asyncio.wait_for(publisher.communicate(), timeout=RUN_TIMEOUT_S)
         await asyncio.wait(watching, timeout=max(1.0, RUN_TIMEOUT_S - (clock() - started)))
     finally:
-        if publisher.returncode is None:
+        if publisher is not None and publisher.returncode is None:
             publisher.kill()
             await publisher.wait()
         for task in watching:
