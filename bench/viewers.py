@@ -5,15 +5,18 @@ project's ASGI application, a publisher standing in for the worker (5 scripted m
 streaming ~100 tokens/s each through the DeltaCoalescer, then ``deliberation.finished``) and
 this process holding 50, 150, 300 and 500 websocket viewers of that one deliberation. They
 share PostgreSQL (a throwaway ``bench_viewers`` database; SQLite when PostgreSQL does not
-answer) and the real channels-redis layer on a redis-server of the benchmark's own (another
-port, stopped through its Popen handle), so nothing else on the machine's Redis is touched.
+answer) and the production channel layer (settings.redis_channel_layer: channels-redis pub/sub)
+on a redis-server of the benchmark's own (another port, stopped through its Popen handle), so
+nothing else on the machine's Redis is touched.
 
 Per viewer count it prints: delivery latency p50/p95 from a member emitting a token to a
 viewer receiving it (one CLOCK_MONOTONIC for all processes), how many viewers received the
 whole stream ending in ``deliberation.finished``, how many transcripts equal the database's
-event rows, and the websocket frames per viewer. Viewers ask for batched frames, as the case
-page does (``--one-event-frames``: one event a frame, as before). Bounded: each count gives
-up after RUN_TIMEOUT_S. Prints figures; asserts nothing.
+event rows, the websocket frames per viewer, the CPU seconds daphne, this process (the
+viewers), the publisher and redis-server used while the stream ran (a process near 1 s per
+second of stream is the bottleneck), and the Redis commands run per event. Viewers ask for
+batched frames, as the case page does (``--one-event-frames``: one event a frame, as before).
+Bounded: each count gives up after RUN_TIMEOUT_S. Prints figures; asserts nothing.
 Run: `.venv/bin/python -m bench.viewers [--counts 50,150] [--one-event-frames]`.
 """
 
@@ -22,14 +25,17 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.wsclient import Socket, clock, free_port, session_cookie
@@ -160,40 +166,75 @@ class Viewer:
                 self.finished = message["type"] == "deliberation.finished"
 
 
-async def crowd(port: int, cookie: str, deliberation_id: int, count: int) -> dict[str, Any]:
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _usage(daphne: int, redis_port: int) -> dict[str, float]:
+    """CPU seconds so far of daphne, this process, its reaped children (the publishers) and
+    the benchmark's redis-server, and the commands that redis-server has run."""
+    import redis
+
+    info = redis.Redis(port=redis_port).info("all")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "daphne": _cpu_of(daphne),
+        "viewers": time.process_time(),
+        "publisher": children.ru_utime + children.ru_stime,
+        "redis": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
+        "commands": float(sum(v["calls"] for k, v in info.items() if k.startswith("cmdstat_"))),
+    }
+
+
+async def crowd(
+    port: int, cookie: str, deliberation_id: int, count: int, usage: Callable[[], dict[str, float]]
+) -> dict[str, Any]:
     path = f"/ws/deliberations/{deliberation_id}/"
     sockets: list[Socket] = []
-    for start in range(0, count, CONNECT_AT_ONCE):
-        opened = await asyncio.gather(
-            *(Socket.open(port, path, cookie) for _ in range(min(CONNECT_AT_ONCE, count - start)))
-        )
-        for ws in opened:
-            await ws.send({"resume_from": 0, "batch": BATCH})
-        sockets += opened
-    viewers = [Viewer() for _ in sockets]
-    publisher = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.viewers",
-        "--publish",
-        str(deliberation_id),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    watching = [asyncio.create_task(v.watch(ws)) for v, ws in zip(viewers, sockets, strict=True)]
-    started = clock()
+    viewers: list[Viewer] = []
+    watching: list[asyncio.Task[None]] = []
+    publisher: asyncio.subprocess.Process | None = None
     try:
+        for start in range(0, count, CONNECT_AT_ONCE):
+            at_once = range(min(CONNECT_AT_ONCE, count - start))
+            opened = await asyncio.gather(*(Socket.open(port, path, cookie) for _ in at_once))
+            for ws in opened:
+                await ws.send({"resume_from": 0, "batch": BATCH})
+                # Read (and answer daphne's pings) at once: daphne drops a socket whose pong is
+                # 30 s late, and connecting hundreds takes longer than that on a busy machine.
+                viewers.append(Viewer())
+                watching.append(asyncio.create_task(viewers[-1].watch(ws)))
+            sockets += opened
+        before = usage()  # the stream's costs, not the connections'
+        publisher = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.viewers",
+            "--publish",
+            str(deliberation_id),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        started = clock()
         out, _ = await asyncio.wait_for(publisher.communicate(), timeout=RUN_TIMEOUT_S)
         await asyncio.wait(watching, timeout=max(1.0, RUN_TIMEOUT_S - (clock() - started)))
     finally:
-        if publisher.returncode is None:
+        if publisher is not None and publisher.returncode is None:
             publisher.kill()
             await publisher.wait()
         for task in watching:
             task.cancel()
         for ws in sockets:
             ws.close()
+    after = usage()
     emitted: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
-    return {"emitted": emitted, "viewers": viewers, "seconds": clock() - started}
+    return {
+        "emitted": emitted,
+        "viewers": viewers,
+        "seconds": clock() - started,
+        "used": {k: after[k] - before[k] for k in after},
+    }
 
 
 def report(count: int, run: dict[str, Any], stored: list[tuple[int, Any, Any]]) -> str:
@@ -205,13 +246,17 @@ def report(count: int, run: dict[str, Any], stored: list[tuple[int, Any, Any]]) 
     identical = sum(v.transcript == stored for v in viewers)
     frames = statistics.mean(v.frames for v in viewers) if viewers else 0.0
     load = os.getloadavg()[0]
+    used = run["used"]
+    cpu = "  ".join(f"{k} {used[k]:.1f}" for k in ("daphne", "viewers", "publisher", "redis"))
     errors = collections.Counter(v.error for v in viewers if v.error)
     lost = "".join(f"\n        {n} viewers: {error}" for error, n in errors.most_common())
     return (
         f"  {count:4} viewers: p50 {statistics.median(delays):7.1f} ms  p95 {cut[18]:7.1f} ms"
         f"  complete {complete:4}/{count}  identical to the database {identical:4}/{count}"
         f"  {frames:.0f} frames/viewer for {len(stored)} events"
-        f"  ({run['seconds']:.1f} s, load {load:.2f}){lost}"
+        f"  ({run['seconds']:.1f} s, load {load:.2f})"
+        f"\n        CPU s during the stream: {cpu};"
+        f" redis commands per event {used['commands'] / max(1, len(stored)):.1f}{lost}"
     )
 
 
@@ -272,6 +317,7 @@ def main(counts: tuple[int, ...]) -> None:
     redis_args = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
     with child(redis_args, port=redis_port, what="redis-server"):
         django_on_scratch_db("viewers")
+        from django.conf import settings
         from django.contrib.auth.models import User
 
         from cases import deliberation, streaming
@@ -283,15 +329,17 @@ def main(counts: tuple[int, ...]) -> None:
         port = free_port()
         print(
             f"One deliberation, {MEMBERS} members x {TOKENS} tokens at {1 / TOKEN_GAP_S:.0f}/s "
-            f"each, to N viewers: daphne + channels-redis (own redis-server), {database}, "
+            f"each, to N viewers: daphne + {settings.CHANNEL_LAYERS['default']['BACKEND']} "
+            f"(own redis-server), {database}, "
             f"window {os.environ.get('STREAM_COALESCE_MS', '25')} ms, "
             f"{'batched frames' if BATCH else 'one event a frame'}"
         )
         serve_args = [sys.executable, "-m", "bench.viewers", "--serve", str(port)]
-        with child(serve_args, port=port, what="daphne"):
+        with child(serve_args, port=port, what="daphne") as daphne:
             for count in counts:
                 d = deliberation.create("bench", panel=panel, submitted_by_id=user.pk)
-                run = asyncio.run(crowd(port, cookie, d.pk, count))
+                usage = functools.partial(_usage, daphne.pid, redis_port)
+                run = asyncio.run(crowd(port, cookie, d.pk, count, usage))
                 stored = [
                     (e["seq"], e["type"], e["payload"]) for e in streaming.events_after(d.pk, 0)
                 ]

@@ -204,7 +204,6 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
     shows>}`` (after a reconnect): open escalations created since are sent first."""
 
     resumed = False
-    rejoin: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -215,13 +214,9 @@ class EscalationQueueConsumer(AsyncJsonWebsocketConsumer):
             await _refuse(self, CLOSE_NOT_FOUND, "not_a_reviewer")
             return
         await self.channel_layer.group_add(escalation.GROUP, self.channel_name)
-        self.rejoin = asyncio.create_task(
-            rooms.rejoin_every(self.channel_layer, escalation.GROUP, self.channel_name)
-        )
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await rooms.stop(self.rejoin)
         await self.channel_layer.group_discard(escalation.GROUP, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:

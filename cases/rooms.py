@@ -3,8 +3,9 @@
 A crowd on one deliberation costs a process little more than one page:
 - **One subscription.** The room's own channel is the only member of the deliberation's group
   for this process: the channel layer carries each event to the process once (not once per
-  socket, each with the name of every socket in it), and the room hands it to its sockets'
-  inboxes, which never drop.
+  socket), and the room hands it to its sockets' inboxes, which never drop. The Redis layer
+  (pub/sub, consensus_site.settings) keeps memberships in the process and subscribes again
+  after a reconnect by itself, so a room never needs to join again.
 - **One query for fills asked together.** A fill asked for while another runs waits for it;
   then every waiting socket is served by one query that began after it asked (so it sees
   every row written before). A crowd stalled at once costs two queries, not hundreds in a
@@ -37,9 +38,6 @@ log = logging.getLogger(__name__)
 
 # Encoded messages a room keeps: sockets lagging further behind render their own.
 ROOM_MESSAGES = 2048
-# channels-redis forgets a group member after its group_expiry (15 min, so a killed daphne's
-# channels leave the groups soon): an open room joins its group again this often.
-REJOIN_S = 300.0
 # After the layer failed to deliver, the room listens again after this long (the sockets'
 # watchdogs fill from the database meanwhile).
 RETRY_S = 1.0
@@ -56,16 +54,6 @@ class Listener(Protocol):
     ended: bool
 
     def deliver(self, events: list[EventMessage]) -> None: ...
-
-
-async def rejoin_every(layer: BaseChannelLayer, group: str, channel: str) -> None:
-    """Join ``group`` again every REJOIN_S seconds, for ever (cancel to stop)."""
-    while True:
-        await asyncio.sleep(REJOIN_S)
-        try:
-            await layer.group_add(group, channel)
-        except Exception:  # the layer is down; the next turn tries again
-            log.warning("could not rejoin %s", group, exc_info=True)
 
 
 async def stop(task: asyncio.Task[Any] | None) -> None:
@@ -144,7 +132,6 @@ class Room:
         self.tasks = [
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._watch()),
-            asyncio.create_task(rejoin_every(self.layer, self.group, self.channel)),
         ]
 
     async def _listen(self) -> None:

@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -162,30 +163,37 @@ REDIS_URL = env_str("REDIS_URL")
 
 
 def redis_channel_layer(url: str) -> dict[str, Any]:
-    """The channels-redis layer on ``url``, as production runs it (tests reuse it)."""
+    """The Redis channel layer on ``url``, as production runs it (tests reuse it).
+
+    Redis pub/sub: a group message is one PUBLISH, which Redis hands once to each daphne
+    process subscribed to the group, and that process's layer puts it in the queues of its
+    own members of the group (one room per deliberation, cases.rooms). Nothing is kept in
+    Redis: no per-channel capacity to overflow, no expiry, and a process's memberships end
+    with its connection (a killed daphne leaves no channel behind). A message published while
+    a process is not subscribed (a Redis restart, a reconnect) is lost; the rooms' watchdogs
+    fill such gaps from the database."""
+    # Pub/sub channels span every database of a Redis server: the number in the URL is part
+    # of the names, so deployments on other databases of one server never hear each other.
+    database = urlsplit(url).path.strip("/") or "0"
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            # redis-py's socket timeout must outlast channels-redis's 5 s blocking read
-            # (BZPOPMIN), or every idle socket's receive loop dies with a timeout (1011).
-            # Keepalive and health checks notice a dead connection instead.
+            "prefix": f"asgi.db{database}.",
+            # No command blocks in Redis (the subscriber polls with its own 0.1 s read
+            # timeout, so idle sockets are never dropped): a reply that takes 5 s means Redis
+            # is stuck. Keepalive and health checks (a PING every 15 s on an idle connection)
+            # notice a dead connection, which redis-py reopens, subscribing again to every
+            # channel and group it had.
             "hosts": [
                 {
                     "address": url,
-                    "socket_timeout": 30,
+                    "socket_timeout": 5,
                     "socket_connect_timeout": 5,
                     "socket_keepalive": True,
                     "health_check_interval": 15,
                     "retry_on_timeout": True,
                 }
             ],
-            # A crowd on one deliberation must not overflow a socket's channel (messages past
-            # capacity are dropped); consumers also fill any gap from the database.
-            "capacity": env_number("CHANNEL_CAPACITY", 2000, int),
-            "expiry": 60,
-            # A killed daphne's channels leave the groups within 15 minutes, not a day; live
-            # sockets join again every 5 minutes (cases.rooms.REJOIN_S).
-            "group_expiry": 900,
         },
     }
 

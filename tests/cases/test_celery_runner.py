@@ -15,6 +15,7 @@ from cases import deliberation, runners, streaming
 from cases.models import Deliberation
 from consensus_site.asgi import application
 from consensus_site.celery import app
+from consensus_site.settings import redis_channel_layer
 from tests.cases.scaleout import forget_broker_connections
 from tests.cases.scenarios import CASE_TEXT, consensus_panel
 
@@ -28,12 +29,7 @@ def redis_everywhere(redis_url, settings):
 
     redis.Redis.from_url(redis_url).flushdb()
     settings.DELIBERATION_RUNNER = "celery"
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url]},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
     previous = app.conf.broker_url
     forget_broker_connections(app)
     app.conf.update(broker_url=redis_url)
