@@ -43,7 +43,8 @@ async def run(deliberation_id: int) -> leases.RunResult:
     """
     owner = leases.new_owner()
     try:
-        claim = await sync_to_async(persistence.claim)(deliberation_id, owner)
+        started = await sync_to_async(persistence.start)(deliberation_id, owner, _opening)
+        claim = started.claim
         if claim.outcome == "exhausted":
             why = EXHAUSTED.format(attempts=claim.attempts)
             await sync_to_async(persistence.fail)(deliberation_id, why)
@@ -53,18 +54,24 @@ async def run(deliberation_id: int) -> leases.RunResult:
         if claim.resumed:
             log.warning("deliberation %s resumed (attempt %s)", deliberation_id, claim.attempts)
         with leases.running_as(owner, claim):
-            return await _run_leased(deliberation_id, owner)
+            return await _run_leased(started, owner)
     finally:
-        await sync_to_async(persistence.release_connections)()
+        if persistence.holds_server_connections():
+            await sync_to_async(persistence.release_connections)()
 
 
-async def _run_leased(deliberation_id: int, owner: str) -> leases.RunResult:
+async def _run_leased(started: persistence.Started, owner: str) -> leases.RunResult:
+    deliberation = started.claim.deliberation
+    assert deliberation is not None  # claimed
+    deliberation_id = deliberation.pk
     main = asyncio.current_task()
     assert main is not None
     lost = asyncio.Event()
     heartbeat = asyncio.create_task(_heartbeat(deliberation_id, owner, main, lost))
     try:
-        await _run_claimed(deliberation_id)
+        if started.error is not None:
+            raise started.error
+        await _run_claimed(deliberation, started.opening)
     except asyncio.CancelledError:
         if lost.is_set():
             main.uncancel()
@@ -150,30 +157,26 @@ class RunContext:
         return len(self.valid) - len(self.ballot)
 
 
-def _open(
-    deliberation_id: int,
-) -> tuple[Deliberation, dict[int, str | None], list[MemberSpec], list[streaming.EventMessage]]:
-    # One hop to the database thread before Round 1: the deliberation, its members' keys and
-    # the opening events (written together: less on the critical path).
-    deliberation, keys = persistence.load(deliberation_id)
+def _opening(deliberation: Deliberation) -> list[Event]:
+    # The events that open a run, recorded with its claim (one write before Round 1).
     snap = deliberation.snapshot
-    specs = snap.specs
     members = [
-        streaming.MemberLabel(index=i, alias=s.alias, label=s.label) for i, s in enumerate(specs)
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label)
+        for i, s in enumerate(snap.specs)
     ]
     started = streaming.DeliberationStarted(
         panel=snap.name, n=snap.n, q=snap.q, f=snap.f, members=members
     )
-    opening: list[Event] = [
-        ("deliberation.started", started),
-        ("round.started", streaming.RoundStarted(round=1)),
-    ]
-    return deliberation, keys, specs, streaming.record(deliberation_id, opening)
+    return [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))]
 
 
-async def _run_claimed(deliberation_id: int) -> None:
-    deliberation, keys, specs, opening = await sync_to_async(_open)(deliberation_id)
-    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
+async def _run_claimed(deliberation: Deliberation, opening: list[streaming.EventMessage]) -> None:
+    members = deliberation.snapshot.members
+    # Only members with a vendor key need the database before Round 1.
+    needs_keys = any(m.credential_id for m in members)
+    keys = await sync_to_async(persistence.keys)(members) if needs_keys else {}
+    specs = deliberation.snapshot.specs
+    providers = [base.build(spec, api_key=keys.get(i)) for i, spec in enumerate(specs)]
     ctx = RunContext(deliberation, specs, providers)
     await streaming.send(opening)
     # Members that must load or train a model first (offline ones after a start, or of a new
