@@ -132,22 +132,21 @@ def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
     ended, and inside a run the lease is still this run's. ``stale_only`` (recovery) also
     requires that no live runner holds it. Call inside a transaction."""
     assert connection.in_atomic_block, "may_end() locks rows: call it inside a transaction"
-    # The deliberation's lock is enough to read its runner: only take() changes the owner,
-    # and it holds this lock to do so. One statement where a run ends itself.
-    row = (
+    # Two statements, not one join: on PostgreSQL a joined read that waited for the lock
+    # would see the runner as of before the wait (READ COMMITTED), missing a takeover.
+    status = (
         Deliberation.objects.select_for_update(of=("self",))
         .filter(pk=deliberation_id)
-        .values_list("status", "run__owner")
+        .values_list("status", flat=True)
         .first()
     )
-    if row is None or row[0] in (DeliberationStatus.FINISHED, DeliberationStatus.FAILED):
+    if status is None or status in (DeliberationStatus.FINISHED, DeliberationStatus.FAILED):
         return False
-    owner = _owner.get()
-    if owner is not None:
-        return row[1] == owner
-    # Recovery also locks the run row: a heartbeat renewing the lease right now goes first.
     run = DeliberationRun.objects.select_for_update().filter(deliberation_id=deliberation_id)
     lease = run.values_list("owner", "lease_until").first()
+    owner = _owner.get()
+    if owner is not None:
+        return lease is not None and lease[0] == owner
     if stale_only and lease is not None and lease[1] is not None:
         return bool(lease[1] <= timezone.now())
     return True
