@@ -122,6 +122,7 @@ class RunContext:
     faulty: set[int] = field(default_factory=set)
     valid: list[Proposal] = field(default_factory=list)  # Round 1's valid proposals, in order
     ballot: list[Proposal] = field(default_factory=list)  # the confident ones, on the ballot
+    round2_announced: bool = False  # round.finished(1) and round.started(2) are written
 
     @property
     def id(self) -> int:
@@ -183,20 +184,29 @@ async def _run_claimed(deliberation: Deliberation, opening: list[streaming.Event
     # panel) do it now, so no call timeout runs while they do.
     await asyncio.to_thread(base.prepare, ctx.specs)
     await _round1(ctx)
-    round1 = _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained)
     skipped = _round2_skipped(ctx)
     if skipped:
-        await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
+        await _decide(ctx, skipped=skipped, events=[_round1_finished(ctx)])
         return
-    await streaming.apublish_many(
-        ctx.id, [("round.finished", round1), ("round.started", streaming.RoundStarted(round=2))]
-    )
+    if not ctx.round2_announced:  # normally written with the last Round 1 turn
+        await streaming.apublish_many(ctx.id, _between_rounds(ctx))
     await _round2(ctx)
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
     round2 = _round_finished(
         2, valid=len(ok_votes), ctx=ctx, abstentions=sum(1 for v in ok_votes if v.abstained)
     )
     await _decide(ctx, skipped="", events=[("round.finished", round2)])
+
+
+def _round1_finished(ctx: RunContext) -> Event:
+    return (
+        "round.finished",
+        _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained),
+    )
+
+
+def _between_rounds(ctx: RunContext) -> list[Event]:
+    return [_round1_finished(ctx), ("round.started", streaming.RoundStarted(round=2))]
 
 
 def _round_finished(
@@ -237,8 +247,13 @@ async def _round1(ctx: RunContext) -> None:
         key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
         alias = ctx.specs[index].alias
         save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
+        last = len(ctx.proposals) == len(ctx.specs) - 1  # every member's turn ends once
         ctx.proposals[index] = await persistence.persist(
-            ctx.id, save, partial(_proposal_event, index, result), text=sinks[index].batch
+            ctx.id,
+            save,
+            partial(_proposal_event, index, result),
+            text=sinks[index].batch,
+            closing=partial(_close_round1, ctx, index) if last else None,
         )
 
     calls = {
@@ -252,6 +267,11 @@ async def _round1(ctx: RunContext) -> None:
         for i, spec in enumerate(ctx.specs)
     }
     await rounds.run_round(calls, tolerance=ctx.f, grace_s=ctx.grace_s, on_result=on_proposal)
+    _tally_round1(ctx)
+
+
+def _tally_round1(ctx: RunContext) -> None:
+    # Round 1's valid proposals, its ballot and its faulty members, from ctx.proposals.
     proposals = ctx.proposals
     ctx.valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
     # Only confident proposals stand on the ballot; abstentions and hesitant ones are shown
@@ -259,6 +279,18 @@ async def _round1(ctx: RunContext) -> None:
     chosen = protocol.candidates(ctx.answers, min_confidence=ctx.min_confidence)
     ctx.ballot = [ctx.valid[i] for i in chosen]
     ctx.faulty = {i for i, p in proposals.items() if p.is_fault}
+
+
+def _close_round1(ctx: RunContext, index: int, row: Proposal) -> list[Event]:
+    # Inside the last Round 1 turn's transaction (the loop awaits it; no other turn is
+    # running): the events between the rounds go with that turn's row, one write less on
+    # the critical path. None when Round 2 is skipped (the decision writes round.finished).
+    ctx.proposals[index] = row
+    _tally_round1(ctx)
+    if _round2_skipped(ctx):
+        return []
+    ctx.round2_announced = True
+    return _between_rounds(ctx)
 
 
 def _proposal_event(index: int, result: TurnResult, row: Proposal) -> Event:

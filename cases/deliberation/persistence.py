@@ -167,20 +167,24 @@ async def persist[R](
     event: Callable[[R], Event],
     *,
     text: streaming.DeltaBatch | None = None,
+    closing: Callable[[R], list[Event]] | None = None,
 ) -> R:
     """Write a member's row and the event that announces it in one transaction, then send
     the event. Returns the row. With ``text`` (the deliberation's pending live text, the
     member's last words among it), that text is written first in the same transaction: one
     write at the end of a turn, not a flush and then the row. Should that write fail, the text
-    is flushed on its own (with its retries), then the row is written."""
+    is flushed on its own (with its retries), then the row is written. ``closing(row)``, for
+    a round's last turn, gives events recorded after the row's in the same write."""
 
     def write(deltas: list[Event]) -> tuple[R, list[streaming.EventMessage]]:
         with transaction.atomic():
             row = save()
-            if leases.is_stored(row):
-                # Resumed: announced by the run that stored it.
-                return row, streaming.record(deliberation_id, deltas) if deltas else []
-            return row, streaming.record(deliberation_id, [*deltas, event(row)])
+            after = closing(row) if closing is not None else []
+            # A resumed run's stored row was announced by the run that stored it.
+            events = deltas if leases.is_stored(row) else [*deltas, event(row)]
+            return row, streaming.record(
+                deliberation_id, [*events, *after]
+            ) if events or after else []
 
     async def write_and_send(deltas: list[Event]) -> R:
         row, messages = await sync_to_async(write)(deltas)
