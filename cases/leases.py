@@ -55,6 +55,7 @@ class Claim:
     attempts: int = 0
     wait_s: float = 0.0
     stored: dict[tuple[int, int], MemberTurn] = field(default_factory=dict)
+    deliberation: Deliberation | None = None  # when claimed: the row, with its case
 
 
 def new_owner() -> str:
@@ -70,7 +71,11 @@ def take(deliberation_id: int, owner: str) -> Claim:
     """Claim ``deliberation_id`` for ``owner`` (see :class:`Claim`). Call inside a transaction
     that also records what starting means; raises Deliberation.DoesNotExist for an unknown id."""
     now = timezone.now()
-    deliberation = Deliberation.objects.select_for_update(of=("self",)).get(pk=deliberation_id)
+    deliberation = (
+        Deliberation.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=deliberation_id)
+    )
     if deliberation.is_terminal:
         return Claim("ended")
     run, _ = DeliberationRun.objects.select_for_update().get_or_create(
@@ -91,7 +96,9 @@ def take(deliberation_id: int, owner: str) -> Claim:
         deliberation.save(update_fields=["status", "started_at"])
     # Only a deliberation another runner began can have turns stored.
     stored = _turns(deliberation) if resumed else {}
-    return Claim("claimed", resumed=resumed, attempts=run.attempts, stored=stored)
+    return Claim(
+        "claimed", resumed=resumed, attempts=run.attempts, stored=stored, deliberation=deliberation
+    )
 
 
 def _turns(deliberation: Deliberation) -> dict[tuple[int, int], MemberTurn]:
@@ -125,6 +132,8 @@ def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
     ended, and inside a run the lease is still this run's. ``stale_only`` (recovery) also
     requires that no live runner holds it. Call inside a transaction."""
     assert connection.in_atomic_block, "may_end() locks rows: call it inside a transaction"
+    # Two statements, not one join: on PostgreSQL a joined read that waited for the lock
+    # would see the runner as of before the wait (READ COMMITTED), missing a takeover.
     status = (
         Deliberation.objects.select_for_update(of=("self",))
         .filter(pk=deliberation_id)

@@ -23,6 +23,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from cases import leases, protocol
 from cases.models import Deliberation, DeliberationEvent, TurnStatus, WinnerSummary
@@ -206,34 +207,53 @@ def record(deliberation_id: int, events: Sequence[Event]) -> list[EventMessage]:
     """Write ``events`` as DeliberationEvent rows with consecutive sequence numbers, in one
     transaction (joining the caller's, if any). Returns the messages to :func:`send` once
     that transaction has committed. Raises Deliberation.DoesNotExist for an unknown id."""
-    table = Deliberation._meta.db_table
-    messages: list[EventMessage] = []
     if leases.resuming():
         events = _not_yet_recorded(deliberation_id, events)
         if not events:
-            return messages
-    with transaction.atomic(), connection.cursor() as cursor:
+            return []
+    # No savepoint inside a caller's transaction: every caller lets an error end its whole
+    # transaction, so a savepoint would only add two statements to every member's turn.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The counter lives on the deliberation row, so numbers are gap-free and ordered
         # even when several processes write (the update takes the row lock). RETURNING
         # (SQLite 3.35+, PostgreSQL) reads the new number in the same statement.
         cursor.execute(
-            f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq",
+            f"UPDATE {_DELIBERATION_TABLE} SET last_seq = last_seq + %s WHERE id = %s "
+            "RETURNING last_seq",
             [len(events), deliberation_id],
         )
         row = cursor.fetchone()
         if row is None:
             raise Deliberation.DoesNotExist(f"Deliberation {deliberation_id} does not exist.")
         first = int(row[0]) - len(events) + 1
-        rows = [
-            DeliberationEvent(deliberation_id=deliberation_id, seq=seq, type=kind, payload=body)
+        messages = [
+            EventMessage(seq=seq, type=kind, payload=body, deliberation=deliberation_id)  # type: ignore[typeddict-item]
             for seq, (kind, body) in enumerate(events, start=first)
         ]
-        DeliberationEvent.objects.bulk_create(rows)
-        messages = [
-            EventMessage(seq=r.seq, type=r.type, payload=r.payload, deliberation=deliberation_id)  # type: ignore[typeddict-item]
-            for r in rows
-        ]
+        _insert_rows(cursor, messages)
     return messages
+
+
+_DELIBERATION_TABLE = Deliberation._meta.db_table
+_EVENT_COLUMNS = ("deliberation", "seq", "type", "payload", "created_at")
+
+
+def _insert_rows(cursor: Any, messages: list[EventMessage]) -> None:
+    # One plain INSERT of every row (what bulk_create sends, without building a model
+    # instance per event and compiling the query each time). The payload and the time go
+    # through their fields' own database preparation, so they are stored exactly as the ORM
+    # stores them, on SQLite and PostgreSQL alike.
+    meta, ops = DeliberationEvent._meta, connection.ops
+    payload, created = meta.get_field("payload"), meta.get_field("created_at")
+    now = created.get_db_prep_save(timezone.now(), connection)
+    params: list[Any] = []
+    for m in messages:
+        body = payload.get_db_prep_save(m["payload"], connection)
+        params += [m["deliberation"], m["seq"], m["type"], body, now]
+    column = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(ops.quote_name(column[name]) for name in _EVENT_COLUMNS)
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(messages))
+    cursor.execute(f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES {rows}", params)
 
 
 def _not_yet_recorded(deliberation_id: int, events: Sequence[Event]) -> list[Event]:

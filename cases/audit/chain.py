@@ -91,13 +91,15 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain. ``obj`` names the object, or pass type and id.
 
-    Runs in its own (nested) transaction; once the outermost transaction commits, a
-    checkpoint of the new head is appended to the anchor (every ``AUDIT_CHECKPOINT_EVERY``
-    events): one per committed transaction, however many events it holds."""
+    Runs in a transaction (joining the caller's, with no savepoint of its own: an error here
+    ends the caller's transaction, and no caller carries on after one); once the outermost
+    transaction commits, a checkpoint of the new head is appended to the anchor (every
+    ``AUDIT_CHECKPOINT_EVERY`` events): one per committed transaction, however many events
+    it holds."""
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # Serialise appends so two writers never chain onto the same previous event.
             # (SQLite's IMMEDIATE transactions already serialise writers.)

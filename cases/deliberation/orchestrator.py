@@ -43,7 +43,8 @@ async def run(deliberation_id: int) -> leases.RunResult:
     """
     owner = leases.new_owner()
     try:
-        claim = await sync_to_async(persistence.claim)(deliberation_id, owner)
+        started = await sync_to_async(persistence.start)(deliberation_id, owner, _opening)
+        claim = started.claim
         if claim.outcome == "exhausted":
             why = EXHAUSTED.format(attempts=claim.attempts)
             await sync_to_async(persistence.fail)(deliberation_id, why)
@@ -53,18 +54,24 @@ async def run(deliberation_id: int) -> leases.RunResult:
         if claim.resumed:
             log.warning("deliberation %s resumed (attempt %s)", deliberation_id, claim.attempts)
         with leases.running_as(owner, claim):
-            return await _run_leased(deliberation_id, owner)
+            return await _run_leased(started, owner)
     finally:
-        await sync_to_async(persistence.release_connections)()
+        if persistence.holds_server_connections():
+            await sync_to_async(persistence.release_connections)()
 
 
-async def _run_leased(deliberation_id: int, owner: str) -> leases.RunResult:
+async def _run_leased(started: persistence.Started, owner: str) -> leases.RunResult:
+    deliberation = started.claim.deliberation
+    assert deliberation is not None  # claimed
+    deliberation_id = deliberation.pk
     main = asyncio.current_task()
     assert main is not None
     lost = asyncio.Event()
     heartbeat = asyncio.create_task(_heartbeat(deliberation_id, owner, main, lost))
     try:
-        await _run_claimed(deliberation_id)
+        if started.error is not None:
+            raise started.error
+        await _run_claimed(deliberation, started.opening)
     except asyncio.CancelledError:
         if lost.is_set():
             main.uncancel()
@@ -115,6 +122,7 @@ class RunContext:
     faulty: set[int] = field(default_factory=set)
     valid: list[Proposal] = field(default_factory=list)  # Round 1's valid proposals, in order
     ballot: list[Proposal] = field(default_factory=list)  # the confident ones, on the ballot
+    round2_announced: bool = False  # round.finished(1) and round.started(2) are written
 
     @property
     def id(self) -> int:
@@ -150,50 +158,55 @@ class RunContext:
         return len(self.valid) - len(self.ballot)
 
 
-def _open(
-    deliberation_id: int,
-) -> tuple[Deliberation, dict[int, str | None], list[MemberSpec], list[streaming.EventMessage]]:
-    # One hop to the database thread before Round 1: the deliberation, its members' keys and
-    # the opening events (written together: less on the critical path).
-    deliberation, keys = persistence.load(deliberation_id)
+def _opening(deliberation: Deliberation) -> list[Event]:
+    # The events that open a run, recorded with its claim (one write before Round 1).
     snap = deliberation.snapshot
-    specs = snap.specs
     members = [
-        streaming.MemberLabel(index=i, alias=s.alias, label=s.label) for i, s in enumerate(specs)
+        streaming.MemberLabel(index=i, alias=s.alias, label=s.label)
+        for i, s in enumerate(snap.specs)
     ]
     started = streaming.DeliberationStarted(
         panel=snap.name, n=snap.n, q=snap.q, f=snap.f, members=members
     )
-    opening: list[Event] = [
-        ("deliberation.started", started),
-        ("round.started", streaming.RoundStarted(round=1)),
-    ]
-    return deliberation, keys, specs, streaming.record(deliberation_id, opening)
+    return [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))]
 
 
-async def _run_claimed(deliberation_id: int) -> None:
-    deliberation, keys, specs, opening = await sync_to_async(_open)(deliberation_id)
-    providers = [base.build(spec, api_key=keys[i]) for i, spec in enumerate(specs)]
+async def _run_claimed(deliberation: Deliberation, opening: list[streaming.EventMessage]) -> None:
+    members = deliberation.snapshot.members
+    # Only members with a vendor key need the database before Round 1.
+    needs_keys = any(m.credential_id for m in members)
+    keys = await sync_to_async(persistence.keys)(members) if needs_keys else {}
+    specs = deliberation.snapshot.specs
+    providers = [base.build(spec, api_key=keys.get(i)) for i, spec in enumerate(specs)]
     ctx = RunContext(deliberation, specs, providers)
     await streaming.send(opening)
     # Members that must load or train a model first (offline ones after a start, or of a new
     # panel) do it now, so no call timeout runs while they do.
     await asyncio.to_thread(base.prepare, ctx.specs)
     await _round1(ctx)
-    round1 = _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained)
     skipped = _round2_skipped(ctx)
     if skipped:
-        await _decide(ctx, skipped=skipped, events=[("round.finished", round1)])
+        await _decide(ctx, skipped=skipped, events=[_round1_finished(ctx)])
         return
-    await streaming.apublish_many(
-        ctx.id, [("round.finished", round1), ("round.started", streaming.RoundStarted(round=2))]
-    )
+    if not ctx.round2_announced:  # normally written with the last Round 1 turn
+        await streaming.apublish_many(ctx.id, _between_rounds(ctx))
     await _round2(ctx)
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
     round2 = _round_finished(
         2, valid=len(ok_votes), ctx=ctx, abstentions=sum(1 for v in ok_votes if v.abstained)
     )
     await _decide(ctx, skipped="", events=[("round.finished", round2)])
+
+
+def _round1_finished(ctx: RunContext) -> Event:
+    return (
+        "round.finished",
+        _round_finished(1, valid=len(ctx.valid), ctx=ctx, abstentions=ctx.abstained),
+    )
+
+
+def _between_rounds(ctx: RunContext) -> list[Event]:
+    return [_round1_finished(ctx), ("round.started", streaming.RoundStarted(round=2))]
 
 
 def _round_finished(
@@ -234,8 +247,13 @@ async def _round1(ctx: RunContext) -> None:
         key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
         alias = ctx.specs[index].alias
         save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
+        last = len(ctx.proposals) == len(ctx.specs) - 1  # every member's turn ends once
         ctx.proposals[index] = await persistence.persist(
-            ctx.id, save, partial(_proposal_event, index, result), text=sinks[index].batch
+            ctx.id,
+            save,
+            partial(_proposal_event, index, result),
+            text=sinks[index].batch,
+            closing=partial(_close_round1, ctx, index) if last else None,
         )
 
     calls = {
@@ -249,6 +267,11 @@ async def _round1(ctx: RunContext) -> None:
         for i, spec in enumerate(ctx.specs)
     }
     await rounds.run_round(calls, tolerance=ctx.f, grace_s=ctx.grace_s, on_result=on_proposal)
+    _tally_round1(ctx)
+
+
+def _tally_round1(ctx: RunContext) -> None:
+    # Round 1's valid proposals, its ballot and its faulty members, from ctx.proposals.
     proposals = ctx.proposals
     ctx.valid = [proposals[i] for i in sorted(proposals) if proposals[i].status == TurnStatus.OK]
     # Only confident proposals stand on the ballot; abstentions and hesitant ones are shown
@@ -256,6 +279,18 @@ async def _round1(ctx: RunContext) -> None:
     chosen = protocol.candidates(ctx.answers, min_confidence=ctx.min_confidence)
     ctx.ballot = [ctx.valid[i] for i in chosen]
     ctx.faulty = {i for i, p in proposals.items() if p.is_fault}
+
+
+def _close_round1(ctx: RunContext, index: int, row: Proposal) -> list[Event]:
+    # Inside the last Round 1 turn's transaction (the loop awaits it; no other turn is
+    # running): the events between the rounds go with that turn's row, one write less on
+    # the critical path. None when Round 2 is skipped (the decision writes round.finished).
+    ctx.proposals[index] = row
+    _tally_round1(ctx)
+    if _round2_skipped(ctx):
+        return []
+    ctx.round2_announced = True
+    return _between_rounds(ctx)
 
 
 def _proposal_event(index: int, result: TurnResult, row: Proposal) -> Event:

@@ -1,11 +1,13 @@
-"""Every database write of a run, each sync (called through ``sync_to_async``): the claim,
-loading the deliberation, a member's row with the event that announces it, the decision
-with the case status, escalation, audit entry and closing events, and failing a run."""
+"""Every database write of a run, each sync (called through ``sync_to_async``): the claim
+with the opening events, the members' keys, a member's row with the event that announces
+it, the decision with the case status, escalation, audit entry and closing events, and
+failing a run."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,42 +32,64 @@ from cases.models import (
 )
 from panels.models import ProviderCredential
 from panels.providers.base import Usage
+from panels.snapshot import MemberSnapshot
 
 log = logging.getLogger(__name__)
 
 Event = streaming.Event
 
 
-def claim(deliberation_id: int, owner: str) -> leases.Claim:
-    """Claim the deliberation for ``owner`` (see :func:`leases.take`), auditing a start or a
-    resumption, in one transaction."""
+@dataclass
+class Started:
+    """What :func:`start` did: the ``claim`` and, when claimed, the ``opening`` events
+    recorded with it (to send), or the ``error`` that building them raised (the run fails
+    with it once it holds the lease, as with any error of a run)."""
+
+    claim: leases.Claim
+    opening: list[streaming.EventMessage] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def start(
+    deliberation_id: int,
+    owner: str,
+    opening: Callable[[Deliberation], list[Event]] | None = None,
+) -> Started:
+    """Claim the deliberation for ``owner`` (see :func:`leases.take`), audit a start or a
+    resumption and record the ``opening`` events built from the claimed row, in one
+    transaction: the one write before Round 1."""
     # Under the row lock: a queued deliberation is claimed once; a running one only when its
     # runner's lease lapsed (it died), and is then resumed. A retried task finds it busy or ended.
     with transaction.atomic():
         taken = leases.take(deliberation_id, owner)
-        case_id, is_evaluation = Deliberation.objects.values_list(
-            "case_id", "case__is_evaluation"
-        ).get(pk=deliberation_id)
-        if taken.outcome == "claimed" and not is_evaluation:
+        deliberation = taken.deliberation
+        if taken.outcome != "claimed" or deliberation is None:
+            return Started(taken)
+        if not deliberation.case.is_evaluation:
             audit.record(
                 "deliberation.resumed" if taken.resumed else "deliberation.started",
                 object_type=Deliberation._meta.label_lower,
                 object_id=str(deliberation_id),
-                payload={"case": case_id, "attempt": taken.attempts},
+                payload={"case": deliberation.case_id, "attempt": taken.attempts},
             )
-    return taken
+        if opening is None:
+            return Started(taken)
+        try:
+            events = opening(deliberation)
+        except Exception as exc:  # a run's error: reported once the run holds the lease
+            return Started(taken, error=exc)
+        with leases.running_as(owner, taken):  # a resumed run records them once
+            return Started(taken, opening=streaming.record(deliberation_id, events))
 
 
-def load(deliberation_id: int) -> tuple[Deliberation, dict[int, str | None]]:
-    """The deliberation with its case, and each member's revealed API key (or None)."""
-    deliberation = Deliberation.objects.select_related("case").get(pk=deliberation_id)
-    keys: dict[int, str | None] = {}
-    for index, member in enumerate(deliberation.snapshot.members):
-        credential_id = member.credential_id
-        keys[index] = (
-            ProviderCredential.objects.get(pk=credential_id).reveal() if credential_id else None
-        )
-    return deliberation, keys
+def keys(members: Sequence[MemberSnapshot]) -> dict[int, str | None]:
+    """Each member's revealed API key (or None), by member index."""
+    return {
+        index: ProviderCredential.objects.get(pk=m.credential_id).reveal()
+        if m.credential_id
+        else None
+        for index, m in enumerate(members)
+    }
 
 
 def replayed(row: MemberTurn) -> TurnResult:
@@ -143,20 +167,24 @@ async def persist[R](
     event: Callable[[R], Event],
     *,
     text: streaming.DeltaBatch | None = None,
+    closing: Callable[[R], list[Event]] | None = None,
 ) -> R:
     """Write a member's row and the event that announces it in one transaction, then send
     the event. Returns the row. With ``text`` (the deliberation's pending live text, the
     member's last words among it), that text is written first in the same transaction: one
     write at the end of a turn, not a flush and then the row. Should that write fail, the text
-    is flushed on its own (with its retries), then the row is written."""
+    is flushed on its own (with its retries), then the row is written. ``closing(row)``, for
+    a round's last turn, gives events recorded after the row's in the same write."""
 
     def write(deltas: list[Event]) -> tuple[R, list[streaming.EventMessage]]:
         with transaction.atomic():
             row = save()
-            if leases.is_stored(row):
-                # Resumed: announced by the run that stored it.
-                return row, streaming.record(deliberation_id, deltas) if deltas else []
-            return row, streaming.record(deliberation_id, [*deltas, event(row)])
+            after = closing(row) if closing is not None else []
+            # A resumed run's stored row was announced by the run that stored it.
+            events = deltas if leases.is_stored(row) else [*deltas, event(row)]
+            return row, streaming.record(
+                deliberation_id, [*events, *after]
+            ) if events or after else []
 
     async def write_and_send(deltas: list[Event]) -> R:
         row, messages = await sync_to_async(write)(deltas)
@@ -361,6 +389,12 @@ def fail(deliberation_id: int, why: str, *, stale_only: bool = False) -> Escalat
             ),
         )
     return escalation
+
+
+def holds_server_connections() -> bool:
+    """Whether any configured database is a server, whose idle connections
+    :func:`release_connections` closes (SQLite has none: a run skips that hop)."""
+    return any(connections[alias].vendor != "sqlite" for alias in connections)
 
 
 def release_connections() -> None:

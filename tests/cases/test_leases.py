@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _died_after_two_proposals() -> Deliberation:
     """A deliberation whose runner stored two Round 1 turns, then died (its lease lapsed)."""
     d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
-    assert persistence.claim(d.pk, "dead-worker:1:x").outcome == "claimed"
+    assert persistence.start(d.pk, "dead-worker:1:x").claim.outcome == "claimed"
     for index in (0, 1):
         Proposal.objects.create(
             deliberation=d,
@@ -65,7 +65,7 @@ def test_a_redelivered_run_resumes_and_does_not_ask_stored_turns_again():
 
 def test_a_live_runners_lease_keeps_a_second_runner_out():
     d = deliberation.create(CASE_TEXT, panel=consensus_panel(), submitted_by_id=None)
-    assert persistence.claim(d.pk, "live-worker:1:x").outcome == "claimed"
+    assert persistence.start(d.pk, "live-worker:1:x").claim.outcome == "claimed"
 
     assert async_to_sync(deliberation.run)(d.pk) == "busy"
 
