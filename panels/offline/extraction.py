@@ -296,6 +296,17 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
 
 
+@lru_cache(maxsize=8)
+def _by_first_word(kb: KnowledgeBase) -> dict[str, tuple[int, ...]]:
+    """For each word, the positions in ``_lexicon(kb)`` of the phrases that start with it. A
+    phrase matches only as whole words, so a clause without its first word cannot match it:
+    a clause tries a few dozen phrases, not the whole lexicon (most of the reading time)."""
+    index: dict[str, list[int]] = {}
+    for at, (phrase, _, _) in enumerate(_lexicon(kb)):
+        index.setdefault(phrase.split(" ")[0], []).append(at)
+    return {word: tuple(positions) for word, positions in index.items()}
+
+
 def _readable_note_word(words: str) -> bool:
     """Whether extraction reads a ``NOTE_WORDS`` phrase: not an upper-case abbreviation
     ("RA" is also room air, "HF" and "CF" are ambiguous; the safe ones are in
@@ -464,7 +475,11 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
             if match.group(1) != "0":
                 s, e = span(match.start(), len(match.group()))
                 found.append(_Match(frozenset({f"{code}_@_{int(match.group(1))}"}), s, e))
-    for phrase, tokens, kind in _lexicon(kb):
+    # Longest first as in the lexicon; blanking only turns characters into "#", so a phrase
+    # whose first word the clause did not have cannot match after it either.
+    lexicon, by_first_word = _lexicon(kb), _by_first_word(kb)
+    for at in sorted({at for _, _, word in words for at in by_first_word.get(word, ())}):
+        phrase, tokens, kind = lexicon[at]
         clause, starts = _consume(clause, phrase)
         for s in starts:
             first, last = span(s + 1, len(phrase))
