@@ -106,6 +106,7 @@ class Reading:
         return frozenset(f.token for f in self.absent) - self.tokens
 
 
+@lru_cache(maxsize=65536)  # a note's words repeat; the spelling loop is per word
 def _normal_word(word: str) -> str:
     for american, british in BRITISH_SPELLINGS:
         word = word.replace(american, british)
@@ -125,8 +126,11 @@ def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
     for pattern, replacement in SHORTHAND:
         pieces: list[str] = []
         spans: list[tuple[int, int]] = []
+        found = list(re.finditer(pattern, out))
+        if not found:  # most patterns: nothing to rebuild
+            continue
         at = 0
-        for match in re.finditer(pattern, out):
+        for match in found:
             pieces.append(out[at : match.start()])
             spans.extend(origin[at : match.start()])
             new = match.expand(replacement)
@@ -435,6 +439,16 @@ def _family_tokens(match: _Match) -> list[str]:
     return [t for token in match.tokens for t in FAMILY_FINDINGS.get(token, ())]
 
 
+@lru_cache(maxsize=1)
+def _numeric_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(code, pattern) of each 0-10 scale as a clause states it ("pain intensity 7/10")."""
+    patterns = []
+    for code, label in NUMERIC_LABELS.items():
+        after = "(?<!rash )" if code == "E_56" else ""
+        patterns.append((code, re.compile(rf"{after}{_normal(label).strip()} (\d+)/10")))
+    return tuple(patterns)
+
+
 def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[_Match]:
     """Every phrase matched in ``text[start:end]``, with offsets into ``text``."""
     words = [
@@ -468,9 +482,8 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     first, last = span(match.start(), 1)[0], span(match.end() + s, len(name))[1]
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
-    for code, label in NUMERIC_LABELS.items():
-        pattern = rf"{'(?<!rash )' if code == 'E_56' else ''}{_normal(label).strip()} (\d+)/10"
-        for match in list(re.finditer(pattern, clause)):
+    for code, pattern in _numeric_patterns():
+        for match in list(pattern.finditer(clause)):
             clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]
             if match.group(1) != "0":
                 s, e = span(match.start(), len(match.group()))
