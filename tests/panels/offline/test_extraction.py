@@ -107,7 +107,7 @@ class _EveryPhrase(dict[str, tuple[int, ...]]):
         super().__init__()
         self.size = size
 
-    def get(self, word, default=()):  # type: ignore[no-untyped-def, override]
+    def get(self, word, default=()):
         return tuple(range(self.size))
 
 
