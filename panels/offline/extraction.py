@@ -107,6 +107,7 @@ class Reading:
         return frozenset(f.token for f in self.absent) - self.tokens
 
 
+@lru_cache(maxsize=65536)  # a note's words repeat; the spelling loop is per word
 def _normal_word(word: str) -> str:
     for american, british in BRITISH_SPELLINGS:
         word = word.replace(american, british)
@@ -126,8 +127,11 @@ def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
     for pattern, replacement in SHORTHAND:
         pieces: list[str] = []
         spans: list[tuple[int, int]] = []
+        found = list(re.finditer(pattern, out))
+        if not found:  # most patterns: nothing to rebuild
+            continue
         at = 0
-        for match in re.finditer(pattern, out):
+        for match in found:
             pieces.append(out[at : match.start()])
             spans.extend(origin[at : match.start()])
             new = match.expand(replacement)
@@ -297,6 +301,17 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
 
 
+@lru_cache(maxsize=8)
+def _by_first_word(kb: KnowledgeBase) -> dict[str, tuple[int, ...]]:
+    """For each word, the positions in ``_lexicon(kb)`` of the phrases that start with it. A
+    phrase matches only as whole words, so a clause without its first word cannot match it:
+    a clause tries a few dozen phrases, not the whole lexicon (most of the reading time)."""
+    index: dict[str, list[int]] = {}
+    for at, (phrase, _, _) in enumerate(_lexicon(kb)):
+        index.setdefault(phrase.split(" ")[0], []).append(at)
+    return {word: tuple(positions) for word, positions in index.items()}
+
+
 def _readable_note_word(words: str) -> bool:
     """Whether extraction reads a ``NOTE_WORDS`` phrase: not an upper-case abbreviation
     ("RA" is also room air, "HF" and "CF" are ambiguous; the safe ones are in
@@ -425,6 +440,16 @@ def _family_tokens(match: _Match) -> list[str]:
     return [t for token in match.tokens for t in FAMILY_FINDINGS.get(token, ())]
 
 
+@lru_cache(maxsize=1)
+def _numeric_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(code, pattern) of each 0-10 scale as a clause states it ("pain intensity 7/10")."""
+    patterns = []
+    for code, label in NUMERIC_LABELS.items():
+        after = "(?<!rash )" if code == "E_56" else ""
+        patterns.append((code, re.compile(rf"{after}{_normal(label).strip()} (\d+)/10")))
+    return tuple(patterns)
+
+
 def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[_Match]:
     """Every phrase matched in ``text[start:end]``, with offsets into ``text``."""
     words = [
@@ -458,14 +483,17 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     first, last = span(match.start(), 1)[0], span(match.end() + s, len(name))[1]
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
-    for code, label in NUMERIC_LABELS.items():
-        pattern = rf"{'(?<!rash )' if code == 'E_56' else ''}{_normal(label).strip()} (\d+)/10"
-        for match in list(re.finditer(pattern, clause)):
+    for code, pattern in _numeric_patterns():
+        for match in list(pattern.finditer(clause)):
             clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]
             if match.group(1) != "0":
                 s, e = span(match.start(), len(match.group()))
                 found.append(_Match(frozenset({f"{code}_@_{int(match.group(1))}"}), s, e))
-    for phrase, tokens, kind in _lexicon(kb):
+    # Longest first as in the lexicon; blanking only turns characters into "#", so a phrase
+    # whose first word the clause did not have cannot match after it either.
+    lexicon, by_first_word = _lexicon(kb), _by_first_word(kb)
+    for at in sorted({at for _, _, word in words for at in by_first_word.get(word, ())}):
+        phrase, tokens, kind = lexicon[at]
         clause, starts = _consume(clause, phrase)
         for s in starts:
             first, last = span(s + 1, len(phrase))

@@ -340,7 +340,14 @@ def render_patient(row: PatientRow) -> str:
     appears. Raises :class:`KnowledgeBaseMissing` if the row's folder
     is gone.
     """
-    kb = load(row.source)
+    return _render_patient(row, row.source)
+
+
+# Rendered once per row and folder (a row's equality leaves its folder out): an evaluation
+# renders its cases, and every fold's text classifier trains on the same rows' renderings.
+@lru_cache(maxsize=8192)
+def _render_patient(row: PatientRow, source: Path) -> str:
+    kb = load(source)
     symptoms: list[str] = []
     history: list[str] = []
     listed: dict[str, list[str]] = {}

@@ -93,6 +93,7 @@ class TextClassifier:
         return (f"Text classifier (words and character n-grams): {shown} weigh for {name}.",)
 
 
+@lru_cache(maxsize=32768)  # the folds' classifiers train on mostly the same texts
 def read(text: str) -> tuple[str, str]:
     """(text for the word features, text for the character n-grams): lower case; words in
     a negated clause become "no_<word>" in the first and are left out of the second."""

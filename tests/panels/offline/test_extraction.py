@@ -3,7 +3,7 @@ words the knowledge base does not know. Hand-written notes, none from the dev or
 
 from __future__ import annotations
 
-from panels.offline import extraction
+from panels.offline import extraction, knowledge, renderings
 
 
 def tokens_from(reading: extraction.Reading) -> dict[str, str]:
@@ -119,3 +119,33 @@ def test_travel_and_contact_exposures_are_read_in_ordinary_words(kb):
     assert (
         not {"E_204_@_V_1", "E_73"} & extraction.read("Fever after a trip to Spain", kb=kb).tokens
     )
+
+
+class _EveryPhrase(dict[str, tuple[int, ...]]):
+    """A first-word index that sends every clause through the whole lexicon: the reading
+    before the index existed."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, word, default=()):
+        return tuple(range(self.size))
+
+
+def test_the_first_word_index_reads_as_the_whole_lexicon_does(kb, monkeypatch):
+    texts = [
+        *(knowledge.render_patient(row) for row in kb.rows[:40]),
+        *(
+            t
+            for row in kb.rows[40:160]
+            for t in renderings.render_variants(row, kb, seed=7, count=2)
+        ),
+        "Whooping cough in the family; no chest pain, pain intensity 7/10, rash swelling 3/10.",
+        "Pain located in the right iliac fossa, radiating to the back; knife stroke, SOB.",
+    ]
+    indexed = [extraction._read.__wrapped__(text, kb) for text in texts]
+    whole = _EveryPhrase(len(extraction._lexicon(kb)))
+    monkeypatch.setattr(extraction, "_by_first_word", lambda _kb: whole)
+    assert [extraction._read.__wrapped__(text, kb) for text in texts] == indexed
+    assert sum(len(r.present) + len(r.absent) for r in indexed) > 1000  # they say things

@@ -105,3 +105,17 @@ def test_a_negative_count_is_refused(kb):
     with pytest.raises(ValueError, match="count"):
         renderings.render_variants(kb.rows[0], kb, seed=1, count=-1)
     assert renderings.render_variants(kb.rows[0], kb, seed=1, count=0) == []
+
+
+def test_renderings_are_rendered_once_and_shared_as_rendered_fresh(kb):
+    """The folds' classifiers and the calibrators share one rendering per (row, seed, variant):
+    the shared texts are the ones a fresh rendering gives, and fewer variants are a prefix."""
+    rows = kb.rows[200:230]
+    shared = [renderings.render_variants(row, kb, seed=3, count=3) for row in rows]
+    fresh = [[renderings._variant.__wrapped__(row, kb, 3, i) for i in range(3)] for row in rows]
+    assert shared == fresh
+    assert len({text for texts in shared for text in texts}) == 90  # all different
+    before = renderings._variant.cache_info().hits
+    again = [renderings.render_variants(row, kb, seed=3, count=1) for row in rows]
+    assert again == [texts[:1] for texts in shared]
+    assert renderings._variant.cache_info().hits == before + len(rows)  # not rendered again
