@@ -30,12 +30,14 @@ from panels.offline.knowledge import (
     value_text,
 )
 from panels.offline.notes import (
+    BELIEF_CUES,
     BRITISH_SPELLINGS,
     FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
+    PSEUDO_NEGATIONS,
     SHORTHAND,
     SIDES,
     TERMINATION,
@@ -150,7 +152,8 @@ def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
 @lru_cache(maxsize=1)
 def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     """A blank English spaCy tokenizer and the NegEx components (negation with negspacy's
-    clinical termset; family, history and hypothetical with our cues). Loaded once."""
+    clinical termset, inabilities as pseudo-negations; family, history, hypothetical and
+    belief with our cues). Loaded once."""
     import spacy
     from negspacy.negation import Negex
     from negspacy.termsets import termset
@@ -165,6 +168,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         ("family", FAMILY_CUES, ("runs in the family",)),
         ("historical", HISTORY_CUES, ("in the past", "years ago")),
         ("hypothetical", HYPOTHETICAL_CUES, ()),
+        ("belief", BELIEF_CUES, ()),
     ):
         patterns = (
             dict(clinical)
@@ -176,7 +180,9 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
                 "termination": [],
             }
         )
-        patterns["termination"] = stops
+        patterns["termination"] = [*stops, ","] if name == "belief" else stops
+        if cues is None:
+            patterns["pseudo_negations"] = [*patterns["pseudo_negations"], *PSEUDO_NEGATIONS]
         if not Span.has_extension(name):
             Span.set_extension(name, default=False, force=True)
         components.append(
@@ -197,7 +203,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
 
 def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
-    "hypothetical"), with clause starts ``bounds`` as sentence starts."""
+    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts."""
     nlp, components = _pipeline()
     doc = nlp.make_doc(text)
     token_starts = [token.idx for token in doc]
@@ -412,6 +418,8 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
             continue
         elif "hypothetical" in context:
             set_aside.append(f"'{words}' (hypothetical)")
+        elif "belief" in context:
+            set_aside.append(f"'{words}' (feared or believed, not found)")
         elif "negex" in context:
             absent.extend(Finding(t, words) for t in match.tokens)
         else:

@@ -9,8 +9,8 @@ when the text classifier's independent reading does not name its top condition c
 any member when the text cannot tell its top condition from a near-identical twin. It never
 names a rare, travel-bound condition (``Condition.exposures``) without the exposure stated.
 Its confidence is a calibrated probability of being right, fitted on held-out rows it did not
-train on (on people's notes the text member's is near 0, so it judges itself by its own
-score instead). Pure: no Django.
+train on; the text member's is fitted on free text (``calibration.TEXT_ON_NOTES``), where its
+classifier is far less sure than on renderings. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -49,10 +49,9 @@ MIN_FINDINGS = 2
 FEW_FINDINGS = 3
 UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
 MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
-# The text classifier's own top probability below which its reading is weak. Its calibrator
-# is fitted on renderings, on which it is far surer than on people's notes, so on free text
-# the calibrated number is near 0 even when it is right; its raw score still ranks right
-# above wrong on the development notes (chosen there: a development figure).
+# The text classifier's own top probability below which its reading is weak: the text member
+# abstains below it, and its confidence map (``calibration.TEXT_ON_NOTES``) is fitted on the
+# notes it answers above it (chosen on the development notes: a development figure).
 TEXT_MIN_SCORE = 0.3
 # Two conditions whose knowledge-base findings are at least this much shared (Jaccard) are
 # twins: a member tells them apart only by a stated finding that one lists and the other does
@@ -117,13 +116,16 @@ class Member:
     @property
     def calibrator(self) -> calibration.Calibrator:
         """Maps the method's top probability to the probability of being right, fitted on
-        renderings of rows this member did not train on; cached in memory and on disk."""
+        renderings of rows this member did not train on; cached in memory and on disk. The
+        text member's is fitted on free text and ships with the code."""
+        if self.method == "text":
+            return calibration.TEXT_ON_NOTES
         return _calibrator(self)
 
     def calibrate(self) -> calibration.Calibrator:
         """Fit the calibrator now (what :attr:`calibrator` loads from the cache)."""
         if self.method == "text":
-            return calibration.for_text_classifier(self.kb, seed=self.seed, exclude=self.holdout)
+            return calibration.TEXT_ON_NOTES
         if self.method == "neighbours":
             return calibration.for_neighbours(
                 self.kb, seed=self.seed, exclude=self.holdout, read=_reader(self.kb, self.view)
@@ -266,6 +268,7 @@ class Member:
             parts.append("This member weighs symptoms only, not history or demographics.")
         if a.ranking.features:
             top = a.ranking.conditions[0]
+            fitted_on = "development notes" if self.method == "text" else "held-out cases"
             following = [
                 f"{c.display_name} ({p:.0%})"
                 for c, p in zip(
@@ -276,7 +279,7 @@ class Member:
             parts.append(
                 f"Best explanation {top.display_name}: method probability "
                 f"{a.ranking.probabilities[0]:.0%}, calibrated probability of being right "
-                f"{a.probability:.0%} (fitted on {self.calibrator.count} held-out cases); next: "
+                f"{a.probability:.0%} (fitted on {self.calibrator.count} {fitted_on}); next: "
                 f"{', '.join(following)}."
             )
         return " ".join(parts)

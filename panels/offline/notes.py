@@ -322,6 +322,27 @@ HISTORY_CUES = (
     "childhood",
 )
 HYPOTHETICAL_CUES = ("if", "should", "return if", "in case of", "watch for", "advised to")
+# What the patient feared or believed, not what they have ("sure I was having a heart attack"
+# is panic, not a history of angina); its scope ends at the next comma, as it names one thing.
+BELIEF_CUES = ("thought i was having", "sure i was having", "convinced i was having") + (
+    "worried i was having",
+    "felt like i was having",
+    "thought it was",
+    "worried it was",
+)
+# Inability cues: "can't swallow", "couldn't catch breath", "unable to stand" state a symptom,
+# not a denial, so they negate nothing (NegEx pseudo-negations). negspacy's clinical termset
+# lists "can't", "cannot" and "couldn't" as negations, which then denied every finding after
+# them to the end of the clause ("couldn't catch breath, tingling ..., chest tightness").
+PSEUDO_NEGATIONS = (
+    "can't",
+    "cant",
+    "cannot",
+    "can not",
+    "couldn't",
+    "could not",
+    "unable to",
+)
 TERMINATION = (
     "but",
     "however",

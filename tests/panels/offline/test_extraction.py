@@ -49,6 +49,34 @@ def test_a_non_smoker_denies_smoking(kb):
     assert "E_79" in extraction.read("Cough for 3 weeks. Smoker, 20 a day.", kb=kb).tokens
 
 
+def test_an_inability_states_a_symptom_and_negates_nothing_after_it(kb):
+    # NegEx pseudo-negations: "couldn't", "can't", "unable to" describe what the patient
+    # cannot do; they had denied every finding to the end of the clause.
+    reading = extraction.read(
+        "Pounding heart, couldn't catch breath, tingling both hands, chest tightness.", kb=kb
+    )
+    assert {"E_66", "E_177", "E_53"} <= reading.tokens
+    assert not reading.absent_tokens
+    for cue in ("can't", "cannot", "could not", "unable to"):
+        reading = extraction.read(f"Sore throat, {cue} swallow saliva, drooling.", kb=kb)
+        assert "E_190" in reading.tokens and "E_190" not in reading.absent_tokens, cue
+    # A denial still runs over its list.
+    reading = extraction.read("No fever, cough or chills, can't sleep.", kb=kb)
+    assert {"E_91", "E_201", "E_94"} <= reading.absent_tokens
+
+
+def test_a_feared_condition_is_set_aside_up_to_the_next_comma(kb):
+    # Once "couldn't" no longer denied the rest of the clause, a feared heart attack read as
+    # a history of one (E_105), and a panic attack as pulmonary oedema.
+    reading = extraction.read(
+        "I was sure I was having a heart attack, chest tightness, tingling fingers.", kb=kb
+    )
+    assert "E_105" not in reading.tokens | reading.absent_tokens
+    assert {"E_53", "E_177"} <= reading.tokens
+    assert any("heart attack" in words for words in reading.set_aside)
+    assert "E_105" in extraction.read("History of heart attack, chest pain.", kb=kb).tokens
+
+
 def test_fits_of_coughing_are_coughing_fits_not_seizures(kb):
     reading = extraction.read("Violent fits of coughing at night, then a coughing bout.", kb=kb)
     assert "E_203" in reading.tokens and "E_43" not in reading.tokens

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from panels.offline import corroboration, extraction, knowledge, member
+from panels.offline import calibration, corroboration, extraction, knowledge, member
 from panels.providers import base
 from tests.panels.offline.members import default_members
 
@@ -114,10 +114,31 @@ def test_the_text_member_judges_its_reading_by_its_own_score(kb):
     reading = extraction.read("fever, cough and chest pain", kb=kb)
     weak = member._scope(reading, _ranking(kb, 0.25), 0.9, text_member=True, kb=kb)
     assert weak is not None and "do not point clearly to one condition" in weak
-    # Its calibrator, fitted on renderings, says near 0 on people's notes: not a reason.
+    # The text member's scope reads its own score, not its calibrated probability.
     assert member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=True, kb=kb) is None
     judged = member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=False, kb=kb)
     assert "is weak" in str(judged)
+
+
+def test_the_text_member_reports_its_free_text_confidence(kb):
+    # On a note its classifier reads at a middling score (about 0.3-0.6), the renderings'
+    # calibrator said 50-56 %, under the panel's 57, so the member never counted; the map
+    # fitted on free text says how often such answers are right on notes.
+    text_member = member.Member(kb, seed=2, holdout=frozenset(), method="text")
+    answer = text_member.propose(MUST_DECIDE[0][0])
+    score = text_member.assess(MUST_DECIDE[0][0]).ranking.probabilities[0]
+    assert answer["diagnosis"] == "Influenza"
+    assert answer["confidence"] == round(calibration.TEXT_ON_NOTES(score) * 100) >= 57
+    assert "development notes" in str(answer["reasoning"])
+    assert text_member.calibrator is calibration.TEXT_ON_NOTES
+
+
+def test_the_free_text_map_is_monotone_and_never_certain():
+    stored = calibration.TEXT_ON_NOTES
+    assert list(stored.scores) == sorted(stored.scores)
+    assert list(stored.probabilities) == sorted(stored.probabilities)
+    bound = 1 / (stored.count + 2)  # what isotonic ``calibration.fit`` keeps off 0 and 1
+    assert all(bound - 1e-3 <= p <= 1 - bound + 1e-3 for p in stored.probabilities)
 
 
 def test_a_text_with_few_findings_needs_a_sure_corroboration(kb):
