@@ -282,7 +282,7 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
     (
         r"(?i)\b(?:pulling|tugging|rubbing|holding) (?:at |on )?(?:his |her |their |the )?"
         r"((?:right |left )?ears?)\b",
-        r"the \1",
+        r"pain in the \1",
     ),
     # "my chest is really tight", "tightness in her chest": chest tightness.
     (
