@@ -74,6 +74,10 @@ def value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...
             alias = re.sub(rf"(^| ){re.escape(place)}$", rf"\g<1>{words}", name)
             if alias != name:
                 merged[alias] = tuple(dict.fromkeys(merged.get(alias, ()) + found))
+    # A place written in the plural is the place ("between the shoulder blades" is not the
+    # shoulders; "swollen ankles" both ankles).
+    for name, found in list(merged.items()):
+        merged.setdefault(f"{name}s", found)
     return tuple(sorted(merged.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
@@ -113,17 +117,16 @@ def swellings(
     if not re.search(r"swell|swollen|oedem|puffy|enlarged|larger|bigger", clause):
         return clause
     for place, values in value_names(kb, "E_152"):
-        for name in (place, f"{place}s"):  # "swollen ankles": both, as "ankle" alone is
-            at = clause.find(f" {name} ")
-            while at >= 0:
-                end = at + 1 + len(name)
-                before = _SWOLLEN_BEFORE.search(clause[max(0, at - 40) : at + 1])
-                after = _SWOLLEN_AFTER.match(clause[end : end + 60])
-                if before or after:
-                    tokens = frozenset({"E_151", *(f"E_152_@_{v}" for v in values)})
-                    first = at + 1 - (len(before.group()) if before else 0)
-                    last = end + (after.end() if after else 0)
-                    found.append(signs.Match(tokens, *span(first, last - first)))
-                    clause = clause[: at + 1] + "#" * len(name) + clause[end:]
-                at = clause.find(f" {name} ", at + 1)
+        at = clause.find(f" {place} ")
+        while at >= 0:
+            end = at + 1 + len(place)
+            before = _SWOLLEN_BEFORE.search(clause[max(0, at - 40) : at + 1])
+            after = _SWOLLEN_AFTER.match(clause[end : end + 60])
+            if before or after:
+                tokens = frozenset({"E_151", *(f"E_152_@_{v}" for v in values)})
+                first = at + 1 - (len(before.group()) if before else 0)
+                last = end + (after.end() if after else 0)
+                found.append(signs.Match(tokens, *span(first, last - first)))
+                clause = clause[: at + 1] + "#" * len(place) + clause[end:]
+            at = clause.find(f" {place} ", at + 1)
     return clause

@@ -43,6 +43,8 @@ def test_radiation_is_read_from_everyday_verbs_and_names_of_places(kb):
     assert {"E_57_@_V_121", "E_57_@_V_163"} <= found.keys()  # jaw, under the jaw
     back = present("Tearing chest pain radiating to the back.", kb)
     assert "E_57_@_V_39" in back  # the thoracic spine
+    blades = present("Pain radiating through to the back between shoulder blades.", kb)
+    assert "E_57_@_V_39" in blades and "E_57_@_V_195" not in blades  # not the shoulders
     assert not {t for t in present("Back pain for a week.", kb) if t.startswith("E_55_@_V_39")}
 
 
