@@ -27,11 +27,9 @@ from panels.offline.knowledge import (
     Evidence,
     KnowledgeBase,
     extract_demographics,
-    value_text,
 )
 from panels.offline.notes import (
     BELIEF_CUES,
-    BRITISH_SPELLINGS,
     FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
@@ -43,7 +41,17 @@ from panels.offline.notes import (
     TERMINATION,
 )
 from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
+from panels.offline.places import (
+    VALUE_CONTEXTS,
+    WORD,
+    consume,
+    normal,
+    normal_word,
+    swellings,
+    value_names,
+)
 from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
+from panels.offline.wording import MORE_NEGATIONS, NEUTRAL
 
 __all__ = ["Finding", "Reading", "extract_demographics", "extract_findings", "read"]
 
@@ -53,7 +61,6 @@ _CLAUSE = re.compile(
     r"(?<!\d)\.|\.(?!\d)|[;!?\n]+|\b(?:but|however|although|though|except|reports?|complains?)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
 # Words that look clinical by their ending (-itis, -uria, -aemia ...) though no list names them.
 _CLINICAL_SUFFIX = re.compile(
     r"^[a-z]{3,}(?:itis|uria|aemia|emia|osis|ectomy|otomy|algia|megaly|penia|plegia|paresis"
@@ -107,19 +114,6 @@ class Reading:
     @property
     def absent_tokens(self) -> frozenset[str]:
         return frozenset(f.token for f in self.absent) - self.tokens
-
-
-@lru_cache(maxsize=65536)  # a note's words repeat; the spelling loop is per word
-def _normal_word(word: str) -> str:
-    for american, british in BRITISH_SPELLINGS:
-        word = word.replace(american, british)
-    return word
-
-
-def _normal(text: str) -> str:
-    """Lower case, British spellings, words and scores only, single spaces, padded."""
-    text = text.casefold().replace("’", "'").replace("é", "e")
-    return " " + " ".join(_normal_word(w) for w in _WORD.findall(text)) + " "
 
 
 def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -183,6 +177,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         patterns["termination"] = [*stops, ","] if name == "belief" else stops
         if cues is None:
             patterns["pseudo_negations"] = [*patterns["pseudo_negations"], *PSEUDO_NEGATIONS]
+            patterns["preceding_negations"] = [*patterns["preceding_negations"], *MORE_NEGATIONS]
         if not Span.has_extension(name):
             Span.set_extension(name, default=False, force=True)
         components.append(
@@ -228,16 +223,6 @@ def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[s
     return flags
 
 
-_VALUE_CONTEXTS = {
-    "E_54": r"pain (?:is )?(?:described|characteri[sz]ed) as ",
-    "E_55": r"(?<!rash )pain (?:is )?(?:located |felt |localised |localized )?(?:in|at|on|over) ",
-    "E_57": r"radiat\w* (?:to|into|towards) ",
-    "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over) ",
-    "E_152": r"swelling (?:is )?(?:located )?(?:in|at|on|over|of) ",
-    "E_204": r"travell?ed (?:out of the country )?(?:to|in) ",
-    "E_130": r"rash colou?r ",
-}
-
 # Words that open a question fragment which is not a finding, and fragments too vague alone.
 _NOT_ALIAS_START = frozenset(
     ("in", "are", "have", "had", "that", "n", "being", "attend", "live", "very", "both")
@@ -264,7 +249,7 @@ def _question_aliases(evidence: Evidence) -> list[str]:
     )
     aliases = []
     for part in re.split(r",| or | and/or ", core):
-        words = [w for w in _normal(part).split() if w not in ("a", "an", "any", "the")]
+        words = [w for w in normal(part).split() if w not in ("a", "an", "any", "the")]
         if (
             1 <= len(words) <= 3
             and not {"you", "your", "they", "their"} & set(words)
@@ -284,13 +269,15 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     for token, choices in NOTE_WORDS.items():  # the lowest priority: any list below wins
         for words in choices:
             if _readable_note_word(words) and token in kb.evidences:
-                entries[_normal(words).strip()] = (frozenset({token}), "finding")
+                entries[normal(words).strip()] = (frozenset({token}), "finding")
     for words in UNWEIGHED:
-        entries[_normal(words).strip()] = (frozenset(), "unweighed")
+        entries[normal(words).strip()] = (frozenset(), "unweighed")
     for words in INVESTIGATIONS:
-        entries[_normal(words).strip()] = (frozenset(), "investigation")
+        entries[normal(words).strip()] = (frozenset(), "investigation")
+    for words in NEUTRAL:
+        entries[normal(words).strip()] = (frozenset(), "neutral")
     for words, token in FAMILY_WORDS.items():
-        entries[_normal(words).strip()] = (frozenset({token}), "family-word")
+        entries[normal(words).strip()] = (frozenset({token}), "family-word")
     owners: dict[str, set[str]] = {}
     for evidence in kb.evidences.values():
         if evidence.data_type == "B":
@@ -300,9 +287,9 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         if len(codes) == 1 and len(alias) > 3:  # an alias two questions share says nothing
             entries[alias] = (frozenset(codes), "finding")
     for phrase, tokens in SYNONYMS.items():
-        entries[_normal(phrase).strip()] = (frozenset(tokens), "finding")
+        entries[normal(phrase).strip()] = (frozenset(tokens), "finding")
     for token, phrase in PHRASES.items():
-        entries[_normal(phrase).strip()] = (frozenset({token}), "finding")
+        entries[normal(phrase).strip()] = (frozenset({token}), "finding")
     ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
 
@@ -325,44 +312,8 @@ def _readable_note_word(words: str) -> bool:
     return not (
         any(c.isdigit() for c in words)
         or any(w.isupper() and len(w) > 1 for w in re.findall(r"[A-Za-z+]+", words))
-        or len(_normal(words).strip()) <= 3
+        or len(normal(words).strip()) <= 3
     )
-
-
-@lru_cache(maxsize=8)
-def _value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(normalised value name, values) for one multi-valued evidence, longest first. A bare
-    place name ("ear") stands for both sides when the KB only has sided values."""
-    evidence = kb.evidences[code]
-    names: dict[str, list[str]] = {}
-    for value in evidence.values:
-        if value == evidence.default or evidence.values[value] in ("N", "NA"):
-            continue
-        text = _normal(value_text(evidence, value)).strip()
-        names.setdefault(text, []).append(value)
-        bare = re.sub(r"^(?:right|left) ", "", text)
-        if bare != text:
-            names.setdefault("~" + bare, []).append(value)
-    result = []
-    for name, values in names.items():
-        if name.startswith("~"):
-            if name[1:] in names:
-                continue
-            name = name[1:]
-        result.append((name, tuple(values)))
-    return tuple(sorted(result, key=lambda item: (-len(item[0]), item[0])))
-
-
-def _consume(clause: str, phrase: str) -> tuple[str, list[int]]:
-    """Blank out each whole-word occurrence of ``phrase``; return the clause and the starts."""
-    starts = []
-    needle = f" {phrase} "
-    at = clause.find(needle)
-    while at >= 0:
-        starts.append(at)
-        clause = clause[:at] + " " + "#" * (len(phrase)) + clause[at + len(phrase) + 1 :]
-        at = clause.find(needle)
-    return clause, starts
 
 
 def extract_findings(text: str, *, kb: KnowledgeBase) -> set[str]:
@@ -404,6 +355,8 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         present.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
     for match, context in zip(matches, flags, strict=True):
         words = quote(match)
+        if match.kind == "neutral":
+            continue
         if match.kind == "investigation":
             investigations.append(words)
         elif match.kind == "unweighed":
@@ -454,15 +407,15 @@ def _numeric_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     patterns = []
     for code, label in NUMERIC_LABELS.items():
         after = "(?<!rash )" if code == "E_56" else ""
-        patterns.append((code, re.compile(rf"{after}{_normal(label).strip()} (\d+)/10")))
+        patterns.append((code, re.compile(rf"{after}{normal(label).strip()} (\d+)/10")))
     return tuple(patterns)
 
 
 def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[_Match]:
     """Every phrase matched in ``text[start:end]``, with offsets into ``text``."""
     words = [
-        (m.start() + start, m.end() + start, _normal_word(m.group()))
-        for m in _WORD.finditer(text[start:end].casefold().replace("é", "e"))
+        (m.start() + start, m.end() + start, normal_word(m.group()))
+        for m in WORD.finditer(text[start:end].casefold().replace("é", "e"))
     ]
     if not words:
         return []
@@ -481,16 +434,17 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
     found: list[_Match] = []
     # Listed values and scales first, blanking what they used so that "a knife stroke" or
     # "rash swelling 3/10" cannot also read as a stroke or a swelling.
-    for code, context in _VALUE_CONTEXTS.items():
+    for code, context in VALUE_CONTEXTS.items():
         for match in list(re.finditer(context, clause)):
             segment = clause[match.end() - 1 :]
-            for name, values in _value_names(kb, code):
-                segment, starts = _consume(segment, name)
+            for name, values in value_names(kb, code):
+                segment, starts = consume(segment, name)
                 tokens = frozenset(f"{code}_@_{v}" for v in values)
                 for s in starts:
                     first, last = span(match.start(), 1)[0], span(match.end() + s, len(name))[1]
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
+    clause = swellings(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):
             clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]
@@ -502,7 +456,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
     lexicon, by_first_word = _lexicon(kb), _by_first_word(kb)
     for at in sorted({at for _, _, word in words for at in by_first_word.get(word, ())}):
         phrase, tokens, kind = lexicon[at]
-        clause, starts = _consume(clause, phrase)
+        clause, starts = consume(clause, phrase)
         for s in starts:
             first, last = span(s + 1, len(phrase))
             found.append(_Match(tokens, first, last, kind, phrase))

@@ -22,8 +22,6 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "hypoxic": ("E_66",),
     "hypoxaemia": ("E_66",),
     "hypoxaemic": ("E_66",),
-    "tachycardia": ("E_155",),
-    "tachycardic": ("E_155",),
     "racing heart": ("E_155",),
     "heart racing": ("E_155",),
     "fevers": ("E_91",),
@@ -120,7 +118,7 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "tearing": ("E_127",),
     "runny eye": ("E_127",),
     "nasal discharge": ("E_182",),
-    "facial pain": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
+    "facial pain": ("E_53", "E_55_@_V_108", "E_55_@_V_109"),
     "loss of smell": ("E_103",),
     "anosmia": ("E_103",),
     "lymphadenopathy": ("E_9",),
@@ -145,10 +143,10 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "pain in the chest": ("E_53", "E_55_@_chest"),
     "chest hurts": ("E_53", "E_55_@_chest"),
     "chest ache": ("E_53", "E_55_@_chest"),
-    "sinus pain": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
-    "facial pressure": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
-    "pain in my cheeks": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
-    "cheek pain": ("E_53", "E_55_@_V_112", "E_55_@_V_113"),
+    "sinus pain": ("E_53", "E_55_@_V_108", "E_55_@_V_109"),
+    "facial pressure": ("E_53", "E_55_@_V_108", "E_55_@_V_109"),
+    "pain in my cheeks": ("E_53", "E_55_@_V_108", "E_55_@_V_109"),
+    "cheek pain": ("E_53", "E_55_@_V_108", "E_55_@_V_109"),
     "catch my breath": ("E_66",),
     "catch her breath": ("E_66",),
     "catch his breath": ("E_66",),
@@ -279,7 +277,28 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
     (r"\bLOW\b", "weight loss"),
     # A non-smoker: the words NegEx reads as a denied smoking ("smoker" alone is a smoker).
     (r"(?i)\b(?:lifelong |life-long )?(?:non-? ?smoker|never(?:-| )smok(?:er|ed))\b", "no smoking"),
-    (r"\b([RL])(?=[- ](?:sided|side|base|chest|arm|leg|ear|eye|lower|upper|calf)\b)", r"\1X"),
+    (r"(?i)\b(?:afebrile|apyrexial)\b", "no fever"),
+    # A small child pulling at an ear is an earache.
+    (
+        r"(?i)\b(?:pulling|tugging|rubbing|holding) (?:at |on )?(?:his |her |their |the )?"
+        r"((?:right |left )?ears?)\b",
+        r"pain in the \1",
+    ),
+    # "my chest is really tight", "tightness in her chest": chest tightness.
+    (
+        r"(?i)\bchest (?:is |was |feels |felt |gets |got |going |been )?"
+        r"(?:really |very |so |a bit |quite |all |a little )?tight\b",
+        "chest tightness",
+    ),
+    (
+        r"(?i)\btight(?:ness)?(?: feeling)? (?:in|across|around|of) (?:my |the |his |her )?chest\b",
+        "chest tightness",
+    ),
+    (
+        r"\b([RL])(?=[- ](?:sided|side|base|chest|arm|leg|ear|eye|lower|upper|calf|ankle|knee"
+        r"|foot|hand|shoulder|groin|hip|thigh|wrist|elbow|flank|cheek|breast|iliac)\b)",
+        r"\1X",
+    ),
 )
 SIDES = {"RX": "right", "LX": "left"}
 

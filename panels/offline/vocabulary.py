@@ -9,6 +9,7 @@ knowledge base cannot weigh). Pure data.
 from __future__ import annotations
 
 from panels.offline.notes import MORE_SYNONYMS
+from panels.offline.wording import FAMILIES
 
 # How a clinician would write each binary evidence. Rendering uses these phrases and
 # extraction recognises them, so the two stay exact inverses of each other.
@@ -324,6 +325,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 SYNONYMS.update(MORE_SYNONYMS)
+SYNONYMS.update(FAMILIES)
 
 
 # Other ways notes write a binary finding (the renderings write them, and extraction reads

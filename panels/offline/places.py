@@ -1,0 +1,132 @@
+"""Places in a note and the words around them: where a pain is, where it radiates, where a
+rash or a swelling is (the knowledge base's place values, with the names notes use for them),
+and the text normalisation extraction matches phrases in. Pure: no Django. Used by
+:mod:`panels.offline.extraction`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from panels.offline import signs
+from panels.offline.knowledge import KnowledgeBase, value_text
+from panels.offline.notes import BRITISH_SPELLINGS
+from panels.offline.wording import PLACE_ALIASES, RADIATION_ALIASES
+
+WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
+
+
+@lru_cache(maxsize=65536)  # a note's words repeat; the spelling loop is per word
+def normal_word(word: str) -> str:
+    for american, british in BRITISH_SPELLINGS:
+        word = word.replace(american, british)
+    return word
+
+
+def normal(text: str) -> str:
+    """Lower case, British spellings, words and scores only, single spaces, padded."""
+    text = text.casefold().replace("’", "'").replace("é", "e")
+    return " " + " ".join(normal_word(w) for w in WORD.findall(text)) + " "
+
+
+# Where a clause names the value of a multi-valued evidence: the places after "pain in",
+# "radiates to", "goes into", "rash on", "swelling of"; a pain's character; a rash's colour.
+VALUE_CONTEXTS = {
+    "E_54": r"pain (?:is )?(?:described|characteri[sz]ed) as ",
+    "E_55": r"(?<!rash )pain (?:is )?(?:located |felt |localised |localized )?(?:in|at|on|over) ",
+    "E_57": r"(?:radiat\w*|goes|going|went|spread\w*|moves|moving|travels|shoot\w*)"
+    r"(?: (?:up|down|across|back|through))? (?:to|into|towards) ",
+    "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over) ",
+    "E_152": r"swelling (?:is )?(?:located )?(?:in|at|on|over|of) ",
+    "E_204": r"travell?ed (?:out of the country )?(?:to|in) ",
+    "E_130": r"rash colou?r ",
+}
+
+
+@lru_cache(maxsize=8)
+def value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(normalised value name, values) for one multi-valued evidence, longest first. A bare
+    place name ("ear") stands for both sides when the KB only has sided values."""
+    evidence = kb.evidences[code]
+    names: dict[str, list[str]] = {}
+    for value in evidence.values:
+        if value == evidence.default or evidence.values[value] in ("N", "NA"):
+            continue
+        text = normal(value_text(evidence, value)).strip()
+        names.setdefault(text, []).append(value)
+        bare = re.sub(r"^(?:right|left) ", "", text)
+        if bare != text:
+            names.setdefault("~" + bare, []).append(value)
+    result: dict[str, tuple[str, ...]] = {}
+    for name, values in names.items():
+        if name.startswith("~"):
+            if name[1:] in names:
+                continue
+            name = name[1:]
+        result[name] = tuple(values)
+    # The names notes use ("left arm" for the left biceps); an alias that is also a KB name
+    # ("jaw") stands for both places.
+    merged = dict(result)
+    for words, place in PLACE_ALIASES + (RADIATION_ALIASES if code == "E_57" else ()):
+        for name, found in result.items():
+            alias = re.sub(rf"(^| ){re.escape(place)}$", rf"\g<1>{words}", name)
+            if alias != name:
+                merged[alias] = tuple(dict.fromkeys(merged.get(alias, ()) + found))
+    # A place written in the plural is the place ("between the shoulder blades" is not the
+    # shoulders; "swollen ankles" both ankles).
+    for name, found in list(merged.items()):
+        merged.setdefault(f"{name}s", found)
+    return tuple(sorted(merged.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+def consume(clause: str, phrase: str) -> tuple[str, list[int]]:
+    """Blank out each whole-word occurrence of ``phrase``; return the clause and the starts."""
+    starts = []
+    needle = f" {phrase} "
+    at = clause.find(needle)
+    while at >= 0:
+        starts.append(at)
+        clause = clause[:at] + " " + "#" * (len(phrase)) + clause[at + len(phrase) + 1 :]
+        at = clause.find(needle)
+    return clause, starts
+
+
+# A swollen place as a note writes it, before or after the place: "swollen right calf",
+# "R calf swollen + tender", "her left calf is 3 cm larger than the right".
+_SWOLLEN_BEFORE = re.compile(
+    r"(?:swollen|swelling (?:of|in|over|at|around)|oedema (?:of|in)|oedematous|puffy|enlarged)"
+    r" (?:(?:the|his|her|my|a|both) )?(?:(?:tender|red|hot|painful|warm|inflamed) )?$"
+)
+_SWOLLEN_AFTER = re.compile(
+    r"^ (?:(?:is|are|was|were|looks|looked|appears|feels|became|got|has|have|had|been|now|very"
+    r"|visibly|markedly|slightly|and|\d+|cm|mm)\b ){0,4}"
+    r"(?:swollen|swelling|oedematous|oedema|puffy|enlarged|larger|bigger)\b"
+)
+
+
+def swellings(
+    kb: KnowledgeBase,
+    clause: str,
+    span: Callable[[int, int], tuple[int, int]],
+    found: list[signs.Match],
+) -> str:
+    """Read the swollen places of ``clause`` (the swelling and where it is, ``E_152``),
+    append them to ``found`` and return the clause with the places blanked."""
+    if not re.search(r"swell|swollen|oedem|puffy|enlarged|larger|bigger", clause):
+        return clause
+    for place, values in value_names(kb, "E_152"):
+        at = clause.find(f" {place} ")
+        while at >= 0:
+            end = at + 1 + len(place)
+            before = _SWOLLEN_BEFORE.search(clause[max(0, at - 40) : at + 1])
+            after = _SWOLLEN_AFTER.match(clause[end : end + 60])
+            if before or after:
+                tokens = frozenset({"E_151", *(f"E_152_@_{v}" for v in values)})
+                first = at + 1 - (len(before.group()) if before else 0)
+                last = end + (after.end() if after else 0)
+                found.append(signs.Match(tokens, *span(first, last - first)))
+                clause = clause[: at + 1] + "#" * len(place) + clause[end:]
+            at = clause.find(f" {place} ", at + 1)
+    return clause
