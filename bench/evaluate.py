@@ -166,7 +166,9 @@ def main() -> None:
     parser.add_argument(
         "--note", action="store_true", help="Also time a 2,000-character note's deliberation."
     )
-    parser.add_argument("--workers", help="Processes per evaluation (default: evaluate's, 1).")
+    parser.add_argument(
+        "--workers", help="Processes per evaluation (default: evaluate's, one per idle core)."
+    )
     options = parser.parse_args()
     if options.workers:
         WORKERS[:] = ["--workers", options.workers]

@@ -167,7 +167,16 @@ def load(directory: Path) -> KnowledgeBase:
 
     Raises :class:`KnowledgeBaseMissing` when the folder or a file is missing.
     """
-    return _load(Path(directory).expanduser().resolve())
+    path = Path(directory).expanduser()
+    return _load(_resolved(path if path.is_absolute() else Path.cwd() / path))
+
+
+@lru_cache(maxsize=32)
+def _resolved(directory: Path) -> Path:
+    # Every member's every call loads its knowledge base: resolving the path each time was
+    # about 20 system calls (lstat of each parent), 100 000 in a 1,000-case evaluation.
+    # Keyed by the absolute path, so a relative one still follows the working directory.
+    return directory.resolve()
 
 
 @lru_cache(maxsize=8)

@@ -13,6 +13,7 @@ Training is cached per (knowledge base, seed, excluded rows) and takes a few sec
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ TERMS_SHOWN = 4
 ALPHA = 2e-5  # L2 strength of the SGD logistic model
 EPOCHS = 2
 CHAR_NGRAMS = (4, 4)
+# Threads for the one-vs-rest fits (one binary model per condition, each seeded before any
+# runs, so the model is the same with any number): SGD's loop releases the GIL, so a
+# single-process evaluation's training uses both cores of a 2-core machine.
+FIT_THREADS = min(2, os.cpu_count() or 1)
 
 _CLAUSE_END = re.compile(r"[.;:!?\n()]|\b(?:but|however|although|except)\b|,(?=\s*\w+:)")
 _NEGATION_CUE = re.compile(
@@ -138,7 +143,12 @@ def _train(kb: knowledge.KnowledgeBase, seed: int, exclude: frozenset[int]) -> T
         format="csr",
     )
     model = SGDClassifier(
-        loss="log_loss", alpha=ALPHA, max_iter=EPOCHS, tol=None, random_state=seed
+        loss="log_loss",
+        alpha=ALPHA,
+        max_iter=EPOCHS,
+        tol=None,
+        random_state=seed,
+        n_jobs=FIT_THREADS,
     )
     with warnings.catch_warnings():
         # A fixed, small number of epochs is the point (speed); SGD says it has not converged.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from cases.evaluation import parallel
+from cases.management.commands import calibrate, evaluate
 from panels.demo import seed
 
 
@@ -47,6 +49,18 @@ def test_one_process_inside_a_transaction_and_never_more_than_the_cases(transact
     with transaction.atomic():
         # Another process could not see this transaction's uncommitted cases.
         assert parallel.workers_for(2, cases=10) == 1
+
+
+def test_by_default_the_commands_use_one_process_per_idle_core(transactional_db, monkeypatch):
+    for command in (evaluate.Command(), calibrate.Command()):
+        parser = command.create_parser("manage.py", "evaluate")
+        assert parser.parse_args([]).workers is None  # workers_for(None): idle cores
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    for load, expected in ((0.1, 2), (0.7, 1), (3.5, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert parallel.workers_for(None, cases=1000) == expected
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert parallel.workers_for(None, cases=1000) == parallel.MAX_DEFAULT
 
 
 def outcomes(out: Path, *args: str) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:

@@ -44,10 +44,11 @@ def add_workers_argument(parser: CommandParser) -> None:
     parser.add_argument(
         "--workers",
         type=_positive,
-        default=1,
+        default=None,
         help=(
-            "Processes that run the cases, folds shared out (default 1: on a machine "
-            "whose cores are busy, more were measured slower)."
+            "Processes that run the cases, folds shared out (default: one per idle core by "
+            "the load average, at most 2; on a machine whose cores are busy, more processes "
+            "were measured slower, so a busy machine gets 1)."
         ),
     )
 

@@ -31,6 +31,19 @@ def test_loads_the_whole_knowledge_base(kb):
     assert knowledge.load(kb.directory) is kb  # parsed once per folder
 
 
+def test_a_folder_named_another_way_is_the_same_knowledge_base(kb, monkeypatch, tmp_path):
+    # Each member call loads its knowledge base by the folder it was configured with:
+    # a relative name, or one through "..", must still reach the one parsed copy.
+    folder = Path(kb.directory)
+    monkeypatch.chdir(folder.parent)
+    assert knowledge.load(Path(folder.name)) is kb
+    assert knowledge.load(folder / ".." / folder.name) is kb
+    assert knowledge.load(Path(str(folder))) is kb
+    monkeypatch.chdir(tmp_path)  # the same relative name, elsewhere: not that folder
+    with pytest.raises(knowledge.KnowledgeBaseMissing):
+        knowledge.load(Path(folder.name))
+
+
 def test_renders_a_real_row_as_clinical_english(kb):
     row = kb.rows[0]  # 72-year-old woman, otitis media, pain 9/10 in both ears
     text = knowledge.render_patient(row)

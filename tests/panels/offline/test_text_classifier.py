@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 import re
 
+import numpy as np
 import pytest
 
 from panels.offline import knowledge, methods, renderings, text_classifier
@@ -98,3 +99,18 @@ def test_negated_findings_are_read_as_absent():
 def test_text_without_a_known_word_says_it_is_the_prior(classifier):
     result = classifier.assess("zzzz qqqq")
     assert "prior" in result.explanation[0]
+
+
+def test_the_model_is_the_same_with_one_fit_thread_or_two(kb, monkeypatch):
+    # The one-vs-rest fits run in FIT_THREADS threads; each is seeded before any runs, so
+    # the number of threads never changes the model (nor, so, an evaluation's outcomes).
+    exclude = frozenset(range(300, len(kb.rows)))  # a small sample: a quick training
+    models = []
+    for threads in (1, 2):
+        monkeypatch.setattr(text_classifier, "FIT_THREADS", threads)
+        models.append(text_classifier._train.__wrapped__(kb, SEED, exclude))
+    one, two = models
+    assert one.conditions == two.conditions
+    assert np.array_equal(one.word_weights, two.word_weights)
+    assert np.array_equal(one.char_weights, two.char_weights)
+    assert np.array_equal(one.intercept, two.intercept)
