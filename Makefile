@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$c; break; }; done)
 
-.PHONY: help install install-test run run-scaleout worker test e2e lint fmt typecheck migrations-check bench bench-evaluate calibrate-demo ci clean
+.PHONY: help install install-test run run-scaleout worker test test-postgres e2e lint fmt typecheck migrations-check bench bench-evaluate calibrate-demo ci clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -58,6 +58,11 @@ worker: install ## Start a Celery worker, with beat running the deliberation swe
 test: install-test ## Run the whole suite (unit, integration, websocket, then browser tests)
 	$(PY) -m pytest -m "not e2e" -n 2 --dist loadscope --durations=20
 	$(PY) -m pytest -m e2e -p no:xdist
+
+test-postgres: install-test ## The tests that use the database, again on DATABASE_URL=postgres://... (after make test)
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "Set DATABASE_URL=postgres://... (make test runs everything on SQLite)." >&2; exit 1;; esac
+	$(PY) -m pytest -m "not e2e" -n 2 --dist loadscope --database-tests-only --durations=20
 
 e2e: install-test ## Browser tests only (Playwright on /usr/bin/chromium)
 	$(PY) -m pytest -m e2e -p no:xdist

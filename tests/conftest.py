@@ -11,9 +11,48 @@ from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connections
+from django.test import SimpleTestCase
 
 from cases.models import Role
 from panels.offline import knowledge
+
+# Function fixtures of pytest-django that open the test database to a test (fixtures that
+# depend on them, such as `clinician` or `admin_client`, bring them into `fixturenames`).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help=(
+            "Deselect the tests that cannot reach the database (no django_db mark, no database "
+            "fixture, not a Django test case): `make test-postgres` repeats on PostgreSQL only "
+            "the tests whose result can depend on the database."
+        ),
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether pytest-django lets ``item`` reach the test database. A test it does not let
+    in fails on its first query, so a test this says no to runs the same on any database."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    cls = getattr(item, "cls", None)
+    return isinstance(cls, type) and issubclass(cls, SimpleTestCase) and bool(cls.databases)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

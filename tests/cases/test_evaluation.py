@@ -30,6 +30,15 @@ def offline(db, kb):
     return Panel.objects.get(name="offline")
 
 
+# The fault-injection and round-mechanics tests judge with the panel's own members
+# (evaluate's `--folds 0`), trained once per process and kept in the on-disk model cache.
+# Out-of-sample folds train five members per fold (about 17 s of CPU each time) and change
+# nothing these tests check; the default five folds are tested end to end by
+# test_evaluates_50_patients_end_to_end_and_writes_both_files (and two folds in two processes
+# by tests/cases/test_evaluation_parallel.py).
+IN_SAMPLE = ("--folds", "0")
+
+
 def evaluate(out: Path, *args: str) -> dict[str, Any]:
     call_command("evaluate", "--out", str(out), *args, stdout=io.StringIO(), stderr=io.StringIO())
     results: dict[str, Any] = json.loads((out / "results.json").read_text())
@@ -74,7 +83,7 @@ def test_evaluates_50_patients_end_to_end_and_writes_both_files(offline, tmp_pat
 
 
 def test_each_round_1_proposal_is_judged_against_the_row_it_came_from(offline, tmp_path, kb):
-    evaluate(tmp_path, "--limit", "5", "--seed", "2")
+    evaluate(tmp_path, "--limit", "5", "--seed", "2", *IN_SAMPLE)
     for item in EvaluationItem.objects.select_related("deliberation__case"):
         row = kb.rows[item.row_index]
         assert item.pathology == row.pathology
@@ -85,7 +94,7 @@ def test_each_round_1_proposal_is_judged_against_the_row_it_came_from(offline, t
 def test_crash_2_gives_2_faulted_members_per_case_and_leaves_the_saved_panel_alone(
     offline, tmp_path
 ):
-    results = evaluate(tmp_path, "--limit", "10", "--crash", "2")
+    results = evaluate(tmp_path, "--limit", "10", "--crash", "2", *IN_SAMPLE)
 
     assert results["panel"]["faulted_members_per_case"] == 2.0
     # Crashed members fault in Round 1 and take no part in Round 2.
@@ -100,16 +109,27 @@ def test_crash_2_gives_2_faulted_members_per_case_and_leaves_the_saved_panel_alo
 
 
 def test_garbage_and_hang_are_counted_as_their_own_fault_kinds(offline, tmp_path):
-    results = evaluate(tmp_path, "--limit", "4", "--garbage", "1", "--hang", "1")
+    results = evaluate(tmp_path, "--limit", "4", "--garbage", "1", "--hang", "1", *IN_SAMPLE)
 
     assert results["panel"]["faulted_members_per_case"] == 2.0
     assert results["panel"]["faults_by_kind"] == {TurnStatus.INVALID: 4, TurnStatus.TIMEOUT: 4}
 
 
 def test_two_colluders_beside_a_crash_turn_consensus_into_no_consensus(offline, tmp_path):
-    crash_only = evaluate(tmp_path / "a", "--limit", "12", "--seed", "3", "--crash", "1")
+    crash_only = evaluate(
+        tmp_path / "a", "--limit", "12", "--seed", "3", "--crash", "1", *IN_SAMPLE
+    )
     attacked = evaluate(
-        tmp_path / "b", "--limit", "12", "--seed", "3", "--crash", "1", "--byzantine", "2"
+        tmp_path / "b",
+        "--limit",
+        "12",
+        "--seed",
+        "3",
+        "--crash",
+        "1",
+        "--byzantine",
+        "2",
+        *IN_SAMPLE,
     )
 
     harmed = attacked["panel"]["wrong_consensus"] + attacked["panel"]["no_consensus"]
@@ -125,7 +145,7 @@ def test_two_colluders_beside_a_crash_turn_consensus_into_no_consensus(offline, 
 
 
 def test_byzantine_members_always_propose_their_target(offline, tmp_path):
-    results = evaluate(tmp_path, "--limit", "8", "--byzantine", "2")
+    results = evaluate(tmp_path, "--limit", "8", "--byzantine", "2", *IN_SAMPLE)
 
     colluders = [m for m in results["members"] if m["fault_mode"] == "collude"]
     assert len(colluders) == 2
@@ -134,8 +154,10 @@ def test_byzantine_members_always_propose_their_target(offline, tmp_path):
 
 
 def test_without_early_abort_every_case_runs_round_2(offline, tmp_path):
-    with_abort = evaluate(tmp_path / "a", "--limit", "6", "--seed", "5")
-    without = evaluate(tmp_path / "b", "--limit", "6", "--seed", "5", "--no-early-abort")
+    with_abort = evaluate(tmp_path / "a", "--limit", "6", "--seed", "5", *IN_SAMPLE)
+    without = evaluate(
+        tmp_path / "b", "--limit", "6", "--seed", "5", "--no-early-abort", *IN_SAMPLE
+    )
 
     assert without["early_stop"]["round2_skipped"] == 0
     assert without["early_stop"]["round2_run"] == 6
@@ -219,7 +241,14 @@ def test_simulate_prints_simulated_and_exact_rates():
 def test_progress_is_shown_on_stderr(offline, tmp_path):
     err = io.StringIO()
     call_command(
-        "evaluate", "--out", str(tmp_path), "--limit", "3", stdout=io.StringIO(), stderr=err
+        "evaluate",
+        "--out",
+        str(tmp_path),
+        "--limit",
+        "3",
+        *IN_SAMPLE,
+        stdout=io.StringIO(),
+        stderr=err,
     )
     assert re.search(r"3/3 cases, [\d.]+ cases/s, \d+ s left", err.getvalue())
 

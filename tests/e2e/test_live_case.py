@@ -156,7 +156,9 @@ class TestLiveCase(LiveCaseTestCase):
         self.log_in_clinician()
         self.submit_case("slow")
         first_card_text = self.page.locator('#member-0 [data-stream="1"]')
-        expect(first_card_text).not_to_be_empty()
+        # The first words come once the server has loaded these members' models (seeds of
+        # their own): on a busy 2-core machine that took longer than expect's 5 s default.
+        expect(first_card_text).not_to_be_empty(timeout=FINISH_TIMEOUT_MS)
 
         frames = self.record_frames()
         response = self.page.reload()
