@@ -9,7 +9,7 @@ import re
 import pytest
 
 from panels import demo
-from panels.offline import extraction, knowledge, logistic, member, renderings
+from panels.offline import extraction, knowledge, logistic, member, methods, renderings
 from tests.panels.offline.members import default_members
 
 SEED = 5
@@ -92,6 +92,11 @@ def test_the_explanation_names_the_stated_findings_that_weigh_for_the_top_condit
     for words in named:
         rest = rest.replace(words, "")
     assert set(rest) <= {",", " "} and 1 <= len(named) <= logistic.FINDINGS_SHOWN, line
+    column = model.conditions.index(top)
+    for token in findings:  # only findings whose weight favours the top condition are named
+        feature = next(iter(methods.features({token}, kb=kb)), None)
+        if feature in model.columns and model.weights[model.columns[feature], column] <= 0:
+            assert knowledge.finding_text(token, kb=kb) not in named, token
     assert "No stated finding weighs" in model.assess(frozenset(), None, None).explanation[0]
 
 
