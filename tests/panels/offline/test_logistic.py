@@ -117,7 +117,7 @@ def test_offline_5_answers_with_its_explanation(kb):
     assert "this member reasons with a logistic regression over the findings" in reasoning
     assert "the stated findings that weigh most for Guillain-Barré syndrome: " in reasoning
     assert "Understood: " in reasoning and "(fitted on " in reasoning
-    assert 50 <= int(answer["confidence"]) < 100  # type: ignore[call-overload]
+    assert 50 <= int(answer["confidence"]) < 100
 
 
 @pytest.mark.parametrize(
