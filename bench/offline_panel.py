@@ -37,7 +37,7 @@ MEMBERS = (
     (2, "text", "all"),
     (3, "neighbours", "all"),
     (4, "bayes", "symptoms"),
-    (5, "neighbours", "all"),
+    (5, "logistic", "all"),
 )
 Q = 3
 

@@ -186,3 +186,23 @@ def mention_probability(model: Model, stated: int, *, closed: bool) -> Any:
     if closed:
         return np.ones(len(model.columns))
     return model.mentionable * min(1.0, stated / ABSENCE_FULL_AT)
+
+
+def drivers(
+    model: Model,
+    ranking: Ranking,
+    top: knowledge.Condition,
+    *,
+    kb: knowledge.KnowledgeBase,
+    shown: int,
+) -> list[str]:
+    """Up to ``shown`` present findings that most favour ``top`` over the average condition,
+    in words (["none stands out"] when none does)."""
+    c = model.conditions.index(top)
+    weighed = []
+    for feature, token in ranking.features.items():
+        log_p = model.log_p[feature]
+        lift = log_p[c] - sum(log_p) / len(log_p)
+        if lift > 0:
+            weighed.append((-lift, knowledge.finding_text(token, kb=kb)))
+    return list(dict.fromkeys(words for _, words in sorted(weighed)))[:shown] or ["none stands out"]

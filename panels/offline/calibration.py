@@ -26,6 +26,7 @@ from sklearn.isotonic import IsotonicRegression
 from panels.offline import (
     extraction,
     knowledge,
+    logistic,
     methods,
     neighbours,
     renderings,
@@ -208,6 +209,25 @@ def for_neighbours(
     held-out rendering with ``read`` (text to findings, age and sex; by default
     :func:`read_case`), so it measures the reader the member really uses; cached."""
     model = neighbours.train(kb, seed=seed, exclude=exclude)
+
+    def assess(text: str) -> methods.MethodResult:
+        findings, age, sex = read(text) if read else read_case(text, kb=kb)
+        return model.assess(findings, age, sex)
+
+    return fit_held_out(kb, assess, trained=model.rows, exclude=exclude, seed=seed)
+
+
+@lru_cache(maxsize=64)
+def for_logistic(
+    kb: knowledge.KnowledgeBase,
+    *,
+    seed: int,
+    exclude: frozenset[int] = frozenset(),
+    read: Reader | None = None,
+) -> Calibrator:
+    """The calibrator of ``logistic.train(kb, seed=seed, exclude=exclude)``, measured as
+    :func:`for_neighbours` measures a case base; cached."""
+    model = logistic.train(kb, seed=seed, exclude=exclude)
 
     def assess(text: str) -> methods.MethodResult:
         findings, age, sex = read(text) if read else read_case(text, kb=kb)

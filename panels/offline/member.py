@@ -27,6 +27,7 @@ from panels.offline import (
     corroboration,
     extraction,
     knowledge,
+    logistic,
     methods,
     neighbours,
     rendering,
@@ -37,6 +38,7 @@ METHOD_NAMES = {
     "bayes": "naive Bayes over the findings it read",
     "text": "a linear classifier over the words of the text",
     "neighbours": "the most similar stored cases",
+    "logistic": "a logistic regression over the findings it read",
 }
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
@@ -91,7 +93,7 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Member:
-    """A member of the offline panel: one ``method`` ("bayes", "text" or "neighbours")
+    """A member of the offline panel: one ``method`` (a key of ``METHOD_NAMES``)
     trained on its own sample (``seed``, minus the ``holdout`` rows), with a ``view`` of the
     evidence ("all", or "symptoms" only). Raises ValueError for an unknown method or view."""
 
@@ -126,8 +128,13 @@ class Member:
         """Fit the calibrator now (what :attr:`calibrator` loads from the cache)."""
         if self.method == "text":
             return calibration.TEXT_ON_NOTES
-        if self.method == "neighbours":
-            return calibration.for_neighbours(
+        if self.method in ("neighbours", "logistic"):
+            fit = (
+                calibration.for_logistic
+                if self.method == "logistic"
+                else calibration.for_neighbours
+            )
+            return fit(
                 self.kb, seed=self.seed, exclude=self.holdout, read=_reader(self.kb, self.view)
             )
         return _bayes_calibrator(self)
@@ -138,6 +145,8 @@ class Member:
             _classifier(self.kb, self.seed, self.holdout)
         elif self.method == "neighbours":
             _neighbours_model(self)
+        elif self.method == "logistic":
+            _logistic_model(self)
         else:
             _ = self.model
         if self.method != "text":
@@ -176,12 +185,14 @@ class Member:
                 closed=reading.closed,
             )
             top = b.conditions[0]
-            drivers = _drivers(self.kb, self.model, b, top)
+            drivers = bayes.drivers(self.model, b, top, kb=self.kb, shown=SHOWN)
             line = f"The findings that favour {top.display_name} most: {'; '.join(drivers)}."
             ranking = Ranking(b.conditions, b.posteriors, dict(b.features), (line,))
         else:
             if self.method == "text":
                 found = corroboration.reading(self.kb, self.seed, self.holdout, text)
+            elif self.method == "logistic":
+                found = _logistic_model(self).assess(tokens, age, sex)
             else:
                 found = _neighbours_model(self).assess(tokens, age, sex, closed=reading.closed)
             ranking = Ranking(
@@ -330,6 +341,14 @@ def _neighbours_model(member: Member) -> neighbours.Neighbours:
 
 
 @lru_cache(maxsize=64)
+def _logistic_model(member: Member) -> logistic.Logistic:
+    def build() -> logistic.Logistic:
+        return logistic.train(member.kb, seed=member.seed, exclude=member.holdout)
+
+    return _cached(member, "model", build, logistic.Logistic)
+
+
+@lru_cache(maxsize=64)
 def _calibrator(member: Member) -> calibration.Calibrator:
     return _cached(member, "calibrator", member.calibrate, calibration.Calibrator)
 
@@ -435,23 +454,6 @@ def _without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Rankin
     ), excluded
 
 
-def _drivers(
-    kb: knowledge.KnowledgeBase,
-    model: bayes.Model,
-    ranking: bayes.Ranking,
-    top: knowledge.Condition,
-) -> list[str]:
-    """The present findings that most favour ``top`` over the average condition, in words."""
-    c = model.conditions.index(top)
-    weighed = []
-    for feature, token in ranking.features.items():
-        log_p = model.log_p[feature]
-        lift = log_p[c] - sum(log_p) / len(log_p)
-        if lift > 0:
-            weighed.append((-lift, rendering.finding_text(token, kb=kb)))
-    return list(dict.fromkeys(words for _, words in sorted(weighed)))[:SHOWN] or ["none stands out"]
-
-
 @lru_cache(maxsize=64)
 def _bayes_calibrator(member: Member) -> calibration.Calibrator:
     """A Bayesian member's calibrator: its top probability on renderings of rows out of its
@@ -477,8 +479,8 @@ def _bayes_calibrator(member: Member) -> calibration.Calibrator:
 def _reader(
     kb: knowledge.KnowledgeBase, view: str
 ) -> Callable[[str], tuple[frozenset[str], int | None, str | None]]:
-    """How a neighbours member reads a text (one function per knowledge base and view, so
-    the calibration cache recognises it)."""
+    """How a neighbours or logistic member reads a text (one function per knowledge base
+    and view, so the calibration cache recognises it)."""
     probe = Member(kb, seed=0, holdout=frozenset(), view=view, method="neighbours")
 
     def read(text: str) -> tuple[frozenset[str], int | None, str | None]:
