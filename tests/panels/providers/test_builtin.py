@@ -82,7 +82,11 @@ async def test_proposes_json_the_protocol_accepts_with_source_words(kb):
     assert proposal.icd10 == "G70.0"
     assert "double vision (from 'double vision')" in proposal.reasoning
     assert 3 <= len(proposal.differential) <= 4
-    assert "".join(deltas) == text and len(deltas) > 1
+    assert deltas == [text]  # no stream delay: the whole answer in one delta
+
+    paced = base.build(spec(stream_delay_ms=1))
+    paced_text, paced_deltas = await answer(paced, request(knowledge.render_patient(row)))
+    assert "".join(paced_deltas) == paced_text == text and len(paced_deltas) > 1
 
 
 def test_reasoning_names_each_finding_with_the_words_it_came_from(kb):
