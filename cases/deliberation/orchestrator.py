@@ -123,6 +123,7 @@ class RunContext:
     valid: list[Proposal] = field(default_factory=list)  # Round 1's valid proposals, in order
     ballot: list[Proposal] = field(default_factory=list)  # the confident ones, on the ballot
     round2_announced: bool = False  # round.finished(1) and round.started(2) are written
+    decided: bool = False  # the decision is written (with the last round's last turns)
 
     @property
     def id(self) -> int:
@@ -184,18 +185,13 @@ async def _run_claimed(deliberation: Deliberation, opening: list[streaming.Event
     # panel) do it now, so no call timeout runs while they do.
     await asyncio.to_thread(base.prepare, ctx.specs)
     await _round1(ctx)
-    skipped = _round2_skipped(ctx)
-    if skipped:
-        await _decide(ctx, skipped=skipped, events=[_round1_finished(ctx)])
-        return
-    if not ctx.round2_announced:  # normally written with the last Round 1 turn
-        await streaming.apublish_many(ctx.id, _between_rounds(ctx))
-    await _round2(ctx)
-    ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
-    round2 = _round_finished(
-        2, valid=len(ok_votes), ctx=ctx, abstentions=sum(1 for v in ok_votes if v.abstained)
-    )
-    await _decide(ctx, skipped="", events=[("round.finished", round2)])
+    if not ctx.decided and not _round2_skipped(ctx):
+        if not ctx.round2_announced:  # normally written with the last Round 1 turns
+            await streaming.apublish_many(ctx.id, _between_rounds(ctx))
+        await _round2(ctx)
+    if not ctx.decided:  # normally written with the last round's last turns
+        messages = await sync_to_async(persistence.finish)(ctx.deliberation, _ending(ctx))
+        await streaming.send(messages)
 
 
 def _round1_finished(ctx: RunContext) -> Event:
@@ -241,20 +237,26 @@ async def _round1(ctx: RunContext) -> None:
     sinks = {i: DeltaCoalescer(ctx.id, i, 1) for i in range(len(ctx.specs))}
     level = ctx.snap.agreement_level
 
-    async def on_proposal(index: int, result: TurnResult) -> None:
-        ctx.usage += result.usage
-        p = result.proposal
-        key = protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
-        alias = ctx.specs[index].alias
-        save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
-        last = len(ctx.proposals) == len(ctx.specs) - 1  # every member's turn ends once
-        ctx.proposals[index] = await persistence.persist(
+    async def on_proposals(ended: list[tuple[int, TurnResult]]) -> None:
+        turns = []
+        for index, result in ended:
+            ctx.usage += result.usage
+            p = result.proposal
+            key = (
+                protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
+            )
+            alias = ctx.specs[index].alias
+            save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
+            turns.append((save, partial(_proposal_event, index, result)))
+        indices = [index for index, _ in ended]
+        last = len(ctx.proposals) + len(ended) == len(ctx.specs)  # every turn ends once
+        rows = await persistence.persist(
             ctx.id,
-            save,
-            partial(_proposal_event, index, result),
-            text=sinks[index].batch,
-            closing=partial(_close_round1, ctx, index) if last else None,
+            turns,
+            text=sinks[indices[0]].batch,
+            closing=partial(_close_round1, ctx, indices) if last else None,
         )
+        ctx.proposals.update(zip(indices, rows, strict=True))
 
     calls = {
         i: _member_turn(
@@ -266,7 +268,7 @@ async def _round1(ctx: RunContext) -> None:
         )
         for i, spec in enumerate(ctx.specs)
     }
-    await rounds.run_round(calls, tolerance=ctx.f, grace_s=ctx.grace_s, on_result=on_proposal)
+    await rounds.run_round(calls, tolerance=ctx.f, grace_s=ctx.grace_s, on_results=on_proposals)
     _tally_round1(ctx)
 
 
@@ -281,14 +283,14 @@ def _tally_round1(ctx: RunContext) -> None:
     ctx.faulty = {i for i, p in proposals.items() if p.is_fault}
 
 
-def _close_round1(ctx: RunContext, index: int, row: Proposal) -> list[Event]:
-    # Inside the last Round 1 turn's transaction (the loop awaits it; no other turn is
-    # running): the events between the rounds go with that turn's row, one write less on
-    # the critical path. None when Round 2 is skipped (the decision writes round.finished).
-    ctx.proposals[index] = row
+def _close_round1(ctx: RunContext, indices: list[int], rows: list[Proposal]) -> list[Event]:
+    # Inside the last Round 1 turns' transaction (the loop awaits it; no other turn is
+    # running): the events between the rounds go with those turns' rows, one write less on
+    # the critical path; when Round 2 is skipped, the decision does.
+    ctx.proposals.update(zip(indices, rows, strict=True))
     _tally_round1(ctx)
     if _round2_skipped(ctx):
-        return []
+        return _decided_in(ctx)
     ctx.round2_announced = True
     return _between_rounds(ctx)
 
@@ -334,24 +336,45 @@ async def _round2(ctx: RunContext) -> None:
         for i in voters
     }
 
-    async def on_vote(index: int, result: TurnResult) -> None:
-        ctx.usage += result.usage
-        alias = ctx.specs[index].alias
-        save = partial(
-            persistence.save_vote, ctx.deliberation, index, alias, result, ballots[index]
+    async def on_votes(ended: list[tuple[int, TurnResult]]) -> None:
+        turns = []
+        for index, result in ended:
+            ctx.usage += result.usage
+            alias = ctx.specs[index].alias
+            save = partial(
+                persistence.save_vote, ctx.deliberation, index, alias, result, ballots[index]
+            )
+            turns.append((save, partial(_vote_event, index, result)))
+        indices = [index for index, _ in ended]
+        last = len(ctx.votes) + len(ended) == len(voters)  # every turn ends once
+        rows = await persistence.persist(
+            ctx.id,
+            turns,
+            text=sinks[indices[0]].batch,
+            closing=partial(_close_round2, ctx, indices) if last else None,
         )
-        ctx.votes[index] = await persistence.persist(
-            ctx.id, save, partial(_vote_event, index, result), text=sinks[index].batch
-        )
+        ctx.votes.update(zip(indices, rows, strict=True))
 
     await rounds.run_round(
         calls,
         tolerance=max(0, ctx.f - len(ctx.faulty)),
         grace_s=ctx.grace_s,
-        on_result=on_vote,
+        on_results=on_votes,
         settled=partial(_settled, ctx) if ctx.snap.early_decision else None,
     )
+    _tally_round2(ctx)
+
+
+def _tally_round2(ctx: RunContext) -> None:
     ctx.faulty |= {i for i, v in ctx.votes.items() if v.is_fault}
+
+
+def _close_round2(ctx: RunContext, indices: list[int], rows: list[Vote]) -> list[Event]:
+    # Inside the last Round 2 turns' transaction, as _close_round1: the decision goes with
+    # those turns' rows, one write less on the critical path.
+    ctx.votes.update(zip(indices, rows, strict=True))
+    _tally_round2(ctx)
+    return _decided_in(ctx)
 
 
 def _ballot_of(ctx: RunContext, voter: int) -> list[Proposal]:
@@ -381,9 +404,16 @@ def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
     return ("member.fault", persistence.fault_payload(index, 2, result))
 
 
-async def _decide(ctx: RunContext, *, skipped: str, events: list[Event]) -> None:
-    """The decision from the stored rows (``protocol`` decides), written with the closing
-    ``events`` and sent once committed."""
+def _decided_in(ctx: RunContext) -> list[Event]:
+    # Inside the transaction of the last turns: the decision, written with them.
+    events = persistence.finish_in(ctx.deliberation, _ending(ctx))
+    ctx.decided = True
+    return events
+
+
+def _ending(ctx: RunContext) -> persistence.Ending:
+    """The decision from the rows the run holds (``protocol`` decides), with the events
+    that close its last round."""
     position = {row.pk: index for index, row in enumerate(ctx.valid)}
     ok_votes = [v for v in ctx.votes.values() if v.status == TurnStatus.OK]
     decision = protocol.decide(
@@ -396,15 +426,19 @@ async def _decide(ctx: RunContext, *, skipped: str, events: list[Event]) -> None
         else None,
         min_confidence=ctx.min_confidence,
     )
-    messages = await sync_to_async(persistence.finish)(
-        ctx.deliberation,
+    if ctx.votes:
+        abstentions = sum(1 for v in ok_votes if v.abstained)
+        closing = _round_finished(2, valid=len(ok_votes), ctx=ctx, abstentions=abstentions)
+        events: list[Event] = [("round.finished", closing)]
+    else:
+        events = [_round1_finished(ctx)]
+    return persistence.Ending(
         decision,
         rounds=2 if ctx.votes else 1,
-        skipped=skipped,
+        skipped="" if ctx.votes else _round2_skipped(ctx),
         proposals=ctx.valid,
         votes=list(ctx.votes.values()),
         usage=ctx.usage,
         faults=sorted(ctx.faulty),
         events=events,
     )
-    await streaming.send(messages)

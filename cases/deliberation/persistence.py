@@ -163,38 +163,42 @@ def save_vote(
 
 async def persist[R](
     deliberation_id: int,
-    save: Callable[[], R],
-    event: Callable[[R], Event],
+    turns: Sequence[tuple[Callable[[], R], Callable[[R], Event]]],
     *,
     text: streaming.DeltaBatch | None = None,
-    closing: Callable[[R], list[Event]] | None = None,
-) -> R:
-    """Write a member's row and the event that announces it in one transaction, then send
-    the event. Returns the row. With ``text`` (the deliberation's pending live text, the
-    member's last words among it), that text is written first in the same transaction: one
-    write at the end of a turn, not a flush and then the row. Should that write fail, the text
-    is flushed on its own (with its retries), then the row is written. ``closing(row)``, for
-    a round's last turn, gives events recorded after the row's in the same write."""
+    closing: Callable[[list[R]], list[Event]] | None = None,
+) -> list[R]:
+    """Write the rows of member turns that ended together, each ``(save, event)``: ``save()``
+    writes the row, ``event(row)`` announces it; all in one transaction, then send the
+    events. Returns the rows, in order. With ``text`` (the deliberation's pending live text,
+    these members' last words among it), that text is written first in the same transaction:
+    one write at the end of a turn, not a flush and then the row. Should that write fail, the
+    text is flushed on its own (with its retries), then the rows are written. ``closing(rows)``,
+    for a round's last turns, writes what follows them (inside the same transaction) and gives
+    the events recorded after theirs in the same write."""
 
-    def write(deltas: list[Event]) -> tuple[R, list[streaming.EventMessage]]:
+    def write(deltas: list[Event]) -> tuple[list[R], list[streaming.EventMessage]]:
         with transaction.atomic():
-            row = save()
-            after = closing(row) if closing is not None else []
+            rows = [save() for save, _ in turns]
+            after = closing(rows) if closing is not None else []
             # A resumed run's stored row was announced by the run that stored it.
-            events = deltas if leases.is_stored(row) else [*deltas, event(row)]
-            return row, streaming.record(
-                deliberation_id, [*events, *after]
-            ) if events or after else []
+            announced = [
+                event(row)
+                for row, (_, event) in zip(rows, turns, strict=True)
+                if not leases.is_stored(row)
+            ]
+            events = [*deltas, *announced, *after]
+            return rows, streaming.record(deliberation_id, events) if events else []
 
-    async def write_and_send(deltas: list[Event]) -> R:
-        row, messages = await sync_to_async(write)(deltas)
+    async def write_and_send(deltas: list[Event]) -> list[R]:
+        rows, messages = await sync_to_async(write)(deltas)
         await streaming.send(messages)
-        return row
+        return rows
 
     if text is not None:
         try:
             return await text.flush_with(write_and_send)
-        except Exception as exc:  # a database blip: the text's own retries, then the row
+        except Exception as exc:  # a database blip: the text's own retries, then the rows
             log.warning("writing a turn of deliberation %s failed: %s", deliberation_id, exc)
             await text.flush(attempts=streaming.FLUSH_ATTEMPTS)
     return await write_and_send([])
@@ -219,60 +223,80 @@ _FINISH_FIELDS = [
 ]
 
 
-def finish(
-    deliberation: Deliberation,
-    decision: protocol.Decision,
-    *,
-    rounds: int,
-    skipped: str,
-    proposals: list[Proposal],
-    votes: list[Vote],
-    usage: Usage,
-    faults: list[int],
-    events: list[Event],
-) -> list[streaming.EventMessage]:
+@dataclass
+class Ending:
+    """How a run ends: the ``decision`` over its stored ``proposals`` (Round 1's valid ones)
+    and ``votes``, with the rounds it took, why Round 2 was ``skipped`` (or ""), its usage,
+    the members that faulted and the ``events`` that close its last round."""
+
+    decision: protocol.Decision
+    rounds: int
+    skipped: str
+    proposals: list[Proposal]
+    votes: list[Vote]
+    usage: Usage
+    faults: list[int]
+    events: list[Event]
+
+
+def finish(deliberation: Deliberation, ending: Ending) -> list[streaming.EventMessage]:
     """Write the decision, the case status, the escalation, the audit entry and the closing
-    ``events`` in one transaction; returns the events to send once it has committed (none
-    when the run no longer holds the lease)."""
+    events in one transaction (see :func:`finish_in`); returns the events to send once it has
+    committed (none when the run no longer holds the lease)."""
+    with transaction.atomic(savepoint=False):
+        events = finish_in(deliberation, ending)
+        return streaming.record(deliberation.pk, events) if events else []
+
+
+def finish_in(deliberation: Deliberation, ending: Ending) -> list[Event]:
+    """Inside the caller's transaction: write the decision, the case status, the escalation
+    and the audit entry; returns the events to record in that transaction (the ending's own,
+    then ``deliberation.finished``), or none when the run no longer holds the lease (nothing
+    is written then)."""
+    decision, proposals, votes, usage = (
+        ending.decision,
+        ending.proposals,
+        ending.votes,
+        ending.usage,
+    )
     winner = _winner_row(decision, proposals, votes)
     dissent, review = _review(deliberation, decision, proposals)
-    with transaction.atomic():
-        if not leases.may_end(deliberation.pk):
-            # Recovery failed it, or another runner took it over: that one ends it.
-            log.warning("deliberation %s ended elsewhere; not finished here", deliberation.pk)
-            return []
-        deliberation.status = DeliberationStatus.FINISHED
-        deliberation.outcome = decision.outcome
-        deliberation.reason = decision.reason
-        deliberation.rounds = rounds
-        deliberation.round2_skipped = skipped
-        deliberation.winner_key = decision.winner or ""
-        deliberation.winner_diagnosis = winner.diagnosis if winner else ""
-        deliberation.winner_icd10 = winner.icd10 if winner else ""
-        deliberation.winner_votes = decision.votes
-        deliberation.tally = decision.tally
-        deliberation.dissent = dissent
-        deliberation.input_tokens = usage.input_tokens
-        deliberation.output_tokens = usage.output_tokens
-        deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
-        deliberation.finished_at = timezone.now()
-        # Never write last_seq from this stale instance: streaming owns the event counter.
-        deliberation.save(update_fields=_FINISH_FIELDS)
-        escalation = _route_case(deliberation, decision, review, (proposals, votes))
-        finished = streaming.DeliberationFinished(
-            outcome=decision.outcome,
-            reason=decision.reason,
-            winner=deliberation.winner_summary,
-            tally=decision.tally,
-            q=deliberation.snapshot.q,
-            faults=faults,
-            escalation=escalation.pk if escalation else None,
-            escalation_reason=escalation.reason if escalation else "",
-            dissent=dissent,
-            abstentions=deliberation.abstentions_among(proposals),
-            tokens=usage.input_tokens + usage.output_tokens,
-        )
-        return streaming.record(deliberation.pk, [*events, ("deliberation.finished", finished)])
+    if not leases.may_end(deliberation.pk):
+        # Recovery failed it, or another runner took it over: that one ends it.
+        log.warning("deliberation %s ended elsewhere; not finished here", deliberation.pk)
+        return []
+    deliberation.status = DeliberationStatus.FINISHED
+    deliberation.outcome = decision.outcome
+    deliberation.reason = decision.reason
+    deliberation.rounds = ending.rounds
+    deliberation.round2_skipped = ending.skipped
+    deliberation.winner_key = decision.winner or ""
+    deliberation.winner_diagnosis = winner.diagnosis if winner else ""
+    deliberation.winner_icd10 = winner.icd10 if winner else ""
+    deliberation.winner_votes = decision.votes
+    deliberation.tally = decision.tally
+    deliberation.dissent = dissent
+    deliberation.input_tokens = usage.input_tokens
+    deliberation.output_tokens = usage.output_tokens
+    deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
+    deliberation.finished_at = timezone.now()
+    # Never write last_seq from this stale instance: streaming owns the event counter.
+    deliberation.save(update_fields=_FINISH_FIELDS)
+    escalation = _route_case(deliberation, decision, review, (proposals, votes))
+    finished = streaming.DeliberationFinished(
+        outcome=decision.outcome,
+        reason=decision.reason,
+        winner=deliberation.winner_summary,
+        tally=decision.tally,
+        q=deliberation.snapshot.q,
+        faults=ending.faults,
+        escalation=escalation.pk if escalation else None,
+        escalation_reason=escalation.reason if escalation else "",
+        dissent=dissent,
+        abstentions=deliberation.abstentions_among(proposals),
+        tokens=usage.input_tokens + usage.output_tokens,
+    )
+    return [*ending.events, ("deliberation.finished", finished)]
 
 
 def _winner_row(

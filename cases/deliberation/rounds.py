@@ -108,12 +108,15 @@ async def run_round(
     *,
     tolerance: int,
     grace_s: float,
-    on_result: Callable[[int, TurnResult], Awaitable[None]],
+    on_results: Callable[[list[tuple[int, TurnResult]]], Awaitable[None]],
     settled: Callable[[int], bool] | None = None,
 ) -> dict[int, TurnResult]:
-    """Run ``calls`` (member index -> turn) concurrently, handing each result to ``on_result``
-    as it arrives. Once all but ``tolerance`` members answered validly, the rest get
-    ``grace_s`` and then time out. ``settled(outstanding)`` true cancels the rest."""
+    """Run ``calls`` (member index -> turn) concurrently, handing the results to
+    ``on_results`` as they arrive: those that end together (answers that came in at once, the
+    turns timed out or cancelled at the end) in one call, by member index, so that they can be
+    written together. Every turn's result is handed over exactly once. Once all but
+    ``tolerance`` members answered validly, the rest get ``grace_s`` and then time out.
+    ``settled(outstanding)`` true cancels the rest."""
     tasks: dict[asyncio.Future[TurnResult], int] = {
         asyncio.ensure_future(call): index for index, call in calls.items()
     }
@@ -122,13 +125,14 @@ async def run_round(
     cancel_status: TurnStatus | None = None
     try:
         pending, cancel_status = await _collect(
-            tasks, results, len(calls) - tolerance, grace_s, on_result, settled
+            tasks, results, len(calls) - tolerance, grace_s, on_results, settled
         )
     finally:
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+    ended: list[tuple[int, TurnResult]] = []
     for task in sorted(pending, key=lambda t: tasks[t]):
         index = tasks[task]
         if not task.cancelled() and task.exception() is None:
@@ -139,7 +143,9 @@ async def run_round(
             results[index] = TurnResult(
                 TurnStatus.TIMEOUT, error=f"still running {grace_s:g} s after the quorum answered"
             )
-        await on_result(index, results[index])
+        ended.append((index, results[index]))
+    if ended:
+        await on_results(ended)
     return results
 
 
@@ -148,7 +154,7 @@ async def _collect(
     results: dict[int, TurnResult],
     need: int,
     grace_s: float,
-    on_result: Callable[[int, TurnResult], Awaitable[None]],
+    on_results: Callable[[list[tuple[int, TurnResult]]], Awaitable[None]],
     settled: Callable[[int], bool] | None,
 ) -> tuple[set[asyncio.Future[TurnResult]], TurnStatus | None]:
     # Hands results over as they arrive; returns the turns still running and why they stop
@@ -161,10 +167,10 @@ async def _collect(
         done, pending = await asyncio.wait(
             pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
-        for task in sorted(done, key=lambda t: tasks[t]):
-            index = tasks[task]
-            results[index] = task.result()
-            await on_result(index, results[index])
+        arrived = [(tasks[task], task.result()) for task in sorted(done, key=lambda t: tasks[t])]
+        results.update(arrived)
+        if arrived:  # none when the grace period ran out
+            await on_results(arrived)
         valid = sum(1 for r in results.values() if r.status == TurnStatus.OK)
         if pending and settled is not None and settled(len(pending)):
             return pending, TurnStatus.CANCELLED

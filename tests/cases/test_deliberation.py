@@ -434,7 +434,7 @@ def test_finishing_reads_back_neither_turns_nor_the_new_escalation(
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(streaming, "broadcast", lambda group, msg: sent.append(msg))
     statements: list[str] = []
-    real_finish = persistence.finish
+    real_finish = persistence.finish_in
 
     def counted_finish(*args: Any, **kwargs: Any) -> Any:
         with (
@@ -445,7 +445,7 @@ def test_finishing_reads_back_neither_turns_nor_the_new_escalation(
         statements.extend(q["sql"] for q in queries.captured_queries)
         return messages
 
-    monkeypatch.setattr(persistence, "finish", counted_finish)
+    monkeypatch.setattr(persistence, "finish_in", counted_finish)
     panel = make_panel("split", [member(PNEUMONIA)] * 2 + [member(PE)] * 2 + [member(ASTHMA)])
 
     d = deliberate(panel)

@@ -54,9 +54,9 @@ async def test_a_members_last_words_and_its_row_are_one_write(d, writes):
     await sinks[0].add("last words")
     await sinks[1].add("still writing")
 
-    row = await persistence.persist(d.pk, lambda: "row", fault, text=sinks[0].batch)
+    rows = await persistence.persist(d.pk, [(lambda: "row", fault)], text=sinks[0].batch)
 
-    assert row == "row"
+    assert rows == ["row"]
     assert writes == [["member.delta", "member.delta", "member.fault"]]
     assert await stored(d.pk) == [
         ("member.delta", "last words"),
@@ -78,7 +78,7 @@ async def test_a_failed_turn_write_writes_the_text_then_the_row(d, writes, monke
     sink = DeltaCoalescer(d.pk, 0, 1)
     await sink.add("kept")
 
-    await persistence.persist(d.pk, lambda: "row", fault, text=sink.batch)
+    await persistence.persist(d.pk, [(lambda: "row", fault)], text=sink.batch)
 
     assert await stored(d.pk) == [("member.delta", "kept"), ("member.fault", "")]
     assert sink.batch.pending == {}
