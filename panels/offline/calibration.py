@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
@@ -197,6 +198,32 @@ def for_text_classifier(
     return fit_held_out(kb, model.assess, trained=model.rows, exclude=exclude, seed=seed)
 
 
+class FindingsModel(Protocol):
+    """A method that ranks conditions from a text's findings, age and sex."""
+
+    @property
+    def rows(self) -> tuple[int, ...]: ...  # the rows it trained on
+
+    def assess(
+        self, findings: frozenset[str], age: int | None, sex: str | None
+    ) -> methods.MethodResult: ...
+
+
+def _for_findings(
+    model: FindingsModel,
+    kb: knowledge.KnowledgeBase,
+    *,
+    seed: int,
+    exclude: frozenset[int],
+    read: Reader | None,
+) -> Calibrator:
+    def assess(text: str) -> methods.MethodResult:
+        findings, age, sex = read(text) if read else read_case(text, kb=kb)
+        return model.assess(findings, age, sex)
+
+    return fit_held_out(kb, assess, trained=model.rows, exclude=exclude, seed=seed)
+
+
 @lru_cache(maxsize=64)
 def for_neighbours(
     kb: knowledge.KnowledgeBase,
@@ -209,12 +236,7 @@ def for_neighbours(
     held-out rendering with ``read`` (text to findings, age and sex; by default
     :func:`read_case`), so it measures the reader the member really uses; cached."""
     model = neighbours.train(kb, seed=seed, exclude=exclude)
-
-    def assess(text: str) -> methods.MethodResult:
-        findings, age, sex = read(text) if read else read_case(text, kb=kb)
-        return model.assess(findings, age, sex)
-
-    return fit_held_out(kb, assess, trained=model.rows, exclude=exclude, seed=seed)
+    return _for_findings(model, kb, seed=seed, exclude=exclude, read=read)
 
 
 @lru_cache(maxsize=64)
@@ -228,12 +250,7 @@ def for_logistic(
     """The calibrator of ``logistic.train(kb, seed=seed, exclude=exclude)``, measured as
     :func:`for_neighbours` measures a case base; cached."""
     model = logistic.train(kb, seed=seed, exclude=exclude)
-
-    def assess(text: str) -> methods.MethodResult:
-        findings, age, sex = read(text) if read else read_case(text, kb=kb)
-        return model.assess(findings, age, sex)
-
-    return fit_held_out(kb, assess, trained=model.rows, exclude=exclude, seed=seed)
+    return _for_findings(model, kb, seed=seed, exclude=exclude, read=read)
 
 
 def _checked_scores(scores: Sequence[float], correct: Sequence[bool]) -> np.ndarray:

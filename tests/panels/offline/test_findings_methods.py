@@ -1,0 +1,83 @@
+"""What every method that reads a text's findings must do (the case-based reasoner,
+panels.offline.neighbours, and the logistic regression, panels.offline.logistic): the same
+answers from the same seed, far above chance on renderings of rows it never saw, and a full
+ranking, best first."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from panels.offline import extraction, knowledge, logistic, neighbours, renderings
+
+
+def read_findings(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
+    return (
+        frozenset(extraction.extract_findings(text, kb=kb)),
+        *knowledge.extract_demographics(text),
+    )
+
+
+def read_tokens(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
+    reading = extraction.read(text, kb=kb)
+    return reading.tokens, reading.age, reading.sex
+
+
+@dataclass(frozen=True)
+class Method:
+    module: Any  # exposes train(kb, seed=, exclude=) and the cached _train
+    seed: int
+    sample_seed: int  # which rows are held out
+    rendering_seed: int
+    read: Callable[[str, Any], tuple[frozenset[str], int | None, str | None]]
+
+
+METHODS = {
+    "neighbours": Method(neighbours, seed=3, sample_seed=1, rendering_seed=77, read=read_findings),
+    "logistic": Method(logistic, seed=5, sample_seed=2, rendering_seed=78, read=read_tokens),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(METHODS))
+def method(request) -> Method:
+    return METHODS[request.param]
+
+
+@pytest.fixture(scope="module")
+def held_out(kb, method) -> frozenset[int]:
+    return frozenset(random.Random(method.sample_seed).sample(range(len(kb.rows)), 150))
+
+
+@pytest.fixture(scope="module")
+def model(kb, method, held_out) -> Any:
+    return method.module.train(kb, seed=method.seed, exclude=held_out)
+
+
+def test_the_same_seed_gives_the_same_answers(kb, method, held_out, model):
+    rebuilt = method.module._train.__wrapped__(kb, method.seed, held_out)  # bypass the cache
+    assert rebuilt is not model
+    query = method.read("58M fever, productive cough, pleuritic chest pain, SOB. Smoker.", kb)
+    assert rebuilt.assess(*query) == model.assess(*query)
+
+
+def test_it_is_right_far_above_chance_on_renderings_of_rows_it_never_saw(
+    kb, method, held_out, model
+):
+    right = 0
+    for index in sorted(held_out):
+        row = kb.rows[index]
+        (text,) = renderings.render_variants(row, kb, seed=method.rendering_seed, count=1)
+        right += model.assess(*method.read(text, kb)).ranking[0].condition == row.pathology
+    assert right / len(held_out) > 0.7  # chance is 1 in 49
+
+
+def test_the_ranking_covers_every_condition_best_first(kb, method, model):
+    result = model.assess(*method.read("Wheeze and SOB at night, cough. Hx asthma.", kb))
+    assert sorted(s.condition for s in result.ranking) == sorted(kb.conditions)
+    probabilities = [s.probability for s in result.ranking]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert sum(probabilities) == pytest.approx(1.0)
