@@ -23,11 +23,11 @@ $(VENV)/.installed: pyproject.toml
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-compile -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install -q --group test --group dev
+	$(PY) -m pip install -q --no-compile --group test --group dev
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the project
