@@ -44,6 +44,7 @@ from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.places import (
     VALUE_CONTEXTS,
     WORD,
+    characters,
     consume,
     normal,
     normal_word,
@@ -445,6 +446,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
+    clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):
             clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]
