@@ -171,13 +171,55 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "nostril running": ("E_181",),
     "running nostril": ("E_181",),
     "runny nostril": ("E_181",),
-    "nose running": ("E_181",),
+    "sneeze": ("E_181",),
+    "sneezes": ("E_181",),
+    "sneezy": ("E_181",),
+    # Croup's barking cough: the knowledge base asks it as "whooping cough" (E_202), of croup
+    # only, and lists no plain cough or hoarseness for croup.
+    "sounds like a seal": ("E_202",),
+    "seal like cough": ("E_202",),
+    "seal bark": ("E_202",),
+    # A patient's fever, chills, fast breathing, confusion and pallor.
+    "burning up": ("E_91",),
+    "running a temperature": ("E_91",),
+    "running a fever": ("E_91",),
+    "hot to touch": ("E_91",),
+    "hot to the touch": ("E_91",),
+    "shivers": ("E_94",),
+    "shivery": ("E_94",),
+    "teeth chattering": ("E_94",),
+    "breathing fast": ("E_66",),
+    "breathing quickly": ("E_66",),
+    "breathing really fast": ("E_66",),
+    "breathing really quickly": ("E_66",),
+    "fast breathing": ("E_66",),
+    "rapid breathing": ("E_66",),
+    "muddled": ("E_39",),
+    "disorientated": ("E_39",),
+    "disorientation": ("E_39",),
+    "white as a sheet": ("E_154",),
 }
 
 # Phrasings rewritten to a phrase the lexicon reads, after the shorthand (appended to
 # ``notes.SHORTHAND``): a finding said with a verb, a tense, a number or an order that no
 # fixed phrase can list. Pattern -> replacement.
 PHRASINGS: tuple[tuple[str, str], ...] = (
+    # An age in months is an infant's (under 1) or a 1-year-old's, as the knowledge base
+    # counts ages in years: "4mo F", "5 month old", "18-month-old".
+    (
+        r"(?i)\b(?:[1-9]|1[01])[- ]?(?:months?|mo)[- ]old\b|\b(?:[1-9]|1[01]) ?(?:mo|m/o)\b",
+        "infant",
+    ),
+    (r"(?i)\b(?:1[2-9]|2[0-3])[- ]?(?:months?|mo)[- ]old\b", "1-year-old"),
+    (r"\binfant F\b", "infant girl"),
+    (r"\binfant M\b", "infant boy"),
+    # A baby taking less of its feeds ("feeding half usual volume", "only takes a few ounces").
+    (
+        r"(?i)\bfeeding (?:only )?(?:half|less|a third|very little)\b|\bfeeds? (?:reduced|halved)\b"
+        r"|\b(?:only )?takes? (?:only )?(?:a few|half (?:her |his |the )?(?:usual )?) ?"
+        r"(?:ounces|bottles?|feeds?)\b",
+        "poor feeding",
+    ),
     # "my heart was racing", "heart keeps pounding": the racing heart; a pulse or rhythm
     # "all over the place" is an irregular one.
     (
@@ -203,6 +245,37 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?i)\b(?:fits?|spells?|bouts?|paroxysms?) of coughing\b[^.;\n]{0,80}?\bvomit\w*"
         r"|\bcoughing (?:fits?|spells?|bouts?|paroxysms?)\b[^.;\n]{0,80}?\bvomit\w*",
         "\\g<0> (vomiting after coughing)",
+    ),
+    # A throat that is sore or raw in any tense; a swallow that hurts.
+    (
+        r"(?i)\bthroat (?:is |has been |feels |felt |was |been |got )?(?:really |very |so |a bit "
+        r"|quite )?(?:sore|raw|scratchy|painful)\b(?: and (?:sore|raw|scratchy))?",
+        "sore throat",
+    ),
+    (
+        r"(?i)\b(?:hurts|painful|sore|agony) (?:to |when (?:i |he |she |you )?|on )swallow\w*",
+        "painful swallowing",
+    ),
+    # Sputum as a patient says it ("bringing up thick yellow stuff").
+    (
+        r"(?i)\b(?:bringing|brings|brought|coughing|coughs|coughed) up (?:thick |loads of |lots of "
+        r"|some |this )?(?:(?:yellow|green|brown|rusty|yellowy|greenish|yellow-green|thick"
+        r"|horrible) )*(?:stuff|phlegm|mucus|gunk|muck|gloop|sputum)\b",
+        "productive cough",
+    ),
+    # A nose that streams, runs or drips; eyes that itch.
+    (
+        r"(?i)\bnose (?:is |starts |keeps |was |started |has been )?"
+        r"(?:streaming|running|dripping)\b",
+        "runny nose",
+    ),
+    (r"(?i)\beyes (?:are |feel |get |were |)?(?:\w+ and )?(?:itch|itchy|itching)\b", "itchy eyes"),
+    # A pain that stabs or catches each time one breathes in is pleuritic.
+    (
+        r"(?i)\b(?:stabs?|stabbing|hurts?|hurting|pain|catches|catching|sharp)\b[^.;\n]{0,40}?"
+        r"\b(?:every time|whenever|when|as) (?:i |he |she |they |you )?(?:breathe|breathes"
+        r"|take a (?:deep )?breath|takes a (?:deep )?breath|inhale|inhales)\b(?: in)?",
+        "\\g<0> (pain on breathing in)",
     ),
     # A weight stated as lost ("lost 9kg", "lost about a stone") is weight loss.
     (

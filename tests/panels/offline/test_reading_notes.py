@@ -212,3 +212,49 @@ def test_dark_fleshed_fish_smell_and_bleeding_gums(kb):
     assert "E_187" in present("Flushing 20 min after a grilled tuna steak.", kb)
     assert "E_103" in present("Blocked nose and reduced smell.", kb)
     assert "E_178" in present("bleeding from her gums since this morning", kb)
+
+
+def test_a_note_about_a_relative_who_is_the_patient(kb):
+    # The relative the note is written about is the patient; other relatives still are not.
+    found = extraction.read(
+        "My mother is 81 and she gets out of breath walking. Her father had asthma.", kb=kb
+    )
+    assert "E_66" in {f.token for f in found.present}
+    assert "E_124" not in {f.token for f in found.present}  # her father's asthma
+    assert "E_87" in {f.token for f in found.present}  # asthma in the family
+    own = extraction.read("Mother had asthma. I have a cough.", kb=kb)
+    assert "E_124" not in {f.token for f in own.present}
+
+
+def test_a_patients_words_for_fever_chills_sputum_breathing_and_confusion(kb):
+    found = present(
+        "Bringing up thick yellow stuff and burning up, with the shivers. Breathing fast"
+        " and a bit muddled.",
+        kb,
+    )
+    assert {"E_77", "E_201", "E_91", "E_94", "E_66", "E_39"} <= found.keys()
+    assert "E_220" in present("It stabs on the right side every time he breathes in.", kb)
+    assert "E_220" not in present("A squeaky noise when he breathes in.", kb)
+
+
+def test_a_sore_throat_a_streaming_nose_and_itchy_eyes_in_any_tense(kb):
+    assert "E_97" in present("My throat has been really sore and raw.", kb)
+    assert "E_65" in present("It hurts to swallow food.", kb)
+    assert "E_181" in present("my nose starts streaming clear water", kb)
+    assert "E_170" in present("my eyes swell and itch", kb)
+
+
+def test_croups_barking_cough_is_the_kbs_whooping_cough_question(kb):
+    # DDXPlus asks croup's barking cough as "whooping cough" (E_202), of croup only.
+    assert "E_202" in present("A cough that sounds like a seal barking.", kb)
+    assert "E_202" in present("Barking cough overnight.", kb)
+    assert "E_202" in present("Her cough is barking, worse at night.", kb)
+
+
+def test_an_age_in_months_is_an_infant(kb):
+    assert extraction.read("4mo F, 3 days of cough.", kb=kb).age == 0
+    assert extraction.read("my 5 month old has a cough", kb=kb).age == 0
+    assert extraction.read("My 18-month-old woke at 2am.", kb=kb).age == 1
+    assert extraction.read("3 months of a cough, 67M.", kb=kb).age == 67  # a duration
+    assert "E_32" in present("feeding half usual volume", kb)
+    assert "E_32" in present("He only takes a few ounces.", kb)
