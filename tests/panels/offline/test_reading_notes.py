@@ -258,3 +258,14 @@ def test_an_age_in_months_is_an_infant(kb):
     assert extraction.read("3 months of a cough, 67M.", kb=kb).age == 67  # a duration
     assert "E_32" in present("feeding half usual volume", kb)
     assert "E_32" in present("He only takes a few ounces.", kb)
+
+
+def test_pupil_signs_are_clinical_words_outside_the_knowledge_base(kb):
+    found = extraction.read("Pupils dilated and poorly reactive, double vision.", kb=kb)
+    assert {"Pupils dilated", "poorly reactive"} <= set(found.unweighed)
+
+
+def test_an_ecgs_reciprocal_depression_is_not_a_diagnosed_depression(kb):
+    found = extraction.read("ST elevation in II, III, aVF with reciprocal depression in I.", kb=kb)
+    assert "E_80" not in found.tokens
+    assert "E_80" in extraction.read("Depression, on sertraline.", kb=kb).tokens
