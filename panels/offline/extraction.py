@@ -44,6 +44,7 @@ from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.places import (
     VALUE_CONTEXTS,
     WORD,
+    characters,
     consume,
     normal,
     normal_word,
@@ -72,6 +73,12 @@ _INSTRUCTION = re.compile(
     r"|\bsystem prompt\b"
 )
 _Match = signs.Match
+# A text written about a relative who is the patient ("My mother is 81 and ...", "I'm writing
+# for my dad who is 68"): that relative's word is the patient, not a family-history cue.
+_PROXY = re.compile(
+    r"(?i)\b(?:my|our|her|his) (mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
+    r"|grandmother|grandfather|gran|nan|grandad|brother|sister)\b(?=,| is\b| who is\b| aged\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -338,7 +345,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         matches.extend(_clause_matches(kb, expanded, at, end))
         at = cut.end() if cut else end
         bounds.append(at)
-    flags = _contexts(expanded, matches, bounds)
+    flags = _contexts(_patient_named(expanded), matches, bounds)
 
     def quote(match: _Match) -> str:
         return text[origin[match.start][0] : origin[match.end - 1][1]].strip()
@@ -395,6 +402,17 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
     )
 
 
+def _patient_named(text: str) -> str:
+    """``text`` with the word for the relative it is written about masked (same length), when
+    its first sentence names one as the subject; else ``text``."""
+    first = _CLAUSE.split(text, maxsplit=1)[0]
+    proxy = _PROXY.search(first)
+    if not proxy:
+        return text
+    word = re.compile(rf"(?i)\b{proxy.group(1)}\b")
+    return word.sub(lambda m: "x" * len(m.group()), text)
+
+
 def _family_tokens(match: _Match) -> list[str]:
     if match.phrase in FAMILY_WORDS:
         return [FAMILY_WORDS[match.phrase]]
@@ -445,6 +463,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
+    clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):
             clause = clause[: match.start()] + "#" * len(match.group()) + clause[match.end() :]

@@ -6,6 +6,8 @@ weigh, and tests, are in :mod:`panels.offline.outside`). Pure data, read by
 
 from __future__ import annotations
 
+from panels.offline.wording import PHRASINGS
+
 # More synonyms for findings as clinical notes write them (after SHORTHAND has expanded the
 # abbreviations, so "SOBOE" arrives here as "shortness of breath on exertion").
 MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -72,10 +74,10 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "throat pain": ("E_97",),
     "painful swallowing": ("E_65",),
     "drooling": ("E_190",),
-    "barking cough": ("E_201", "E_212"),
+    "barking cough": ("E_202",),
     "hoarse": ("E_212",),
     "lost voice": ("E_212",),
-    "whoop": ("E_202",),
+    "whoop": ("E_112",),
     "pleuritic chest pain": ("E_53", "E_55_@_chest", "E_220"),
     "pain on breathing in": ("E_220",),
     "worse on deep breath": ("E_220",),
@@ -206,7 +208,7 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "aphonia": ("E_212",),
     "croaky": ("E_212",),
     "whisper": ("E_212",),
-    "barking": ("E_201", "E_212"),
+    "barking": ("E_202",),
     "barky": ("E_201", "E_212"),
     "neck twisted": ("E_192",),
     "twisted neck": ("E_192",),
@@ -300,6 +302,7 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
         r"\1X",
     ),
 )
+SHORTHAND += PHRASINGS
 SIDES = {"RX": "right", "LX": "left"}
 
 # Context cues for negspacy (NegEx): whose finding it is and when. Negation uses the library's
@@ -361,6 +364,10 @@ PSEUDO_NEGATIONS = (
     "couldn't",
     "could not",
     "unable to",
+    # "lost weight without trying" states the loss; it denies nothing after it.
+    "without trying",
+    "without meaning to",
+    "without dieting",
 )
 TERMINATION = (
     "but",

@@ -13,7 +13,13 @@ from functools import lru_cache
 from panels.offline import signs
 from panels.offline.knowledge import KnowledgeBase, value_text
 from panels.offline.notes import BRITISH_SPELLINGS
-from panels.offline.wording import PLACE_ALIASES, RADIATION_ALIASES
+from panels.offline.wording import (
+    CHARACTER_WORDS,
+    NEAR_PAIN_WORDS,
+    PAIN_WORDS,
+    PLACE_ALIASES,
+    RADIATION_ALIASES,
+)
 
 WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
 
@@ -35,8 +41,12 @@ def normal(text: str) -> str:
 # "radiates to", "goes into", "rash on", "swelling of"; a pain's character; a rash's colour.
 VALUE_CONTEXTS = {
     "E_54": r"pain (?:is )?(?:described|characteri[sz]ed) as ",
-    "E_55": r"(?<!rash )pain (?:is )?(?:located |felt |localised |localized )?(?:in|at|on|over) ",
-    "E_57": r"(?:radiat\w*|goes|going|went|spread\w*|moves|moving|travels|shoot\w*)"
+    "E_55": r"(?<!rash )pain (?:is )?(?:located |felt |localised |localized )?"
+    r"(?:in|at|on|over|behind) ",
+    # What spreads is a pain unless the clause says it is something else ("weakness
+    # spreading down to the arms", "a rash spreading to the neck").
+    "E_57": r"(?<!weakness )(?<!numbness )(?<!tingling )(?<!rash )(?<!redness )(?<!swelling )"
+    r"(?:radiat\w*|goes|going|went|spread\w*|moves|moving|travels|shoot\w*)"
     r"(?: (?:up|down|across|back|through))? (?:to|into|towards) ",
     "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over) ",
     "E_152": r"swelling (?:is )?(?:located )?(?:in|at|on|over|of) ",
@@ -129,4 +139,50 @@ def swellings(
                 found.append(signs.Match(tokens, *span(first, last - first)))
                 clause = clause[: at + 1] + "#" * len(place) + clause[end:]
             at = clause.find(f" {place} ", at + 1)
+    return clause
+
+
+_PAINS = "|".join(PAIN_WORDS)
+_NEAR = "|".join(NEAR_PAIN_WORDS)
+
+
+@lru_cache(maxsize=8)
+def _characters(kb: KnowledgeBase) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    """(pattern, tokens) for each word that qualifies a pain: the word before a pain word
+    ("stabbing pain", "sharp left sided chest pain", "burning feeling") or after one ("the
+    pain is sharp"); tokens are the pain and its character."""
+    names = dict(value_names(kb, "E_54"))
+    patterns = []
+    for word, value in CHARACTER_WORDS.items():
+        values = names.get(normal(value).strip())
+        if values:
+            pattern = re.compile(
+                rf" (?P<word>{word})(?: [a-z#]+){{0,3}}? (?:{_PAINS}) "
+                rf"| (?P<near>{word}) (?:{_NEAR}) "
+                rf"| (?:{_PAINS}) (?:is|was|are|feels|felt) (?:(?:very|quite|really|more) )?"
+                rf"(?:like )?(?:a )?(?P<after>{word}) "
+            )
+            patterns.append((pattern, frozenset({"E_53", *(f"E_54_@_{v}" for v in values)})))
+    return tuple(patterns)
+
+
+def characters(
+    kb: KnowledgeBase,
+    clause: str,
+    span: Callable[[int, int], tuple[int, int]],
+    found: list[signs.Match],
+) -> str:
+    """Read how ``clause`` qualifies a pain (the pain and its character, ``E_54``), append
+    it to ``found`` and return the clause with the qualifying word blanked (the pain word
+    stays, so "chest pain" is still read)."""
+    if not any(f" {word} " in clause for word in PAIN_WORDS + NEAR_PAIN_WORDS):
+        return clause
+    for pattern, tokens in _characters(kb):
+        for match in list(pattern.finditer(clause)):
+            name = next(n for n in ("word", "near", "after") if match.group(n))
+            at, end = match.start(name), match.end(name)
+            found.append(
+                signs.Match(tokens, *span(match.start() + 1, match.end() - 2 - match.start()))
+            )
+            clause = clause[:at] + "#" * (end - at) + clause[end:]
     return clause

@@ -27,7 +27,7 @@ _VITALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "temperature",
         re.compile(
             r"(?i)\b(?:t|temp|temperature|tmax|febrile to|pyrexial to)\s*[:=]?\s*(?:of |was |is )?"
-            r"(\d{2,3}(?:\.\d+)?)\s*(?:°|º|deg(?:rees)?)?\s*([cf])?(?![\d.])"
+            r"(\d{2,3}(?:\.\d+)?)\s*(?:°|º|deg(?:rees)?)?\s*([cf])?(?!\d|\.\d)"
         ),
     ),
     (
@@ -72,6 +72,10 @@ _EBOLA_CONTACT = re.compile(
     r"(?i)\b(?:contact|funeral|cared for|caring for|nursed|nursing|wash\w*|touch\w*|burial)\b"
     r"[^.;\n]{0,80}"
     r"\b(?:ebola|haemorrhagic fever|hemorrhagic fever|bleeding illness|febrile bleeding)"
+    # Working where such cases are treated is contact too ("nurse in an Ebola treatment
+    # centre", "worked in an outbreak treatment centre").
+    r"|\b(?:ebola|haemorrhagic fever|hemorrhagic fever|outbreak) (?:treatment |isolation )?"
+    r"(?:cent(?:re|er)|unit|ward|clinic)s?\b"
 )
 
 

@@ -380,7 +380,8 @@ NOTE_WORDS: dict[str, tuple[str, ...]] = {
     "E_103": ("anosmia", "loss of smell"),
     "E_203": ("coughing fits", "paroxysmal cough", "bouts of coughing", "fits of coughing")
     + ("coughing fit", "coughing bout", "coughing bouts", "paroxysms of coughing"),
-    "E_202": ("whooping cough", "whoop"),
+    "E_202": ("whooping cough",),
+    "E_112": ("whoop", "noisy breathing after coughing fits"),
     "E_166": ("post-tussive vomiting", "vomits after coughing"),
     "E_220": ("pleuritic", "worse on deep breathing", "pain on inspiration"),
     "E_217": ("orthopnoea", "worse lying flat", "orthopnea"),

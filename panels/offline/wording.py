@@ -52,11 +52,17 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "clammy": ("E_50",),
     "sweating buckets": ("E_50",),
     "drenched in sweat": ("E_50",),
-    # The whoop of pertussis.
-    "whooping": ("E_202",),
-    "whoops": ("E_202",),
-    "inspiratory whoop": ("E_202",),
-    "crowing": ("E_202",),
+    # The whoop of pertussis: the noisy breath in after a coughing spell (``E_112``), not the
+    # knowledge base's "whooping cough" question, which DDXPlus asks of croup only.
+    "whooping": ("E_112",),
+    "whoops": ("E_112",),
+    "inspiratory whoop": ("E_112",),
+    "crowing": ("E_112",),
+    "post tussive vomiting": ("E_166",),
+    "posttussive vomiting": ("E_166",),
+    "vomits after coughing": ("E_166",),
+    "vomiting after coughing": ("E_166",),
+    "sick after coughing": ("E_166",),
     # Pale stools are cholestasis, not pallor (read before "pale" can match).
     "pale stools": ("E_188",),
     "pale stool": ("E_188",),
@@ -87,7 +93,203 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "nasal flaring": ("E_66",),
     "accessory muscle use": ("E_66",),
     "cold sweat": ("E_50",),
+    # Pain that catches on breathing in, as notes and patients say it (pleuritic pain).
+    "deep inspiration": ("E_220",),
+    "on inspiration": ("E_220",),
+    "inspiratory pain": ("E_220",),
+    "worse on breathing in": ("E_220",),
+    "worse breathing in": ("E_220",),
+    "worse when breathing in": ("E_220",),
+    "worse on breathing": ("E_220",),
+    "worse with breathing": ("E_220",),
+    "worse with deep breaths": ("E_220",),
+    "hurts to breathe": ("E_220",),
+    "hurts to breathe in": ("E_220",),
+    "painful to breathe": ("E_220",),
+    "hurts when i breathe": ("E_220",),
+    "pain when breathing": ("E_220",),
+    "pain on breathing": ("E_220",),
+    # A pulse or a heartbeat without a pattern (a clause "heart was racing" is rewritten to
+    # "heart racing" by SHORTHAND).
+    "irregular pulse": ("E_155", "E_164"),
+    "pulse irregular": ("E_155", "E_164"),
+    "irregular rhythm": ("E_155", "E_164"),
+    "irregularly irregular": ("E_155", "E_164"),
+    "skipped beats": ("E_155",),
+    "missed beats": ("E_155",),
+    "skipping beats": ("E_155",),
+    "fluttering": ("E_155",),
+    # Breathlessness in a patient's words.
+    "enough air": ("E_66",),
+    "air hunger": ("E_66",),
+    "hyperventilating": ("E_66",),
+    "hyperventilation": ("E_66",),
+    "puffed": ("E_66",),
+    "winded": ("E_66",),
+    # Numbness is the knowledge base's "numbness or tingling"; round the mouth, its own.
+    "numb": ("E_177",),
+    "numbness": ("E_177",),
+    "perioral numbness": ("E_157",),
+    "unreal": ("E_171",),
+    "unreality": ("E_171",),
+    "derealisation": ("E_171",),
+    "depersonalization": ("E_171",),
+    # Reflux: the sour or bitter taste of what comes up.
+    "bitter taste": ("E_173",),
+    "acid brash": ("E_173",),
+    "water brash": ("E_173",),
+    "comes up into my mouth": ("E_173",),
+    "comes up into her mouth": ("E_173",),
+    "comes up into his mouth": ("E_173",),
+    # Worse on coughing or straining: the hernia's cough impulse.
+    "cough impulse": ("E_221",),
+    "on straining": ("E_221",),
+    "when straining": ("E_221",),
+    "or straining": ("E_221",),
+    "worse on coughing": ("E_221",),
+    "worse when coughing": ("E_221",),
+    "worse with coughing": ("E_221",),
+    # Dark-fleshed fish (scombroid): the fish as notes name it.
+    "tuna": ("E_187",),
+    "mackerel": ("E_187",),
+    "sardines": ("E_187",),
+    "swiss cheese": ("E_187",),
+    "dark fleshed fish": ("E_187",),
+    # A smell lost in part is a lost sense of smell.
+    "reduced smell": ("E_103",),
+    "reduced sense of smell": ("E_103",),
+    "hyposmia": ("E_103",),
+    # Bleeding where nothing was injured: gums, drip sites.
+    "bleeding gums": ("E_178",),
+    "gum bleeding": ("E_178",),
+    "bleeding from the gums": ("E_178",),
+    "bleeding from her gums": ("E_178",),
+    "bleeding from his gums": ("E_178",),
+    "bleeding from my gums": ("E_178",),
+    "bleeding from gums": ("E_178",),
+    # A running nostril is a runny nose.
+    "nostril running": ("E_181",),
+    "running nostril": ("E_181",),
+    "runny nostril": ("E_181",),
+    "sneeze": ("E_181",),
+    "sneezes": ("E_181",),
+    "sneezy": ("E_181",),
+    # Croup's barking cough: the knowledge base asks it as "whooping cough" (E_202), of croup
+    # only, and lists no plain cough or hoarseness for croup.
+    "sounds like a seal": ("E_202",),
+    "seal like cough": ("E_202",),
+    "seal bark": ("E_202",),
+    # A patient's fever, chills, fast breathing, confusion and pallor.
+    "burning up": ("E_91",),
+    "running a temperature": ("E_91",),
+    "running a fever": ("E_91",),
+    "hot to touch": ("E_91",),
+    "hot to the touch": ("E_91",),
+    "shivers": ("E_94",),
+    "shivery": ("E_94",),
+    "teeth chattering": ("E_94",),
+    "breathing fast": ("E_66",),
+    "breathing quickly": ("E_66",),
+    "breathing really fast": ("E_66",),
+    "breathing really quickly": ("E_66",),
+    "fast breathing": ("E_66",),
+    "rapid breathing": ("E_66",),
+    "muddled": ("E_39",),
+    "disorientated": ("E_39",),
+    "disorientation": ("E_39",),
+    "white as a sheet": ("E_154",),
 }
+
+# Phrasings rewritten to a phrase the lexicon reads, after the shorthand (appended to
+# ``notes.SHORTHAND``): a finding said with a verb, a tense, a number or an order that no
+# fixed phrase can list. Pattern -> replacement.
+PHRASINGS: tuple[tuple[str, str], ...] = (
+    # An age in months is an infant's (under 1) or a 1-year-old's, as the knowledge base
+    # counts ages in years: "4mo F", "5 month old", "18-month-old".
+    (
+        r"(?i)\b(?:[1-9]|1[01])[- ]?(?:months?|mo)[- ]old\b|\b(?:[1-9]|1[01]) ?(?:mo|m/o)\b",
+        "infant",
+    ),
+    (r"(?i)\b(?:1[2-9]|2[0-3])[- ]?(?:months?|mo)[- ]old\b", "1-year-old"),
+    (r"\binfant F\b", "infant girl"),
+    (r"\binfant M\b", "infant boy"),
+    # A baby taking less of its feeds ("feeding half usual volume", "only takes a few ounces").
+    (
+        r"(?i)\bfeeding (?:only )?(?:half|less|a third|very little)\b|\bfeeds? (?:reduced|halved)\b"
+        r"|\b(?:only )?takes? (?:only )?(?:a few|half (?:her |his |the )?(?:usual )?) ?"
+        r"(?:ounces|bottles?|feeds?)\b",
+        "poor feeding",
+    ),
+    # "my heart was racing", "heart keeps pounding": the racing heart; a pulse or rhythm
+    # "all over the place" is an irregular one.
+    (
+        r"(?i)\bheart(?:beat)? (?:is |was |keeps |kept |started |starts |has been |had been "
+        r"|been |goes |went |just )?(?:really |so |very )?(?:racing|pounding|thumping"
+        r"|fluttering|beating (?:fast|quickly|hard))\b",
+        "heart racing",
+    ),
+    (
+        r"(?i)\b(?:pulse|heart ?beat|heart|rhythm)\b[^.;\n]{0,40}?\ball over the place\b",
+        "irregular pulse",
+    ),
+    # A cold that came before ("started with a cold", "8 days after onset of a cold",
+    # "preceded by coryza") is the knowledge base's recent cold, not today's runny nose.
+    (
+        r"(?i)\b(?:after|following|preceded by|started with|starting with|began (?:like|with|as))"
+        r" (?:a |an |the |his |her |my )?(?:onset of (?:a )?)?(?:mild |bad |heavy |recent )?"
+        r"(?:head )?(?:cold|coryza|coryzal illness)\b|\b(?:cold|coryza) prior\b",
+        "recent cold",
+    ),
+    # Vomiting at the end of a coughing fit is post-tussive vomiting.
+    (
+        r"(?i)\b(?:fits?|spells?|bouts?|paroxysms?) of coughing\b[^.;\n]{0,80}?\bvomit\w*"
+        r"|\bcoughing (?:fits?|spells?|bouts?|paroxysms?)\b[^.;\n]{0,80}?\bvomit\w*",
+        "\\g<0> (vomiting after coughing)",
+    ),
+    # A throat that is sore or raw in any tense; a swallow that hurts.
+    (
+        r"(?i)\bthroat (?:is |has been |feels |felt |was |been |got )?(?:really |very |so |a bit "
+        r"|quite )?(?:sore|raw|scratchy|painful)\b(?: and (?:sore|raw|scratchy))?",
+        "sore throat",
+    ),
+    (
+        r"(?i)\b(?:hurts|painful|sore|agony) (?:to |when (?:i |he |she |you )?|on )swallow\w*",
+        "painful swallowing",
+    ),
+    # Sputum as a patient says it ("bringing up thick yellow stuff").
+    (
+        r"(?i)\b(?:bringing|brings|brought|coughing|coughs|coughed) up (?:thick |loads of |lots of "
+        r"|some |this )?(?:(?:yellow|green|brown|rusty|yellowy|greenish|yellow-green|thick"
+        r"|horrible) )*(?:stuff|phlegm|mucus|gunk|muck|gloop|sputum)\b",
+        "productive cough",
+    ),
+    # A nose that streams, runs or drips; eyes that itch.
+    (
+        r"(?i)\bnose (?:is |starts |keeps |was |started |has been )?"
+        r"(?:streaming|running|dripping)\b",
+        "runny nose",
+    ),
+    (r"(?i)\beyes (?:are |feel |get |were |)?(?:\w+ and )?(?:itch|itchy|itching)\b", "itchy eyes"),
+    # A pain that stabs or catches each time one breathes in is pleuritic.
+    (
+        r"(?i)\b(?:stabs?|stabbing|hurts?|hurting|pain|catches|catching|sharp)\b[^.;\n]{0,40}?"
+        r"\b(?:every time|whenever|when|as) (?:i |he |she |they |you )?(?:breathe|breathes"
+        r"|take a (?:deep )?breath|takes a (?:deep )?breath|inhale|inhales)\b(?: in)?",
+        "\\g<0> (pain on breathing in)",
+    ),
+    # A weight stated as lost ("lost 9kg", "lost about a stone") is weight loss.
+    (
+        r"(?i)\blost (?:about |around |over |nearly |almost |roughly )?(?:\d+(?:\.\d+)?|a) ?"
+        r"(?:kg|kgs|kilos?|lbs?|pounds|stones?)\b",
+        "lost weight",
+    ),
+    # Worse on lying down, in any person: the symptom relieved by sitting up.
+    (
+        r"(?i)\b(?:worse|worst|comes on|brought on) (?:when |if |on |after )?"
+        r"(?:i |he |she |they |you )?(?:lie|lies|lying|lay) (?:down|flat)\b",
+        "worse lying flat",
+    ),
+)
 
 # Words a note uses that are understood and deliberately not weighed: not findings, and not
 # clinical words outside the knowledge base either (they must not push a member to abstain).
@@ -106,6 +308,15 @@ NEUTRAL: tuple[str, ...] = (
     "pale mucosa",
     "pale polyps",
     "pale yellow",
+    # A lung lobe's collapse on imaging is not the patient collapsing; the fits between
+    # which a coughing child is well are the coughing fits, not seizures.
+    "lobe collapse",
+    "lung collapse",
+    "between fits",
+    "between the fits",
+    "between coughing fits",
+    "between attacks",
+    "between episodes",
 )
 # How notes name places the knowledge base names otherwise: (words, the KB's place name), for
 # the pain, radiation, rash and swelling places ("left arm" reads as the left biceps, as the
@@ -125,5 +336,36 @@ RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("between the shoulder blades", "thoracic spine"),
     ("between my shoulder blades", "thoracic spine"),
 )
+# How notes qualify a pain, and the knowledge base's name for that character (``E_54``): read
+# when the word qualifies a pain ("stabbing pain behind the eye", "the pain is sharp").
+CHARACTER_WORDS: dict[str, str] = {
+    "sharp": "sharp",
+    "stabbing": "a knife stroke",
+    "knife like": "a knife stroke",
+    "knifelike": "a knife stroke",
+    "burning": "burning",
+    "crushing": "heavy",
+    "heavy": "heavy",
+    "squeezing": "heavy",
+    "pressing": "heavy",
+    "pressure like": "heavy",
+    "throbbing": "a pulse",
+    "pulsating": "a pulse",
+    "pounding": "a pulse",
+    "cramping": "a cramp",
+    "crampy": "a cramp",
+    "colicky": "a cramp",
+    "dragging": "tugging",
+    "pulling": "tugging",
+    "tugging": "tugging",
+    "dull": "tedious",
+    "nagging": "tedious",
+    "gnawing": "haunting",
+}
+# Words a pain is named by, a few words after its character ("sharp left sided chest pain"),
+# and words that are a pain only right after it ("burning feeling", not "sharp drop in
+# pressure").
+PAIN_WORDS = ("pain", "pains", "ache", "aches", "aching", "discomfort", "headache", "headaches")
+NEAR_PAIN_WORDS = ("feeling", "sensation", "pressure")
 # Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
 MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil")
