@@ -7,7 +7,8 @@ process trains one share while each other share trains in a process of its own, 
 its models to the cache; then the members of every fold are loaded here from the cache. The
 models are the same (each is seeded by its options, and cached under a key of everything it
 depends on), only sooner. Without the cache, or with one fold, or one core, nothing is done
-here and ``execution.execute_here`` trains as before.
+here and ``execution.execute_here`` trains as before. The children are forked (they start
+with everything loaded, in well under a second), so this is done only when forking is safe.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def by_fold(specs: Sequence[MemberSpec]) -> list[list[MemberSpec]]:
 
 def processes_for(folds: int) -> int:
     """How many processes train ``folds`` folds: 1 (this one alone) without the cache to hand
-    models back through; else one per core, at most MAX_PROCESSES and one per fold."""
-    if cache.folder() is None:
+    models back through, or when this process has other threads (a forked child could
+    inherit their held locks, and a spawned one would spend on imports and set-up about what
+    a fold's training takes); else one per core, at most MAX_PROCESSES and one per fold."""
+    if cache.folder() is None or parallel.context().get_start_method() != "fork":
         return 1
     return max(1, min(MAX_PROCESSES, os.cpu_count() or 1, folds))
 
