@@ -74,7 +74,7 @@ def test_a_forked_process_trains_its_folds_into_the_cache(model_cache, monkeypat
     calls: list[tuple[list[Any], set[str]]] = []
     train_members = builtin.train_members
 
-    def spy(given: Any) -> float:
+    def spy(given: Any) -> object:
         given = list(given)
         files = {p.name for p in model_cache.glob("*.pickle")} if model_cache.is_dir() else set()
         calls.append(([s.options["holdout"] for s in given], files))
