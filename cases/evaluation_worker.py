@@ -7,10 +7,6 @@ nothing of Django or the project at the top: :func:`work` sets Django up first.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # a spawned process imports this module before Django is set up
-    from panels.providers.base import MemberSpec
 
 
 def work(ids: list[int], database_name: str, concurrency: int) -> None:
@@ -31,16 +27,3 @@ def work(ids: list[int], database_name: str, concurrency: int) -> None:
     from cases.evaluation import execution
 
     async_to_sync(execution.execute_here)(ids, concurrency=concurrency)
-
-
-def train(specs: list[MemberSpec]) -> None:
-    """Set Django up (settings name the knowledge base and the model cache), then train the
-    offline members ``specs``, which stores them in the on-disk model cache for the parent
-    (see ``cases.evaluation.training``)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consensus_site.settings")
-    import django
-
-    django.setup()
-    from panels.providers import builtin
-
-    builtin.train_members(specs)

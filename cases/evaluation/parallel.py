@@ -93,7 +93,7 @@ def run_in_processes(
     connections.close_all()  # the children open their own
     started = time.monotonic()
     processes = [
-        context().Process(
+        _context().Process(
             target=evaluation_worker.work, args=(part, database, concurrency), daemon=True
         )
         for part in parts
@@ -115,7 +115,7 @@ def run_in_processes(
         progress(_finished(ids), len(ids), time.monotonic() - started)
 
 
-def context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
+def _context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
     """Fork while this process has one thread (the child starts with everything loaded);
     spawn otherwise (a forked child would inherit other threads' held locks)."""
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import deliberation, protocol
-from cases.evaluation import inputs, parallel, records, summary, training
-from cases.evaluation.execution import Progress, execute_here, member_specs
+from cases.evaluation import inputs, parallel, records, summary
+from cases.evaluation.execution import Progress, execute_here
 from cases.evaluation.inputs import EvaluationError, Faults, Options
 from cases.models import EvaluationItem, EvaluationRun
 from panels.offline import knowledge
@@ -248,8 +248,6 @@ def execute(
             ids, workers=processes, concurrency=concurrency, progress=progress
         )
     else:
-        # One process runs the cases, but the folds' training can still use both cores.
-        training.train_folds(member_specs(ids))
         async_to_sync(execute_here)(ids, concurrency=concurrency, progress=progress)
     return time.monotonic() - started
 
