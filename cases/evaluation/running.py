@@ -162,6 +162,7 @@ def prepare(options: Options) -> EvaluationRun:
             source=str(options.cases or extra["csv"]),
             options={**_options_record(options, rows=len(units)), **extra},
         )
+        items = []
         for unit in units:
             snap = faulty_snapshot(
                 base,
@@ -178,15 +179,19 @@ def prepare(options: Options) -> EvaluationRun:
                 is_evaluation=True,
                 snapshot=PanelSnapshot.from_json(snap),
             )
-            EvaluationItem.objects.create(
-                run=run,
-                deliberation=created,
-                row_index=unit.index,
-                pathology=unit.pathology,
-                icd10=unit.icd10,
-                true_classes=unit.truth,
-                severity=unit.severity,
+            items.append(
+                EvaluationItem(
+                    run=run,
+                    deliberation=created,
+                    row_index=unit.index,
+                    pathology=unit.pathology,
+                    icd10=unit.icd10,
+                    true_classes=unit.truth,
+                    severity=unit.severity,
+                )
             )
+        # One INSERT for the ground truth, not one per case (1,000 in a full run).
+        EvaluationItem.objects.bulk_create(items)
     return run
 
 

@@ -19,19 +19,15 @@ import ast
 import csv
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import simple_icd_10_cm as icd
+from types import ModuleType
+from typing import Any, cast
 
 from panels.offline.vocabulary import PHRASES, SYNONYMS
-
-# simple_icd_10_cm fills its code list on first use, and not thread-safely: members load the
-# knowledge base from worker threads at once, so fill it here, while the import lock holds.
-icd.get_index("A00")
 
 __all__ = ["PHRASES", "SYNONYMS"]  # re-exported: other modules read them from here
 
@@ -223,11 +219,33 @@ def _parent(code: str, item: Mapping[str, object], known: Mapping[str, object]) 
     return parent if isinstance(parent, str) and parent != code and parent in known else None
 
 
+_ICD_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _icd() -> ModuleType:
+    # simple_icd_10_cm parses the whole code set when imported (about 2 s, far more on a busy
+    # machine): import it on first use, so a process that never loads a knowledge base (a
+    # test, a command, a worker on other panels) starts without it. It then fills its code
+    # list lazily and not thread-safely, and members load the knowledge base from several
+    # threads at once: fill it here, once, under a lock. (cases.protocol loads it the same
+    # way for proposals' codes; panels may not import cases. Should both fill at once, the
+    # list holds each code twice, and add_dot, the only list lookup used, finds the first.)
+    with _ICD_LOCK:
+        import simple_icd_10_cm
+
+        simple_icd_10_cm.get_index("A00")
+        return cast(ModuleType, simple_icd_10_cm)
+
+
 def icd10_cm(raw: str) -> str | None:
     """The first code of a KB entry ("j17, j18") as valid ICD-10-CM, upper-cased and dotted
     ("J18"); None when it is not a valid code."""
     code = raw.split(",")[0].strip().upper().replace(".", "")
-    if not code or not icd.is_valid_item(code):
+    if not code:
+        return None
+    icd = _icd()
+    if not icd.is_valid_item(code):
         return None
     return str(icd.add_dot(code)) if len(code) > 3 else code
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,35 @@ def test_the_knowledge_base_ships_with_the_product_byte_identical_to_its_source(
     readme = (shipped / "README.md").read_text()
     for words in ("CC BY 4.0", "Fansi Tchango", "M32", "J18", "sha256"):
         assert words in readme
+
+
+def test_importing_the_knowledge_module_does_not_parse_the_icd10_code_set():
+    # Every process start (workers, daphne, tests, commands) imports this module: the code
+    # set (seconds to parse) is read only when a knowledge base is loaded.
+    probe = (
+        "import sys; import panels.offline.knowledge as k; "
+        "assert 'simple_icd_10_cm' not in sys.modules, 'imported at start'; "
+        "assert k.icd10_cm('j18.9') == 'J18.9'; "
+        "assert 'simple_icd_10_cm' in sys.modules"
+    )
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, "-c", probe], cwd=root, check=True, timeout=120)
+
+
+def test_checks_and_dots_codes_on_first_use_from_many_threads_at_once():
+    # Members load their knowledge base from worker threads at once; the library fills its
+    # code list on first use, not thread-safely, so the first use is made under a lock.
+    knowledge._icd.cache_clear()
+    expected = {
+        "j17, j18": "J17",
+        "i26": "I26",
+        "G70.0": "G70.0",
+        "r0789": "R07.89",
+        "J18.99": None,
+        "U99": None,
+        "": None,
+    }
+    raw = list(expected) * 8
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(knowledge.icd10_cm, raw))
+    assert got == [expected[r] for r in raw]
