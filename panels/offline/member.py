@@ -40,6 +40,24 @@ METHOD_NAMES = {
     "neighbours": "the most similar stored cases",
     "logistic": "a logistic regression over the findings it read",
 }
+
+
+@dataclass(frozen=True)
+class FindingsMethod:
+    """A method over the findings read from a text: how it trains
+    (``train(kb, seed=, exclude=)``) and the type of what it trains, which the on-disk cache
+    checks a loaded file against."""
+
+    train: Callable[..., calibration.FindingsModel]
+    kind: type[calibration.FindingsModel]
+
+
+# The methods that weigh the findings read from a text: trained, cached and calibrated
+# alike (``_findings_model``, ``calibration.for_findings``).
+FINDINGS_METHODS = {
+    "neighbours": FindingsMethod(neighbours.train, neighbours.Neighbours),
+    "logistic": FindingsMethod(logistic.train, logistic.Logistic),
+}
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
 BAYES_CALIBRATION_ROWS = 150  # enough for the isotonic map; keeps a first case under ~2 s
@@ -128,14 +146,13 @@ class Member:
         """Fit the calibrator now (what :attr:`calibrator` loads from the cache)."""
         if self.method == "text":
             return calibration.TEXT_ON_NOTES
-        if self.method in ("neighbours", "logistic"):
-            fit = (
-                calibration.for_logistic
-                if self.method == "logistic"
-                else calibration.for_neighbours
-            )
-            return fit(
-                self.kb, seed=self.seed, exclude=self.holdout, read=_reader(self.kb, self.view)
+        if self.method in FINDINGS_METHODS:
+            return calibration.for_findings(
+                _findings_model(self),
+                self.kb,
+                seed=self.seed,
+                exclude=self.holdout,
+                read=_reader(self.kb, self.view),
             )
         return _bayes_calibrator(self)
 
@@ -143,10 +160,8 @@ class Member:
         """Train and calibrate now (what the first case would otherwise wait for)."""
         if self.method == "text":
             _classifier(self.kb, self.seed, self.holdout)
-        elif self.method == "neighbours":
-            _neighbours_model(self)
-        elif self.method == "logistic":
-            _logistic_model(self)
+        elif self.method in FINDINGS_METHODS:
+            _findings_model(self)
         else:
             _ = self.model
         if self.method != "text":
@@ -191,10 +206,8 @@ class Member:
         else:
             if self.method == "text":
                 found = corroboration.reading(self.kb, self.seed, self.holdout, text)
-            elif self.method == "logistic":
-                found = _logistic_model(self).assess(tokens, age, sex)
             else:
-                found = _neighbours_model(self).assess(tokens, age, sex, closed=reading.closed)
+                found = _findings_model(self).assess(tokens, age, sex, closed=reading.closed)
             ranking = Ranking(
                 tuple(self.kb.conditions[s.condition] for s in found.ranking),
                 tuple(s.probability for s in found.ranking),
@@ -333,19 +346,13 @@ def _bayes_model(member: Member) -> bayes.Model:
 
 
 @lru_cache(maxsize=64)
-def _neighbours_model(member: Member) -> neighbours.Neighbours:
-    def build() -> neighbours.Neighbours:
-        return neighbours.train(member.kb, seed=member.seed, exclude=member.holdout)
+def _findings_model(member: Member) -> calibration.FindingsModel:
+    method = FINDINGS_METHODS[member.method]
 
-    return _cached(member, "model", build, neighbours.Neighbours)
+    def build() -> calibration.FindingsModel:
+        return method.train(member.kb, seed=member.seed, exclude=member.holdout)
 
-
-@lru_cache(maxsize=64)
-def _logistic_model(member: Member) -> logistic.Logistic:
-    def build() -> logistic.Logistic:
-        return logistic.train(member.kb, seed=member.seed, exclude=member.holdout)
-
-    return _cached(member, "model", build, logistic.Logistic)
+    return _cached(member, "model", build, method.kind)
 
 
 @lru_cache(maxsize=64)
@@ -479,8 +486,8 @@ def _bayes_calibrator(member: Member) -> calibration.Calibrator:
 def _reader(
     kb: knowledge.KnowledgeBase, view: str
 ) -> Callable[[str], tuple[frozenset[str], int | None, str | None]]:
-    """How a neighbours or logistic member reads a text (one function per knowledge base
-    and view, so the calibration cache recognises it)."""
+    """How a member of a findings method (``FINDINGS_METHODS``) reads a text (one function
+    per knowledge base and view)."""
     probe = Member(kb, seed=0, holdout=frozenset(), view=view, method="neighbours")
 
     def read(text: str) -> tuple[frozenset[str], int | None, str | None]:
