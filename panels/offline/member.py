@@ -30,6 +30,7 @@ from panels.offline import (
     logistic,
     methods,
     neighbours,
+    profiles,
     rendering,
 )
 
@@ -39,6 +40,7 @@ METHOD_NAMES = {
     "text": "a linear classifier over the words of the text",
     "neighbours": "the most similar stored cases",
     "logistic": "a logistic regression over the findings it read",
+    "profiles": "how well the findings it read fit each condition's profile",
 }
 
 
@@ -57,6 +59,7 @@ class FindingsMethod:
 FINDINGS_METHODS = {
     "neighbours": FindingsMethod(neighbours.train, neighbours.Neighbours),
     "logistic": FindingsMethod(logistic.train, logistic.Logistic),
+    "profiles": FindingsMethod(profiles.train, profiles.Profiles),
 }
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
