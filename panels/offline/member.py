@@ -91,12 +91,14 @@ _classifier = corroboration.classifier
 class Ranking:
     """Conditions best first with the method's probabilities (exposure-bound conditions
     without their exposure removed), the weighable ``features`` read from the text (feature
-    -> finding token) and the method's explanation in words."""
+    -> finding token), the method's explanation in words, and ``displaced``: the method's
+    own top condition when it was one of those removed."""
 
     conditions: tuple[knowledge.Condition, ...]
     probabilities: tuple[float, ...]
     features: dict[str, str]
     explanation: tuple[str, ...]
+    displaced: knowledge.Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,8 @@ def _assess(member: Member, text: str) -> Assessment:
     reason = _scope(
         reading, ranking, probability, text_member=member.method == "text", kb=member.kb
     )
+    if reason is None:
+        reason = _displaced(ranking, member.kb)
     if reason is None and member.method != "text":
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < FEW_FINDINGS
@@ -381,6 +385,24 @@ def _assess(member: Member, text: str) -> Assessment:
     if reason is None:
         reason = _twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded)
+
+
+def _displaced(ranking: Ranking, kb: knowledge.KnowledgeBase) -> str | None:
+    """Why a member whose reading points first to a condition it may not name (no exposure
+    stated) does not put the runner-up forward in its place, in words; None otherwise. The
+    runner-up is the best of the rest, not an explanation of the case: on DDXPlus rows of
+    Chagas without the travel it requires, three members named HIV instead (4 wrong
+    consensus of 1,000 rows out of fold)."""
+    if ranking.displaced is None:
+        return None
+    needed = " or ".join(
+        sorted(rendering.finding_text(t, kb=kb) for t in ranking.displaced.exposures)
+    )
+    return (
+        f"my reading points first to {ranking.displaced.display_name}, which I do not name "
+        f"without the exposure it requires ({needed}); the next explanation is no answer in "
+        "its place."
+    )
 
 
 def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
@@ -456,11 +478,13 @@ def _without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Rankin
         c.display_name for c in ranking.conditions[:5] if c.exposures and not c.exposures & tokens
     )
     total = sum(p for _, p in kept) or 1.0
+    top = ranking.conditions[0]
     return Ranking(
         tuple(c for c, _ in kept),
         tuple(p / total for _, p in kept),
         ranking.features,
         ranking.explanation,
+        top if top.exposures and not top.exposures & tokens else None,
     ), excluded
 
 
