@@ -27,9 +27,7 @@ from sklearn.isotonic import IsotonicRegression
 from panels.offline import (
     extraction,
     knowledge,
-    logistic,
     methods,
-    neighbours,
     renderings,
     text_classifier,
 )
@@ -199,58 +197,34 @@ def for_text_classifier(
 
 
 class FindingsModel(Protocol):
-    """A method that ranks conditions from a text's findings, age and sex."""
+    """A method that ranks conditions from a text's findings, age and sex (``closed``: the
+    findings are a full questionnaire's, so what they do not list is absent)."""
 
     @property
     def rows(self) -> tuple[int, ...]: ...  # the rows it trained on
 
     def assess(
-        self, findings: frozenset[str], age: int | None, sex: str | None
+        self, findings: frozenset[str], age: int | None, sex: str | None, *, closed: bool = False
     ) -> methods.MethodResult: ...
 
 
-def _for_findings(
+def for_findings(
     model: FindingsModel,
     kb: knowledge.KnowledgeBase,
     *,
     seed: int,
     exclude: frozenset[int],
-    read: Reader | None,
+    read: Reader | None = None,
 ) -> Calibrator:
+    """The calibrator of a findings method's trained ``model``, fitted on held-out renderings
+    (:func:`fit_held_out`) that it reads with ``read`` (text to findings, age and sex; by
+    default :func:`read_case`), so it measures the reader the member really uses."""
+
     def assess(text: str) -> methods.MethodResult:
         findings, age, sex = read(text) if read else read_case(text, kb=kb)
         return model.assess(findings, age, sex)
 
     return fit_held_out(kb, assess, trained=model.rows, exclude=exclude, seed=seed)
-
-
-@lru_cache(maxsize=64)
-def for_neighbours(
-    kb: knowledge.KnowledgeBase,
-    *,
-    seed: int,
-    exclude: frozenset[int] = frozenset(),
-    read: Reader | None = None,
-) -> Calibrator:
-    """The calibrator of ``neighbours.train(kb, seed=seed, exclude=exclude)`` reading each
-    held-out rendering with ``read`` (text to findings, age and sex; by default
-    :func:`read_case`), so it measures the reader the member really uses; cached."""
-    model = neighbours.train(kb, seed=seed, exclude=exclude)
-    return _for_findings(model, kb, seed=seed, exclude=exclude, read=read)
-
-
-@lru_cache(maxsize=64)
-def for_logistic(
-    kb: knowledge.KnowledgeBase,
-    *,
-    seed: int,
-    exclude: frozenset[int] = frozenset(),
-    read: Reader | None = None,
-) -> Calibrator:
-    """The calibrator of ``logistic.train(kb, seed=seed, exclude=exclude)``, measured as
-    :func:`for_neighbours` measures a case base; cached."""
-    model = logistic.train(kb, seed=seed, exclude=exclude)
-    return _for_findings(model, kb, seed=seed, exclude=exclude, read=read)
 
 
 def _checked_scores(scores: Sequence[float], correct: Sequence[bool]) -> np.ndarray:

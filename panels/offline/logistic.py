@@ -53,10 +53,12 @@ class Logistic:
     rows: tuple[int, ...]
 
     def assess(
-        self, findings: frozenset[str], age: int | None, sex: str | None
+        self, findings: frozenset[str], age: int | None, sex: str | None, *, closed: bool = False
     ) -> methods.MethodResult:
         """Conditions ranked by the model's probabilities for ``findings`` (DDXPlus tokens)
-        and the stated age and sex (None when the text does not say)."""
+        and the stated age and sex (None when the text does not say). ``closed`` changes
+        nothing: the weights count stated findings only, so silence weighs the same in a
+        note and a full questionnaire."""
         query = methods.features(findings, kb=self.kb)
         known = {f: t for f, t in query.items() if f in self.columns}
         stated = [self.columns[f] for f in known]

@@ -1,8 +1,8 @@
 """What every offline reasoning method returns, and the training sample each one draws.
 
-Pure module: no Django. The methods (``text_classifier``, ``neighbours``, the Bayesian
-reasoner) each rank the knowledge base's conditions; a member calibrates the top probability
-(``calibration``) before it shows it as a confidence.
+Pure module: no Django. The methods (``text_classifier``, ``neighbours``, ``logistic``,
+``profiles``, the Bayesian reasoner) each rank the knowledge base's conditions; a member
+calibrates the top probability (``calibration``) before it shows it as a confidence.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ clinical use.
 
 Options: ``seed`` (else a stable hash of the alias), ``holdout`` (row indices kept out of
 training so an evaluation on them is out of sample), ``method`` ("bayes", "text",
-"neighbours" or "logistic"; default "bayes"), ``view`` ("all" or "symptoms"),
+"neighbours", "logistic" or "profiles"; default "bayes"), ``view`` ("all" or "symptoms"),
 ``data_dir`` (else ``settings.DDXPLUS_DIR``), ``stream_delay_ms``.
 """
 

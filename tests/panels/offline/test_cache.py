@@ -28,7 +28,7 @@ def folder(tmp_path) -> Iterator[Path]:
 
 def clear_memory() -> None:
     """Forget what this process trained, as a new process would."""
-    for cached in (member._bayes_model, member._classifier, member._neighbours_model):
+    for cached in (member._bayes_model, member._classifier, member._findings_model):
         cached.cache_clear()
     member._calibrator.cache_clear()
 

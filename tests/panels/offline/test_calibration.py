@@ -126,19 +126,18 @@ def test_the_text_classifier_calibrated_on_held_out_renderings_says_how_often_it
     assert abs(np.mean(calibrated) - np.mean(right)) < 0.05
 
 
-def test_the_neighbours_calibrator_reads_text_as_the_member_does_and_is_cached(kb):
+def test_a_findings_calibrator_reads_text_as_the_member_does(kb):
     exclude = frozenset(range(0, len(kb.rows), FOLD))
     model = neighbours.train(kb, seed=8, exclude=exclude)
-    calibrator = calibration.for_neighbours(kb, seed=8, exclude=exclude)
-    assert calibration.for_neighbours(kb, seed=8, exclude=exclude) is calibrator
+    calibrator = calibration.for_findings(model, kb, seed=8, exclude=exclude)
 
     def assess(text):
         return model.assess(*calibration.read_case(text, kb=kb))
 
     raw, right = measured(kb, assess, sorted(exclude)[:150])
     assert abs(np.mean([calibrator(p) for p in raw]) - np.mean(right)) < 0.1
-    blind = calibration.for_neighbours(
-        kb, seed=8, exclude=exclude, read=lambda text: (frozenset(), None, None)
+    blind = calibration.for_findings(
+        model, kb, seed=8, exclude=exclude, read=lambda text: (frozenset(), None, None)
     )
     assert blind.count == calibrator.count and blind(0.9) < calibrator(
         0.9

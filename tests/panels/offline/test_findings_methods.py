@@ -1,7 +1,8 @@
 """What every method that reads a text's findings must do (the case-based reasoner,
-panels.offline.neighbours, and the logistic regression, panels.offline.logistic): the same
-answers from the same seed, far above chance on renderings of rows it never saw, and a full
-ranking, best first."""
+panels.offline.neighbours, the logistic regression, panels.offline.logistic, and the profile
+match, panels.offline.profiles; each one of member.FINDINGS_METHODS): the same answers from
+the same seed, far above chance on renderings of rows it never saw, and a full ranking, best
+first."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from panels.offline import extraction, knowledge, logistic, neighbours, renderings
+from panels.offline import extraction, knowledge, logistic, member, neighbours, profiles, renderings
 
 
 def read_findings(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
@@ -39,7 +40,14 @@ class Method:
 METHODS = {
     "neighbours": Method(neighbours, seed=3, sample_seed=1, rendering_seed=77, read=read_findings),
     "logistic": Method(logistic, seed=5, sample_seed=2, rendering_seed=78, read=read_tokens),
+    "profiles": Method(profiles, seed=4, sample_seed=4, rendering_seed=79, read=read_tokens),
 }
+
+
+def test_every_findings_method_of_the_members_is_judged_here():
+    assert set(METHODS) == set(member.FINDINGS_METHODS)
+    for name, method in METHODS.items():
+        assert member.FINDINGS_METHODS[name].train is method.module.train
 
 
 @pytest.fixture(scope="module", params=sorted(METHODS))
