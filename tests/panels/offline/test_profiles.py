@@ -139,8 +139,22 @@ def test_offline_4_never_names_ebola_without_the_exposure_it_requires(kb):
 
 
 def test_its_errors_are_not_offline_1s(kb):
+    # Short notes (a third of a stored case's findings, the rest unsaid): the Bayesian member
+    # and the profile match both err on some, but mostly on different ones. Offline-4 was naive
+    # Bayes over the symptoms only, which shared 15 of Offline-1's 16 mistakes here.
     members = by_alias(kb)
     first, fourth = members["Offline-1"], members["Offline-4"]
     assert (first.method, fourth.method) == ("bayes", "profiles")
-    assert first.assess(PLEURITIC).ranking.conditions[0].name == "Bronchitis"
-    assert fourth.assess(PLEURITIC).ranking.conditions[0].name == "Pneumonia"
+    rng = random.Random(11)
+    wrong: dict[str, set[int]] = {"Offline-1": set(), "Offline-4": set()}
+    for i, row in enumerate(rng.sample(kb.rows, 120)):
+        kept = tuple(t for t in row.evidences if rng.random() < 0.35)
+        text = knowledge.render_patient(
+            knowledge.PatientRow(row.age, row.sex, row.pathology, kept, row.initial, row.source)
+        )
+        for alias in wrong:
+            if members[alias].assess(text).ranking.conditions[0].name != row.pathology:
+                wrong[alias].add(i)
+    shared = wrong["Offline-1"] & wrong["Offline-4"]
+    assert wrong["Offline-1"] and wrong["Offline-4"]
+    assert len(shared) < 0.6 * len(wrong["Offline-1"]), wrong
