@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases import audit, leases, protocol, safety, streaming
 from cases import escalation as escalations
 from cases import rows as sql_rows
+from cases.deliberation.coalescer import DeltaBatch
 from cases.deliberation.rounds import TurnResult
 from cases.escalation.selectors import candidates_from
 from cases.models import (
@@ -170,7 +171,7 @@ async def persist[R](
     deliberation_id: int,
     turns: Sequence[tuple[Callable[[], R], Callable[[R], Event]]],
     *,
-    text: streaming.DeltaBatch | None = None,
+    text: DeltaBatch | None = None,
     closing: Callable[[list[R]], list[Event]] | None = None,
 ) -> list[R]:
     """Write the rows of member turns that ended together, each ``(save, event)``: ``save()``
