@@ -201,7 +201,7 @@ def read() -> tuple[list[Checkpoint], list[BadLine]]:
     """Every checkpoint of the file (in file order) and the lines that do not verify, once
     this process's scheduled checkpoints are written. A missing file reads as no
     checkpoints."""
-    flush()
+    flush(timeout=10.0)  # a stuck disk must not hang verification for good
     try:
         lines = path().read_text().splitlines()
     except FileNotFoundError:
