@@ -22,9 +22,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from cases import rows
 from cases.models import (
     Deliberation,
     DeliberationRun,
@@ -70,17 +71,15 @@ def _lease_span() -> timedelta:
 def take(deliberation_id: int, owner: str) -> Claim:
     """Claim ``deliberation_id`` for ``owner`` (see :class:`Claim`). Call inside a transaction
     that also records what starting means; raises Deliberation.DoesNotExist for an unknown id."""
+    # Plain SQL (cases.rows): every run starts with these statements, before Round 1.
     now = timezone.now()
-    deliberation = (
-        Deliberation.objects.select_for_update(of=("self",))
-        .select_related("case")
-        .get(pk=deliberation_id)
-    )
+    deliberation = rows.fetch(Deliberation, "id", deliberation_id, related="case", lock=True)
+    if deliberation is None:
+        raise Deliberation.DoesNotExist(f"Deliberation {deliberation_id} does not exist.")
     if deliberation.is_terminal:
         return Claim("ended")
     resumed = deliberation.status == DeliberationStatus.RUNNING
-    run = DeliberationRun.objects.select_for_update().filter(deliberation_id=deliberation_id)
-    held = run.first()
+    held = rows.fetch(DeliberationRun, "deliberation_id", deliberation_id, lock=True)
     if held is None:  # run without an outbox row (evaluations, benches): write it claimed
         held = _claimed_row(deliberation_id, owner, now + _lease_span())
     else:
@@ -88,14 +87,11 @@ def take(deliberation_id: int, owner: str) -> Claim:
             return Claim("busy", wait_s=(held.lease_until - now).total_seconds() + 1)
         if held.attempts >= settings.DELIBERATION_MAX_ATTEMPTS:
             return Claim("exhausted", resumed=resumed, attempts=held.attempts)
-        held.owner = owner
-        held.lease_until = now + _lease_span()
-        held.attempts += 1
-        held.save(update_fields=["owner", "lease_until", "attempts"])
+        _hold(held, owner, now + _lease_span())
     if not resumed:
         deliberation.status = DeliberationStatus.RUNNING
         deliberation.started_at = now
-        deliberation.save(update_fields=["status", "started_at"])
+        rows.update(deliberation, ["status", "started_at"])
     # Only a deliberation another runner began can have turns stored.
     stored = _turns(deliberation) if resumed else {}
     return Claim(
@@ -103,19 +99,24 @@ def take(deliberation_id: int, owner: str) -> Claim:
     )
 
 
+def _hold(held: DeliberationRun, owner: str, lease_until: datetime) -> None:
+    held.owner, held.lease_until, held.attempts = owner, lease_until, held.attempts + 1
+    rows.update(held, ["owner", "lease_until", "attempts"])
+
+
 def _claimed_row(deliberation_id: int, owner: str, lease_until: datetime) -> DeliberationRun:
     # The row written with its first claim (one INSERT, not an empty row then its update);
-    # should a concurrent writer have inserted it meanwhile, that one is claimed instead.
-    try:
-        with transaction.atomic():
-            return DeliberationRun.objects.create(
-                deliberation_id=deliberation_id, owner=owner, lease_until=lease_until, attempts=1
-            )
-    except IntegrityError:
-        held = DeliberationRun.objects.select_for_update().get(deliberation_id=deliberation_id)
-        held.owner, held.lease_until, held.attempts = owner, lease_until, held.attempts + 1
-        held.save(update_fields=["owner", "lease_until", "attempts"])
+    # should a concurrent writer have inserted it meanwhile, that one is claimed instead
+    # (ON CONFLICT DO NOTHING: no savepoint around the INSERT).
+    held = DeliberationRun(
+        deliberation_id=deliberation_id, owner=owner, lease_until=lease_until, attempts=1
+    )
+    if rows.insert(held, skip_conflict=True):
         return held
+    stored = rows.fetch(DeliberationRun, "deliberation_id", deliberation_id, lock=True)
+    assert stored is not None  # the row that clashed is never deleted without its deliberation
+    _hold(stored, owner, lease_until)
+    return stored
 
 
 def _turns(deliberation: Deliberation) -> dict[tuple[int, int], MemberTurn]:

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
+import os
 import time
-import weakref
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired, TypedDict, overload
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, overload
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -76,7 +74,7 @@ class RoundStarted(TypedDict):
 
 
 class MemberDelta(TypedDict):
-    """A coalesced chunk of a member's text (see :class:`DeltaBatch`)."""
+    """A coalesced chunk of a member's text (see ``cases.deliberation.coalescer``)."""
 
     member: int
     round: int
@@ -304,11 +302,18 @@ async def send(messages: Sequence[EventMessage]) -> None:
 
 
 def broadcast(group: str, message: dict[str, Any]) -> None:
-    """Send ``message`` (its ``type`` names the consumers' handler) to ``group`` now, from sync
+    """Send ``message`` (its ``type`` names the consumers' handler) to ``group`` from sync
     code, for events that have no row. Never raises: a missing layer sends nothing, and a
-    failed send is logged (the page shows the change on its next load)."""
+    failed send is logged (the page shows the change on its next load). From a thread that
+    works for a running event loop (``sync_to_async``: a run's writes), the send is handed
+    to that loop and not waited for, so the write goes on (issue 14); elsewhere it is sent
+    before this returns."""
     layer = get_channel_layer()
     if layer is None:
+        return
+    loop = _served_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_send_soon, layer, group, message)
         return
     try:
         async_to_sync(layer.group_send)(group, message)
@@ -316,121 +321,34 @@ def broadcast(group: str, message: dict[str, Any]) -> None:
         log.exception("could not send %s to %s", message.get("type"), group)
 
 
-class DeltaBatch:
-    """Every member's pending text deltas of one deliberation, written together.
+def _served_loop() -> asyncio.AbstractEventLoop | None:
+    # The running event loop this thread does sync work for, as asgiref records it for
+    # async_to_sync (None in plain sync code: a request thread, a command, a sync test).
+    try:
+        asyncio.get_running_loop()
+        return None  # an async caller's own thread: nothing to hand over to
+    except RuntimeError:
+        pass
+    local = SyncToAsync.threadlocal
+    loop: asyncio.AbstractEventLoop | None = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() and not loop.is_closed() else None
 
-    Leading edge: a delta arriving after a quiet window is written at once; deltas arriving
-    within ``STREAM_COALESCE_MS`` of the last write wait for the window's end, so a busy
-    deliberation costs at most one write (one transaction, one row per member with text) per
-    window, however many members stream. A write that fails puts its text back in front of
-    newer text and is tried again; errors of background writes are logged, never lost.
-    """
 
-    _batches: ClassVar[weakref.WeakValueDictionary[tuple[int, int], DeltaBatch]] = (
-        weakref.WeakValueDictionary()
-    )
+_sending: set[asyncio.Task[None]] = set()  # strong references until each send is done
 
-    def __init__(self, deliberation_id: int) -> None:
-        self.deliberation_id = deliberation_id
-        self.interval = settings.STREAM_COALESCE_MS / 1000
-        self.pending: dict[tuple[int, int], list[str]] = {}
-        self.timer: asyncio.Task[None] | None = None
-        self.lock = asyncio.Lock()
-        self.last_write = -math.inf
-        self.failures = 0
 
-    @classmethod
-    def of(cls, deliberation_id: int) -> DeltaBatch:
-        """The batch shared by the members of ``deliberation_id`` on the running loop."""
-        key = (id(asyncio.get_running_loop()), deliberation_id)
-        batch = cls._batches.get(key)
-        if batch is None:
-            batch = cls._batches[key] = cls(deliberation_id)
-        return batch
-
-    def add(self, member: int, round_no: int, delta: str) -> None:
-        self.pending.setdefault((member, round_no), []).append(delta)
-        self._arm()
-
-    def _arm(self) -> None:
-        if self.timer is not None or not self.pending:
-            return
-        delay = max(0.0, self.last_write + self.interval - time.monotonic())
-        self.timer = asyncio.get_running_loop().create_task(self._flush_later(delay))
-        self.timer.add_done_callback(_observe)
-
-    async def _flush_later(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        self.timer = None
+def _send_soon(layer: Any, group: str, message: dict[str, Any]) -> None:
+    async def send_one() -> None:
         try:
-            # Shielded: a cancelled timer must not interrupt a write half-way.
-            await asyncio.shield(self.flush())
-            self.failures = 0
-        except Exception as exc:
-            self.failures += 1
-            log.warning(
-                "writing live text of deliberation %s failed (%s: %s); kept for a retry",
-                self.deliberation_id,
-                type(exc).__name__,
-                exc,
-            )
-            if self.failures < FLUSH_ATTEMPTS:
-                self._arm()  # the members' closing flushes retry beyond that
+            await layer.group_send(group, message)
+        except Exception:
+            log.exception("could not send %s to %s", message.get("type"), group)
 
-    async def flush(self, *, attempts: int = 1) -> None:
-        """Write and send everything pending, trying the write up to ``attempts`` times; the
-        last error is raised with the text still pending."""
-        async with self.lock:
-            for attempt in range(attempts):
-                if not self.pending:
-                    return
-                taken = self._take()
-                try:
-                    messages = await sync_to_async(record)(self.deliberation_id, _deltas(taken))
-                except Exception:
-                    self._put_back(taken)
-                    if attempt == attempts - 1:
-                        raise
-                    await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
-                    continue
-                await send(messages)
-                return
-
-    async def flush_with[R](self, write: Callable[[list[Event]], Awaitable[R]]) -> R:
-        """Hand everything pending, as events, to ``write``, which records them together with
-        its own rows in one transaction (one write where a flush and a row would be two), and
-        sends them. When ``write`` raises, the text is pending again and the error raised."""
-        async with self.lock:
-            taken = self._take()
-            try:
-                return await write(_deltas(taken))
-            except Exception:
-                self._put_back(taken)
-                raise
-
-    def _take(self) -> dict[tuple[int, int], list[str]]:
-        taken, self.pending = self.pending, {}
-        if taken:
-            self.last_write = time.monotonic()
-        return taken
-
-    def _put_back(self, taken: dict[tuple[int, int], list[str]]) -> None:
-        # In front of whatever arrived meanwhile, so the text stays in order.
-        for key, parts in self.pending.items():
-            taken.setdefault(key, []).extend(parts)
-        self.pending = taken
-
-
-def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[Event]:
-    return [
-        ("member.delta", MemberDelta(member=m, round=r, text="".join(parts)))
-        for (m, r), parts in taken.items()
-    ]
-
-
-def _observe(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("live text writer stopped", exc_info=task.exception())
+    task = asyncio.get_running_loop().create_task(send_one())
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
 
 
 async def apublish_many(deliberation_id: int, events: Sequence[Event]) -> list[EventMessage]:

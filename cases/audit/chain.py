@@ -4,8 +4,9 @@ Each ``AuditEvent`` carries a gap-free sequence number, the hash of the event be
 its own hash: an HMAC-SHA256 over its key id, sequence number, previous hash and fields,
 keyed with a secret from the environment (``AUDIT_KEYS``, never stored in the database). A
 row written by someone without the key does not verify. After an event commits, a signed
-checkpoint of the chain's head (sequence, head hash, row count, time) is appended to a file
-outside the database (``cases.audit.anchor``), so a cut or re-chained tail is caught too.
+checkpoint of the chain's head (sequence, head hash, row count, time) is signed and appended
+to a file outside the database by the anchor's thread (``cases.audit.anchor``: the committing
+request does not wait for its fsync), so a cut or re-chained tail is caught too.
 Verification lives in ``cases.audit.verify``.
 """
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from cases import rows
 from cases.audit import anchor as audit_anchor
 from cases.models import AuditEvent
 
@@ -93,7 +95,8 @@ def record(
 
     Runs in a transaction (joining the caller's, with no savepoint of its own: an error here
     ends the caller's transaction, and no caller carries on after one); once the outermost
-    transaction commits, a checkpoint of the new head is appended to the anchor (every
+    transaction commits, a checkpoint of the new head is signed and handed to the anchor's
+    thread, which appends it (every
     ``AUDIT_CHECKPOINT_EVERY`` events): one per committed transaction, however many events
     it holds."""
     if obj is not None:
@@ -119,7 +122,7 @@ def record(
             prev_hash=prev,
         )
         event.hash = expected_hash(event)
-        event.save()
+        rows.insert(event)  # plain SQL: a run's start and end each write one (issue 14)
         if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
             _batch().schedule(seq, event.hash)
     return event
@@ -165,7 +168,7 @@ class _Checkpoints:
         if head != self.heads[-1]:
             read = _head()
             head = read if read is not None else head
-        audit_anchor.append(seq=head[0], head_hash=head[1])
+        audit_anchor.schedule(seq=head[0], head_hash=head[1])
 
 
 def _batch() -> _Checkpoints:

@@ -5,7 +5,10 @@ unexpected error fails the deliberation instead of leaving it running."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -159,6 +162,21 @@ class RunContext:
         return len(self.valid) - len(self.ballot)
 
 
+# Members are readied on threads that outlive event loops: a Celery task runs each
+# deliberation in a loop of its own, whose default executor (asyncio.to_thread) would start
+# and join a thread every time, before Round 1 (issue 14).
+_preparing = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prepare-members")
+
+
+def _new_pool_after_fork() -> None:
+    # A forked child (a Celery worker process) has none of its parent's threads.
+    global _preparing
+    _preparing = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prepare-members")
+
+
+os.register_at_fork(after_in_child=_new_pool_after_fork)
+
+
 def _opening(deliberation: Deliberation) -> list[Event]:
     # The events that open a run, recorded with its claim (one write before Round 1).
     snap = deliberation.snapshot
@@ -183,7 +201,8 @@ async def _run_claimed(deliberation: Deliberation, opening: list[streaming.Event
     await streaming.send(opening)
     # Members that must load or train a model first (offline ones after a start, or of a new
     # panel) do it now, so no call timeout runs while they do.
-    await asyncio.to_thread(base.prepare, ctx.specs)
+    prepare = partial(contextvars.copy_context().run, base.prepare, ctx.specs)
+    await asyncio.get_running_loop().run_in_executor(_preparing, prepare)
     await _round1(ctx)
     if not ctx.decided and not _round2_skipped(ctx):
         if not ctx.round2_announced:  # normally written with the last Round 1 turns

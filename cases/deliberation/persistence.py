@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from cases import audit, leases, protocol, safety, streaming
 from cases import escalation as escalations
+from cases import rows as sql_rows
+from cases.deliberation.coalescer import DeltaBatch
 from cases.deliberation.rounds import TurnResult
 from cases.escalation.selectors import candidates_from
 from cases.models import (
@@ -125,7 +127,7 @@ def save_proposal(
     if (stored := leases.stored_proposal(index)) is not None:
         return stored  # a resumed run: this turn was stored before its runner died
     p = result.proposal
-    return Proposal.objects.create(
+    row = Proposal(
         **_turn_fields(deliberation, index, alias, result),
         diagnosis=p.diagnosis if p else "",
         icd10=(p.icd10 or "") if p else "",
@@ -136,6 +138,8 @@ def save_proposal(
         abstained=p.abstain if p else False,
         class_key=key,
     )
+    sql_rows.insert(row)  # plain SQL: the last turn of a round is on the critical path
+    return row
 
 
 def save_vote(
@@ -151,7 +155,7 @@ def save_vote(
     chosen: Proposal | None = None
     if result.vote is not None and result.vote.letter is not None:
         chosen = ballot[protocol.ballot_letters(len(ballot)).index(result.vote.letter)]
-    return Vote.objects.create(
+    row = Vote(
         **_turn_fields(deliberation, index, alias, result),
         ballot=[p.member_index for p in ballot],
         letter=(result.vote.letter or "") if result.vote else "",
@@ -159,13 +163,15 @@ def save_vote(
         reasoning=result.vote.reasoning if result.vote else "",
         class_key=chosen.class_key if chosen else "",
     )
+    sql_rows.insert(row)  # plain SQL, as save_proposal
+    return row
 
 
 async def persist[R](
     deliberation_id: int,
     turns: Sequence[tuple[Callable[[], R], Callable[[R], Event]]],
     *,
-    text: streaming.DeltaBatch | None = None,
+    text: DeltaBatch | None = None,
     closing: Callable[[list[R]], list[Event]] | None = None,
 ) -> list[R]:
     """Write the rows of member turns that ended together, each ``(save, event)``: ``save()``
@@ -281,7 +287,7 @@ def finish_in(deliberation: Deliberation, ending: Ending) -> list[Event]:
     deliberation.cost_usd = Decimal(str(round(usage.cost_usd, 6)))
     deliberation.finished_at = timezone.now()
     # Never write last_seq from this stale instance: streaming owns the event counter.
-    deliberation.save(update_fields=_FINISH_FIELDS)
+    sql_rows.update(deliberation, _FINISH_FIELDS)  # plain SQL: on the critical path
     escalation = _route_case(deliberation, decision, review, (proposals, votes))
     finished = streaming.DeliberationFinished(
         outcome=decision.outcome,
@@ -329,7 +335,7 @@ def _route_case(
     else:
         case.status = CaseStatus.ESCALATED
         escalation = _escalate(deliberation, decision.reason, rows)
-    case.save(update_fields=["status", "updated_at"])
+    sql_rows.update(case, ["status", "updated_at"])
     if not case.is_evaluation:
         audit.record(
             "deliberation.finished",

@@ -6,6 +6,11 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 import pytest
@@ -159,8 +164,16 @@ def test_editing_a_panel_in_the_admin_is_audited(superuser):
 @pytest.fixture
 def anchored(django_capture_on_commit_callbacks):
     """Run writes with their on-commit callbacks, as a committed request would: the
-    checkpoints of the chain's head are appended."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+    checkpoints of the chain's head are appended (by the anchor's thread; waited for, so
+    that the file can be read or edited directly)."""
+
+    @contextmanager
+    def block() -> Iterator[object]:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        assert audit_anchor.flush(timeout=10)
+
+    return block
 
 
 def five_events(clinician, reviewer, reviewer2, anchored):
@@ -262,6 +275,44 @@ def test_an_event_rolled_back_last_is_never_anchored(anchored):
     checkpoints, _ = audit_anchor.read()
     assert [(c.seq, c.head_hash) for c in checkpoints] == [(1, AuditEvent.objects.get(seq=1).hash)]
     assert audit_verify.verify().findings == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_does_not_wait_for_its_checkpoints_fsync(monkeypatch):
+    """The anchor's thread writes and fsyncs the checkpoint: the committing request goes on
+    at once, and the checkpoint, signed at commit, is in the file once written."""
+    release, entered = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        entered.set()
+        release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    with transaction.atomic():
+        head = audit.record("case.read", object_type="cases.case", object_id="1")
+    assert entered.wait(10)  # the anchor's thread is inside the fsync; this one went on
+    assert not audit_anchor.flush(timeout=0.05)
+    release.set()
+    checkpoints, bad = audit_anchor.read()  # waits for this process's pending checkpoints
+    assert [(c.seq, c.head_hash) for c in checkpoints] == [(1, head.hash)] and bad == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkpoint_that_cannot_be_written_is_logged_and_the_next_one_is(
+    settings, tmp_path, caplog
+):
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "not-a-file"
+    settings.AUDIT_CHECKPOINT_FILE.mkdir()
+    with caplog.at_level(logging.ERROR, logger="cases.audit.anchor"):
+        audit.record("case.read", object_type="cases.case", object_id="1")
+        assert audit_anchor.flush(timeout=10)
+    assert "could not append 1 audit checkpoint" in caplog.text
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "checkpoints.jsonl"
+    second = audit.record("case.read", object_type="cases.case", object_id="2")
+    checkpoints, _ = audit_anchor.read()
+    assert [(c.seq, c.head_hash) for c in checkpoints] == [(2, second.hash)]
 
 
 @pytest.mark.django_db

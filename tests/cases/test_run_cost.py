@@ -97,10 +97,10 @@ def critical_path(log: list[str]) -> list[dict[str, int]]:
 # Per database: on SQLite Django sends each transaction's BEGIN as a statement; on PostgreSQL
 # the run ends with one more hop, which hands the connection back (skipped on SQLite).
 AFTER_HOPS = {"sqlite": 1, "postgresql": 2}
-STRETCH_SQL = {"sqlite": (11, 4, 10), "postgresql": (11, 3, 10)}
+STRETCH_SQL = {"sqlite": (9, 4, 10), "postgresql": (9, 3, 10)}
 TOTALS = {
-    "sqlite": {"sql": 57, "commit": 11, "hop": 11},
-    "postgresql": {"sql": 48, "commit": 11, "hop": 12},
+    "sqlite": {"sql": 55, "commit": 11, "hop": 11},
+    "postgresql": {"sql": 46, "commit": 11, "hop": 12},
 }
 
 

@@ -142,3 +142,34 @@ async def test_one_write_of_every_members_text_is_one_group_send(d, monkeypatch)
     assert await texts(d.pk) == [(0, "member 0 "), (1, "member 1 "), (2, "member 2 ")]
     assert [group for group, _ in sent] == [streaming.group_name(d.pk)]
     assert [e["seq"] for e in sent[0][1]["events"]] == [1, 2, 3]
+
+
+async def test_a_broadcast_from_a_runs_database_thread_does_not_wait_for_the_send(
+    monkeypatch, caplog
+):
+    """A run's write (on the thread sync_to_async lends it) that announces an escalation
+    goes on at once: the send is handed to the event loop, and its failure is logged."""
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    class Slow:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            await release.wait()
+            if message["type"] == "broken":
+                raise ConnectionError("layer down")
+            sent.append(message["type"])
+
+    from asgiref.sync import sync_to_async
+
+    monkeypatch.setattr(streaming, "get_channel_layer", lambda: Slow())
+    try:
+        for kind in ("escalation.created", "broken"):
+            broadcast = sync_to_async(streaming.broadcast)
+            await asyncio.wait_for(broadcast("escalations", {"type": kind}), timeout=2)
+        assert sent == []  # both calls returned while their sends were still waiting
+    finally:
+        release.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert sent == ["escalation.created"]
+    assert "could not send broken to escalations" in caplog.text
