@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import lockout
-from cases import audit, streaming
+from cases import audit, rows, streaming
 from cases.escalation.diagnosis import Diagnosis, choose
 from cases.escalation.errors import (
     ALREADY_ACKNOWLEDGED,
@@ -144,7 +144,7 @@ def create(
             return _upgrade(audit_open, reason=reason, severity=severity, actor_id=actor_id)
         # An audit gets no head start: it ranks by waiting time, after every other reason.
         start = timedelta(0) if reason == EscalationReason.AUDIT else head_start(severity)
-        escalation = Escalation.objects.create(
+        escalation = Escalation(
             case=deliberation.case,
             deliberation=deliberation,
             reason=reason,
@@ -152,6 +152,7 @@ def create(
             priority=int(start.total_seconds() // 3600),
             rank_at=now - start,
         )
+        rows.insert(escalation)  # plain SQL: inside a run's last write (issue 14)
         audit.record(
             "escalation.created",
             obj=escalation,
@@ -164,12 +165,18 @@ def create(
 
 
 def _open_audit(case_id: int) -> Escalation | None:
-    return (
-        Escalation.objects.select_for_update()
-        .filter(case_id=case_id, reason=EscalationReason.AUDIT)
-        .exclude(status=EscalationStatus.RESOLVED)
-        .first()
-    )
+    # Asked inside the last write of every run that ends in NO CONSENSUS, and an open audit is
+    # rare: the id in plain SQL (the ORM spent ~1.5 ms compiling this query), locked like the
+    # row it names. A case has at most one open escalation (one_open_escalation_per_case).
+    table = connection.ops.quote_name(Escalation._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE case_id = %s AND reason = %s AND status <> %s{lock}",
+            [case_id, EscalationReason.AUDIT, EscalationStatus.RESOLVED],
+        )
+        found = cursor.fetchone()
+    return None if found is None else rows.fetch(Escalation, "id", found[0])
 
 
 def _upgrade(
