@@ -40,7 +40,10 @@ def test_the_record_is_a_passing_calibration():
     data = record()
     calibration = data["calibration"]
     assert data["panel"] == "offline"
-    assert data["min_confidence"] == calibration["min_confidence"] > 0
+    # 0 is a valid outcome: the members' own abstentions already keep the bound, and no
+    # decision needs to be held back for low confidence (the record after issue 11's stop 20).
+    assert data["min_confidence"] == calibration["min_confidence"]
+    assert 0 <= data["min_confidence"] <= 100
     assert calibration["bound"] <= calibration["alpha"]
     # The stated bound is the exact one for the stated counts, not a number typed in.
     assert calibration["bound"] == pytest.approx(
