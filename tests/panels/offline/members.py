@@ -4,7 +4,7 @@ trained on the whole knowledge base: what the offline tests judge."""
 from __future__ import annotations
 
 from panels import demo
-from panels.offline import knowledge, member
+from panels.offline import extraction, knowledge, member
 
 
 def default_members(kb: knowledge.KnowledgeBase) -> list[member.Member]:
@@ -21,3 +21,11 @@ def default_members(kb: knowledge.KnowledgeBase) -> list[member.Member]:
             )
         )
     return members
+
+
+def read_tokens(
+    text: str, kb: knowledge.KnowledgeBase
+) -> tuple[frozenset[str], int | None, str | None]:
+    """What a member's method is given for ``text``: the reading's tokens, age and sex."""
+    reading = extraction.read(text, kb=kb)
+    return reading.tokens, reading.age, reading.sex

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from panels.offline import extraction, knowledge, logistic, member, neighbours, profiles, renderings
+from tests.panels.offline.members import read_tokens
 
 
 def read_findings(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
@@ -21,11 +22,6 @@ def read_findings(text: str, kb) -> tuple[frozenset[str], int | None, str | None
         frozenset(extraction.extract_findings(text, kb=kb)),
         *knowledge.extract_demographics(text),
     )
-
-
-def read_tokens(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
-    reading = extraction.read(text, kb=kb)
-    return reading.tokens, reading.age, reading.sex
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from panels import demo
-from panels.offline import extraction, knowledge, logistic, member, methods
+from panels.offline import knowledge, logistic, member, methods
 from tests.panels.offline.members import default_members
+from tests.panels.offline.members import read_tokens as read
 
 SEED = 5
 # Ascending numbness from the feet after a gut infection: the regression weighs the rising
@@ -29,11 +30,6 @@ def held_out(kb) -> frozenset[int]:
 @pytest.fixture(scope="module")
 def model(kb, held_out) -> logistic.Logistic:
     return logistic.train(kb, seed=SEED, exclude=held_out)
-
-
-def read(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
-    reading = extraction.read(text, kb=kb)
-    return reading.tokens, reading.age, reading.sex
 
 
 def offline_5(kb) -> member.Member:

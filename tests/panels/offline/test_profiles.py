@@ -9,14 +9,13 @@ import re
 import pytest
 
 from panels import demo
-from panels.offline import extraction, knowledge, member, methods, profiles
+from panels.offline import knowledge, member, methods, profiles
 from tests.panels.offline.members import default_members
+from tests.panels.offline.members import read_tokens as read
 
 SEED = 4
 ASTHMA = "Wheeze and SOB at night, cough. Hx asthma."
-# Fever, a productive cough and a pleuritic pain: naive Bayes (Offline-1) weighs the cough and
-# the commoner condition and says bronchitis; the profile of pneumonia accounts for more of
-# these findings' weight than bronchitis's does.
+# Fever, a productive cough and a pleuritic pain: several stated findings, of a common condition.
 PLEURITIC = "45-year-old man with fever, productive cough and sharp chest pain when breathing in."
 
 
@@ -28,11 +27,6 @@ def held_out(kb) -> frozenset[int]:
 @pytest.fixture(scope="module")
 def model(kb, held_out) -> profiles.Profiles:
     return profiles.train(kb, seed=SEED, exclude=held_out)
-
-
-def read(text: str, kb) -> tuple[frozenset[str], int | None, str | None]:
-    reading = extraction.read(text, kb=kb)
-    return reading.tokens, reading.age, reading.sex
 
 
 def by_alias(kb) -> dict[str, member.Member]:
