@@ -14,13 +14,13 @@ import json
 import random
 import re
 import string
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import ModuleType
 from typing import Any, Literal, cast
+
+from panels.icd10 import code_set
 
 Outcome = Literal["consensus", "no_consensus"]
 Reason = Literal[
@@ -110,21 +110,6 @@ class Decision:
 # --- ICD-10-CM ---------------------------------------------------------------------------
 
 
-_ICD_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _icd() -> ModuleType:
-    # simple_icd_10_cm parses the whole code set when imported (about 2 s): load it on first
-    # use, so commands and workers that never look at a code start fast. It fills its code
-    # list lazily and not thread-safely, so fill it here, once, under a lock.
-    with _ICD_LOCK:
-        import simple_icd_10_cm
-
-        simple_icd_10_cm.get_index("A00")
-        return cast(ModuleType, simple_icd_10_cm)
-
-
 @lru_cache(maxsize=4096)
 def normalize_icd10(raw: str | None) -> str | None:
     """The dotted ICD-10-CM code for ``raw`` ("j189", " J18.9 ") or None when it is not a
@@ -134,7 +119,7 @@ def normalize_icd10(raw: str | None) -> str | None:
     code = re.sub(r"\s+", "", str(raw)).upper()
     if not re.fullmatch(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?", code):
         return None
-    icd = _icd()
+    icd = code_set()
     if not icd.is_valid_item(code) or not icd.is_category_or_subcategory(code):
         return None
     return str(icd.add_dot(code)) if len(code.replace(".", "")) > 3 else code.replace(".", "")
@@ -143,24 +128,24 @@ def normalize_icd10(raw: str | None) -> str | None:
 def icd10_description(code: str | None) -> str:
     """The official description of a valid code, or "" for None/invalid input."""
     normal = normalize_icd10(code)
-    return str(_icd().get_description(normal)) if normal else ""
+    return str(code_set().get_description(normal)) if normal else ""
 
 
 def is_billable(code: str | None) -> bool:
     """True when ``code`` is a valid ICD-10-CM code with no children (billable)."""
     normal = normalize_icd10(code)
-    return bool(normal) and bool(_icd().is_leaf(normal))
+    return bool(normal) and bool(code_set().is_leaf(normal))
 
 
 def is_icd10_item(code: str) -> bool:
     """True for any item of the ICD-10-CM code set: chapter ("10"), block ("J09-J18"),
     category or code."""
-    return bool(_icd().is_valid_item(code))
+    return bool(code_set().is_valid_item(code))
 
 
 def icd10_ancestors(code: str) -> list[str]:
     """The code's ancestors, nearest first (category, block, chapter)."""
-    return [str(a) for a in _icd().get_ancestors(code)]
+    return [str(a) for a in code_set().get_ancestors(code)]
 
 
 def normalize_name(name: str) -> str:

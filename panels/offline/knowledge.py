@@ -19,14 +19,13 @@ import ast
 import csv
 import json
 import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
+from panels.icd10 import code_set
 from panels.offline.vocabulary import PHRASES, SYNONYMS
 
 __all__ = ["PHRASES", "SYNONYMS"]  # re-exported: other modules read them from here
@@ -219,32 +218,13 @@ def _parent(code: str, item: Mapping[str, object], known: Mapping[str, object]) 
     return parent if isinstance(parent, str) and parent != code and parent in known else None
 
 
-_ICD_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _icd() -> ModuleType:
-    # simple_icd_10_cm parses the whole code set when imported (about 2 s, far more on a busy
-    # machine): import it on first use, so a process that never loads a knowledge base (a
-    # test, a command, a worker on other panels) starts without it. It then fills its code
-    # list lazily and not thread-safely, and members load the knowledge base from several
-    # threads at once: fill it here, once, under a lock. (cases.protocol loads it the same
-    # way for proposals' codes; panels may not import cases. Should both fill at once, the
-    # list holds each code twice, and add_dot, the only list lookup used, finds the first.)
-    with _ICD_LOCK:
-        import simple_icd_10_cm
-
-        simple_icd_10_cm.get_index("A00")
-        return cast(ModuleType, simple_icd_10_cm)
-
-
 def icd10_cm(raw: str) -> str | None:
     """The first code of a KB entry ("j17, j18") as valid ICD-10-CM, upper-cased and dotted
     ("J18"); None when it is not a valid code."""
     code = raw.split(",")[0].strip().upper().replace(".", "")
     if not code:
         return None
-    icd = _icd()
+    icd = code_set()
     if not icd.is_valid_item(code):
         return None
     return str(icd.add_dot(code)) if len(code) > 3 else code

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from panels import icd10
 from panels.offline import extraction, knowledge
 
 CODE = re.compile(r"\b[EV]_\d+")
@@ -163,7 +164,7 @@ def test_importing_the_knowledge_module_does_not_parse_the_icd10_code_set():
 def test_checks_and_dots_codes_on_first_use_from_many_threads_at_once():
     # Members load their knowledge base from worker threads at once; the library fills its
     # code list on first use, not thread-safely, so the first use is made under a lock.
-    knowledge._icd.cache_clear()
+    icd10.code_set.cache_clear()
     expected = {
         "j17, j18": "J17",
         "i26": "I26",
