@@ -5,17 +5,18 @@ spends answering it, so each statement's text is built once per model, column li
 database, and sent as is. Values go through the fields' own database preparation (on write)
 and converters (on read), so rows are stored and read back exactly as the ORM does.
 
-Only for rows whose models have no ``save()`` override or save signals (none in this
-project): nothing here calls them.
+Only for models with no ``save()`` override and no save signals, which nothing here would
+call: :func:`insert` and :func:`update` refuse any other model (checked once per model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
 
 # Statement texts and read converters, by (database alias, vendor, model, what).
 _sql: dict[tuple[str, str, type[Model], object], Any] = {}
@@ -27,6 +28,14 @@ def _cached[T](model: type[Model], what: object, build: Callable[[], T]) -> T:
     if found is None:
         found = _sql[key] = build()
     return found
+
+
+@cache
+def _plain(model: type[Model]) -> None:
+    # Writing such a model's rows past save() would skip what its save() or listeners do.
+    listened = any(s.has_listeners(model) for s in (signals.pre_save, signals.post_save))
+    if model.save is not Model.save or listened:
+        raise TypeError(f"{model.__name__} has its own save() or save signals: use the ORM.")
 
 
 def _q(name: str) -> str:
@@ -49,6 +58,7 @@ def insert(obj: Model, *, skip_conflict: bool = False) -> bool:
     """INSERT ``obj`` (``auto_now_add`` fields set, its auto id read back), as ``obj.save()``
     would for a new row. With ``skip_conflict`` a row that clashes with a unique one already
     stored is not written, and False is returned (``ON CONFLICT DO NOTHING``)."""
+    _plain(type(obj))
     meta = obj._meta
     fields = _written(obj, add=True)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
@@ -76,6 +86,7 @@ def insert(obj: Model, *, skip_conflict: bool = False) -> bool:
 def update(obj: Model, fields: Sequence[str]) -> int:
     """``UPDATE`` the named fields of ``obj``'s row (``auto_now`` ones set), as
     ``obj.save(update_fields=fields)`` would; returns the number of rows updated."""
+    _plain(type(obj))
     meta = obj._meta
     chosen = [meta.get_field(name) for name in fields]
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db.models import signals
 from django.forms.models import model_to_dict
 
 from cases import deliberation, rows
@@ -68,3 +69,22 @@ def test_fetch_reads_a_row_with_its_related_row_and_update_writes_only_the_named
     assert rows.update(read, ["tally", "status"]) == 1
     again = Deliberation.objects.get(pk=d.pk)
     assert (again.tally, again.status, again.rounds) == ({"J18": 3}, "running", 0)
+
+
+def test_a_model_with_its_own_save_or_save_signals_is_refused(django_user_model):
+    # Plain SQL would skip them; the refusal comes before any statement is sent.
+    user = django_user_model(username="someone")
+    rows._plain.cache_clear()
+
+    def listener(**_: object) -> None:
+        pass
+
+    signals.pre_save.connect(listener, sender=Proposal)
+    try:
+        with pytest.raises(TypeError, match="Proposal has its own save"):
+            rows.insert(Proposal())
+    finally:
+        signals.pre_save.disconnect(listener, sender=Proposal)
+        rows._plain.cache_clear()
+    with pytest.raises(TypeError, match="User has its own save"):
+        rows.insert(user)  # AbstractBaseUser.save() normalises the username

@@ -15,6 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from cases import deliberation
 from cases.models import Deliberation
+from panels.icd10 import code_set
 from tests.cases.scenarios import ASTHMA, CASE_TEXT, PE, PNEUMONIA, member
 from tests.factories import make_panel
 from tests.fakes import scripted
@@ -66,6 +67,10 @@ def log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def run(log: list[str]) -> Deliberation:
+    # The ICD-10-CM code set loads on first use (seconds): a worker or daphne loads it at its
+    # start (builtin.warm); here the first run in a process would load it inside a turn's
+    # write, turns would pile up behind it, and the counts would measure the import.
+    code_set()
     d = deliberation.create(CASE_TEXT, panel=staggered_panel(), submitted_by_id=None)
     log.clear()
 
