@@ -400,8 +400,8 @@ def _displaced(ranking: Ranking, kb: knowledge.KnowledgeBase) -> str | None:
     )
     return (
         f"my reading points first to {ranking.displaced.display_name}, which I do not name "
-        f"without the exposure it requires ({needed}); the next explanation is no answer in "
-        "its place."
+        f"without the exposure it requires ({needed}), and I put no other diagnosis forward "
+        "in its place."
     )
 
 
