@@ -5,7 +5,7 @@ Two groups of rows cannot be decided rightly from what they state:
 
 1. Rare, travel- or contact-bound conditions (``knowledge.EXPOSURES``): a member never names one
    without its exposure (issue 11), and rows that do not state it are NO CONSENSUS by rule.
-2. Twin conditions (knowledge-base findings at least ``member.TWIN_SHARE`` shared): rows that
+2. Twin conditions (knowledge-base findings at least ``scope.TWIN_SHARE`` shared): rows that
    state none of the findings that set the twins apart. For those it fits a naive Bayes and a
    logistic regression on the pair's rows alone, leave-one-out (every token of the row, age
    band and sex), and prints how many such rows each could decide at a posterior threshold and
@@ -29,7 +29,7 @@ from sklearn.model_selection import LeaveOneOut, cross_val_predict
 from sklearn.naive_bayes import BernoulliNB
 
 from panels.offline import knowledge, methods
-from panels.offline.member import TWIN_SHARE
+from panels.offline.scope import TWIN_SHARE
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "panels" / "offline" / "data" / "ddxplus"
 THRESHOLDS = (0.6, 0.7, 0.8, 0.9, 0.95)

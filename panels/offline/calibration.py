@@ -39,7 +39,7 @@ from panels.offline import (
 # note is read at run time, and the classifier is never trained on the notes. Its calibrator
 # on renderings (:func:`for_text_classifier`) said 50-56 % on notes it got right 81 % of the
 # time, since it is far surer on renderings. Refit when the classifier, the text member's
-# scope (``member.TEXT_MIN_SCORE``) or the extraction that scope reads changes.
+# scope (``scope.TEXT_MIN_SCORE``) or the extraction that scope reads changes.
 TEXT_ON_NOTES_KNOTS = (0.314, 0.315, 0.321, 0.343, 0.351, 0.473, 0.476, 0.826)
 TEXT_ON_NOTES_VALUES = (0.500, 0.500, 0.714, 0.714, 0.900, 0.900, 0.974, 0.974)
 TEXT_ON_NOTES_COUNT = 37

@@ -2,12 +2,11 @@
 within its scope, ranks the 49 conditions with its method, and answers Round 1 (a proposal or an
 abstention) and Round 2 (a vote by merit or an abstention) as protocol JSON, in words.
 
-Scope: a member abstains when the text reads as instructions, is not a clinical case, states too
-few findings its knowledge base can weigh, says more in clinical words it does not know than in
-findings it does, or when its best explanation is weak; a member that reads findings also
-when the text classifier's independent reading does not name its top condition clearly, and
-any member when the text cannot tell its top condition from a near-identical twin. It never
-names a rare, travel-bound condition (``Condition.exposures``) without the exposure stated.
+A member abstains when the case is outside its scope (``scope``: instructions, not a clinical
+case, too few weighable findings, mostly words it cannot weigh, a weak best explanation, a rare
+condition without its exposure, twins the text cannot tell apart) and, when it reads findings,
+when the text classifier's independent reading does not name its top condition clearly
+(``corroboration``).
 Its confidence is a calibrated probability of being right, fitted on held-out rows it did not
 train on; the text member's is fitted on free text (``calibration.TEXT_ON_NOTES``), where its
 classifier is far less sure than on renderings. Pure: no Django.
@@ -32,7 +31,9 @@ from panels.offline import (
     neighbours,
     profiles,
     rendering,
+    scope,
 )
+from panels.offline.scope import Ranking
 
 ENGINE = "Offline reference engine over DDXPlus (not for clinical use)"
 METHOD_NAMES = {
@@ -64,41 +65,10 @@ FINDINGS_METHODS = {
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
 BAYES_CALIBRATION_ROWS = 150  # enough for the isotonic map; keeps a first case under ~2 s
-# Weighable findings (``knowledge.findings_stated``: a pain and its place are one) below which
-# a member abstains (chosen on the development notes: a development figure).
-MIN_FINDINGS = 2
-# Below this many, the classifier must read the case clearly on its own to corroborate it
-# ("tired and dizzy" is two findings, and reads as anaemia to every method, but not clearly).
-FEW_FINDINGS = 3
-UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
-MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
-# The text classifier's own top probability below which its reading is weak: the text member
-# abstains below it, and its confidence map (``calibration.TEXT_ON_NOTES``) is fitted on the
-# notes it answers above it (chosen on the development notes: a development figure).
-TEXT_MIN_SCORE = 0.3
-# Two conditions whose knowledge-base findings are at least this much shared (Jaccard) are
-# twins: a member tells them apart only by a stated finding that one lists and the other does
-# not (acute from chronic rhinosinusitis by fever). Otherwise the pick is the prior's, the
-# main wrong consensus on DDXPlus rows (chosen on held-out DDXPlus rows).
-TWIN_SHARE = 0.9
 VOTE_FLOOR = 0.15  # posterior under its own model a proposal needs for this member's vote
 SHOWN = 6
 Corroboration = corroboration.Corroboration
 _classifier = corroboration.classifier
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Conditions best first with the method's probabilities (exposure-bound conditions
-    without their exposure removed), the weighable ``features`` read from the text (feature
-    -> finding token), the method's explanation in words, and ``displaced``: the method's
-    own top condition when it was one of those removed."""
-
-    conditions: tuple[knowledge.Condition, ...]
-    probabilities: tuple[float, ...]
-    features: dict[str, str]
-    explanation: tuple[str, ...]
-    displaced: knowledge.Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +189,7 @@ class Member:
                 present,
                 found.explanation,
             )
-        return _without_unexposed(ranking, reading.tokens)
+        return scope.without_unexposed(ranking, reading.tokens)
 
     def assess(self, text: str) -> Assessment:
         return _assess(self, text)
@@ -370,122 +340,21 @@ def _assess(member: Member, text: str) -> Assessment:
     reading = extraction.read(text, kb=member.kb)
     ranking, excluded = member.rank(text)
     probability = member.calibrator(ranking.probabilities[0]) if ranking.features else 0.0
-    reason = _scope(
+    reason = scope.out_of_scope(
         reading, ranking, probability, text_member=member.method == "text", kb=member.kb
     )
     if reason is None:
-        reason = _displaced(ranking, member.kb)
+        reason = scope.displaced(ranking, member.kb)
     if reason is None and member.method != "text":
         other = member.corroboration(text, reading.tokens)
-        few = knowledge.findings_stated(ranking.features.values(), member.kb) < FEW_FINDINGS
-        needed = TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone
+        few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS
+        needed = scope.TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone
         reason = corroboration.uncorroborated(
             member.kb, ranking.conditions[0], other, needed=needed
         )
     if reason is None:
-        reason = _twins_apart(ranking, reading)
+        reason = scope.twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded)
-
-
-def _displaced(ranking: Ranking, kb: knowledge.KnowledgeBase) -> str | None:
-    """Why a member whose reading points first to a condition it may not name (no exposure
-    stated) does not put the runner-up forward in its place, in words; None otherwise. The
-    runner-up is the best of the rest, not an explanation of the case: on DDXPlus rows of
-    Chagas without the travel it requires, three members named HIV instead (4 wrong
-    consensus of 1,000 rows out of fold)."""
-    if ranking.displaced is None:
-        return None
-    needed = " or ".join(
-        sorted(rendering.finding_text(t, kb=kb) for t in ranking.displaced.exposures)
-    )
-    return (
-        f"my reading points first to {ranking.displaced.display_name}, which I do not name "
-        f"without the exposure it requires ({needed}), and I put no other diagnosis forward "
-        "in its place."
-    )
-
-
-def _twins_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
-    """Why the text cannot tell the top condition from a twin runner-up (``TWIN_SHARE``),
-    in words; None when they are no twins or a stated finding separates them: in a note,
-    one stated present or absent; in a full questionnaire, where absent is every finding's
-    default, one stated present."""
-    if len(ranking.conditions) < 2:
-        return None
-    top, second = ranking.conditions[0], ranking.conditions[1]
-    mine, theirs = set(top.findings), set(second.findings)
-    if not mine | theirs or len(mine & theirs) / len(mine | theirs) < TWIN_SHARE:
-        return None
-    said = reading.tokens if reading.closed else reading.tokens | reading.absent_tokens
-    if (mine ^ theirs) & {t.split("_@_")[0] for t in said}:
-        return None
-    return (
-        f"the text cannot tell {top.display_name} from {second.display_name}: my knowledge "
-        "base lists nearly the same findings for both, and the text states none of those "
-        "that set them apart."
-    )
-
-
-def _scope(
-    reading: extraction.Reading,
-    ranking: Ranking,
-    probability: float,
-    *,
-    text_member: bool,
-    kb: knowledge.KnowledgeBase,
-) -> str | None:
-    """Why the case is outside what this member can judge, in words; None when it is not.
-    A text member judges its reading by its own top score (``TEXT_MIN_SCORE``), any other
-    by its calibrated ``probability``."""
-    known = knowledge.findings_stated(ranking.features.values(), kb)
-    if reading.instruction:
-        return "the text addresses the model with instructions instead of describing a patient."
-    if not known and not reading.unweighed and not reading.absent and not reading.vitals:
-        return "this does not read as a clinical case: I found no symptom, sign or history in it."
-    unknown = len(reading.unweighed)
-    if unknown >= 2 and unknown / (unknown + known) >= UNWEIGHED_SHARE:
-        return (
-            "most of what the text says is outside my knowledge base of 49 conditions "
-            f"({unknown} clinical words I cannot weigh against {known} "
-            f"finding{'s' if known != 1 else ''} I can)."
-        )
-    if known < MIN_FINDINGS:
-        return (
-            f"the text states only {known} finding{'s' if known != 1 else ''} my knowledge "
-            f"base can weigh; I need at least {MIN_FINDINGS}."
-        )
-    top = ranking.conditions[0].display_name
-    if text_member:
-        if ranking.probabilities[0] < TEXT_MIN_SCORE:
-            return (
-                f"the words of the text do not point clearly to one condition: {top} leads "
-                f"with a classifier score of {ranking.probabilities[0]:.0%} "
-                f"(I need {TEXT_MIN_SCORE:.0%})."
-            )
-        return None
-    if probability < MIN_PROBABILITY:
-        return (
-            f"my best explanation, {top}, is weak (calibrated probability "
-            f"{probability:.0%} of being right)."
-        )
-    return None
-
-
-def _without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Ranking, tuple[str, ...]]:
-    pairs = zip(ranking.conditions, ranking.probabilities, strict=True)
-    kept = [(c, p) for c, p in pairs if not c.exposures or c.exposures & tokens]
-    excluded = tuple(
-        c.display_name for c in ranking.conditions[:5] if c.exposures and not c.exposures & tokens
-    )
-    total = sum(p for _, p in kept) or 1.0
-    top = ranking.conditions[0]
-    return Ranking(
-        tuple(c for c, _ in kept),
-        tuple(p / total for _, p in kept),
-        ranking.features,
-        ranking.explanation,
-        top if top.exposures and not top.exposures & tokens else None,
-    ), excluded
 
 
 @lru_cache(maxsize=64)

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from panels.offline import calibration, corroboration, extraction, knowledge, member
+from panels.offline import calibration, corroboration, extraction, knowledge, member, scope
 from panels.providers import base
 from tests.panels.offline.members import default_members
 
@@ -104,19 +104,19 @@ def test_the_corroboration_is_the_text_classifiers_reading_without_unexposed_con
     assert reasoner.corroboration(text, frozenset()).condition != "Ebola"
 
 
-def _ranking(kb: knowledge.KnowledgeBase, top: float) -> member.Ranking:
+def _ranking(kb: knowledge.KnowledgeBase, top: float) -> scope.Ranking:
     conditions = tuple(kb.conditions.values())[:2]
     features = {"E_91": "E_91", "E_53": "E_53", "E_77": "E_77"}
-    return member.Ranking(conditions, (top, 1 - top), features, ())
+    return scope.Ranking(conditions, (top, 1 - top), features, ())
 
 
 def test_the_text_member_judges_its_reading_by_its_own_score(kb):
     reading = extraction.read("fever, cough and chest pain", kb=kb)
-    weak = member._scope(reading, _ranking(kb, 0.25), 0.9, text_member=True, kb=kb)
+    weak = scope.out_of_scope(reading, _ranking(kb, 0.25), 0.9, text_member=True, kb=kb)
     assert weak is not None and "do not point clearly to one condition" in weak
     # The text member's scope reads its own score, not its calibrated probability.
-    assert member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=True, kb=kb) is None
-    judged = member._scope(reading, _ranking(kb, 0.4), 0.01, text_member=False, kb=kb)
+    assert scope.out_of_scope(reading, _ranking(kb, 0.4), 0.01, text_member=True, kb=kb) is None
+    judged = scope.out_of_scope(reading, _ranking(kb, 0.4), 0.01, text_member=False, kb=kb)
     assert "is weak" in str(judged)
 
 
@@ -145,27 +145,27 @@ def test_a_text_with_few_findings_needs_a_sure_corroboration(kb):
     pneumonia = kb.conditions["Pneumonia"]
     unsure = corroboration.Corroboration("Pneumonia", 0.2, 3.0)  # clear margin, low score
     assert corroboration.uncorroborated(kb, pneumonia, unsure) is None
-    few = corroboration.uncorroborated(kb, pneumonia, unsure, needed=member.TEXT_MIN_SCORE)
+    few = corroboration.uncorroborated(kb, pneumonia, unsure, needed=scope.TEXT_MIN_SCORE)
     assert few is not None and "states few findings" in few
-    sure = corroboration.Corroboration("Pneumonia", member.TEXT_MIN_SCORE, 3.0)
-    assert corroboration.uncorroborated(kb, pneumonia, sure, needed=member.TEXT_MIN_SCORE) is None
+    sure = corroboration.Corroboration("Pneumonia", scope.TEXT_MIN_SCORE, 3.0)
+    assert corroboration.uncorroborated(kb, pneumonia, sure, needed=scope.TEXT_MIN_SCORE) is None
 
 
 def test_a_pain_and_its_place_are_one_finding_two_findings_suffice(kb):
     reading = extraction.read("pain in the left testicle", kb=kb)
     conditions = tuple(kb.conditions.values())[:2]
     place = next(t for t in reading.tokens if t.startswith("E_55_@_"))
-    pain = member.Ranking(conditions, (0.9, 0.1), {"E_53": "E_53", place: place}, ())
+    pain = scope.Ranking(conditions, (0.9, 0.1), {"E_53": "E_53", place: place}, ())
     assert knowledge.findings_stated(pain.features.values(), kb) == 1
-    assert "only 1 finding" in str(member._scope(reading, pain, 0.9, text_member=False, kb=kb))
-    two = member.Ranking(conditions, (0.9, 0.1), {"E_172": "E_172", "E_52": "E_52"}, ())
+    assert "only 1 finding" in str(scope.out_of_scope(reading, pain, 0.9, text_member=False, kb=kb))
+    two = scope.Ranking(conditions, (0.9, 0.1), {"E_172": "E_172", "E_52": "E_52"}, ())
     assert knowledge.findings_stated(two.features.values(), kb) == 2
-    assert member._scope(reading, two, 0.9, text_member=False, kb=kb) is None
+    assert scope.out_of_scope(reading, two, 0.9, text_member=False, kb=kb) is None
 
 
-def _twin_ranking(kb: knowledge.KnowledgeBase, second: str) -> member.Ranking:
+def _twin_ranking(kb: knowledge.KnowledgeBase, second: str) -> scope.Ranking:
     conditions = (kb.conditions["Chronic rhinosinusitis"], kb.conditions[second])
-    return member.Ranking(conditions, (0.8, 0.2), {"E_53": "E_53"}, ())
+    return scope.Ranking(conditions, (0.8, 0.2), {"E_53": "E_53"}, ())
 
 
 SINUSES = "41F blocked nose, thick nasal discharge and pain over the cheeks, loss of smell"
@@ -186,7 +186,7 @@ SINUSES = "41F blocked nose, thick nasal discharge and pain over the cheeks, los
 )
 def test_twin_conditions_need_a_stated_finding_that_sets_them_apart(kb, text, second, abstains):
     reading = extraction.read(text, kb=kb)
-    reason = member._twins_apart(_twin_ranking(kb, second), reading)
+    reason = scope.twins_apart(_twin_ranking(kb, second), reading)
     assert (reason is not None) is abstains, reason
     if abstains:
         assert "cannot tell Chronic rhinosinusitis from Acute rhinosinusitis" in str(reason)

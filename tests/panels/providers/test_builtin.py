@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from cases import protocol
-from panels.offline import bayes, cache, knowledge, member
+from panels.offline import bayes, cache, knowledge, scope
 from panels.providers import base, builtin
 
 CHANCE = 1 / 49
@@ -118,7 +118,7 @@ def test_abstains_when_the_case_is_outside_its_knowledge_base(kb, text):
 def test_abstains_when_too_few_findings_are_stated(kb):
     answer = provider().answer(request("Feeling tired for a few weeks."))
     assert answer["abstain"] is True
-    assert f"I need at least {member.MIN_FINDINGS}" in answer["reasoning"]
+    assert f"I need at least {scope.MIN_FINDINGS}" in answer["reasoning"]
     # Two findings pass that rule, but so little text needs a sure independent reading.
     two = provider().answer(request("Feeling tired and dizzy for a few weeks."))
     assert two["abstain"] is True and "few findings" in two["reasoning"]
