@@ -119,3 +119,33 @@ def test_renderings_are_rendered_once_and_shared_as_rendered_fresh(kb):
     again = [renderings.render_variants(row, kb, seed=3, count=1) for row in rows]
     assert again == [texts[:1] for texts in shared]
     assert renderings._variant.cache_info().hits == before + len(rows)  # not rendered again
+
+
+def test_notes_are_also_written_by_patients_relatives_referrers_and_examiners(kb):
+    texts = [
+        t for row in kb.rows[:120] for t in renderings.render_variants(row, kb, seed=0, count=7)
+    ]
+    joined = "\n".join(texts)
+    assert re.search(r"\bI(?:'m| am) \d+", joined)  # the patient
+    assert re.search(r"\bMy (?:husband|wife|son|daughter|mother|father|mum|dad|partner) is", joined)
+    assert "thank you for seeing this" in joined  # a referral letter
+    assert re.search(r"\bpresents(?: to [a-z ]+)? with\b", joined) and "Vital signs:" in joined
+
+
+def test_abnormal_vitals_are_written_only_with_the_findings_they_go_with(kb):
+    pulse = re.compile(r"\b(?:HR|heart rate) (\d+)")
+    breath = re.compile(r"\b(?:RR|respiratory rate) (\d+)")
+    saturation = re.compile(r"\b(?:SpO2|sats) (\d+)%")
+    fast = {"pulse": 0, "breath": 0, "saturation": 0}
+    for row in kb.rows[:400]:
+        for text in renderings.render_variants(row, kb, seed=6, count=3):
+            for name, pattern, abnormal, finding in (
+                ("pulse", pulse, lambda v: v > 100, "E_91"),
+                ("breath", breath, lambda v: v > 20, "E_66"),
+                ("saturation", saturation, lambda v: v < 94, "E_66"),
+            ):
+                for value in map(int, pattern.findall(text)):
+                    if abnormal(value):
+                        assert finding in row.evidences, text
+                        fast[name] += 1
+    assert all(count > 20 for count in fast.values()), fast
