@@ -32,9 +32,10 @@ MAX_HISTORY_OMITTED = 0.6
 BRIEF_OMITTED = 0.8
 SKIN_WRITTEN = 0.4
 SKIN = "E_129"
-# Vitals out of range with the findings that go with them (a fever's fast pulse; a
-# breathless patient's fast breathing, low saturation), at these probabilities.
-FAST_PULSE = 0.5
+# Vitals out of range with the finding they show (a breathless patient's fast breathing or
+# low saturation), at these probabilities. A fast pulse is written at random (DDXPlus has no
+# such finding): a note's "HR 118" must teach nothing.
+FAST_PULSE = 0.15
 FAST_BREATHING = 0.4
 LOW_SATURATION = 0.3
 
@@ -356,10 +357,10 @@ def _negatives(present: set[str], rng: random.Random, *, terse: bool) -> list[st
 
 
 def _vitals(rng: random.Random, *, fever: bool, breathless: bool, terse: bool) -> list[str]:
-    """Temperature as a number (38 °C or more only for a row with fever); a fast pulse often
-    with a fever, a fast breath rate or low saturation sometimes with breathlessness, as
-    notes write them; other vitals in normal ranges, since DDXPlus states none; each may be
-    missing."""
+    """Temperature as a number (38 °C or more only for a row with fever); a fast breath rate
+    or low saturation sometimes with breathlessness, as notes write them; a fast pulse now
+    and then, whatever the row; other vitals in normal ranges, since DDXPlus states none;
+    each may be missing."""
     celsius = rng.uniform(38.1, 40.2) if fever else rng.uniform(36.2, 37.4)
     fahrenheit = celsius * 9 / 5 + 32
     temperature = rng.choice(
@@ -367,7 +368,7 @@ def _vitals(rng: random.Random, *, fever: bool, breathless: bool, terse: bool) -
         if terse
         else (f"temperature {celsius:.1f} °C", f"temperature {fahrenheit:.1f} °F")
     )
-    pulse = rng.randint(101, 128) if fever and rng.random() < FAST_PULSE else rng.randint(62, 98)
+    pulse = rng.randint(101, 128) if rng.random() < FAST_PULSE else rng.randint(62, 98)
     fast = breathless and rng.random() < FAST_BREATHING
     breaths = rng.randint(21, 30) if fast else rng.randint(12, 19)
     low = breathless and rng.random() < LOW_SATURATION

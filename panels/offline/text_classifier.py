@@ -6,8 +6,8 @@ DDXPlus rows (``renderings.render_variants`` plus the knowledge base's plain ren
 reads the text itself rather than a phrase table, so it errs where a finding extractor does
 not, and the reverse. Words after a negation cue, up to the end of the clause, become
 "no_<word>" features and are dropped from the character n-grams, so "no fever" does not read
-as fever. Vital signs are read as the words for what they show ("T 38.9 HR 108 sats 90%":
-fever, tachycardia, hypoxaemia), as the renderings write them with the findings they go with.
+as fever. Vital signs are read as the words for the findings they show ("T 38.9 RR 26 sats
+90%": fever, tachypnoea, hypoxaemia), as the renderings write them with those findings.
 
 The extractor's reading is deliberately not an input: fed its findings in the knowledge
 base's words (at training, a stand-in of half each row's findings), the classifier named the
@@ -54,14 +54,14 @@ _NEGATION_CUE = re.compile(
 )
 # A vital sign becomes the word for what it shows ("T 38.9" -> fever, "sats 90%" ->
 # hypoxaemia), so a number reads the same in any layout; normal ones say nothing, except a
-# normal temperature, which argues against a fever.
+# normal temperature, which argues against a fever. A fast pulse or a low blood pressure
+# says nothing either: DDXPlus has no such finding, so the renderings cannot teach what it
+# points to (tied to fever in them, "tachycardia" sent pulmonary oedema to tuberculosis).
 _VITAL_WORDS = {
     "fever": "fever",
     "no fever": "afebrile",
-    "tachycardia": "tachycardia",
     "tachypnoea": "tachypnoea",
     "hypoxaemia": "hypoxaemia",
-    "hypotension": "hypotension",
 }
 _QUOTED = re.compile(r"(.*) \(from '(.*)'\)$", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9][a-z0-9/+'-]*")

@@ -133,19 +133,23 @@ def test_notes_are_also_written_by_patients_relatives_referrers_and_examiners(kb
 
 
 def test_abnormal_vitals_are_written_only_with_the_findings_they_go_with(kb):
-    pulse = re.compile(r"\b(?:HR|heart rate) (\d+)")
     breath = re.compile(r"\b(?:RR|respiratory rate) (\d+)")
     saturation = re.compile(r"\b(?:SpO2|sats) (\d+)%")
-    fast = {"pulse": 0, "breath": 0, "saturation": 0}
+    pulse = re.compile(r"\b(?:HR|heart rate) (\d+)")
+    fast = {"breath": 0, "saturation": 0}
+    fast_pulse = {True: 0, False: 0}  # by whether the row has a fever
     for row in kb.rows[:400]:
         for text in renderings.render_variants(row, kb, seed=6, count=3):
-            for name, pattern, abnormal, finding in (
-                ("pulse", pulse, lambda v: v > 100, "E_91"),
-                ("breath", breath, lambda v: v > 20, "E_66"),
-                ("saturation", saturation, lambda v: v < 94, "E_66"),
+            for name, pattern, abnormal in (
+                ("breath", breath, lambda v: v > 20),
+                ("saturation", saturation, lambda v: v < 94),
             ):
                 for value in map(int, pattern.findall(text)):
                     if abnormal(value):
-                        assert finding in row.evidences, text
+                        assert "E_66" in row.evidences, text
                         fast[name] += 1
+            fever = "E_91" in row.evidences
+            fast_pulse[fever] += sum(int(v) > 100 for v in pulse.findall(text))
     assert all(count > 20 for count in fast.values()), fast
+    # A fast pulse teaches nothing: DDXPlus has no such finding, so it comes with any row.
+    assert all(count > 3 for count in fast_pulse.values()), fast_pulse
