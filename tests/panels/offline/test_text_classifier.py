@@ -141,7 +141,9 @@ def test_vital_signs_are_read_as_what_they_show_even_after_a_denial():
     assert "tachycardia" not in normal and "hypoxaemia" not in normal
 
 
-def test_a_fever_written_as_a_number_weighs_as_the_word_fever(classifier):
+def test_a_fever_written_as_a_number_weighs_as_the_word_fever(
+    classifier: text_classifier.TextClassifier,
+) -> None:
     def fever_share(text: str) -> float:
         ranking = classifier.assess(text).ranking
         return sum(s.probability for s in ranking if s.condition in ("Pneumonia", "Influenza"))
