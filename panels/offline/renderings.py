@@ -17,10 +17,10 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from panels.offline import knowledge
+from panels.offline import knowledge, voices
 from panels.offline.vocabulary import NOTE_WORDS as WORDS
 
-STYLES = ("terse", "narrative", "soap", "triage")
+STYLES = ("terse", "narrative", "soap", "triage", "patient", "letter", "vignette")
 MAX_OMITTED = 0.35  # at most this share of the non-presenting findings is left out
 # A questionnaire asks everyone everything; a note is written about the complaint. So a
 # rendering leaves out more of what a note often leaves out, lest a method learn to expect
@@ -32,6 +32,12 @@ MAX_HISTORY_OMITTED = 0.6
 BRIEF_OMITTED = 0.8
 SKIN_WRITTEN = 0.4
 SKIN = "E_129"
+# Vitals out of range with the finding they show (a breathless patient's fast breathing or
+# low saturation), at these probabilities. A fast pulse is written at random (DDXPlus has no
+# such finding): a note's "HR 118" must teach nothing.
+FAST_PULSE = 0.15
+FAST_BREATHING = 0.4
+LOW_SATURATION = 0.3
 
 # Finding groups whose words overlap: none of a group is negated when one of it is present.
 _RELATED = (
@@ -95,7 +101,10 @@ def _variant(row: knowledge.PatientRow, kb: knowledge.KnowledgeBase, seed: int, 
     """Text ``i`` of ``row`` under ``seed``: the ``i``-th of :func:`render_variants`."""
     key = f"{row.age}{row.sex}|{row.initial}|{','.join(row.evidences)}"
     rng = random.Random(f"{seed}|{i}|{key}")
-    return _render(row, kb, rng, STYLES[(i + seed) % len(STYLES)])
+    # Consecutive styles from a per-row start: one row's variants differ in voice, and a
+    # classifier trained on a few variants per row still meets every voice.
+    start = random.Random(f"{seed}|{key}").randrange(len(STYLES))
+    return _render(row, kb, rng, STYLES[(start + i) % len(STYLES)])
 
 
 def _render(
@@ -135,7 +144,7 @@ def _render(
     noise = rng.sample(IRRELEVANT, rng.randint(0, 3))
     rng.shuffle(symptoms)
     rng.shuffle(history)
-    vitals = _vitals(rng, fever=fever, terse=terse)
+    vitals = _vitals(rng, fever=fever, breathless="E_66" in present, terse=terse)
     person = _person(row.age, row.sex, rng, terse=terse)
     duration = rng.choice(("", "", " x3d", " for 2 days", " for a week", " since yesterday"))
     parts = _Parts(person, complaint + duration, symptoms, pain, history + noise, travel)
@@ -145,6 +154,12 @@ def _render(
         return _narrative(parts, negatives, vitals, row.sex, rng)
     if style == "soap":
         return _soap(parts, negatives, vitals, rng)
+    if style == "patient":
+        return voices.patient(parts, negatives, vitals, row.age, row.sex, rng)
+    if style == "letter":
+        return voices.letter(parts, negatives, vitals, row.sex, rng)
+    if style == "vignette":
+        return voices.vignette(parts, negatives, vitals, row.sex, rng)
     return _triage(parts, negatives, vitals, rng)
 
 
@@ -341,9 +356,11 @@ def _negatives(present: set[str], rng: random.Random, *, terse: bool) -> list[st
     return [rng.choice(forms).format(rng.choice(DENIED[t])) for t in chosen]
 
 
-def _vitals(rng: random.Random, *, fever: bool, terse: bool) -> list[str]:
-    """Temperature as a number (38 °C or more only for a row with fever), other vitals in
-    normal ranges, since DDXPlus states none; each may be missing."""
+def _vitals(rng: random.Random, *, fever: bool, breathless: bool, terse: bool) -> list[str]:
+    """Temperature as a number (38 °C or more only for a row with fever); a fast breath rate
+    or low saturation sometimes with breathlessness, as notes write them; a fast pulse now
+    and then, whatever the row; other vitals in normal ranges, since DDXPlus states none;
+    each may be missing."""
     celsius = rng.uniform(38.1, 40.2) if fever else rng.uniform(36.2, 37.4)
     fahrenheit = celsius * 9 / 5 + 32
     temperature = rng.choice(
@@ -351,11 +368,17 @@ def _vitals(rng: random.Random, *, fever: bool, terse: bool) -> list[str]:
         if terse
         else (f"temperature {celsius:.1f} °C", f"temperature {fahrenheit:.1f} °F")
     )
+    pulse = rng.randint(101, 128) if rng.random() < FAST_PULSE else rng.randint(62, 98)
+    fast = breathless and rng.random() < FAST_BREATHING
+    breaths = rng.randint(21, 30) if fast else rng.randint(12, 19)
+    low = breathless and rng.random() < LOW_SATURATION
+    saturation = rng.randint(86, 93) if low else rng.randint(95, 99)
     others = [
-        f"HR {rng.randint(62, 98)}" if terse else f"heart rate {rng.randint(62, 98)}",
+        f"HR {pulse}" if terse else f"heart rate {pulse}",
         f"BP {rng.randint(108, 142)}/{rng.randint(64, 88)}",
-        f"RR {rng.randint(12, 19)}" if terse else f"respiratory rate {rng.randint(12, 19)}",
-        f"SpO2 {rng.randint(95, 99)}%" + rng.choice(("", " RA", " on room air")),
+        f"RR {breaths}" if terse else f"respiratory rate {breaths}",
+        f"{rng.choice(('SpO2', 'sats', 'SpO2'))} {saturation}%"
+        + rng.choice(("", " RA", " on room air")),
     ]
     kept = [v for v in others if rng.random() < 0.6]
     return [temperature, *kept] if rng.random() < (0.8 if fever else 0.5) else kept

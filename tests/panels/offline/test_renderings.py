@@ -119,3 +119,37 @@ def test_renderings_are_rendered_once_and_shared_as_rendered_fresh(kb):
     again = [renderings.render_variants(row, kb, seed=3, count=1) for row in rows]
     assert again == [texts[:1] for texts in shared]
     assert renderings._variant.cache_info().hits == before + len(rows)  # not rendered again
+
+
+def test_notes_are_also_written_by_patients_relatives_referrers_and_examiners(kb):
+    texts = [
+        t for row in kb.rows[:120] for t in renderings.render_variants(row, kb, seed=0, count=7)
+    ]
+    joined = "\n".join(texts)
+    assert re.search(r"\bI(?:'m| am) \d+", joined)  # the patient
+    assert re.search(r"\bMy (?:husband|wife|son|daughter|mother|father|mum|dad|partner) is", joined)
+    assert "thank you for seeing this" in joined  # a referral letter
+    assert re.search(r"\bpresents(?: to [a-z ]+)? with\b", joined) and "Vital signs:" in joined
+
+
+def test_abnormal_vitals_are_written_only_with_the_findings_they_go_with(kb):
+    breath = re.compile(r"\b(?:RR|respiratory rate) (\d+)")
+    saturation = re.compile(r"\b(?:SpO2|sats) (\d+)%")
+    pulse = re.compile(r"\b(?:HR|heart rate) (\d+)")
+    fast = {"breath": 0, "saturation": 0}
+    fast_pulse = {True: 0, False: 0}  # by whether the row has a fever
+    for row in kb.rows[:400]:
+        for text in renderings.render_variants(row, kb, seed=6, count=3):
+            for name, pattern, abnormal in (
+                ("breath", breath, lambda v: v > 20),
+                ("saturation", saturation, lambda v: v < 94),
+            ):
+                for value in map(int, pattern.findall(text)):
+                    if abnormal(value):
+                        assert "E_66" in row.evidences, text
+                        fast[name] += 1
+            fever = "E_91" in row.evidences
+            fast_pulse[fever] += sum(int(v) > 100 for v in pulse.findall(text))
+    assert all(count > 20 for count in fast.values()), fast
+    # A fast pulse teaches nothing: DDXPlus has no such finding, so it comes with any row.
+    assert all(count > 3 for count in fast_pulse.values()), fast_pulse
