@@ -117,6 +117,9 @@ def test_clinical_words_outside_the_knowledge_base_are_listed_as_written(kb):
     assert {"Dysuria", "urinary frequency", "suprapubic"} <= set(reading.unweighed)
     assert "cystitis" in reading.unweighed
     assert not extraction.read("no dysuria", kb=kb).unweighed  # a pertinent negative
+    # A test of a condition outside the 49 points outside as its signs do (pancreatitis).
+    pancreas = extraction.read("Epigastric pain into the back, lipase 2,400 U/L", kb=kb)
+    assert "lipase" in pancreas.unweighed and "lipase" not in pancreas.investigations
 
 
 def test_tests_are_understood_but_not_weighed(kb):
