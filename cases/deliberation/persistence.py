@@ -75,9 +75,13 @@ def start(
         deliberation = taken.deliberation
         if taken.outcome != "claimed" or deliberation is None:
             return Started(taken)
-        # Begun first, so that the members get ready while this transaction commits and the
-        # run does not wait for another thread after it (issue 14).
-        prepared = prepare(deliberation) if prepare is not None else None
+        prepared: Future[object] | None = None
+        try:
+            # Begun first, so that the members get ready while this transaction commits and
+            # the run does not wait for another thread after it (issue 14).
+            prepared = prepare(deliberation) if prepare is not None else None
+        except Exception as exc:  # a run's error: reported once the run holds the lease
+            return Started(taken, error=exc)
         if not deliberation.case.is_evaluation:
             audit.record(
                 "deliberation.resumed" if taken.resumed else "deliberation.started",
