@@ -154,8 +154,8 @@ async def run_round(
                 TurnStatus.TIMEOUT, error=f"still running {grace_s:g} s after the quorum answered"
             )
         ended.append((index, results[index]))
+    await _done(side)  # its error is the round's, even with no turn left to hand over
     if ended:
-        await _done(side)
         await on_results(ended)
     return results
 
