@@ -324,6 +324,7 @@ def broadcast(group: str, message: dict[str, Any]) -> None:
 def _served_loop() -> asyncio.AbstractEventLoop | None:
     # The running event loop this thread does sync work for, as asgiref records it for
     # async_to_sync (None in plain sync code: a request thread, a command, a sync test).
+    # A private attribute of asgiref's: pyproject.toml pins asgiref exactly for it.
     try:
         asyncio.get_running_loop()
         return None  # an async caller's own thread: nothing to hand over to

@@ -11,6 +11,8 @@ The package, one concern a module:
 - ``rounds``: round mechanics with no database (a member's turn, a round of turns);
 - ``coalescer``: the streaming policy of a member's text deltas (``DeltaCoalescer``);
 - ``persistence``: every database write of a run, and ``fail``;
+- ``closing``: Round 1's closing write, made while Round 2's calls are in flight;
+- ``payloads``: the events that announce a member's turn;
 - ``orchestrator``: ``run`` itself, Round 1, Round 2 and the decision over one run context.
 
 Call sites import the package: ``deliberation.create(...)``, ``deliberation.run(id)``.

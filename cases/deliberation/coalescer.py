@@ -148,6 +148,13 @@ class DeltaBatch:
                 self._put_back(taken)
                 raise
 
+    async def hold(self) -> HeldText:
+        """Take everything pending, as events, for a write the caller makes later (in a task
+        of its own, see :class:`HeldText`); until it is released, this batch writes nothing,
+        so text added meanwhile is written after it, in order."""
+        await self.lock.acquire()
+        return HeldText(self, self._take())
+
     def _take(self) -> dict[tuple[int, int], list[str]]:
         taken, self.pending = self.pending, {}
         if taken:
@@ -159,6 +166,26 @@ class DeltaBatch:
         for key, parts in self.pending.items():
             taken.setdefault(key, []).extend(parts)
         self.pending = taken
+
+
+class HeldText:
+    """Text taken from a :class:`DeltaBatch` by :meth:`DeltaBatch.hold`: ``events`` to
+    write; :meth:`release` once written (or, when the write failed, with the text pending
+    again in front of newer text). The batch writes nothing until then."""
+
+    def __init__(self, batch: DeltaBatch, taken: dict[tuple[int, int], list[str]]) -> None:
+        self.batch = batch
+        self.taken = taken
+        self.events = _deltas(taken)
+        self.released = False
+
+    def release(self, *, written: bool) -> None:
+        if self.released:
+            return
+        self.released = True
+        if not written:
+            self.batch._put_back(self.taken)
+        self.batch.lock.release()
 
 
 def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[streaming.Event]:

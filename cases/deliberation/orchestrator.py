@@ -8,7 +8,7 @@ import asyncio
 import contextvars
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from cases import leases, prompts, protocol, streaming
-from cases.deliberation import persistence, rounds
+from cases.deliberation import closing, payloads, persistence, rounds
 from cases.deliberation.coalescer import DeltaCoalescer
 from cases.deliberation.persistence import Event
 from cases.deliberation.rounds import Parser, TurnResult
@@ -46,7 +46,7 @@ async def run(deliberation_id: int) -> leases.RunResult:
     """
     owner = leases.new_owner()
     try:
-        started = await sync_to_async(persistence.start)(deliberation_id, owner, _opening)
+        started = await sync_to_async(persistence.start)(deliberation_id, owner, _opening, _prepare)
         claim = started.claim
         if claim.outcome == "exhausted":
             why = EXHAUSTED.format(attempts=claim.attempts)
@@ -74,7 +74,7 @@ async def _run_leased(started: persistence.Started, owner: str) -> leases.RunRes
     try:
         if started.error is not None:
             raise started.error
-        await _run_claimed(deliberation, started.opening)
+        await _run_claimed(deliberation, started)
     except asyncio.CancelledError:
         if lost.is_set():
             main.uncancel()
@@ -126,6 +126,8 @@ class RunContext:
     valid: list[Proposal] = field(default_factory=list)  # Round 1's valid proposals, in order
     ballot: list[Proposal] = field(default_factory=list)  # the confident ones, on the ballot
     round2_announced: bool = False  # round.finished(1) and round.started(2) are written
+    # The last Round 1 turns' write, made once Round 2's calls are out (see closing).
+    round1_write: closing.LaterWrite[Proposal] | None = None
     decided: bool = False  # the decision is written (with the last round's last turns)
 
     @property
@@ -177,6 +179,13 @@ def _new_pool_after_fork() -> None:
 os.register_at_fork(after_in_child=_new_pool_after_fork)
 
 
+def _prepare(deliberation: Deliberation) -> Future[object]:
+    # Members that must load or train a model first (offline ones after a start, or of a new
+    # panel) do it on a thread of their own, not the database's (training takes minutes).
+    specs = deliberation.snapshot.specs
+    return _preparing.submit(contextvars.copy_context().run, base.prepare, specs)
+
+
 def _opening(deliberation: Deliberation) -> list[Event]:
     # The events that open a run, recorded with its claim (one write before Round 1).
     snap = deliberation.snapshot
@@ -190,24 +199,26 @@ def _opening(deliberation: Deliberation) -> list[Event]:
     return [("deliberation.started", started), ("round.started", streaming.RoundStarted(round=1))]
 
 
-async def _run_claimed(deliberation: Deliberation, opening: list[streaming.EventMessage]) -> None:
-    members = deliberation.snapshot.members
-    # Only members with a vendor key need the database before Round 1.
-    needs_keys = any(m.credential_id for m in members)
-    keys = await sync_to_async(persistence.keys)(members) if needs_keys else {}
+async def _run_claimed(deliberation: Deliberation, started: persistence.Started) -> None:
     specs = deliberation.snapshot.specs
-    providers = [base.build(spec, api_key=keys.get(i)) for i, spec in enumerate(specs)]
+    providers = [base.build(spec, api_key=started.keys.get(i)) for i, spec in enumerate(specs)]
     ctx = RunContext(deliberation, specs, providers)
-    await streaming.send(opening)
-    # Members that must load or train a model first (offline ones after a start, or of a new
-    # panel) do it now, so no call timeout runs while they do.
-    prepare = partial(contextvars.copy_context().run, base.prepare, ctx.specs)
-    await asyncio.get_running_loop().run_in_executor(_preparing, prepare)
-    await _round1(ctx)
-    if not ctx.decided and not _round2_skipped(ctx):
-        if not ctx.round2_announced:  # normally written with the last Round 1 turns
-            await streaming.apublish_many(ctx.id, _between_rounds(ctx))
-        await _round2(ctx)
+    await streaming.send(started.opening)
+    # No call timeout runs while members get ready; ready ones were so before the claim's
+    # write committed, and the run goes on without waiting for their thread.
+    if started.prepared is not None:
+        if not started.prepared.done():
+            await asyncio.wrap_future(started.prepared)
+        started.prepared.result()  # base.prepare logs its failures; anything else is a bug
+    try:
+        await _round1(ctx)
+        if not ctx.decided and not _round2_skipped(ctx):
+            if not ctx.round2_announced:  # normally written with the last Round 1 turns
+                await streaming.apublish_many(ctx.id, _between_rounds(ctx))
+            await _round2(ctx)
+    finally:
+        if ctx.round1_write is not None:  # a run that failed before Round 2 made it
+            ctx.round1_write.abandon()
     if not ctx.decided:  # normally written with the last round's last turns
         messages = await sync_to_async(persistence.finish)(ctx.deliberation, _ending(ctx))
         await streaming.send(messages)
@@ -265,17 +276,25 @@ async def _round1(ctx: RunContext) -> None:
                 protocol.class_key(p.diagnosis, p.icd10, level=level) if p and not p.abstain else ""
             )
             alias = ctx.specs[index].alias
-            save = partial(persistence.save_proposal, ctx.deliberation, index, alias, result, key)
+            row = persistence.proposal_row(ctx.deliberation, index, alias, result, key)
+            ctx.proposals[index] = row
+            save = partial(persistence.insert_turn, row)
             turns.append((save, partial(_proposal_event, index, result)))
-        indices = [index for index, _ in ended]
-        last = len(ctx.proposals) + len(ended) == len(ctx.specs)  # every turn ends once
-        rows = await persistence.persist(
-            ctx.id,
-            turns,
-            text=sinks[indices[0]].batch,
-            closing=partial(_close_round1, ctx, indices) if last else None,
+        batch = sinks[ended[0][0]].batch
+        if len(ctx.proposals) < len(ctx.specs):  # every turn ends once: not the last ones
+            await persistence.persist(ctx.id, turns, text=batch)
+            return
+        _tally_round1(ctx)
+        if _round2_skipped(ctx):  # the decision goes with these rows
+            await persistence.persist(ctx.id, turns, text=batch, closing=lambda _: _decided_in(ctx))
+            return
+        # The events between the rounds go with these rows, written while Round 2's calls are
+        # in flight: no write between the rounds on the critical path (issue 14).
+        between = _between_rounds(ctx)
+        ctx.round1_write = await closing.persist_after(
+            ctx.id, turns, text=batch, closing=lambda _: between
         )
-        ctx.proposals.update(zip(indices, rows, strict=True))
+        ctx.round2_announced = True
 
     calls = {
         i: _member_turn(
@@ -302,22 +321,10 @@ def _tally_round1(ctx: RunContext) -> None:
     ctx.faulty = {i for i, p in proposals.items() if p.is_fault}
 
 
-def _close_round1(ctx: RunContext, indices: list[int], rows: list[Proposal]) -> list[Event]:
-    # Inside the last Round 1 turns' transaction (the loop awaits it; no other turn is
-    # running): the events between the rounds go with those turns' rows, one write less on
-    # the critical path; when Round 2 is skipped, the decision does.
-    ctx.proposals.update(zip(indices, rows, strict=True))
-    _tally_round1(ctx)
-    if _round2_skipped(ctx):
-        return _decided_in(ctx)
-    ctx.round2_announced = True
-    return _between_rounds(ctx)
-
-
 def _proposal_event(index: int, result: TurnResult, row: Proposal) -> Event:
     if result.status == TurnStatus.OK:
-        return ("member.proposal", persistence.proposal_payload(row))
-    return ("member.fault", persistence.fault_payload(index, 1, result))
+        return ("member.proposal", payloads.proposal_payload(row))
+    return ("member.fault", payloads.fault_payload(index, 1, result))
 
 
 def _round2_skipped(ctx: RunContext) -> str:
@@ -380,6 +387,7 @@ async def _round2(ctx: RunContext) -> None:
         grace_s=ctx.grace_s,
         on_results=on_votes,
         settled=partial(_settled, ctx) if ctx.snap.early_decision else None,
+        alongside=ctx.round1_write.run if ctx.round1_write is not None else None,
     )
     _tally_round2(ctx)
 
@@ -417,10 +425,10 @@ def _settled(ctx: RunContext, outstanding: int) -> bool:
 
 def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
     if result.status == TurnStatus.OK:
-        return ("member.vote", persistence.vote_payload(row))
+        return ("member.vote", payloads.vote_payload(row))
     if result.status == TurnStatus.CANCELLED:
         return ("member.cancelled", streaming.MemberCancelled(member=index, round=2))
-    return ("member.fault", persistence.fault_payload(index, 2, result))
+    return ("member.fault", payloads.fault_payload(index, 2, result))
 
 
 def _decided_in(ctx: RunContext) -> list[Event]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -44,11 +46,14 @@ Event = streaming.Event
 @dataclass
 class Started:
     """What :func:`start` did: the ``claim`` and, when claimed, the ``opening`` events
-    recorded with it (to send), or the ``error`` that building them raised (the run fails
-    with it once it holds the lease, as with any error of a run)."""
+    recorded with it (to send), the members' revealed ``keys`` (by member index) and the
+    ``prepared`` future of their preparation, or the ``error`` that building them raised (the
+    run fails with it once it holds the lease, as with any error of a run)."""
 
     claim: leases.Claim
     opening: list[streaming.EventMessage] = field(default_factory=list)
+    keys: dict[int, str | None] = field(default_factory=dict)
+    prepared: Future[object] | None = None
     error: Exception | None = None
 
 
@@ -56,10 +61,13 @@ def start(
     deliberation_id: int,
     owner: str,
     opening: Callable[[Deliberation], list[Event]] | None = None,
+    prepare: Callable[[Deliberation], Future[object]] | None = None,
 ) -> Started:
     """Claim the deliberation for ``owner`` (see :func:`leases.take`), audit a start or a
-    resumption and record the ``opening`` events built from the claimed row, in one
-    transaction: the one write before Round 1."""
+    resumption, start readying its members (``prepare``, which hands the work to a thread of
+    its own and returns its future), reveal their keys and record the ``opening`` events
+    built from the claimed row, in one transaction: the one write, and the one hop to this
+    thread, before Round 1."""
     # Under the row lock: a queued deliberation is claimed once; a running one only when its
     # runner's lease lapsed (it died), and is then resumed. A retried task finds it busy or ended.
     with transaction.atomic():
@@ -67,6 +75,13 @@ def start(
         deliberation = taken.deliberation
         if taken.outcome != "claimed" or deliberation is None:
             return Started(taken)
+        prepared: Future[object] | None = None
+        try:
+            # Begun first, so that the members get ready while this transaction commits and
+            # the run does not wait for another thread after it (issue 14).
+            prepared = prepare(deliberation) if prepare is not None else None
+        except Exception as exc:  # a run's error: reported once the run holds the lease
+            return Started(taken, error=exc)
         if not deliberation.case.is_evaluation:
             audit.record(
                 "deliberation.resumed" if taken.resumed else "deliberation.started",
@@ -74,14 +89,18 @@ def start(
                 object_id=str(deliberation_id),
                 payload={"case": deliberation.case_id, "attempt": taken.attempts},
             )
-        if opening is None:
-            return Started(taken)
         try:
-            events = opening(deliberation)
+            members = deliberation.snapshot.members
+            # Only members with a vendor key need the database for it.
+            revealed = keys(members) if any(m.credential_id for m in members) else {}
+            events = opening(deliberation) if opening is not None else []
         except Exception as exc:  # a run's error: reported once the run holds the lease
-            return Started(taken, error=exc)
+            return Started(taken, prepared=prepared, error=exc)
+        if not events:
+            return Started(taken, keys=revealed, prepared=prepared)
         with leases.running_as(owner, taken):  # a resumed run records them once
-            return Started(taken, opening=streaming.record(deliberation_id, events))
+            messages = streaming.record(deliberation_id, events)
+        return Started(taken, opening=messages, keys=revealed, prepared=prepared)
 
 
 def keys(members: Sequence[MemberSnapshot]) -> dict[int, str | None]:
@@ -120,14 +139,15 @@ def _turn_fields(
     }
 
 
-def save_proposal(
+def proposal_row(
     deliberation: Deliberation, index: int, alias: str, result: TurnResult, key: str
 ) -> Proposal:
-    """The member's Round 1 row (the stored one in a resumed run)."""
+    """The member's Round 1 row, not written yet (the stored one in a resumed run): built on
+    the event loop, so that the ballot is known before the row is written."""
     if (stored := leases.stored_proposal(index)) is not None:
         return stored  # a resumed run: this turn was stored before its runner died
     p = result.proposal
-    row = Proposal(
+    return Proposal(
         **_turn_fields(deliberation, index, alias, result),
         diagnosis=p.diagnosis if p else "",
         icd10=(p.icd10 or "") if p else "",
@@ -138,8 +158,20 @@ def save_proposal(
         abstained=p.abstain if p else False,
         class_key=key,
     )
-    sql_rows.insert(row)  # plain SQL: the last turn of a round is on the critical path
+
+
+def insert_turn[T: MemberTurn](row: T) -> T:
+    """Write a turn's row (one a previous runner stored is left as it is); returns it."""
+    if not leases.is_stored(row):
+        sql_rows.insert(row)  # plain SQL: the last turn of a round is on the critical path
     return row
+
+
+def save_proposal(
+    deliberation: Deliberation, index: int, alias: str, result: TurnResult, key: str
+) -> Proposal:
+    """The member's Round 1 row, written (the stored one in a resumed run)."""
+    return insert_turn(proposal_row(deliberation, index, alias, result, key))
 
 
 def save_vote(
@@ -167,12 +199,16 @@ def save_vote(
     return row
 
 
+type Turns[R] = Sequence[tuple[Callable[[], R], Callable[[R], Event]]]
+type Closing[R] = Callable[[list[R]], list[Event]] | None
+
+
 async def persist[R](
     deliberation_id: int,
-    turns: Sequence[tuple[Callable[[], R], Callable[[R], Event]]],
+    turns: Turns[R],
     *,
     text: DeltaBatch | None = None,
-    closing: Callable[[list[R]], list[Event]] | None = None,
+    closing: Closing[R] = None,
 ) -> list[R]:
     """Write the rows of member turns that ended together, each ``(save, event)``: ``save()``
     writes the row, ``event(row)`` announces it; all in one transaction, then send the
@@ -182,8 +218,20 @@ async def persist[R](
     text is flushed on its own (with its retries), then the rows are written. ``closing(rows)``,
     for a round's last turns, writes what follows them (inside the same transaction) and gives
     the events recorded after theirs in the same write."""
+    write = partial(write_and_send, deliberation_id, turns, closing)
+    if text is not None:
+        try:
+            return await text.flush_with(write)
+        except Exception as exc:  # a database blip: the text's own retries, then the rows
+            log.warning("writing a turn of deliberation %s failed: %s", deliberation_id, exc)
+            await text.flush(attempts=streaming.FLUSH_ATTEMPTS)
+    return await write([])
 
-    def write(deltas: list[Event]) -> tuple[list[R], list[streaming.EventMessage]]:
+
+async def write_and_send[R](
+    deliberation_id: int, turns: Turns[R], closing: Closing[R], deltas: list[Event]
+) -> list[R]:
+    def write() -> tuple[list[R], list[streaming.EventMessage]]:
         with transaction.atomic():
             rows = [save() for save, _ in turns]
             after = closing(rows) if closing is not None else []
@@ -196,18 +244,9 @@ async def persist[R](
             events = [*deltas, *announced, *after]
             return rows, streaming.record(deliberation_id, events) if events else []
 
-    async def write_and_send(deltas: list[Event]) -> list[R]:
-        rows, messages = await sync_to_async(write)(deltas)
-        await streaming.send(messages)
-        return rows
-
-    if text is not None:
-        try:
-            return await text.flush_with(write_and_send)
-        except Exception as exc:  # a database blip: the text's own retries, then the rows
-            log.warning("writing a turn of deliberation %s failed: %s", deliberation_id, exc)
-            await text.flush(attempts=streaming.FLUSH_ATTEMPTS)
-    return await write_and_send([])
+    rows, messages = await sync_to_async(write)()
+    await streaming.send(messages)
+    return rows
 
 
 _FINISH_FIELDS = [
@@ -436,44 +475,3 @@ def release_connections() -> None:
     for connection in connections.all(initialized_only=True):
         if connection.vendor != "sqlite" and not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
-
-
-def fault_payload(index: int, round_no: int, result: TurnResult) -> streaming.MemberFault:
-    """The ``member.fault`` event of a turn that faulted."""
-    return streaming.MemberFault(
-        member=index, round=round_no, status=result.status, error=result.error
-    )
-
-
-def proposal_payload(row: Proposal) -> streaming.MemberProposal:
-    """The ``member.proposal`` event of a stored proposal."""
-    return streaming.MemberProposal(
-        member=row.member_index,
-        round=1,
-        diagnosis=row.diagnosis,
-        icd10=row.icd10,
-        icd10_description=protocol.icd10_description(row.icd10),
-        confidence=row.confidence,
-        reasoning=row.reasoning,
-        differential=row.differential,
-        class_key=row.class_key,
-        repaired=row.repaired,
-        abstained=row.abstained,
-        below_threshold=row.below_threshold,
-    )
-
-
-def vote_payload(row: Vote) -> streaming.MemberVote:
-    """The ``member.vote`` event of a stored vote."""
-    chosen = row.proposal
-    return streaming.MemberVote(
-        member=row.member_index,
-        round=2,
-        letter=row.letter,
-        for_member=chosen.member_index if chosen else None,
-        diagnosis=chosen.diagnosis if chosen else "",
-        class_key=row.class_key,
-        reasoning=row.reasoning,
-        repaired=row.repaired,
-        abstained=row.abstained,
-    )

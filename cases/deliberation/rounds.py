@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from cases import prompts, protocol
 from cases.models import TurnStatus
@@ -110,28 +110,38 @@ async def run_round(
     grace_s: float,
     on_results: Callable[[list[tuple[int, TurnResult]]], Awaitable[None]],
     settled: Callable[[int], bool] | None = None,
+    alongside: Callable[[], Awaitable[object]] | None = None,
 ) -> dict[int, TurnResult]:
     """Run ``calls`` (member index -> turn) concurrently, handing the results to
     ``on_results`` as they arrive: those that end together (answers that came in at once, the
     turns timed out or cancelled at the end) in one call, by member index, so that they can be
     written together. Every turn's result is handed over exactly once. Once all but
     ``tolerance`` members answered validly, the rest get ``grace_s`` and then time out.
-    ``settled(outstanding)`` true cancels the rest."""
+    ``settled(outstanding)`` true cancels the rest. ``alongside()`` (the previous round's
+    closing write) is started once the calls are out and runs while they are in flight; no
+    result is handed over before it is done, and its error ends the round."""
     tasks: dict[asyncio.Future[TurnResult], int] = {
         asyncio.ensure_future(call): index for index, call in calls.items()
     }
+    # Started after the calls: their first steps (each call going out) run before it.
+    side = asyncio.ensure_future(alongside()) if alongside is not None else None
     results: dict[int, TurnResult] = {}
     pending = set(tasks)
     cancel_status: TurnStatus | None = None
     try:
         pending, cancel_status = await _collect(
-            tasks, results, len(calls) - tolerance, grace_s, on_results, settled
+            tasks, results, len(calls) - tolerance, grace_s, on_results, settled, side
         )
     finally:
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+        if side is not None:
+            if not side.done():  # a round that ended in an error: the write still ends
+                await asyncio.wait([side])
+            if not side.cancelled():
+                side.exception()  # observed: the round's own error is the one raised
     ended: list[tuple[int, TurnResult]] = []
     for task in sorted(pending, key=lambda t: tasks[t]):
         index = tasks[task]
@@ -144,9 +154,16 @@ async def run_round(
                 TurnStatus.TIMEOUT, error=f"still running {grace_s:g} s after the quorum answered"
             )
         ended.append((index, results[index]))
+    await _done(side)  # its error is the round's, even with no turn left to hand over
     if ended:
         await on_results(ended)
     return results
+
+
+async def _done(side: asyncio.Future[object] | None) -> None:
+    # The work alongside the round, finished (its error raised) before results go on.
+    if side is not None:
+        await side
 
 
 async def _collect(
@@ -156,20 +173,27 @@ async def _collect(
     grace_s: float,
     on_results: Callable[[list[tuple[int, TurnResult]]], Awaitable[None]],
     settled: Callable[[int], bool] | None,
+    side: asyncio.Future[object] | None,
 ) -> tuple[set[asyncio.Future[TurnResult]], TurnStatus | None]:
     # Hands results over as they arrive; returns the turns still running and why they stop
-    # (None when all answered).
+    # (None when all answered). A failed ``side`` raises at once, however long turns take.
     need = max(0, need)
     deadline: float | None = None
     pending = set(tasks)
     while pending:
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        done, pending = await asyncio.wait(
-            pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        arrived = [(tasks[task], task.result()) for task in sorted(done, key=lambda t: tasks[t])]
+        watched: set[asyncio.Future[Any]] = set(pending)
+        if side is not None and not side.done():
+            watched.add(side)
+        done, _ = await asyncio.wait(watched, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if side is not None and side.done():
+            side.result()  # its error ends the round (the caller cancels the turns)
+        pending -= done
+        finished = sorted((task for task in done if task in tasks), key=lambda t: tasks[t])
+        arrived = [(tasks[task], task.result()) for task in finished]
         results.update(arrived)
         if arrived:  # none when the grace period ran out
+            await _done(side)
             await on_results(arrived)
         valid = sum(1 for r in results.values() if r.status == TurnStatus.OK)
         if pending and settled is not None and settled(len(pending)):
