@@ -18,16 +18,23 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
+# Bytecode compiled once, on every core, after each install (pip's own compiling is serial):
+# where PYTHONDONTWRITEBYTECODE is set, as on these machines, Python never writes it, and
+# every process (each test worker, server and benchmark) would compile its imports anew.
+COMPILE = $(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python 3.12 or newer found (tried python3.13, python3.12, python3 and pyenv versions). Install one or set PYTHON=/path/to/python3.12." >&2; exit 1; }
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-compile -e .
+	$(COMPILE)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install -q --no-compile --group test --group dev
+	$(COMPILE)
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the project
