@@ -86,8 +86,8 @@ def warm(data_dir: Path | None = None) -> float:
     from panels import demo
 
     started = time.perf_counter()
-    # A deliberation builds its providers through the registry, which imports every vendor
-    # module and its SDK (seconds of CPU): do it now rather than in the first case.
+    # A server may offer panels of vendor members too: import every vendor module and its SDK
+    # (seconds of CPU) now rather than in the first such case. An evaluation does not warm.
     base.provider_names()
     specs = []
     for fields in demo.OFFLINE_MEMBERS:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from django.conf import settings
@@ -63,6 +66,32 @@ def top(p: builtin.BuiltinProvider, text: str) -> str:
 def test_is_registered_as_builtin(kb):
     assert isinstance(base.build(spec()), builtin.BuiltinProvider)
     assert "builtin" in base.provider_names()
+
+
+def test_an_offline_panel_loads_no_vendor_sdk():
+    # A fresh interpreter: this one may have imported the SDKs for other tests. An evaluation
+    # builds and prepares only builtin members; loading the SDKs cost it seconds of CPU.
+    script = textwrap.dedent(
+        """
+        import sys
+        from panels.providers import base
+        spec = base.MemberSpec(alias="offline-1", provider="builtin", options={})
+        base.prepare([])
+        base.build(spec)
+        print(sorted(m for m in ("anthropic", "openai") if m in sys.modules))
+        base.build(base.MemberSpec(alias="gpt", provider="openai", options={}), api_key="k")
+        print(sorted(m for m in ("anthropic", "openai") if m in sys.modules))
+        """
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={"DJANGO_SETTINGS_MODULE": "consensus_site.settings", "PATH": ""},
+    ).stdout.split("\n")
+    assert shown[:2] == ["[]", "['openai']"]
 
 
 def test_every_condition_code_is_valid_icd10_cm_with_the_corrections(kb):
