@@ -330,3 +330,33 @@ def test_members_of_different_methods_disagree_on_some_cases_and_explain_themsel
     assert "naive Bayes" in said[0] and "favour" in said[0]
     assert "classifier over the words" in said[1] and "weigh for" in said[1]
     assert "most similar stored cases" in said[2] and "stored cases had" in said[2]
+
+
+def test_training_is_shared_out_by_method_never_splitting_one(kb, tmp_path):
+    # Members of one method share per-process caches across folds: one process trains them
+    # all. The text classifiers, the heaviest, go alone; without a cache, one share.
+    specs = [
+        spec(f"m{i}-{fold}", seed=i + 1, method=method, holdout=list(range(fold, 1000, 2)))
+        for fold in (0, 1)
+        for i, method in enumerate(member.METHOD_NAMES)
+    ]
+
+    def kinds(share) -> set[str]:
+        return {
+            "classifier" if step.keywords == {"own": False} else step.func.__self__.method
+            for step in share
+        }
+
+    before = cache.folder()
+    cache.configure(tmp_path / "models")
+    try:
+        shares = builtin.training_shares(specs, processes=2)
+        cache.configure(None)
+        alone = builtin.training_shares(specs, processes=2)
+    finally:
+        cache.configure(before)
+    assert [kinds(share) for share in shares] == [
+        {"classifier"},
+        {"bayes", "neighbours", "logistic", "profiles"},
+    ]
+    assert len(alone) == 1 and kinds(alone[0]) == kinds(shares[0]) | kinds(shares[1])
