@@ -20,6 +20,12 @@ one process 71.5 s (65 s CPU), two 112.8 s (79 s CPU). The folds share a process
 (renderings, readings, the classifier's parsed texts): a second process fills them again,
 so the split costs about a fifth more CPU, and training the folds in a forked helper while
 the cases run in one process lost the same way.
+
+Training is therefore shared out by method, not by fold (:func:`train`, before any case
+runs, whatever the load): a forked helper trains the finding-based members of every fold
+while this process trains the folds' text classifiers, and loads the helper's models from
+the on-disk cache afterwards (about a second). Workers forked after that hold every model,
+so they deal the cases out evenly.
 """
 
 from __future__ import annotations
