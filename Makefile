@@ -94,7 +94,7 @@ bench: install-test ## Benchmarks: print figures (no assertions)
 	$(PY) -m bench.providers
 	$(PY) -m bench.streaming
 	$(PY) -m bench.audit
-	$(PY) -m bench.evaluate --only "1,000 patients" --note
+	$(PY) -m bench.evaluate --only "1,000 patients" --cold --note
 	$(PY) -m bench.ddxplus_limits
 
 calibrate-demo: install-test ## Recalibrate the demo offline panel: rewrite panels/offline/data/demo_calibration.json

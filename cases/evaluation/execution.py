@@ -30,7 +30,7 @@ async def execute_here(
     started = time.monotonic()
     # Every fold trains its own offline models: train them first, so no member's call
     # timeout runs while it trains (that would count a slow start as a fault).
-    specs = await sync_to_async(_member_specs)(ids)
+    specs = await sync_to_async(member_specs)(ids)
     await asyncio.to_thread(builtin.train_members, specs)
     done = 0
     gate = asyncio.Semaphore(max(1, concurrency))
@@ -46,7 +46,7 @@ async def execute_here(
     await asyncio.gather(*(one(i) for i in ids))
 
 
-def _member_specs(deliberation_ids: list[int]) -> list[MemberSpec]:
+def member_specs(deliberation_ids: list[int]) -> list[MemberSpec]:
     """The distinct member specs of these deliberations' frozen panels."""
     seen: dict[str, MemberSpec] = {}
     for snap in Deliberation.objects.filter(pk__in=deliberation_ids).values_list(

@@ -20,6 +20,12 @@ one process 71.5 s (65 s CPU), two 112.8 s (79 s CPU). The folds share a process
 (renderings, readings, the classifier's parsed texts): a second process fills them again,
 so the split costs about a fifth more CPU, and training the folds in a forked helper while
 the cases run in one process lost the same way.
+
+Training is therefore shared out by method, not by fold (:func:`train`, before any case
+runs, whatever the load): a forked helper trains the finding-based members of every fold
+while this process trains the folds' text classifiers, and loads the helper's models from
+the on-disk cache afterwards (about a second). Workers forked after that hold every model,
+so they deal the cases out evenly.
 """
 
 from __future__ import annotations
@@ -30,19 +36,25 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, connections
 
 from cases import evaluation_worker
+from cases.evaluation import execution
 from cases.evaluation.execution import Progress
 from cases.evaluation.inputs import EvaluationError
 from cases.models import Deliberation
 from cases.models.deliberation import DELIBERATION_TERMINAL
+from panels.providers import builtin
+from panels.providers.base import MemberSpec
 
 POLL_S = 2.0  # progress is read from the database this often
 MAX_DEFAULT = 2  # --workers: processes that run the cases (opt-in, see workers_for)
+# Processes that train the members before the cases run, whatever the load: shared out by
+# method, not by fold, the helpers repeat almost no work, so a second core only helps.
+TRAINING_PROCESSES = min(MAX_DEFAULT, os.cpu_count() or 1)
 WORKER_FAILED = (
     "An evaluation worker exited with code {code}; {left} of its {n} cases did not finish. "
     "Run the evaluation again, or with --workers 1 to see the error."
@@ -84,15 +96,59 @@ def shares(snapshots: Sequence[tuple[int, dict[str, Any]]], *, workers: int) -> 
     return [sorted(share, key=order.__getitem__) for share in result if share]
 
 
+def train(ids: list[int], *, processes: int) -> bool:
+    """Train (or load) the offline members of the deliberations ``ids`` here, before any case
+    runs, on up to ``processes`` cores: forked helpers train their shares
+    (``builtin.training_shares``) into the on-disk model cache while this process trains
+    its own, then this one loads theirs. True when every model is now in this process, so
+    workers forked from it need train nothing. Forks only while this process has one thread
+    (else it trains alone, in a thread, as the cases' runner does)."""
+    return train_members(execution.member_specs(ids), processes=processes)
+
+
+def train_members(specs: Sequence[MemberSpec], *, processes: int) -> bool:
+    """:func:`train` for the members ``specs``."""
+    if not _can_fork():
+        return False
+    # Inside a transaction (a test) its connection must stay open: train here alone.
+    alone = connection.in_atomic_block
+    parts = builtin.training_shares(specs, processes=1 if alone else processes)
+    helpers = [_context().Process(target=_call, args=(part,), daemon=True) for part in parts[1:]]
+    if helpers:
+        connections.close_all()  # a forked helper must not share this process's connection
+    for helper in helpers:
+        helper.start()
+    _call(parts[0] if parts else [])
+    for helper in helpers:
+        helper.join()  # a helper that failed only leaves its models to train below
+    builtin.train_members(specs)
+    return True
+
+
+def _call(steps: Sequence[Callable[[], None]]) -> None:
+    for step in steps:
+        step()
+
+
 def run_in_processes(
-    ids: list[int], *, workers: int, concurrency: int, progress: Progress | None = None
+    ids: list[int],
+    *,
+    workers: int,
+    concurrency: int,
+    progress: Progress | None = None,
+    trained: bool = False,
 ) -> None:
-    """Run the queued deliberations ``ids`` in ``workers`` processes and wait for them all.
-    Raises EvaluationError when a worker dies (its cases' results would be missing)."""
+    """Run the queued deliberations ``ids`` in ``workers`` processes and wait for them all;
+    ``trained``: this process holds every member's models (:func:`train`), so forked workers
+    share the cases out evenly rather than by fold. Raises EvaluationError when a worker
+    dies (its cases' results would be missing)."""
     snapshots = list(
         Deliberation.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "panel_snapshot")
     )
-    parts = shares(snapshots, workers=workers)
+    if trained and _can_fork():
+        parts = [part for part in (ids[k::workers] for k in range(workers)) if part]
+    else:
+        parts = shares(snapshots, workers=workers)
     database = str(connection.settings_dict["NAME"])
     connections.close_all()  # the children open their own
     started = time.monotonic()
@@ -119,10 +175,14 @@ def run_in_processes(
         progress(_finished(ids), len(ids), time.monotonic() - started)
 
 
+def _can_fork() -> bool:
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _context() -> multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext:
     """Fork while this process has one thread (the child starts with everything loaded);
     spawn otherwise (a forked child would inherit other threads' held locks)."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    if _can_fork():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

@@ -243,9 +243,10 @@ def execute(
     )
     started = time.monotonic()
     processes = parallel.workers_for(workers, cases=len(ids))
+    trained = parallel.train(ids, processes=parallel.TRAINING_PROCESSES)
     if processes > 1:
         parallel.run_in_processes(
-            ids, workers=processes, concurrency=concurrency, progress=progress
+            ids, workers=processes, concurrency=concurrency, progress=progress, trained=trained
         )
     else:
         async_to_sync(execute_here)(ids, concurrency=concurrency, progress=progress)

@@ -131,17 +131,17 @@ class Member:
             )
         return _bayes_calibrator(self)
 
-    def train(self) -> None:
-        """Train and calibrate now (what the first case would otherwise wait for)."""
-        if self.method == "text":
-            _classifier(self.kb, self.seed, self.holdout)
-        elif self.method in FINDINGS_METHODS:
-            _findings_model(self)
-        else:
-            _ = self.model
-        if self.method != "text":
-            _classifier(self.kb, corroboration.CORROBORATION_SEED, self.holdout)
-        _ = self.calibrator
+    def train(self, *, classifier: bool = True, own: bool = True) -> None:
+        """Train and calibrate now (what the first case would otherwise wait for): the text
+        classifier it reads with or checks itself against, and its own model and calibrator
+        (either left out when two processes train them apart: speed only)."""
+        if classifier:
+            seed = self.seed if self.method == "text" else corroboration.CORROBORATION_SEED
+            _classifier(self.kb, seed, self.holdout)
+        if own and self.method != "text":
+            _ = _findings_model(self) if self.method in FINDINGS_METHODS else self.model
+        if own:
+            _ = self.calibrator
 
     def corroboration(self, text: str, tokens: frozenset[str]) -> Corroboration:
         """How the text classifier (``corroboration.CORROBORATION_SEED``, the same held-out

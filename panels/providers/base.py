@@ -8,7 +8,7 @@ nothing outside ``panels/providers`` knows which vendor it talks to. Providers n
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -179,7 +179,7 @@ def build(spec: MemberSpec, *, api_key: str | None = None) -> Provider:
 
     Raises :class:`ProviderError` for an unknown provider name.
     """
-    _load_builtin_modules()
+    _load_builtin_modules((spec.provider,))
     try:
         factory = _REGISTRY[spec.provider]
     except KeyError:
@@ -225,7 +225,7 @@ def register_preparer(name: str) -> Callable[[Preparer], Preparer]:
 def prepare(specs: Sequence[MemberSpec]) -> None:
     """Ready the members among ``specs`` whose provider needs it (blocking: call it in a
     thread). A failure is only logged: the member's own call then reports it as its fault."""
-    _load_builtin_modules()
+    _load_builtin_modules(spec.provider for spec in specs)
     for name, prepare_fn in _PREPARERS.items():
         mine = [spec for spec in specs if spec.provider == name]
         if not mine:
@@ -260,7 +260,7 @@ async def check(spec: MemberSpec, *, api_key: str | None = None) -> tuple[bool, 
     never raises for a vendor failure and never includes the key. Providers that make no
     network calls pass. An unknown provider name fails.
     """
-    _load_builtin_modules()
+    _load_builtin_modules((spec.provider,))
     if spec.provider not in _REGISTRY:
         return False, f"unknown provider {spec.provider!r}"
     check_fn = _CHECKS.get(spec.provider)
@@ -272,11 +272,18 @@ async def check(spec: MemberSpec, *, api_key: str | None = None) -> tuple[bool, 
         return False, str(exc)
 
 
-def _load_builtin_modules() -> None:
-    # Importing a vendor module registers it; kept lazy so SDKs load only when used.
+# The modules of this package that each register the provider of their own name.
+PROVIDER_MODULES = ("builtin", "openai", "anthropic")
+
+
+def _load_builtin_modules(names: Iterable[str] | None = None) -> None:
+    """Import the provider modules of ``names`` (None: every one) and the fault injector.
+    Importing a vendor module registers it and loads its SDK (the anthropic SDK alone takes
+    over a second of CPU): a panel of offline members, as in an evaluation, loads none."""
     import importlib
 
-    for module in ("builtin", "openai", "anthropic", "faults"):
+    wanted = PROVIDER_MODULES if names is None else set(names)
+    for module in (*(m for m in PROVIDER_MODULES if m in wanted), "faults"):
         try:
             importlib.import_module(f"panels.providers.{module}")
         except ModuleNotFoundError as exc:

@@ -11,15 +11,19 @@ training so an evaluation on them is out of sample), ``method`` ("bayes", "text"
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from panels.offline import extraction, knowledge, member
+from panels.offline import cache, extraction, knowledge, member
 from panels.providers import base
+
+WARM_UP = "warm-up: 40-year-old with fever and cough, no chest pain."  # loads the reading pipeline
 
 
 def member_seed(spec: base.MemberSpec) -> int:
@@ -86,8 +90,8 @@ def warm(data_dir: Path | None = None) -> float:
     from panels import demo
 
     started = time.perf_counter()
-    # A deliberation builds its providers through the registry, which imports every vendor
-    # module and its SDK (seconds of CPU): do it now rather than in the first case.
+    # A server may offer panels of vendor members too: import every vendor module and its SDK
+    # (seconds of CPU) now rather than in the first such case. An evaluation does not warm.
     base.provider_names()
     specs = []
     for fields in demo.OFFLINE_MEMBERS:
@@ -101,6 +105,47 @@ def warm(data_dir: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
+# CPU of training one fold's text classifier relative to one other member's model and
+# calibrator (about 1.9 s against 0.4-0.5 s, the demo panel's five folds, 2026-12-02).
+CLASSIFIER_WEIGHT = 4.0
+
+
+def training_shares(
+    specs: Iterable[base.MemberSpec], *, processes: int
+) -> list[list[Callable[[], None]]]:
+    """The training of the offline members among ``specs`` as at most ``processes`` shares
+    of about equal CPU, each a list of steps for one process to call in turn; one share when
+    the on-disk model cache is off (another process could not hand its models back). The text
+    classifiers are one group and each other method's members another: the folds of one
+    method share per-process caches of renderings and readings that a second process would
+    fill again. Groups go to the lightest share, heaviest first. Loads the knowledge base and
+    the reading pipeline first, so processes forked after this start with them."""
+    steps: dict[str, list[Callable[[], None]]] = defaultdict(list)
+    folds: set[tuple[Path, frozenset[int]]] = set()
+    for spec in specs:
+        if spec.provider != "builtin":
+            continue
+        provider = build(spec, None)
+        assert isinstance(provider, BuiltinProvider)
+        extraction.read(WARM_UP, kb=knowledge.load(provider.data_dir))
+        reasoner = provider.member()
+        # Members of one fold share one classifier: in one process, repeats are cache hits.
+        steps["classifier"].append(functools.partial(reasoner.train, own=False))
+        folds.add((provider.data_dir, provider.holdout))
+        if reasoner.method != "text":
+            steps[reasoner.method].append(functools.partial(reasoner.train, classifier=False))
+    weight = {kind: float(len(group)) for kind, group in steps.items()}
+    weight["classifier"] = CLASSIFIER_WEIGHT * len(folds)
+    count = max(1, processes if cache.folder() is not None else 1)
+    shares: list[list[Callable[[], None]]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    for kind in sorted(steps, key=lambda k: -weight[k]):
+        lightest = loads.index(min(loads))
+        shares[lightest] += steps[kind]
+        loads[lightest] += weight[kind]
+    return [share for share in shares if share]
+
+
 @base.register_preparer("builtin")
 def train_members(specs: Iterable[base.MemberSpec]) -> float:
     """Train and calibrate the offline members among ``specs`` (others are skipped) before
@@ -112,8 +157,7 @@ def train_members(specs: Iterable[base.MemberSpec]) -> float:
             continue
         provider = build(spec, None)
         assert isinstance(provider, BuiltinProvider)
-        kb = knowledge.load(provider.data_dir)
-        extraction.read("warm-up: 40-year-old with fever and cough, no chest pain.", kb=kb)
+        extraction.read(WARM_UP, kb=knowledge.load(provider.data_dir))
         provider.member().train()
     return time.perf_counter() - started
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
@@ -79,3 +82,72 @@ def test_two_worker_processes_give_the_outcomes_of_one(transactional_db, kb, tmp
     assert (alone["run"]["workers"], results["run"]["workers"]) == (1, 2)
     assert two == one
     assert results["n_cases"] == 12 and results["run"]["folds"] == 2
+
+
+TRAIN_TWICE = """
+import os, sys, json
+import django
+django.setup()
+from panels import demo
+from panels.offline import cache, knowledge, member
+from panels.providers import base, builtin
+from cases.evaluation import parallel
+
+models, log = sys.argv[1], sys.argv[2]
+holdout = list(range(0, 1000, 3))
+specs = [
+    base.MemberSpec(
+        alias=str(m["alias"]), provider="builtin", options={**m["options"], "holdout": holdout}
+    )
+    for m in demo.OFFLINE_MEMBERS
+]
+shares = builtin.training_shares
+
+def recorded(specs, *, processes):
+    def step(call):
+        def run():
+            with open(log, "a") as stream:
+                stream.write(f"{os.getpid()}\\n")
+            call()
+        return run
+    return [[step(c) for c in share] for share in shares(specs, processes=processes)]
+
+builtin.training_shares = recorded
+answers = []
+for processes in (2, 1):
+    cache.configure(f"{models}-{processes}")  # cold: every model trained again
+    for function in (member._bayes_model, member._findings_model, member._calibrator,
+                     member._bayes_calibrator, member.corroboration.classifier):
+        function.cache_clear()
+    assert parallel.train_members(specs, processes=processes)
+    mine = []
+    for spec in specs:
+        reasoner = builtin.build(spec, None).member()
+        calibrator = reasoner.calibrator
+        mine.append([calibrator.scores, calibrator.probabilities])
+        for row in reasoner.kb.rows[:6]:
+            mine.append(reasoner.propose(knowledge.render_patient(row)))
+    answers.append(mine)
+    with open(log, "a") as stream:
+        stream.write("done\\n")
+print(json.dumps(answers[0] == answers[1]))
+"""
+
+
+@pytest.mark.slow
+def test_members_trained_in_two_processes_answer_as_trained_in_one(tmp_path):
+    # A fresh interpreter, with one thread: this one has run cases in threads, and forks
+    # only while it has one. Each training step logs the process it ran in.
+    log = tmp_path / "ran"
+    shown = subprocess.run(
+        [sys.executable, "-c", TRAIN_TWICE, str(tmp_path / "models"), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "consensus_site.settings"},
+    )
+    two, one = log.read_text().split("done\n")[:2]
+    assert len(set(two.split())) == 2  # this process and a forked helper
+    assert len(set(one.split())) == 1
+    assert shown.stdout.strip() == "true"

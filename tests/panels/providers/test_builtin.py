@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from django.conf import settings
@@ -63,6 +66,32 @@ def top(p: builtin.BuiltinProvider, text: str) -> str:
 def test_is_registered_as_builtin(kb):
     assert isinstance(base.build(spec()), builtin.BuiltinProvider)
     assert "builtin" in base.provider_names()
+
+
+def test_an_offline_panel_loads_no_vendor_sdk():
+    # A fresh interpreter: this one may have imported the SDKs for other tests. An evaluation
+    # builds and prepares only builtin members; loading the SDKs cost it seconds of CPU.
+    script = textwrap.dedent(
+        """
+        import sys
+        from panels.providers import base
+        spec = base.MemberSpec(alias="offline-1", provider="builtin", options={})
+        base.prepare([])
+        base.build(spec)
+        print(sorted(m for m in ("anthropic", "openai") if m in sys.modules))
+        base.build(base.MemberSpec(alias="gpt", provider="openai", options={}), api_key="k")
+        print(sorted(m for m in ("anthropic", "openai") if m in sys.modules))
+        """
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={"DJANGO_SETTINGS_MODULE": "consensus_site.settings", "PATH": ""},
+    ).stdout.split("\n")
+    assert shown[:2] == ["[]", "['openai']"]
 
 
 def test_every_condition_code_is_valid_icd10_cm_with_the_corrections(kb):
@@ -301,3 +330,33 @@ def test_members_of_different_methods_disagree_on_some_cases_and_explain_themsel
     assert "naive Bayes" in said[0] and "favour" in said[0]
     assert "classifier over the words" in said[1] and "weigh for" in said[1]
     assert "most similar stored cases" in said[2] and "stored cases had" in said[2]
+
+
+def test_training_is_shared_out_by_method_never_splitting_one(kb, tmp_path):
+    # Members of one method share per-process caches across folds: one process trains them
+    # all. The text classifiers, the heaviest, go alone; without a cache, one share.
+    specs = [
+        spec(f"m{i}-{fold}", seed=i + 1, method=method, holdout=list(range(fold, 1000, 2)))
+        for fold in (0, 1)
+        for i, method in enumerate(member.METHOD_NAMES)
+    ]
+
+    def kinds(share) -> set[str]:
+        return {
+            "classifier" if step.keywords == {"own": False} else step.func.__self__.method
+            for step in share
+        }
+
+    before = cache.folder()
+    cache.configure(tmp_path / "models")
+    try:
+        shares = builtin.training_shares(specs, processes=2)
+        cache.configure(None)
+        alone = builtin.training_shares(specs, processes=2)
+    finally:
+        cache.configure(before)
+    assert [kinds(share) for share in shares] == [
+        {"classifier"},
+        {"bayes", "neighbours", "logistic", "profiles"},
+    ]
+    assert len(alone) == 1 and kinds(alone[0]) == kinds(shares[0]) | kinds(shares[1])
