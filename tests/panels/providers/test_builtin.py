@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from cases import protocol
-from panels.offline import bayes, cache, knowledge, scope
+from panels.offline import bayes, cache, knowledge, member, scope
 from panels.providers import base, builtin
 
 CHANCE = 1 / 49
