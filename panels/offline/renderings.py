@@ -384,11 +384,6 @@ def _vitals(rng: random.Random, *, fever: bool, breathless: bool, terse: bool) -
     return [temperature, *kept] if rng.random() < (0.8 if fever else 0.5) else kept
 
 
-def _sentence(text: str) -> str:
-    text = text.strip(" ,;")
-    return (text[0].upper() + text[1:] + ".") if text else ""
-
-
 def _terse(parts: _Parts, negatives: list[str], vitals: list[str], rng: random.Random) -> str:
     lead = f"{parts.person} {rng.choice(('c/o', 'w/', 'presents with', 'c/o'))} {parts.complaint}"
     pieces = [", ".join(parts.symptoms), parts.pain, ", ".join(vitals), parts.travel]
@@ -397,15 +392,14 @@ def _terse(parts: _Parts, negatives: list[str], vitals: list[str], rng: random.R
     if negatives:
         pieces.append(", ".join(negatives))
     rng.shuffle(pieces)
-    return " ".join(s for s in (_sentence(lead), *map(_sentence, pieces)) if s)
+    return " ".join(s for s in (voices.sentence(lead), *map(voices.sentence, pieces)) if s)
 
 
 def _narrative(
     parts: _Parts, negatives: list[str], vitals: list[str], sex: str, rng: random.Random
 ) -> str:
-    she = "She" if sex.upper() == "F" else "He"
-    article = "An" if parts.person[0] in "8aeiouAEIOU" else "A"
-    lines = [f"{article} {parts.person} presents with {parts.complaint}"]
+    she = voices.pronoun(sex)
+    lines = [f"{voices.article(parts.person)} {parts.person} presents with {parts.complaint}"]
     if parts.symptoms:
         verb = rng.choice(("also reports", "mentions", "describes"))
         lines.append(f"{she} {verb} {_join(parts.symptoms, rng)}")
@@ -423,7 +417,7 @@ def _narrative(
         lines.append("On examination " + ", ".join(vitals))
     head, tail = lines[:1], lines[1:]
     rng.shuffle(tail)
-    return " ".join(_sentence(line) for line in head + tail)
+    return " ".join(voices.sentence(line) for line in head + tail)
 
 
 def _soap(parts: _Parts, negatives: list[str], vitals: list[str], rng: random.Random) -> str:

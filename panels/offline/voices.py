@@ -59,9 +59,19 @@ def _join(words: Sequence[str], rng: random.Random) -> str:
     return ", ".join(words[:-1]) + rng.choice((" and ", ", ")) + words[-1]
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """``text`` as a sentence: trimmed, capitalised, with a full stop ("" stays "")."""
     text = text.strip(" ,;")
     return (text[0].upper() + text[1:] + ".") if text else ""
+
+
+def pronoun(sex: str) -> str:
+    return "She" if sex.upper() == "F" else "He"
+
+
+def article(person: str) -> str:
+    """ "An" before "81-year-old" or "elderly", else "A"."""
+    return "An" if person[0] in "8aeiouAEIOU" else "A"
 
 
 def _denied(negatives: Sequence[str]) -> list[str]:
@@ -125,14 +135,14 @@ def patient(
         lines.append(f"temperature was {_NUMBER.findall(measured[0])[0]}")
     head, tail = lines[:2], lines[2:]
     rng.shuffle(tail)
-    return " ".join(_sentence(line) for line in head + tail)
+    return " ".join(sentence(line) for line in head + tail)
 
 
 def letter(
     parts: Parts, negatives: Sequence[str], vitals: Sequence[str], sex: str, rng: random.Random
 ) -> str:
     """A referral letter: the greeting, the patient in one line, history and examination."""
-    she = "She" if sex.upper() == "F" else "He"
+    she = pronoun(sex)
     lines = [
         f"{rng.choice(_TEAMS)}, thank you for seeing this {parts.person} with {parts.complaint}"
     ]
@@ -151,7 +161,7 @@ def letter(
         lines.append(parts.travel)
     if vitals:
         lines.append("On examination " + ", ".join(vitals))
-    return " ".join(_sentence(line) for line in lines) + " " + rng.choice(_CLOSINGS)
+    return " ".join(sentence(line) for line in lines) + " " + rng.choice(_CLOSINGS)
 
 
 def vignette(
@@ -159,10 +169,9 @@ def vignette(
 ) -> str:
     """An exam-style vignette: "A 45-year-old man presents with ...", the history, then the
     vital signs in a sentence of their own."""
-    she = "She" if sex.upper() == "F" else "He"
-    article = "An" if parts.person[0] in "8aeiouAEIOU" else "A"
+    she = pronoun(sex)
     setting = rng.choice(_SETTINGS).replace("her", "his" if she == "He" else "her")
-    lines = [f"{article} {parts.person} {setting} with {parts.complaint}"]
+    lines = [f"{article(parts.person)} {parts.person} {setting} with {parts.complaint}"]
     if parts.pain:
         lines.append(f"{she} describes {parts.pain}")
     if parts.symptoms:
@@ -177,4 +186,4 @@ def vignette(
         )
     if vitals:
         lines.append("Vital signs: " + ", ".join(vitals))
-    return " ".join(_sentence(line) for line in lines)
+    return " ".join(sentence(line) for line in lines)

@@ -16,7 +16,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +122,7 @@ def training_shares(
     the reading pipeline first, so processes forked after this start with them."""
     steps: dict[str, list[Callable[[], None]]] = defaultdict(list)
     folds: set[tuple[Path, frozenset[int]]] = set()
-    for spec in specs:
-        if spec.provider != "builtin":
-            continue
-        provider = build(spec, None)
-        assert isinstance(provider, BuiltinProvider)
-        extraction.read(WARM_UP, kb=knowledge.load(provider.data_dir))
+    for provider in _ready(specs):
         reasoner = provider.member()
         # Members of one fold share one classifier: in one process, repeats are cache hits.
         steps["classifier"].append(functools.partial(reasoner.train, own=False))
@@ -152,14 +147,21 @@ def train_members(specs: Iterable[base.MemberSpec]) -> float:
     they are asked anything, so no member's call timeout runs while its model trains (an
     evaluation's folds each need their own models); returns the seconds it took."""
     started = time.perf_counter()
+    for provider in _ready(specs):
+        provider.member().train()
+    return time.perf_counter() - started
+
+
+def _ready(specs: Iterable[base.MemberSpec]) -> Iterator[BuiltinProvider]:
+    """The offline members among ``specs`` as providers, each with its knowledge base and
+    the reading pipeline loaded."""
     for spec in specs:
         if spec.provider != "builtin":
             continue
         provider = build(spec, None)
         assert isinstance(provider, BuiltinProvider)
         extraction.read(WARM_UP, kb=knowledge.load(provider.data_dir))
-        provider.member().train()
-    return time.perf_counter() - started
+        yield provider
 
 
 @base.register("builtin")
