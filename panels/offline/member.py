@@ -4,7 +4,8 @@ abstention) and Round 2 (a vote by merit or an abstention) as protocol JSON, in 
 
 A member abstains when the case is outside its scope (``scope``: instructions, not a clinical
 case, too few weighable findings, mostly words it cannot weigh, a weak best explanation, a rare
-condition without its exposure, twins the text cannot tell apart) and, when it reads findings,
+condition without its exposure, twins the text cannot tell apart, the neighbour confusions of
+``confusions``) and, when it reads findings,
 when the text classifier's independent reading does not name its top condition clearly
 (``corroboration``).
 Its confidence is a calibrated probability of being right, fitted on held-out rows it did not
@@ -23,6 +24,7 @@ from panels.offline import (
     bayes,
     cache,
     calibration,
+    confusions,
     corroboration,
     extraction,
     knowledge,
@@ -345,6 +347,8 @@ def _assess(member: Member, text: str) -> Assessment:
     )
     if reason is None:
         reason = scope.displaced(ranking, member.kb)
+    if reason is None:
+        reason = confusions.reason(ranking, reading, text, member.kb)
     if reason is None and member.method != "text":
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS

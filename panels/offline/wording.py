@@ -246,6 +246,13 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|\bcoughing (?:fits?|spells?|bouts?|paroxysms?)\b[^.;\n]{0,80}?\bvomit\w*",
         "\\g<0> (vomiting after coughing)",
     ),
+    # A pain named for the chest and a second place at once ("central chest + upper abdo
+    # pain", "chest/epigastric discomfort") is a chest pain as well as the other.
+    (
+        r"(?i)\bchest ?(?:\+|and|&|/) ?((?:upper |lower )?(?:abdominal|epigastric|back|neck"
+        r"|shoulder|arm|jaw)) (pain|discomfort)\b",
+        r"chest \2 and \1 \2",
+    ),
     # A throat that is sore or raw in any tense; a swallow that hurts.
     (
         r"(?i)\bthroat (?:is |has been |feels |felt |was |been |got )?(?:really |very |so |a bit "

@@ -1,0 +1,154 @@
+"""Neighbour confusions: cases where a member's top condition rests on how DDXPlus codes a
+finding, or on a test DDXPlus does not have, rather than on the case. A member abstains, with
+the reason in words, when
+
+- its top is URTI and the text states a sore throat with pain on swallowing: DDXPlus codes a
+  viral pharyngitis's sore throat as pain in the pharynx (its rows never have "sore throat",
+  which is URTI's), so "sore throat" alone leans to URTI whatever the case (``coded_apart``);
+- its top is an angina and the text states a sign of myocardial infarction (ST elevation, a
+  raised troponin), which DDXPlus cannot weigh: it tells NSTEMI / STEMI from unstable angina
+  by chest pain at rest, clinicians by the ECG and troponin (``infarction_signs``);
+- its top needs a finding the text does not state (Boerhaave without chest pain, ``unmet``);
+- the text states a measured hypoglycaemia, a condition outside the 49 that explains
+  sweating, tremor, palpitations, anxiety and confusion by itself (``hypoglycaemia``).
+
+None of these fires on a DDXPlus row (no row states pain on swallowing with URTI, a test, or
+Boerhaave without chest pain in 36 of its 38 rows). Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+
+from panels.offline import extraction, knowledge, methods
+from panels.offline.scope import Ranking
+
+# Top condition -> (findings the text states together, the condition DDXPlus codes them
+# apart from, what they are in words).
+CODED_APART: dict[str, tuple[frozenset[str], str, str]] = {
+    "URTI": (
+        frozenset({"E_97", "E_65"}),
+        "Viral pharyngitis",
+        "a sore throat with pain on swallowing",
+    ),
+}
+# Conditions that exclude a myocardial infarction by definition (no necrosis, no ST elevation).
+ANGINAS = frozenset({"Unstable angina", "Stable angina"})
+# Top condition -> (a feature a text must state before a member names it, in words).
+REQUIRED: dict[str, tuple[str, str]] = {
+    "Boerhaave": ("E_55:chest", "chest pain (after forceful vomiting or retching)"),
+}
+# A high-sensitivity troponin above which an infarction is ruled in (ESC 0 h rule-in for
+# hs-cTnT, 52 ng/L); 0.05 ng/mL (ug/L) for the older assays that report in those units.
+TROPONIN_NG_L = 52.0
+TROPONIN_NG_ML = 0.05
+# Blood glucose below which a text states a hypoglycaemia (3.9 mmol/L, 70 mg/dL: ADA level 1).
+HYPO_MMOL = 3.9
+HYPO_MG_DL = 70.0
+
+_DENIED = re.compile(r"(?i)\b(?:no|not|nil|without|negative for|absent)\b[^.;,\n]{0,12}$")
+_ST_ELEVATION = re.compile(r"(?i)\bST[- ]?(?:segment )?elevations?\b|\bSTE\b|\bSTEMI\b")
+_TROPONIN = re.compile(
+    r"(?i)\b(?:hs-?|high[- ]sensitivity )?trop(?:onin)?s?(?: ?[IT])?\b"
+    r"(?P<gap>[^.;\n]{0,30}?)"
+    r"(?:\b(?P<word>raised|elevated|positive|high|rising|rose|increased|up)\b"
+    r"|(?P<value>\d+(?:\.\d+)?) ?(?P<unit>ng/l|ng/ml|ug/l|µg/l))"
+)
+_GLUCOSE = re.compile(
+    r"(?i)\b(?:(?:capillary |blood |plasma |finger[- ]?prick |serum )?glucose|cbg|bm|sugar)"
+    r"(?: level| reading)?\s*(?:[:=]|of|was|is)?\s*(\d+(?:\.\d+)?) ?(mmol/l|mmol|mg/dl)?"
+)
+
+
+def coded_apart(ranking: Ranking, reading: extraction.Reading) -> str | None:
+    """Why the top condition cannot be told from one DDXPlus codes the same complaint
+    differently for (``CODED_APART``), in words; None otherwise."""
+    top = ranking.conditions[0].name if ranking.conditions else ""
+    if top not in CODED_APART:
+        return None
+    stated, other, words = CODED_APART[top]
+    if not stated <= reading.tokens:
+        return None
+    return (
+        f"the text states {words}, how a {other.lower()} presents, and my knowledge base "
+        f"codes that complaint differently for {other} than for {top} (pain in the pharynx, "
+        f"never a 'sore throat'), so I cannot tell {top} from {other} here."
+    )
+
+
+def infarction_signs(ranking: Ranking, text: str) -> str | None:
+    """Why an angina on top is not put forward when the text states a sign of infarction,
+    in words; None when the top is no angina or the text states none."""
+    if not ranking.conditions or ranking.conditions[0].name not in ANGINAS:
+        return None
+    top = ranking.conditions[0].display_name
+    signs = _infarction_signs(text)
+    if not signs:
+        return None
+    return (
+        f"the text states {' and '.join(signs)}, a sign of myocardial infarction (NSTEMI / "
+        f"STEMI) rather than {top}; my knowledge base has no ECG or troponin finding to weigh, "
+        "so my preference for an angina does not account for it."
+    )
+
+
+def _infarction_signs(text: str) -> list[str]:
+    signs = []
+    for match in _ST_ELEVATION.finditer(text):
+        if not _DENIED.search(text[max(0, match.start() - 20) : match.start()]):
+            signs.append("ST elevation")
+            break
+    for match in _TROPONIN.finditer(text):
+        if re.search(r"(?i)\b(?:no|not|normal|neg\w*|pending)\b", match.group("gap")):
+            continue
+        if match.group("word"):
+            signs.append("a raised troponin")
+            break
+        value, unit = float(match.group("value")), match.group("unit").lower()
+        if value > (TROPONIN_NG_L if unit == "ng/l" else TROPONIN_NG_ML):
+            signs.append("a raised troponin")
+            break
+    return signs
+
+
+def unmet(ranking: Ranking, reading: extraction.Reading, kb: knowledge.KnowledgeBase) -> str | None:
+    """Why the top condition is not put forward without a finding it needs (``REQUIRED``),
+    in words; None when it needs none or the text states it."""
+    top = ranking.conditions[0] if ranking.conditions else None
+    if top is None or top.name not in REQUIRED:
+        return None
+    feature, words = REQUIRED[top.name]
+    if feature in methods.features(reading.tokens, kb=kb):
+        return None
+    return (
+        f"my reading points to {top.display_name}, but the text states no {words}, which it "
+        "presents with; I do not name it without."
+    )
+
+
+def hypoglycaemia(text: str) -> str | None:
+    """Why a text that states a measured hypoglycaemia is outside the 49 conditions, in
+    words; None when it states none."""
+    for match in _GLUCOSE.finditer(text):
+        value, unit = float(match.group(1)), (match.group(2) or "mmol/l").lower()
+        low = value < HYPO_MG_DL if unit == "mg/dl" else value < HYPO_MMOL
+        if low:
+            shown = "mg/dL" if unit == "mg/dl" else "mmol/L"
+            return (
+                f"the text states a blood glucose of {match.group(1)} {shown}, a hypoglycaemia: "
+                "a condition outside my knowledge base of 49 conditions that by itself explains "
+                "sweating, tremor, palpitations, anxiety and confusion."
+            )
+    return None
+
+
+def reason(
+    ranking: Ranking, reading: extraction.Reading, text: str, kb: knowledge.KnowledgeBase
+) -> str | None:
+    """The first of this module's reasons to abstain that applies, in words; None if none."""
+    return (
+        hypoglycaemia(text)
+        or unmet(ranking, reading, kb)
+        or coded_apart(ranking, reading)
+        or infarction_signs(ranking, text)
+    )
