@@ -8,19 +8,19 @@ the reason in words, when
 - its top is an angina and the text states a sign of myocardial infarction (ST elevation, a
   raised troponin), which DDXPlus cannot weigh: it tells NSTEMI / STEMI from unstable angina
   by chest pain at rest, clinicians by the ECG and troponin (``infarction_signs``);
-- its top needs a finding the text does not state (Boerhaave without chest pain, ``unmet``);
 - the text states a measured hypoglycaemia, a condition outside the 49 that explains
   sweating, tremor, palpitations, anxiety and confusion by itself (``hypoglycaemia``).
 
-None of these fires on a DDXPlus row (no row states pain on swallowing with URTI, a test, or
-Boerhaave without chest pain in 36 of its 38 rows). Pure: no Django.
+None of these fires on a DDXPlus row (no row states pain on swallowing with URTI, or a test).
+A condition that needs a stated finding (Boerhaave without chest pain) is
+``knowledge.REQUIRED``'s, as the travel-bound ones are. Pure: no Django.
 """
 
 from __future__ import annotations
 
 import re
 
-from panels.offline import extraction, knowledge, methods
+from panels.offline import extraction
 from panels.offline.scope import Ranking
 
 # Top condition -> (findings the text states together, the condition DDXPlus codes them
@@ -34,10 +34,6 @@ CODED_APART: dict[str, tuple[frozenset[str], str, str]] = {
 }
 # Conditions that exclude a myocardial infarction by definition (no necrosis, no ST elevation).
 ANGINAS = frozenset({"Unstable angina", "Stable angina"})
-# Top condition -> (a feature a text must state before a member names it, in words).
-REQUIRED: dict[str, tuple[str, str]] = {
-    "Boerhaave": ("E_55:chest", "chest pain (after forceful vomiting or retching)"),
-}
 # A high-sensitivity troponin above which an infarction is ruled in (ESC 0 h rule-in for
 # hs-cTnT, 52 ng/L); 0.05 ng/mL (ug/L) for the older assays that report in those units.
 TROPONIN_NG_L = 52.0
@@ -111,21 +107,6 @@ def _infarction_signs(text: str) -> list[str]:
     return signs
 
 
-def unmet(ranking: Ranking, reading: extraction.Reading, kb: knowledge.KnowledgeBase) -> str | None:
-    """Why the top condition is not put forward without a finding it needs (``REQUIRED``),
-    in words; None when it needs none or the text states it."""
-    top = ranking.conditions[0] if ranking.conditions else None
-    if top is None or top.name not in REQUIRED:
-        return None
-    feature, words = REQUIRED[top.name]
-    if feature in methods.features(reading.tokens, kb=kb):
-        return None
-    return (
-        f"my reading points to {top.display_name}, but the text states no {words}, which it "
-        "presents with; I do not name it without."
-    )
-
-
 def hypoglycaemia(text: str) -> str | None:
     """Why a text that states a measured hypoglycaemia is outside the 49 conditions, in
     words; None when it states none."""
@@ -142,13 +123,6 @@ def hypoglycaemia(text: str) -> str | None:
     return None
 
 
-def reason(
-    ranking: Ranking, reading: extraction.Reading, text: str, kb: knowledge.KnowledgeBase
-) -> str | None:
+def reason(ranking: Ranking, reading: extraction.Reading, text: str) -> str | None:
     """The first of this module's reasons to abstain that applies, in words; None if none."""
-    return (
-        hypoglycaemia(text)
-        or unmet(ranking, reading, kb)
-        or coded_apart(ranking, reading)
-        or infarction_signs(ranking, text)
-    )
+    return hypoglycaemia(text) or coded_apart(ranking, reading) or infarction_signs(ranking, text)

@@ -65,14 +65,11 @@ def reading(
 def corroborate(
     kb: knowledge.KnowledgeBase, holdout: frozenset[int], text: str, tokens: frozenset[str]
 ) -> Corroboration:
-    """How the corroborating classifier reads ``text``, rare conditions without their
-    exposure in ``tokens`` left out as a member leaves them out."""
-    conditions = kb.conditions
-    kept = [
-        s
-        for s in reading(kb, CORROBORATION_SEED, holdout, text).ranking
-        if not conditions[s.condition].exposures or conditions[s.condition].exposures & tokens
-    ]
+    """How the corroborating classifier reads ``text``, conditions whose required finding
+    ``tokens`` do not state left out as a member leaves them out."""
+    said = knowledge.stated(tokens, kb)
+    ranking = reading(kb, CORROBORATION_SEED, holdout, text).ranking
+    kept = [s for s in ranking if not knowledge.unmet(kb.conditions[s.condition], said)]
     second = kept[1].probability if len(kept) > 1 else 0.0
     top = kept[0]
     return Corroboration(top.condition, top.probability, top.probability / max(second, 1e-9))

@@ -1,5 +1,5 @@
-"""The DDXPlus knowledge base: its conditions (with corrected ICD-10-CM codes and the exposures
-that rare, travel-bound ones require), its evidences and its development rows.
+"""The DDXPlus knowledge base: its conditions (with corrected ICD-10-CM codes and the findings
+some require before a member names them), its evidences and its development rows.
 
 Pure module: no Django, no network. The data (CC BY 4.0, Fansi Tchango et al., NeurIPS 2022) is
 read from a folder given by the caller (the product ships a copy in ``data/ddxplus/``).
@@ -82,11 +82,15 @@ class Evidence:
 # elsewhere", and "Larygospasm" is misspelled.
 ICD10_FIXES = {"SLE": "M32.9", "Pneumonia": "J18"}
 DISPLAY_NAMES = {"Larygospasm": "Laryngospasm"}
-# Rare, travel- or contact-bound conditions: a member never names one unless the text states
-# one of these exposures (contact with a case, or travel to where it is endemic).
-EXPOSURES = {
+# Conditions a member never names unless the text states one of these findings: the exposure
+# of a rare, travel- or contact-bound condition (contact with a case, or travel to where it
+# is endemic), and the chest pain that a Boerhaave rupture presents with (36 of its 38 DDXPlus
+# rows; without it, epigastric and other out-of-scope texts read as Boerhaave). A pain place
+# counts as its region (``stated``): any place in the chest states chest pain.
+REQUIRED = {
     "Ebola": frozenset({"E_73", "E_204_@_V_1"}),
     "Chagas": frozenset({"E_204_@_V_3", "E_204_@_V_5"}),
+    "Boerhaave": frozenset({"E_55_@_chest"}),
 }
 
 
@@ -95,8 +99,8 @@ class Condition:
     """One of the 49 pathologies: its KB name, its ICD-10 code as the KB spells it
     (``icd10``), its severity (1-5, lower is more severe) and the evidence codes the KB lists
     for it. ``code`` is the corrected ICD-10-CM code members report, ``display_name`` the
-    name they show, ``exposures`` the findings one of which must be stated before a member
-    may name it (empty: none needed)."""
+    name they show, ``requires`` the findings one of which must be stated before a member
+    may name it (``REQUIRED``; empty: none needed)."""
 
     name: str
     icd10: str
@@ -104,7 +108,7 @@ class Condition:
     findings: frozenset[str] = frozenset()
     code: str | None = None
     display_name: str = ""
-    exposures: frozenset[str] = frozenset()
+    requires: frozenset[str] = frozenset()
 
     @property
     def accepted_codes(self) -> tuple[str, ...]:
@@ -203,7 +207,7 @@ def _load(directory: Path) -> KnowledgeBase:
             findings=frozenset([*item["symptoms"], *item["antecedents"]]),
             code=icd10_cm(ICD10_FIXES.get(name, item["icd10-id"])),
             display_name=DISPLAY_NAMES.get(name, name),
-            exposures=EXPOSURES.get(name, frozenset()),
+            requires=REQUIRED.get(name, frozenset()),
         )
         for name, item in raw_conditions.items()
     }
@@ -266,6 +270,24 @@ PAIN_REGIONS = {
     "head": ("forehead", "temple", "top of the head", "back of head", "occiput"),
 }
 PAIN_PLACE = "E_55"
+
+
+def unmet(condition: Condition, stated: frozenset[str]) -> bool:
+    """Whether ``condition`` requires a finding (``Condition.requires``) that ``stated``
+    (from :func:`stated`) lacks."""
+    return bool(condition.requires) and not condition.requires & stated
+
+
+def stated(tokens: frozenset[str], kb: KnowledgeBase) -> frozenset[str]:
+    """``tokens`` with each pain place's region as a token too ("E_55_@_chest" for a pain in
+    the left breast), so that a requirement of chest pain is met by any place in the chest."""
+    regions: set[str] = set()
+    for token in tokens:
+        code, _, value = token.partition("_@_")
+        evidence = kb.evidences.get(code)
+        if evidence is not None and value:
+            regions.update(f"{code}_@_{region}" for region in regions_of(evidence, value))
+    return tokens | regions
 
 
 def regions_of(evidence: Evidence, value: str) -> tuple[str, ...]:

@@ -3,11 +3,10 @@ within its scope, ranks the 49 conditions with its method, and answers Round 1 (
 abstention) and Round 2 (a vote by merit or an abstention) as protocol JSON, in words.
 
 A member abstains when the case is outside its scope (``scope``: instructions, not a clinical
-case, too few weighable findings, mostly words it cannot weigh, a weak best explanation, a rare
-condition without its exposure, twins the text cannot tell apart, the neighbour confusions of
-``confusions``) and, when it reads findings,
-when the text classifier's independent reading does not name its top condition clearly
-(``corroboration``).
+case, too few weighable findings, mostly words it cannot weigh, a weak best explanation, a
+condition without the finding it requires, twins the text cannot tell apart; the neighbour
+confusions of ``confusions``) and, when it reads findings, when the text classifier's
+independent reading does not name its top condition clearly (``corroboration``).
 Its confidence is a calibrated probability of being right, fitted on held-out rows it did not
 train on; the text member's is fitted on free text (``calibration.TEXT_ON_NOTES``), where its
 classifier is far less sure than on renderings. Pure: no Django.
@@ -77,7 +76,7 @@ _classifier = corroboration.classifier
 class Assessment:
     """What a member made of a case: its reading, its ranking, the calibrated probability that
     the top condition is right, why it abstains (None when it answers), and the rare
-    conditions it did not consider for want of the exposure they require."""
+    conditions it did not consider for want of a finding they require."""
 
     reading: extraction.Reading
     ranking: Ranking
@@ -162,7 +161,7 @@ class Member:
 
     def rank(self, text: str) -> tuple[Ranking, tuple[str, ...]]:
         """Every condition ranked by this member's method for ``text``, and the rare
-        conditions left out for want of their exposure."""
+        conditions left out for want of a finding they require."""
         reading = extraction.read(text, kb=self.kb)
         tokens = self.view_of(reading)
         age, sex = (None, None) if self.view == "symptoms" else (reading.age, reading.sex)
@@ -191,7 +190,7 @@ class Member:
                 present,
                 found.explanation,
             )
-        return scope.without_unexposed(ranking, reading.tokens)
+        return scope.without_unmet(ranking, reading.tokens, self.kb)
 
     def assess(self, text: str) -> Assessment:
         return _assess(self, text)
@@ -264,7 +263,7 @@ class Member:
         if r.investigations:
             parts.append(f"Tests named, not weighed: {', '.join(r.investigations)}.")
         if a.excluded:
-            parts.append(f"Not considered without the required exposure: {', '.join(a.excluded)}.")
+            parts.append(f"Not considered without a finding they require: {', '.join(a.excluded)}.")
         if self.view == "symptoms":
             parts.append("This member weighs symptoms only, not history or demographics.")
         if a.ranking.features:
@@ -348,7 +347,7 @@ def _assess(member: Member, text: str) -> Assessment:
     if reason is None:
         reason = scope.displaced(ranking, member.kb)
     if reason is None:
-        reason = confusions.reason(ranking, reading, text, member.kb)
+        reason = confusions.reason(ranking, reading, text)
     if reason is None and member.method != "text":
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS

@@ -2,9 +2,10 @@
 abstains when the text reads as instructions, is not a clinical case, states too few findings
 its knowledge base can weigh, says more in clinical words it does not know than in findings it
 does, or when its best explanation is weak (``out_of_scope``); when its reading points first to
-a rare, travel-bound condition without the exposure it requires (``without_unexposed``,
-``displaced``); and when the text cannot tell its top condition from a near-identical twin
-(``twins_apart``). Each reason is in words, for the member's reasoning. Pure: no Django.
+a condition without the finding it requires, such as a rare, travel-bound condition without
+its exposure (``without_unmet``, ``displaced``); and when the text cannot tell its top
+condition from a near-identical twin (``twins_apart``). Each reason is in words, for the
+member's reasoning. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ TWIN_SHARE = 0.9
 
 @dataclass(frozen=True)
 class Ranking:
-    """Conditions best first with the method's probabilities (exposure-bound conditions
-    without their exposure removed), the weighable ``features`` read from the text (feature
-    -> finding token), the method's explanation in words, and ``displaced``: the method's
-    own top condition when it was one of those removed."""
+    """Conditions best first with the method's probabilities (conditions whose required
+    finding the text does not state removed, ``knowledge.REQUIRED``), the weighable
+    ``features`` read from the text (feature -> finding token), the method's explanation in
+    words, and ``displaced``: the method's own top condition when it was one of those
+    removed."""
 
     conditions: tuple[knowledge.Condition, ...]
     probabilities: tuple[float, ...]
@@ -47,20 +49,20 @@ class Ranking:
 
 
 def displaced(ranking: Ranking, kb: knowledge.KnowledgeBase) -> str | None:
-    """Why a member whose reading points first to a condition it may not name (no exposure
-    stated) does not put the runner-up forward in its place, in words; None otherwise. The
-    runner-up is the best of the rest, not an explanation of the case: on DDXPlus rows of
-    Chagas without the travel it requires, three members named HIV instead (4 wrong
-    consensus of 1,000 rows out of fold)."""
+    """Why a member whose reading points first to a condition it may not name (its required
+    finding not stated) does not put the runner-up forward in its place, in words; None
+    otherwise. The runner-up is the best of the rest, not an explanation of the case: on
+    DDXPlus rows of Chagas without the travel it requires, three members named HIV instead
+    (4 wrong consensus of 1,000 rows out of fold)."""
     if ranking.displaced is None:
         return None
     needed = " or ".join(
-        sorted(rendering.finding_text(t, kb=kb) for t in ranking.displaced.exposures)
+        sorted(rendering.finding_text(t, kb=kb) for t in ranking.displaced.requires)
     )
     return (
         f"my reading points first to {ranking.displaced.display_name}, which I do not name "
-        f"without the exposure it requires ({needed}), and I put no other diagnosis forward "
-        "in its place."
+        f"unless the text states what it requires ({needed}), and I put no other diagnosis "
+        "forward in its place."
     )
 
 
@@ -130,12 +132,15 @@ def out_of_scope(
     return None
 
 
-def without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Ranking, tuple[str, ...]]:
+def without_unmet(
+    ranking: Ranking, tokens: frozenset[str], kb: knowledge.KnowledgeBase
+) -> tuple[Ranking, tuple[str, ...]]:
+    """``ranking`` without the conditions whose required finding ``tokens`` do not state,
+    and the names of those among its first five."""
+    said = knowledge.stated(tokens, kb)
     pairs = zip(ranking.conditions, ranking.probabilities, strict=True)
-    kept = [(c, p) for c, p in pairs if not c.exposures or c.exposures & tokens]
-    excluded = tuple(
-        c.display_name for c in ranking.conditions[:5] if c.exposures and not c.exposures & tokens
-    )
+    kept = [(c, p) for c, p in pairs if not knowledge.unmet(c, said)]
+    excluded = tuple(c.display_name for c in ranking.conditions[:5] if knowledge.unmet(c, said))
     total = sum(p for _, p in kept) or 1.0
     top = ranking.conditions[0]
     return Ranking(
@@ -143,5 +148,5 @@ def without_unexposed(ranking: Ranking, tokens: frozenset[str]) -> tuple[Ranking
         tuple(p / total for _, p in kept),
         ranking.features,
         ranking.explanation,
-        top if top.exposures and not top.exposures & tokens else None,
+        top if knowledge.unmet(top, said) else None,
     ), excluded

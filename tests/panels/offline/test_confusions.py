@@ -100,6 +100,14 @@ def test_boerhaave_is_never_named_without_chest_pain(kb):
     assert "Boerhaave" not in {a["diagnosis"] for a in given if not a.get("abstain")}
 
 
+def test_any_place_in_the_chest_states_the_chest_pain_boerhaave_requires(kb):
+    boerhaave = kb.conditions["Boerhaave"]
+    chest = extraction.read("pain in the left breast after retching", kb=kb).tokens
+    belly = extraction.read("pain in the upper abdomen after retching", kb=kb).tokens
+    assert not knowledge.unmet(boerhaave, knowledge.stated(chest, kb))
+    assert knowledge.unmet(boerhaave, knowledge.stated(belly, kb))
+
+
 def test_a_chest_and_upper_abdominal_pain_is_a_chest_pain(kb):
     reading = extraction.read("severe central chest + upper abdo pain after vomiting", kb=kb)
     assert "E_55_@_chest" in reading.tokens

@@ -107,7 +107,7 @@ def test_offline_5_never_names_ebola_without_the_exposure_it_requires(kb):
     rows = [r for r in kb.rows if r.pathology == "Ebola"][:5]
     for row in rows:
         unexposed = tuple(
-            t for t in row.evidences if t not in ebola.exposures and t != "E_204_@_V_1"
+            t for t in row.evidences if t not in ebola.requires and t != "E_204_@_V_1"
         )
         stripped = knowledge.PatientRow(
             row.age, row.sex, row.pathology, unexposed, row.initial, row.source

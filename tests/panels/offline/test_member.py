@@ -224,15 +224,15 @@ def test_a_member_whose_reading_points_to_a_condition_it_may_not_name_does_not_n
     # Chagas there, and the runner-up (HIV, for most members) is no explanation either.
     chagas = kb.conditions["Chagas"]
     row = next(
-        r for r in kb.rows if r.pathology == "Chagas" and not chagas.exposures & set(r.evidences)
+        r for r in kb.rows if r.pathology == "Chagas" and not chagas.requires & set(r.evidences)
     )
     text = knowledge.render_patient(row)
     displaced = [m for m in default_members(kb) if m.assess(text).ranking.displaced is chagas]
     answers = [m.propose(text) for m in displaced]
     assert len(answers) >= 3 and all(a.get("abstain") is True for a in answers), answers
     why = (
-        "I abstain: my reading points first to Chagas, which I do not name without the "
-        "exposure it requires (travel to "
+        "I abstain: my reading points first to Chagas, which I do not name unless the "
+        "text states what it requires (travel to "
     )
     assert sum(str(a["reasoning"]).startswith(why) for a in answers) >= 3, answers
     travelled = tuple(t for t in row.evidences if not t.startswith("E_204")) + ("E_204_@_V_5",)

@@ -157,7 +157,7 @@ def test_never_names_ebola_without_the_exposure_it_requires(kb):
     ebola = kb.conditions["Ebola"]
     rows = [r for r in kb.rows if r.pathology == "Ebola"][:5]
     for row in rows:
-        unexposed = [t for t in row.evidences if t not in ebola.exposures and t != "E_204_@_V_1"]
+        unexposed = [t for t in row.evidences if t not in ebola.requires and t != "E_204_@_V_1"]
         stripped = knowledge.PatientRow(
             row.age, row.sex, row.pathology, tuple(unexposed), row.initial, row.source
         )
