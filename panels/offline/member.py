@@ -83,6 +83,7 @@ class Assessment:
     probability: float
     abstain_because: str | None
     excluded: tuple[str, ...]
+    corroborated_by: str | None = None  # how a close runner-up corroborates it, in words
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,8 @@ class Member:
             parts.append(f"Tests named, not weighed: {', '.join(r.investigations)}.")
         if a.excluded:
             parts.append(f"Not considered without a finding they require: {', '.join(a.excluded)}.")
+        if a.corroborated_by and not a.abstain_because:
+            parts.append(a.corroborated_by)
         if self.view == "symptoms":
             parts.append("This member weighs symptoms only, not history or demographics.")
         if a.ranking.features:
@@ -348,16 +351,17 @@ def _assess(member: Member, text: str) -> Assessment:
         reason = scope.displaced(ranking, member.kb)
     if reason is None:
         reason = confusions.reason(ranking, reading, text)
+    support = None
     if reason is None and member.method != "text":
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS
         needed = scope.TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone
-        reason = corroboration.uncorroborated(
-            member.kb, ranking.conditions[0], other, needed=needed
-        )
+        top = ranking.conditions[0]
+        reason = corroboration.uncorroborated(member.kb, top, other, needed=needed)
+        support = corroboration.close_note(member.kb, top.name, other)
     if reason is None:
         reason = scope.twins_apart(ranking, reading)
-    return Assessment(reading, ranking, probability, reason, excluded)
+    return Assessment(reading, ranking, probability, reason, excluded, support)
 
 
 @lru_cache(maxsize=64)

@@ -8,7 +8,15 @@ from collections import Counter
 
 import pytest
 
-from panels.offline import calibration, corroboration, extraction, knowledge, member, scope
+from panels.offline import (
+    calibration,
+    corroboration,
+    extraction,
+    knowledge,
+    member,
+    methods,
+    scope,
+)
 from panels.providers import base
 from tests.panels.offline.members import default_members
 
@@ -82,17 +90,61 @@ def test_an_uncorroborated_member_abstains_in_both_rounds(kb, monkeypatch, fresh
     ("score", "margin", "answers"),
     [(0.3, 1.05, False), (0.3, 1.2, True), (0.6, 1.05, True)],
 )
-def test_the_corroboration_must_be_clear_by_margin_or_score(
-    kb, monkeypatch, fresh_assessments, score, margin, answers
+def test_with_few_findings_the_corroboration_must_be_clear_by_margin_or_score(
+    kb, score, margin, answers
 ):
+    pe = kb.conditions["Pulmonary embolism"]
+    same = corroboration.Corroboration("Pulmonary embolism", score=score, margin=margin)
+    why = corroboration.uncorroborated(kb, pe, same, needed=scope.TEXT_MIN_SCORE)
+    assert (why is None) is answers, why
+    if not answers:
+        assert "not a clear corroboration" in str(why)
+    # With enough findings, the classifier's first condition corroborates by any margin.
+    assert corroboration.uncorroborated(kb, pe, same) is None
+
+
+def _leading(kb, *scored):
+    first = scored[0]
+    return corroboration.Corroboration(
+        first[0], first[1], first[1] / scored[1][1], tuple(methods.Scored(c, p) for c, p in scored)
+    )
+
+
+@pytest.mark.parametrize(
+    ("second", "answers"),
+    [(0.2, True), (0.35 * 0.3 - 0.01, False), (0.04, False)],
+)
+def test_a_close_second_place_corroborates_a_reading_of_enough_findings(kb, second, answers):
+    # The classifier puts the member's condition just behind a neighbour: with at least
+    # CLOSE_SHARE of the first's score (and CLOSE_SCORE) that corroborates it.
+    pe = kb.conditions["Pulmonary embolism"]
+    other = _leading(kb, ("Panic attack", 0.35), ("Pulmonary embolism", second), ("GERD", 0.01))
+    why = corroboration.uncorroborated(kb, pe, other)
+    assert (why is None) is answers, why
+    note = corroboration.close_note(kb, "Pulmonary embolism", other)
+    assert (note is not None) is answers
+    if answers:
+        assert "close behind its first choice, Panic attack" in str(note)
+    # A text of few findings still needs the classifier's clear first place.
+    assert corroboration.uncorroborated(kb, pe, other, needed=scope.TEXT_MIN_SCORE) is not None
+
+
+def test_a_third_place_does_not_corroborate(kb):
+    pe = kb.conditions["Pulmonary embolism"]
+    other = _leading(kb, ("Panic attack", 0.3), ("GERD", 0.29), ("Pulmonary embolism", 0.28))
+    assert "favours Panic attack, not my Pulmonary embolism" in str(
+        corroboration.uncorroborated(kb, pe, other)
+    )
+
+
+def test_a_member_corroborated_by_a_close_second_says_so(kb, monkeypatch, fresh_assessments):
     row = next(r for r in kb.rows if r.pathology == "Pulmonary embolism")
     text = knowledge.render_patient(row)
-    same = member.Corroboration("Pulmonary embolism", score=score, margin=margin)
-    monkeypatch.setattr(member.Member, "corroboration", lambda self, text, tokens: same)
+    other = _leading(kb, ("Panic attack", 0.4), ("Pulmonary embolism", 0.3), ("GERD", 0.1))
+    monkeypatch.setattr(member.Member, "corroboration", lambda self, text, tokens: other)
     answer = member.Member(kb, seed=1, holdout=frozenset(), method="bayes").propose(text)
-    assert (not answer.get("abstain")) is answers, answer["reasoning"]
-    if not answers:
-        assert "not a clear corroboration" in str(answer["reasoning"])
+    assert answer["diagnosis"] == "Pulmonary embolism", answer["reasoning"]
+    assert "ranks Pulmonary embolism close behind its first choice" in str(answer["reasoning"])
 
 
 def test_the_corroboration_is_the_text_classifiers_reading_without_unexposed_conditions(kb):
