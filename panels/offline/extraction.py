@@ -151,6 +151,16 @@ def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 @lru_cache(maxsize=1)
+def _termination() -> frozenset[str]:
+    """The words and phrases at which a context (a negation, a relative's) stops: negspacy's
+    clinical termination terms and ours."""
+    from negspacy.termsets import termset
+
+    clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
+    return frozenset(clinical["termination"]) | frozenset(TERMINATION)
+
+
+@lru_cache(maxsize=1)
 def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     """A blank English spaCy tokenizer and the NegEx components (negation with negspacy's
     clinical termset, inabilities as pseudo-negations; family, history, hypothetical and
@@ -162,7 +172,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
 
     nlp = spacy.blank("en")
     clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
-    stops = sorted(set(clinical["termination"]) | set(TERMINATION))
+    stops = sorted(_termination())
     components: list[tuple[str, Callable[[Any], Any]]] = []
     for name, cues, following in (
         ("negex", None, None),
@@ -207,6 +217,7 @@ def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[s
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
     "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts."""
     nlp, components = _pipeline()
+    stops = {t for t in _termination() if " " not in t}
     doc = nlp.make_doc(text)
     token_starts = [token.idx for token in doc]
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
@@ -217,6 +228,12 @@ def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[s
         span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
         if span is None or taken & set(range(span.start, span.end)):
             continue
+        # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in two
+        # is never negated: "no contact with Ebola" was read as contact. Judge a phrase by
+        # its words before the first such word.
+        cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
+        span = doc[span.start : cut]
+        span.label_ = "F"
         taken.update(range(span.start, span.end))
         spans.append(span)
         owners.append(index)
@@ -345,6 +362,9 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         matches.extend(_clause_matches(kb, expanded, at, end))
         at = cut.end() if cut else end
         bounds.append(at)
+    # Exposures are read in context like any finding: "no travel to Liberia" states none,
+    # "her husband returned from Guinea" is a relative's.
+    matches.extend(signs.exposures(expanded))
     flags = _contexts(_patient_named(expanded), matches, bounds)
 
     def quote(match: _Match) -> str:
@@ -358,8 +378,6 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
     for match in vital_matches:
         target = absent if match.kind == "absent" else present
         target.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
-    for match in signs.exposures(text):
-        present.extend(Finding(t, text[match.start : match.end].strip()) for t in match.tokens)
     for match, context in zip(matches, flags, strict=True):
         words = quote(match)
         if match.kind == "neutral":

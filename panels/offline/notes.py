@@ -427,6 +427,17 @@ TRAVEL_REGIONS = {
         "togo",
         "benin",
         "gambia",
+        # DDXPlus codes no Central or East African region, and West Africa is where its
+        # Ebola rows travelled: the Ebola outbreak countries there read as that region, so
+        # that a traveller from an outbreak is not denied the condition it requires.
+        "democratic republic of the congo",
+        "democratic republic of congo",
+        "drc",
+        "north kivu",
+        "congo",
+        "uganda",
+        "south sudan",
+        "gabon",
     ),
     "V_5": (  # South America
         "south america",
@@ -472,6 +483,15 @@ TRAVEL_CUES = (
     "moved from",
     "came from",
     "from",
+    "working in",
+    "worked in",
+    "volunteering in",
+    "volunteered in",
+    "holiday in",
+    "stayed in",
+    "staying in",
+    "months in",
+    "weeks in",
 )
 
 # American spellings (or their stems) and the British ones extraction reads them as.

@@ -81,9 +81,10 @@ _EBOLA_CONTACT = re.compile(
 
 def exposures(text: str) -> list[Match]:
     """Travel to (or origin in) a DDXPlus travel region, and contact with a haemorrhagic
-    fever, in ``text`` (offsets into ``text``)."""
+    fever, in ``text`` (offsets into ``text``; a travel's are its place's, so that the
+    context reader judges the place without swallowing the words before it)."""
     found = [
-        Match(frozenset({f"E_204_@_{_REGION_OF[m.group(1).casefold()]}"}), m.start(), m.end())
+        Match(frozenset({f"E_204_@_{_REGION_OF[m.group(1).casefold()]}"}), m.start(1), m.end(1))
         for m in _TRAVEL.finditer(text)
     ]
     found += [Match(frozenset({"E_73"}), m.start(), m.end()) for m in _EBOLA_CONTACT.finditer(text)]

@@ -3,6 +3,8 @@ words the knowledge base does not know. Hand-written notes, none from the dev or
 
 from __future__ import annotations
 
+import pytest
+
 from panels.offline import extraction, knowledge, renderings
 
 
@@ -150,6 +152,35 @@ def test_travel_and_contact_exposures_are_read_in_ordinary_words(kb):
     assert (
         not {"E_204_@_V_1", "E_73"} & extraction.read("Fever after a trip to Spain", kb=kb).tokens
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No travel to Liberia. Fever for 3 days.",
+        "Denies recent travel to Mexico or Guinea.",
+        "Never travelled to Bolivia; fever.",
+        "No contact with Ebola patients.",
+    ],
+)
+def test_a_denied_exposure_is_no_exposure(kb, text):
+    # It met the requirement of Ebola or Chagas: a denial read as the exposure itself.
+    reading = extraction.read(text, kb=kb)
+    exposures = {t for t in reading.tokens if t.startswith("E_204_@_") or t == "E_73"}
+    assert not exposures, reading.present
+    assert reading.absent
+
+
+def test_an_outbreak_in_central_africa_meets_ebolas_travel_requirement(kb):
+    # DDXPlus codes no Central African region; its Ebola rows travelled to West Africa.
+    for text in (
+        "Nurse returned 8 days ago from volunteering at a treatment centre in North Kivu, DRC.",
+        "Back from Uganda a week ago, where she worked in a clinic.",
+    ):
+        tokens = extraction.read(text, kb=kb).tokens
+        assert not knowledge.unmet(kb.conditions["Ebola"], knowledge.stated(tokens, kb)), text
+    worked = extraction.read("After 6 months working in a rural village in Bolivia", kb=kb)
+    assert "E_204_@_V_5" in worked.tokens
 
 
 class _EveryPhrase(dict[str, tuple[int, ...]]):
