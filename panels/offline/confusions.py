@@ -41,6 +41,10 @@ TROPONIN_NG_ML = 0.05
 # Blood glucose below which a text states a hypoglycaemia (3.9 mmol/L, 70 mg/dL: ADA level 1).
 HYPO_MMOL = 3.9
 HYPO_MG_DL = 70.0
+# A glucose written without its unit is in mg/dL above this (no living patient's is 35
+# mmol/L, hyperosmolar states included, while "glucose 65" is a US note's mg/dL); in mmol/L
+# at or below it.
+UNITLESS_MG_DL_ABOVE = 35.0
 
 _DENIED = re.compile(r"(?i)\b(?:no|not|nil|without|negative for|absent)\b[^.;,\n]{0,12}$")
 _ST_ELEVATION = re.compile(r"(?i)\bST[- ]?(?:segment )?elevations?\b|\bSTE\b|\bSTEMI\b")
@@ -111,7 +115,8 @@ def hypoglycaemia(text: str) -> str | None:
     """Why a text that states a measured hypoglycaemia is outside the 49 conditions, in
     words; None when it states none."""
     for match in _GLUCOSE.finditer(text):
-        value, unit = float(match.group(1)), (match.group(2) or "mmol/l").lower()
+        value = float(match.group(1))
+        unit = (match.group(2) or ("mg/dl" if value > UNITLESS_MG_DL_ABOVE else "mmol/l")).lower()
         low = value < HYPO_MG_DL if unit == "mg/dl" else value < HYPO_MMOL
         if low:
             shown = "mg/dL" if unit == "mg/dl" else "mmol/L"

@@ -89,6 +89,10 @@ def test_a_measured_hypoglycaemia_is_outside_the_panel(kb):
         ("BM 5.6", False),
         ("glucose 7.2, HbA1c 48", False),
         ("glucose tolerance test in 2 weeks", False),
+        # Without a unit, a value no patient has in mmol/L is mg/dL.
+        ("fingerstick glucose 48", True),
+        ("glucose 2.8", True),
+        ("glucose 110", False),
     ],
 )
 def test_only_a_low_glucose_reads_as_hypoglycaemia(text, low):
