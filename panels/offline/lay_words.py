@@ -153,6 +153,46 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "brown phlegm": _SPUTUM,
     "coloured phlegm": _SPUTUM,
     "discoloured sputum": _SPUTUM,
+    # Orthopnoea and waking breathless, as a ward or a patient says them.
+    "can t lie flat": ("E_217",),
+    "cannot lie flat": ("E_217",),
+    "unable to lie flat": ("E_217",),
+    "sitting bolt upright": ("E_217",),
+    "sat bolt upright": ("E_217",),
+    "sits bolt upright": ("E_217",),
+    "sleeping sat up": ("E_217",),
+    "sleeps sitting up": ("E_217",),
+    "sleeping sitting up": ("E_217",),
+    "extra pillows": ("E_217",),
+    "propped up on pillows": ("E_217",),
+    # History in everyday words: cholesterol and cancer treatment, lymph node surgery.
+    "cholesterol tablets": ("E_71",),
+    "cholesterol pills": ("E_71",),
+    "cholesterol medication": ("E_71",),
+    "on statins": ("E_71",),
+    "statin": ("E_71",),
+    "atorvastatin": ("E_71",),
+    "simvastatin": ("E_71",),
+    "rosuvastatin": ("E_71",),
+    "on chemotherapy": ("E_34",),
+    "undergoing chemotherapy": ("E_34",),
+    "receiving chemotherapy": ("E_34",),
+    "having chemotherapy": ("E_34",),
+    "having chemo": ("E_34",),
+    "lymph glands out": ("E_137",),
+    "lymph nodes out": ("E_137",),
+    "lymph nodes removed": ("E_137",),
+    "lymph glands removed": ("E_137",),
+    "lymph node dissection": ("E_137",),
+    "axillary clearance": ("E_137",),
+    "axillary node clearance": ("E_137",),
+    "amlodipine": ("E_149",),
+    "nifedipine": ("E_149",),
+    "felodipine": ("E_149",),
+    "lercanidipine": ("E_149",),
+    # Skin nodules (erythema nodosum) are the knowledge base's skin lesions.
+    "erythema nodosum": ("E_129",),
+    "skin nodules": ("E_129",),
     "coloured sputum": _SPUTUM,
     "mucopurulent sputum": _SPUTUM,
     "increased sputum": _SPUTUM,
@@ -376,6 +416,35 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     (
         r"(?i)\bweak(?:ness)?\b[^.;,\n]{0,25}?\b(?:both |the |his |her |my |their )?legs\b",
         "\\g<0> (leg weakness)",
+    ),
+    # Sputum that has turned colour or grown ("what I'm coughing up has gone green").
+    (
+        r"(?i)\b(?:coughing|cough(?:s|ed)?|bringing|spitting) up\b(?! blood| bits of blood)"
+        r"[^.;\n]{0,40}?\b(?:green\w*|yellow\w*|brown\w*|thick|dirty|purulent|more of it)\b",
+        "\\g<0> (coloured sputum)",
+    ),
+    # Waking at night gasping or breathless (paroxysmal nocturnal dyspnoea).
+    (
+        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: \w+){0,5}? (?:gasping|breathless"
+        r"|short of breath|fighting for breath|struggling for breath)\b",
+        "\\g<0> (wakes at night breathless)",
+    ),
+    # A high-pitched noise (squeaking, crowing) is stridor; a high-pitched whoop is not.
+    (
+        r"(?i)\bhigh[- ]pitched (?!whoop)(?:\w+ )?(?:noise|sound)\b",
+        "stridor",
+    ),
+    # Cancer that is metastatic or active now.
+    (r"(?i)\bmetastatic (?:[\w-]+ ){0,2}(?:cancer|carcinoma|malignancy)\b", "metastatic cancer"),
+    (
+        r"(?i)\b(?:active|current|ongoing|known) (?:[\w-]+ ){0,2}(?:cancer|malignancy)\b",
+        "active cancer",
+    ),
+    # Red or tender nodules on the skin (erythema nodosum).
+    (
+        r"(?i)\b(?:red|tender|painful|erythematous|raised|violaceous)\b[^.;\n]{0,25}?"
+        r"\b(?:nodules|plaques|raised lumps)\b",
+        "\\g<0> (skin nodules)",
     ),
     # A groin lump or bulge is the knowledge base's lesion in the groin (how its inguinal
     # hernia rows are written), not a swelling elsewhere.
