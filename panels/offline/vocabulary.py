@@ -8,6 +8,7 @@ knowledge base cannot weigh). Pure data.
 
 from __future__ import annotations
 
+from panels.offline.lay_words import LAY_WORDS
 from panels.offline.notes import MORE_SYNONYMS
 from panels.offline.wording import FAMILIES
 
@@ -326,6 +327,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 SYNONYMS.update(MORE_SYNONYMS)
 SYNONYMS.update(FAMILIES)
+SYNONYMS.update(LAY_WORDS)
 
 
 # Other ways notes write a binary finding (the renderings write them, and extraction reads

@@ -14,6 +14,8 @@ is left out.
 
 from __future__ import annotations
 
+from panels.offline.lay_words import LAY_PHRASINGS
+
 FAMILIES: dict[str, tuple[str, ...]] = {
     # Chest pain in the words of a tight, sore or full chest (a clause "my chest is really
     # tight" is rewritten to "chest tightness" by SHORTHAND).
@@ -297,6 +299,7 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         "worse lying flat",
     ),
 )
+PHRASINGS += LAY_PHRASINGS  # the lay wordings of panels.offline.lay_words
 
 # Words a note uses that are understood and deliberately not weighed: not findings, and not
 # clinical words outside the knowledge base either (they must not push a member to abstain).
