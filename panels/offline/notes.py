@@ -368,6 +368,25 @@ PSEUDO_NEGATIONS = (
     "without trying",
     "without meaning to",
     "without dieting",
+    # "can no longer walk to the bathroom", "can't get to the toilet without stopping": a
+    # limit the patient states, not a denial of what follows.
+    "can no longer",
+    "could no longer",
+    "without stopping",
+    "without a rest",
+    "without resting",
+    # "not herself since lunchtime": unwell, in the family's words.
+    "not herself",
+    "not himself",
+    "not myself",
+    "not themselves",
+    # "not just a cold" affirms the cold (negspacy lists "not only").
+    "not just",
+    # "no blood in the phlegm" denies the blood, not the phlegm.
+    "no blood in the",
+    "no blood in her",
+    "no blood in his",
+    "no blood in my",
 )
 TERMINATION = (
     "but",
@@ -385,6 +404,17 @@ TERMINATION = (
     "currently",
     "with",
     "which",
+    # Words that start a new statement in a narrative ("he did not lift anything, he just
+    # stood up and suddenly had chest pain"; "I am not breathless, only tired").
+    "just",
+    "suddenly",
+    "then",
+    "only",
+    "says",
+    "said",
+    "complaining of",
+    "complaining",
+    "expect",
 )
 # A relative's condition that is a DDXPlus finding of its own: base finding -> family finding.
 FAMILY_FINDINGS = {
