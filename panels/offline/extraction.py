@@ -205,28 +205,37 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
 
 def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
-    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts."""
+    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. NegEx takes
+    entities that do not overlap, so matches that overlap ("rash in my ear" and "rash", a
+    pain's place and its character) are judged in further passes, each in its own right."""
     nlp, components = _pipeline()
-    doc = nlp.make_doc(text)
-    token_starts = [token.idx for token in doc]
-    sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.i in sentence_starts
-    spans, owners, taken = [], [], set[int]()
-    for index, match in enumerate(matches):
-        span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
-        if span is None or taken & set(range(span.start, span.end)):
-            continue
-        taken.update(range(span.start, span.end))
-        spans.append(span)
-        owners.append(index)
-    doc.ents = sorted(spans, key=lambda s: s.start)
-    for _name, component in components:
-        doc = component(doc)
     flags: list[set[str]] = [set() for _ in matches]
-    by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
-    for ent in doc.ents:
-        flags[by_start[ent.start]] = {name for name, _ in components if getattr(ent._, name)}
+    waiting = list(range(len(matches)))
+    while waiting:
+        doc = nlp.make_doc(text)
+        token_starts = [token.idx for token in doc]
+        sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.i in sentence_starts
+        spans, owners, taken, later = [], [], set[int](), []
+        for index in waiting:
+            match = matches[index]
+            span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
+            if span is None:
+                continue
+            if taken & set(range(span.start, span.end)):
+                later.append(index)
+                continue
+            taken.update(range(span.start, span.end))
+            spans.append(span)
+            owners.append(index)
+        doc.ents = sorted(spans, key=lambda s: s.start)
+        for _name, component in components:
+            doc = component(doc)
+        by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
+        for ent in doc.ents:
+            flags[by_start[ent.start]] = {name for name, _ in components if getattr(ent._, name)}
+        waiting = later
     return flags
 
 
