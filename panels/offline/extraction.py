@@ -48,6 +48,7 @@ from panels.offline.places import (
     consume,
     normal,
     normal_word,
+    pains,
     swellings,
     value_names,
 )
@@ -472,6 +473,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
+    clause = pains(kb, clause, span, found)
     clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from panels.offline import signs
-from panels.offline.knowledge import KnowledgeBase, value_text
+from panels.offline.knowledge import PAIN_REGIONS, KnowledgeBase, value_text
 from panels.offline.notes import BRITISH_SPELLINGS
+from panels.offline.outside import UNWEIGHED
 from panels.offline.wording import (
     CHARACTER_WORDS,
+    HURTING_WORDS,
     NEAR_PAIN_WORDS,
+    PAIN_NOUNS,
     PAIN_WORDS,
     PLACE_ALIASES,
     RADIATION_ALIASES,
@@ -85,9 +88,14 @@ def value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...
             if alias != name:
                 merged[alias] = tuple(dict.fromkeys(merged.get(alias, ()) + found))
     # A place written in the plural is the place ("between the shoulder blades" is not the
-    # shoulders; "swollen ankles" both ankles).
+    # shoulders; "swollen ankles" both ankles); "the left side of the chest" is also "of my
+    # chest", "of her chest" and "of chest".
     for name, found in list(merged.items()):
         merged.setdefault(f"{name}s", found)
+        if " the " in f" {name} ":
+            for word in ("my", "his", "her", "their", "your", ""):
+                variant = " ".join(re.sub(r"(^| )the( |$)", rf"\1{word}\2", name).split())
+                merged.setdefault(variant, found)
     return tuple(sorted(merged.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
@@ -185,4 +193,59 @@ def characters(
                 signs.Match(tokens, *span(match.start() + 1, match.end() - 2 - match.start()))
             )
             clause = clause[:at] + "#" * (end - at) + clause[end:]
+    return clause
+
+
+_ALONG = "(?:the|my|his|her|their|your|both|whole|middle of|centre of|center of|front of)"
+
+
+@lru_cache(maxsize=8)
+def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """The pattern of a pain named by a place: a pain word and a place right after it
+    ("squeezing in my chest", "a burning in the middle of my chest", "a tight pressing
+    feeling behind the eyes"), or a place and a word saying it hurts ("my chest is burning",
+    "top teeth ache"); and each place name's values. Places of conditions outside the
+    knowledge base ("flank", "right iliac fossa": ``UNWEIGHED``) are left to be unweighed."""
+    names = {
+        name: values
+        for name, values in value_names(kb, "E_55")
+        if not any(f" {w} " in f" {name} " for w in UNWEIGHED)
+    }
+    for region in PAIN_REGIONS:
+        names.setdefault(region, (region,))
+    places = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    nouns = "|".join(sorted(PAIN_NOUNS, key=len, reverse=True))
+    qualified = "|".join(CHARACTER_WORDS)
+    hurting = "|".join(HURTING_WORDS)
+    pattern = re.compile(
+        rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation))"
+        rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
+        rf"(?= )| (?P<where>{places}) (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
+        rf"(?:(?:really|very|so|a bit|quite|all) )?(?P<hurts>{hurting})(?= )"
+    )
+    return pattern, names
+
+
+def pains(
+    kb: KnowledgeBase,
+    clause: str,
+    span: Callable[[int, int], tuple[int, int]],
+    found: list[signs.Match],
+) -> str:
+    """Read the pains ``clause`` names by their place without a pain phrase (the pain, its
+    place and the character its word gives), append them to ``found`` and return the clause
+    with the places blanked."""
+    pattern, names = _pains(kb)
+    characters_of = dict(value_names(kb, "E_54"))
+    for match in list(pattern.finditer(clause)):
+        place = "place" if match.group("place") else "where"
+        word = (match.group("head") or match.group("hurts")).split()[0]
+        character = PAIN_NOUNS.get(word) or CHARACTER_WORDS.get(word, "")
+        tokens = {"E_53", *(f"E_55_@_{v}" for v in names[match.group(place)])}
+        tokens.update(f"E_54_@_{v}" for v in characters_of.get(character, ()))
+        found.append(
+            signs.Match(frozenset(tokens), *span(match.start() + 1, len(match.group()) - 1))
+        )
+        at, end = match.start(place), match.end(place)
+        clause = clause[:at] + "#" * (end - at) + clause[end:]
     return clause

@@ -337,6 +337,7 @@ PLACE_ALIASES: tuple[tuple[str, str], ...] = (
     ("neck", "thyroid cartilage"),
     ("throat", "thyroid cartilage"),
     ("top teeth", "upper teeth"),
+    ("tummy", "belly"),
 )
 RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("back", "thoracic spine"),
@@ -372,7 +373,47 @@ CHARACTER_WORDS: dict[str, str] = {
 # Words a pain is named by, a few words after its character ("sharp left sided chest pain"),
 # and words that are a pain only right after it ("burning feeling", not "sharp drop in
 # pressure").
-PAIN_WORDS = ("pain", "pains", "ache", "aches", "aching", "discomfort", "headache", "headaches")
+PAIN_WORDS = ("pain", "pains", "ache", "aches", "aching", "discomfort", "headache", "headaches") + (
+    "squeezing",
+    "tightness",
+    "heaviness",
+)
 NEAR_PAIN_WORDS = ("feeling", "sensation", "pressure")
+# Words that name a pain without the word "pain" when a place follows them ("squeezing in my
+# chest", "pressure behind the eyes", "burning in the middle of my chest"), with the pain's
+# character they give (``E_54``; "" for none: a tight chest is an asthmatic's too).
+PAIN_NOUNS: dict[str, str] = {
+    "pain": "",
+    "pains": "",
+    "ache": "",
+    "aches": "",
+    "aching": "",
+    "discomfort": "",
+    "soreness": "",
+    "tightness": "",
+    "pressure": "heavy",
+    "heaviness": "heavy",
+    "weight": "heavy",
+    "squeezing": "heavy",
+    "crushing": "heavy",
+    "burning": "burning",
+    "stabbing": "a knife stroke",
+    "throbbing": "a pulse",
+    "cramps": "a cramp",
+    "cramping": "a cramp",
+}
+# Words that say a place hurts, after it ("my chest is burning", "my top teeth ache").
+HURTING_WORDS = (
+    "hurt",
+    "hurts",
+    "hurting",
+    "ache",
+    "aches",
+    "aching",
+    "burns",
+    "burning",
+    "sore",
+    "throbs",
+)
 # Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
 MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil")
