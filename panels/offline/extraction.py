@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -164,28 +164,26 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     nlp = spacy.blank("en")
     clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
     stops = sorted(set(clinical["termination"]) | set(TERMINATION))
+    pseudo = [*clinical["pseudo_negations"], *PSEUDO_NEGATIONS]
+    # (extension, preceding cues, following cues, pseudo-cues, whether a comma ends the scope)
+    specs: tuple[tuple[str, Sequence[str], Sequence[str], Sequence[str], bool], ...] = (
+        ("negex", [*clinical["preceding_negations"], *MORE_NEGATIONS], (), pseudo, False),
+        # A following negation ("cardiac cause unlikely", "pain free") denies what is just
+        # before it, not the list that its clause began with; its context is "negex" too.
+        ("negex_after", (), clinical["following_negations"], pseudo, True),
+        ("family", FAMILY_CUES, ("runs in the family",), (), False),
+        ("historical", HISTORY_CUES, ("in the past", "years ago"), (), False),
+        ("hypothetical", HYPOTHETICAL_CUES, (), (), False),
+        ("belief", BELIEF_CUES, (), (), True),
+    )
     components: list[tuple[str, Callable[[Any], Any]]] = []
-    for name, cues, following in (
-        ("negex", None, None),
-        ("family", FAMILY_CUES, ("runs in the family",)),
-        ("historical", HISTORY_CUES, ("in the past", "years ago")),
-        ("hypothetical", HYPOTHETICAL_CUES, ()),
-        ("belief", BELIEF_CUES, ()),
-    ):
-        patterns = (
-            dict(clinical)
-            if cues is None
-            else {
-                "pseudo_negations": [],
-                "preceding_negations": list(cues),
-                "following_negations": list(following or ()),
-                "termination": [],
-            }
-        )
-        patterns["termination"] = [*stops, ","] if name == "belief" else stops
-        if cues is None:
-            patterns["pseudo_negations"] = [*patterns["pseudo_negations"], *PSEUDO_NEGATIONS]
-            patterns["preceding_negations"] = [*patterns["preceding_negations"], *MORE_NEGATIONS]
+    for name, preceding, following, pseudo_cues, comma in specs:
+        patterns = {
+            "pseudo_negations": list(pseudo_cues),
+            "preceding_negations": list(preceding),
+            "following_negations": list(following),
+            "termination": [*stops, ","] if comma else stops,
+        }
         if not Span.has_extension(name):
             Span.set_extension(name, default=False, force=True)
         components.append(
@@ -235,7 +233,9 @@ def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[s
             doc = component(doc)
         by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
         for ent in doc.ents:
-            flags[by_start[ent.start]] = {name for name, _ in components if getattr(ent._, name)}
+            flags[by_start[ent.start]] = {
+                name.removesuffix("_after") for name, _ in components if getattr(ent._, name)
+            }
         waiting = later
     return flags
 

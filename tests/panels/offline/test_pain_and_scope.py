@@ -81,6 +81,10 @@ def test_a_denied_pain_word_denies_the_pain(kb):
         ("He is not breathless.", "E_66", False),
         ("No fever, cough or chills, and no rash.", "E_94", False),
         ("No blood in sputum.", "E_45", False),
+        # A following negation denies what is just before it, not the clause's whole list.
+        ("Burning with regurgitation, no weight loss, cardiac cause unlikely.", "E_173", True),
+        ("Cough, fever unlikely.", "E_201", True),
+        ("Cough, fever unlikely.", "E_91", False),
     ],
 )
 def test_a_negation_reaches_to_the_end_of_its_statement(kb, text, token, stated):
