@@ -35,6 +35,7 @@ from panels.offline.notes import (
     FAMILY_WORDS,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
+    NEGATION_TERMINATION,
     PSEUDO_NEGATIONS,
     SHORTHAND,
     SIDES,
@@ -178,11 +179,14 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     )
     components: list[tuple[str, Callable[[Any], Any]]] = []
     for name, preceding, following, pseudo_cues, comma in specs:
+        ends = [*stops, ","] if comma else stops
+        if name == "negex":
+            ends = [*(e for e in stops if e != "has"), *NEGATION_TERMINATION]
         patterns = {
             "pseudo_negations": list(pseudo_cues),
             "preceding_negations": list(preceding),
             "following_negations": list(following),
-            "termination": [*stops, ","] if comma else stops,
+            "termination": ends,
         }
         if not Span.has_extension(name):
             Span.set_extension(name, default=False, force=True)
@@ -473,7 +477,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
-    clause = pains(kb, clause, span, found)
+    clause = pains(kb, clause, span, found, text=text)
     clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):

@@ -416,6 +416,23 @@ TERMINATION = (
     "complaining",
     "expect",
 )
+# Where a denial ends that other contexts run past. "has" starts a new statement after a
+# denial ("no fever, has a cough") but not after a subject that denies ("no one has a fever",
+# "neither has a cough"), so a denial ends at "has" only after a comma, "and" or a pronoun;
+# and a new item with its article ("without erosions, a red rash") is stated, not denied.
+NEGATION_TERMINATION = (
+    ", has",
+    "and has",
+    "he has",
+    "she has",
+    "it has",
+    "patient has",
+    "also has",
+    ", a",
+    ", an",
+    "and a",
+    "and an",
+)
 # A relative's condition that is a DDXPlus finding of its own: base finding -> family finding.
 FAMILY_FINDINGS = {
     "E_124": ("E_87",),  # asthma

@@ -210,6 +210,7 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
         name: values
         for name, values in value_names(kb, "E_55")
         if not any(f" {w} " in f" {name} " for w in UNWEIGHED)
+        and not {f"right {name}", f"left {name}"} & UNWEIGHED
     }
     for region in PAIN_REGIONS:
         names.setdefault(region, (region,))
@@ -217,11 +218,21 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
     nouns = "|".join(sorted(PAIN_NOUNS, key=len, reverse=True))
     qualified = "|".join(CHARACTER_WORDS)
     hurting = "|".join(HURTING_WORDS)
+    # A place named before or after "sore" or "ache" ("sore neck", "tummy ache", "R shoulder
+    # ache"), save the chest and the throat, whose phrases the lexicon reads ("pleuritic chest
+    # pain", "sore throat": a sore throat is not a pain place of the questionnaire).
+    named = "|".join(
+        re.escape(n)
+        for n in sorted(names, key=lambda n: (-len(n), n))
+        if n not in PAIN_REGIONS and not n.startswith("throat")
+    )
     pattern = re.compile(
         rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation))"
         rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
         rf"(?= )| (?P<where>{places}) (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
         rf"(?:(?:really|very|so|a bit|quite|all) )?(?P<hurts>{hurting})(?= )"
+        rf"| (?P<sore>sore|aching|painful) (?:{_ALONG} )*(?P<at>{named})(?= )"
+        rf"| (?P<before>{named}) (?P<ache>{nouns})(?= )"
     )
     return pattern, names
 
@@ -231,21 +242,27 @@ def pains(
     clause: str,
     span: Callable[[int, int], tuple[int, int]],
     found: list[signs.Match],
+    *,
+    text: str,
 ) -> str:
     """Read the pains ``clause`` names by their place without a pain phrase (the pain, its
     place and the character its word gives), append them to ``found`` and return the clause
-    with the places blanked."""
+    with the places blanked. ``text`` is what ``span`` points into: words that a comma or a
+    bracket parts there ("upper chest, throbbing headache") are not one phrase."""
     pattern, names = _pains(kb)
     characters_of = dict(value_names(kb, "E_54"))
     for match in list(pattern.finditer(clause)):
-        place = "place" if match.group("place") else "where"
-        word = (match.group("head") or match.group("hurts")).split()[0]
+        start, end = span(match.start() + 1, len(match.group()) - 1)
+        unsided = " ".join(w for w in match.group().split() if w not in ("right", "left"))
+        if unsided in UNWEIGHED or re.search(r"[,;:()+]", text[start:end]):
+            continue  # "left eye pain": a glaucoma's, not weighed
+        place = next(p for p in ("place", "where", "at", "before") if match.group(p))
+        word = next(match.group(w) for w in ("head", "hurts", "sore", "ache") if match.group(w))
+        word = word.split()[0]
         character = PAIN_NOUNS.get(word) or CHARACTER_WORDS.get(word, "")
         tokens = {"E_53", *(f"E_55_@_{v}" for v in names[match.group(place)])}
         tokens.update(f"E_54_@_{v}" for v in characters_of.get(character, ()))
-        found.append(
-            signs.Match(frozenset(tokens), *span(match.start() + 1, len(match.group()) - 1))
-        )
-        at, end = match.start(place), match.end(place)
-        clause = clause[:at] + "#" * (end - at) + clause[end:]
+        found.append(signs.Match(frozenset(tokens), start, end))
+        at, stop = match.start(place), match.end(place)
+        clause = clause[:at] + "#" * (stop - at) + clause[stop:]
     return clause

@@ -416,4 +416,9 @@ HURTING_WORDS = (
     "throbs",
 )
 # Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
-MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil")
+# "neither has a fever", "nobody at home is coughing": a subject that denies.
+MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil") + (
+    "neither",
+    "nobody",
+    "none of",
+)

@@ -28,6 +28,9 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("pain on the right side of my chest", {"E_55_@_V_55"}),
         ("pain in right side of chest", {"E_55_@_V_55"}),
         ("my top teeth ache on the left", {"E_55_@_V_59"}),
+        ("a sore neck and a temperature", {"E_55_@_V_33"}),
+        ("a tummy ache since lunch", {"E_55_@_V_187"}),
+        ("R shoulder ache for a month", {"E_55_@_V_194"}),
     ],
 )
 def test_a_pain_is_read_from_a_pain_word_and_its_place(kb, text, expected):
@@ -42,6 +45,8 @@ def test_a_pain_is_read_from_a_pain_word_and_its_place(kb, text, expected):
         "Lost weight in the last month, swollen ankles.",
         "sore throat for two days",
         "a burning in the left flank",  # a renal colic's place stays unweighed
+        "left eye pain and haloes",  # a glaucoma's eye pain stays unweighed
+        "Flushing of the face and upper chest, aching legs.",  # a comma parts the words
     ],
 )
 def test_a_pain_word_without_a_place_of_the_knowledge_base_names_no_place(kb, text):
@@ -81,6 +86,12 @@ def test_a_denied_pain_word_denies_the_pain(kb):
         ("He is not breathless.", "E_66", False),
         ("No fever, cough or chills, and no rash.", "E_94", False),
         ("No blood in sputum.", "E_45", False),
+        # A subject that denies; "has" after a comma; a new item with its article.
+        ("No one at home has a rash.", "E_129", False),
+        ("Neither has a fever.", "E_91", False),
+        ("No fever, has a cough.", "E_201", True),
+        ("Swollen joints without erosions, a red rash across both cheeks.", "E_129", True),
+        ("No air movement and a high-pitched crowing noise.", "E_112", True),
         # A following negation denies what is just before it, not the clause's whole list.
         ("Burning with regurgitation, no weight loss, cardiac cause unlikely.", "E_173", True),
         ("Cough, fever unlikely.", "E_201", True),
