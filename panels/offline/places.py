@@ -16,6 +16,7 @@ from panels.offline.notes import BRITISH_SPELLINGS
 from panels.offline.outside import UNWEIGHED
 from panels.offline.wording import (
     CHARACTER_WORDS,
+    CHEST_WORDS,
     HURTING_WORDS,
     NEAR_PAIN_WORDS,
     PAIN_NOUNS,
@@ -214,6 +215,7 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
     }
     for region in PAIN_REGIONS:
         names.setdefault(region, (region,))
+    names.update(dict.fromkeys(CHEST_WORDS, ("chest",)))
     places = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
     nouns = "|".join(sorted(PAIN_NOUNS, key=len, reverse=True))
     qualified = "|".join(CHARACTER_WORDS)

@@ -260,7 +260,8 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         "sore throat",
     ),
     (
-        r"(?i)\b(?:hurts|painful|sore|agony) (?:to |when (?:i |he |she |you )?|on )swallow\w*",
+        r"(?i)\b(?:hurts|painful|sore|agony|pain|discomfort) (?:to |when (?:i |he |she |you )?|on "
+        r"|with )swallow\w*",
         "painful swallowing",
     ),
     # Sputum as a patient says it ("bringing up thick yellow stuff").
@@ -338,6 +339,8 @@ PLACE_ALIASES: tuple[tuple[str, str], ...] = (
     ("throat", "thyroid cartilage"),
     ("top teeth", "upper teeth"),
     ("tummy", "belly"),
+    ("epigastrium", "epigastric region"),
+    ("epigastric", "epigastric region"),
 )
 RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("back", "thoracic spine"),
@@ -402,6 +405,9 @@ PAIN_NOUNS: dict[str, str] = {
     "cramps": "a cramp",
     "cramping": "a cramp",
 }
+# Words for the chest as a pain's place, before a pain word ("substernal pressure",
+# "retrosternal burning").
+CHEST_WORDS = ("substernal", "retrosternal")
 # Words that say a place hurts, after it ("my chest is burning", "my top teeth ache").
 HURTING_WORDS = (
     "hurt",

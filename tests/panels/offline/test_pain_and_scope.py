@@ -31,11 +31,20 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("a sore neck and a temperature", {"E_55_@_V_33"}),
         ("a tummy ache since lunch", {"E_55_@_V_187"}),
         ("R shoulder ache for a month", {"E_55_@_V_194"}),
+        ("substernal pressure on walking", {CHEST, HEAVY}),
+        ("retrosternal burning after meals", {CHEST, BURNING}),
+        ("a dull epigastric ache", {"E_55_@_V_197"}),
+        ("burning in the epigastrium", {"E_55_@_V_197", BURNING}),
     ],
 )
 def test_a_pain_is_read_from_a_pain_word_and_its_place(kb, text, expected):
     tokens = extraction.read(text, kb=kb).tokens
     assert {"E_53", *expected} <= tokens, text
+
+
+@pytest.mark.parametrize("text", ["pain on swallowing", "discomfort with swallowing"])
+def test_a_pain_on_swallowing_is_a_painful_swallow(kb, text):
+    assert "E_65" in extraction.read(text, kb=kb).tokens
 
 
 @pytest.mark.parametrize(
