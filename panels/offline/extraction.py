@@ -477,7 +477,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
-    clause = pains(kb, clause, span, found, text=text)
+    pains(kb, clause, span, found, text=text)
     clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):

@@ -222,7 +222,8 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
     hurting = "|".join(HURTING_WORDS)
     # A place named before or after "sore" or "ache" ("sore neck", "tummy ache", "R shoulder
     # ache"), save the chest and the throat, whose phrases the lexicon reads ("pleuritic chest
-    # pain", "sore throat": a sore throat is not a pain place of the questionnaire).
+    # pain", "sore throat": a sore throat is not a pain place of the questionnaire). A belly
+    # button's pain is periumbilical, a word left unweighed.
     named = "|".join(
         re.escape(n)
         for n in sorted(names, key=lambda n: (-len(n), n))
@@ -231,9 +232,10 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
     pattern = re.compile(
         rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation))"
         rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
-        rf"(?= )| (?P<where>{places}) (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
+        rf"(?= )(?! button)| (?P<where>{places})"
+        rf" (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
         rf"(?:(?:really|very|so|a bit|quite|all) )?(?P<hurts>{hurting})(?= )"
-        rf"| (?P<sore>sore|aching|painful) (?:{_ALONG} )*(?P<at>{named})(?= )"
+        rf"| (?P<sore>sore|aching|painful) (?:{_ALONG} )*(?P<at>{named})(?= )(?! button)"
         rf"| (?P<before>{named}) (?P<ache>{nouns})(?= )"
     )
     return pattern, names
@@ -246,11 +248,12 @@ def pains(
     found: list[signs.Match],
     *,
     text: str,
-) -> str:
+) -> None:
     """Read the pains ``clause`` names by their place without a pain phrase (the pain, its
-    place and the character its word gives), append them to ``found`` and return the clause
-    with the places blanked. ``text`` is what ``span`` points into: words that a comma or a
-    bracket parts there ("upper chest, throbbing headache") are not one phrase."""
+    place and the character its word gives) and append them to ``found``. Nothing is
+    blanked, so the lexicon still reads "mouth ulcers" in "painful mouth ulcers". ``text`` is
+    what ``span`` points into: words that a comma or a bracket parts there ("upper chest,
+    throbbing headache") are not one phrase."""
     pattern, names = _pains(kb)
     characters_of = dict(value_names(kb, "E_54"))
     for match in list(pattern.finditer(clause)):
@@ -265,6 +268,3 @@ def pains(
         tokens = {"E_53", *(f"E_55_@_{v}" for v in names[match.group(place)])}
         tokens.update(f"E_54_@_{v}" for v in characters_of.get(character, ()))
         found.append(signs.Match(frozenset(tokens), start, end))
-        at, stop = match.start(place), match.end(place)
-        clause = clause[:at] + "#" * (stop - at) + clause[stop:]
-    return clause

@@ -31,6 +31,7 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("a sore neck and a temperature", {"E_55_@_V_33"}),
         ("a tummy ache since lunch", {"E_55_@_V_187"}),
         ("R shoulder ache for a month", {"E_55_@_V_194"}),
+        ("painful mouth ulcers", {"E_55_@_V_32", "E_206"}),  # the ulcers still read
         ("substernal pressure on walking", {CHEST, HEAVY}),
         ("retrosternal burning after meals", {CHEST, BURNING}),
         ("a dull epigastric ache", {"E_55_@_V_197"}),
@@ -55,6 +56,7 @@ def test_a_pain_on_swallowing_is_a_painful_swallow(kb, text):
         "sore throat for two days",
         "a burning in the left flank",  # a renal colic's place stays unweighed
         "left eye pain and haloes",  # a glaucoma's eye pain stays unweighed
+        "Vague pain around the belly button since yesterday.",  # periumbilical, unweighed
         "Flushing of the face and upper chest, aching legs.",  # a comma parts the words
     ],
 )
