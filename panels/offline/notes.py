@@ -432,6 +432,8 @@ NEGATION_TERMINATION = (
     ", an",
     "and a",
     "and an",
+    # "no palpitations before the collapse": the collapse is not denied.
+    "before the",
 )
 # A relative's condition that is a DDXPlus finding of its own: base finding -> family finding.
 FAMILY_FINDINGS = {

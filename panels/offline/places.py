@@ -23,6 +23,7 @@ from panels.offline.wording import (
     PAIN_WORDS,
     PLACE_ALIASES,
     RADIATION_ALIASES,
+    SIMILES,
 )
 
 WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
@@ -229,8 +230,10 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
         for n in sorted(names, key=lambda n: (-len(n), n))
         if n not in PAIN_REGIONS and not n.startswith("throat")
     )
+    similes = "|".join(SIMILES)
     pattern = re.compile(
-        rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation))"
+        rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation)"
+        rf"|(?:like )?(?:an? )?(?:[a-z]+ ){{0,2}}(?P<like>{similes})(?: [a-z]+){{0,2}})"
         rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
         rf"(?= )(?! button)| (?P<where>{places})"
         rf" (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
@@ -262,9 +265,9 @@ def pains(
         if unsided in UNWEIGHED or re.search(r"[,;:()+]", text[start:end]):
             continue  # "left eye pain": a glaucoma's, not weighed
         place = next(p for p in ("place", "where", "at", "before") if match.group(p))
-        word = next(match.group(w) for w in ("head", "hurts", "sore", "ache") if match.group(w))
-        word = word.split()[0]
-        character = PAIN_NOUNS.get(word) or CHARACTER_WORDS.get(word, "")
+        words = ("like", "head", "hurts", "sore", "ache")
+        word = next(match.group(w) for w in words if match.group(w)).split()[0]
+        character = SIMILES.get(word) or PAIN_NOUNS.get(word) or CHARACTER_WORDS.get(word, "")
         tokens = {"E_53", *(f"E_55_@_{v}" for v in names[match.group(place)])}
         tokens.update(f"E_54_@_{v}" for v in characters_of.get(character, ()))
         found.append(signs.Match(frozenset(tokens), start, end))

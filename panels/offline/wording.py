@@ -405,6 +405,17 @@ PAIN_NOUNS: dict[str, str] = {
     "cramps": "a cramp",
     "cramping": "a cramp",
 }
+# What a pain is likened to before its place ("like a hot poker in my eye", "like an
+# elephant sitting on my chest"), with the character it gives (``E_54``).
+SIMILES: dict[str, str] = {
+    "knife": "a knife stroke",
+    "poker": "a knife stroke",
+    "dagger": "a knife stroke",
+    "elephant": "heavy",
+    "weight": "heavy",
+    "stone": "heavy",
+    "brick": "heavy",
+}
 # Words for the chest as a pain's place, before a pain word ("substernal pressure",
 # "retrosternal burning").
 CHEST_WORDS = ("substernal", "retrosternal")

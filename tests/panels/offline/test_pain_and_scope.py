@@ -32,6 +32,8 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("a tummy ache since lunch", {"E_55_@_V_187"}),
         ("R shoulder ache for a month", {"E_55_@_V_194"}),
         ("painful mouth ulcers", {"E_55_@_V_32", "E_206"}),  # the ulcers still read
+        ("a hot poker behind my right eye", {"E_55_@_V_125", KNIFE}),
+        ("it felt like an elephant sitting on my chest", {CHEST, HEAVY}),
         ("substernal pressure on walking", {CHEST, HEAVY}),
         ("retrosternal burning after meals", {CHEST, BURNING}),
         ("a dull epigastric ache", {"E_55_@_V_197"}),
@@ -103,6 +105,8 @@ def test_a_denied_pain_word_denies_the_pain(kb):
         ("No fever, has a cough.", "E_201", True),
         ("Swollen joints without erosions, a red rash across both cheeks.", "E_129", True),
         ("No air movement and a high-pitched crowing noise.", "E_112", True),
+        ("No palpitations before the collapse.", "E_159", True),
+        ("No palpitations before the collapse.", "E_155", False),
         # A following negation denies what is just before it, not the clause's whole list.
         ("Burning with regurgitation, no weight loss, cardiac cause unlikely.", "E_173", True),
         ("Cough, fever unlikely.", "E_201", True),
