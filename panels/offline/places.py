@@ -232,7 +232,7 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
     )
     similes = "|".join(SIMILES)
     pattern = re.compile(
-        rf" (?P<head>{nouns}|(?:{qualified}) (?:feeling|sensation)"
+        rf" (?P<head>{nouns}|(?:{qualified}|uncomfortable) (?:feeling|sensation)"
         rf"|(?:like )?(?:an? )?(?:[a-z]+ ){{0,2}}(?P<like>{similes})(?: [a-z]+){{0,2}})"
         rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
         rf"(?= )(?! button)| (?P<where>{places})"

@@ -341,6 +341,8 @@ PLACE_ALIASES: tuple[tuple[str, str], ...] = (
     ("tummy", "belly"),
     ("epigastrium", "epigastric region"),
     ("epigastric", "epigastric region"),
+    ("upper tummy", "epigastric region"),
+    ("upper abdomen", "epigastric region"),
 )
 RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("back", "thoracic spine"),

@@ -34,6 +34,8 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("painful mouth ulcers", {"E_55_@_V_32", "E_206"}),  # the ulcers still read
         ("a hot poker behind my right eye", {"E_55_@_V_125", KNIFE}),
         ("it felt like an elephant sitting on my chest", {CHEST, HEAVY}),
+        ("an uncomfortable feeling in my chest", {CHEST}),
+        ("a heavy, uncomfortable feeling in the upper tummy", {"E_55_@_V_197"}),
         ("substernal pressure on walking", {CHEST, HEAVY}),
         ("retrosternal burning after meals", {CHEST, BURNING}),
         ("a dull epigastric ache", {"E_55_@_V_197"}),
