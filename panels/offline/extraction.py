@@ -21,6 +21,16 @@ from functools import lru_cache
 from typing import Any
 
 from panels.offline import signs
+from panels.offline.cues import (
+    BELIEF_CUES,
+    FAMILY_CUES,
+    HISTORY_CUES,
+    HYPOTHETICAL_CUES,
+    MORE_NEGATIONS,
+    NEGATION_TERMINATION,
+    PSEUDO_NEGATIONS,
+    TERMINATION,
+)
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
     QUESTIONNAIRE_COMPLETE,
@@ -29,17 +39,10 @@ from panels.offline.knowledge import (
     extract_demographics,
 )
 from panels.offline.notes import (
-    BELIEF_CUES,
-    FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
-    HISTORY_CUES,
-    HYPOTHETICAL_CUES,
-    NEGATION_TERMINATION,
-    PSEUDO_NEGATIONS,
     SHORTHAND,
     SIDES,
-    TERMINATION,
 )
 from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.places import (
@@ -54,7 +57,7 @@ from panels.offline.places import (
     value_names,
 )
 from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
-from panels.offline.wording import MORE_NEGATIONS, NEUTRAL
+from panels.offline.wording import NEUTRAL
 
 __all__ = ["Finding", "Reading", "extract_demographics", "extract_findings", "read"]
 

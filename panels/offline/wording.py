@@ -2,9 +2,8 @@
 phrases of :mod:`panels.offline.notes`: a tight, sore or full chest; breathlessness graded by
 speech and signs; light-headedness and faintness; the whoop; pale stools (not a pale
 patient); coryza; a child off its feeds. Also the words understood and deliberately not
-weighed, the names notes give the knowledge base's places, and negations negspacy's clinical
-termset lacks. Pure data, read by :mod:`panels.offline.extraction` and
-:mod:`panels.offline.places`.
+weighed, the names notes give the knowledge base's places, and the words of a pain. Pure
+data, read by :mod:`panels.offline.extraction` and :mod:`panels.offline.places`.
 
 Each family is a set of words any clinician would list for the finding, not phrases lifted
 from development cases; a family the knowledge base would weigh against the right condition
@@ -433,11 +432,4 @@ HURTING_WORDS = (
     "burning",
     "sore",
     "throbs",
-)
-# Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
-# "neither has a fever", "nobody at home is coughing": a subject that denies.
-MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil") + (
-    "neither",
-    "nobody",
-    "none of",
 )
