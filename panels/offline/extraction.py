@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from panels.offline import signs
+from panels.offline.cues import (
+    BELIEF_CUES,
+    FAMILY_CUES,
+    HISTORY_CUES,
+    HYPOTHETICAL_CUES,
+    MORE_NEGATIONS,
+    NEGATION_TERMINATION,
+    PSEUDO_NEGATIONS,
+    TERMINATION,
+)
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
     QUESTIONNAIRE_COMPLETE,
@@ -29,16 +39,10 @@ from panels.offline.knowledge import (
     extract_demographics,
 )
 from panels.offline.notes import (
-    BELIEF_CUES,
-    FAMILY_CUES,
     FAMILY_FINDINGS,
     FAMILY_WORDS,
-    HISTORY_CUES,
-    HYPOTHETICAL_CUES,
-    PSEUDO_NEGATIONS,
     SHORTHAND,
     SIDES,
-    TERMINATION,
 )
 from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.places import (
@@ -48,11 +52,12 @@ from panels.offline.places import (
     consume,
     normal,
     normal_word,
+    pains,
     swellings,
     value_names,
 )
 from panels.offline.vocabulary import NOTE_WORDS, PHRASES, SYNONYMS
-from panels.offline.wording import MORE_NEGATIONS, NEUTRAL
+from panels.offline.wording import NEUTRAL
 
 __all__ = ["Finding", "Reading", "extract_demographics", "extract_findings", "read"]
 
@@ -173,28 +178,29 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     nlp = spacy.blank("en")
     clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
     stops = sorted(_termination())
+    pseudo = [*clinical["pseudo_negations"], *PSEUDO_NEGATIONS]
+    # (extension, preceding cues, following cues, pseudo-cues, whether a comma ends the scope)
+    specs: tuple[tuple[str, Sequence[str], Sequence[str], Sequence[str], bool], ...] = (
+        ("negex", [*clinical["preceding_negations"], *MORE_NEGATIONS], (), pseudo, False),
+        # A following negation ("cardiac cause unlikely", "pain free") denies what is just
+        # before it, not the list that its clause began with; its context is "negex" too.
+        ("negex_after", (), clinical["following_negations"], pseudo, True),
+        ("family", FAMILY_CUES, ("runs in the family",), (), False),
+        ("historical", HISTORY_CUES, ("in the past", "years ago"), (), False),
+        ("hypothetical", HYPOTHETICAL_CUES, (), (), False),
+        ("belief", BELIEF_CUES, (), (), True),
+    )
     components: list[tuple[str, Callable[[Any], Any]]] = []
-    for name, cues, following in (
-        ("negex", None, None),
-        ("family", FAMILY_CUES, ("runs in the family",)),
-        ("historical", HISTORY_CUES, ("in the past", "years ago")),
-        ("hypothetical", HYPOTHETICAL_CUES, ()),
-        ("belief", BELIEF_CUES, ()),
-    ):
-        patterns = (
-            dict(clinical)
-            if cues is None
-            else {
-                "pseudo_negations": [],
-                "preceding_negations": list(cues),
-                "following_negations": list(following or ()),
-                "termination": [],
-            }
-        )
-        patterns["termination"] = [*stops, ","] if name == "belief" else stops
-        if cues is None:
-            patterns["pseudo_negations"] = [*patterns["pseudo_negations"], *PSEUDO_NEGATIONS]
-            patterns["preceding_negations"] = [*patterns["preceding_negations"], *MORE_NEGATIONS]
+    for name, preceding, following, pseudo_cues, comma in specs:
+        ends = [*stops, ","] if comma else stops
+        if name == "negex":
+            ends = [*(e for e in stops if e != "has"), *NEGATION_TERMINATION]
+        patterns = {
+            "pseudo_negations": list(pseudo_cues),
+            "preceding_negations": list(preceding),
+            "following_negations": list(following),
+            "termination": ends,
+        }
         if not Span.has_extension(name):
             Span.set_extension(name, default=False, force=True)
         components.append(
@@ -215,35 +221,46 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
 
 def _contexts(text: str, matches: list[_Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
-    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts."""
+    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. NegEx takes
+    entities that do not overlap, so matches that overlap ("rash in my ear" and "rash", a
+    pain's place and its character) are judged in further passes, each in its own right."""
     nlp, components = _pipeline()
-    stops = {t for t in _termination() if " " not in t}
-    doc = nlp.make_doc(text)
-    token_starts = [token.idx for token in doc]
-    sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.i in sentence_starts
-    spans, owners, taken = [], [], set[int]()
-    for index, match in enumerate(matches):
-        span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
-        if span is None or taken & set(range(span.start, span.end)):
-            continue
-        # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in two
-        # is never negated: "no contact with Ebola" was read as contact. Judge a phrase by
-        # its words before the first such word.
-        cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
-        span = doc[span.start : cut]
-        span.label_ = "F"
-        taken.update(range(span.start, span.end))
-        spans.append(span)
-        owners.append(index)
-    doc.ents = sorted(spans, key=lambda s: s.start)
-    for _name, component in components:
-        doc = component(doc)
+    stops = {t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t}
     flags: list[set[str]] = [set() for _ in matches]
-    by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
-    for ent in doc.ents:
-        flags[by_start[ent.start]] = {name for name, _ in components if getattr(ent._, name)}
+    waiting = list(range(len(matches)))
+    while waiting:
+        doc = nlp.make_doc(text)
+        token_starts = [token.idx for token in doc]
+        sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.i in sentence_starts
+        spans, owners, taken, later = [], [], set[int](), []
+        for index in waiting:
+            match = matches[index]
+            span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
+            if span is None:
+                continue
+            # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in
+            # two is never negated: "no contact with Ebola" was read as contact. Judge a
+            # phrase by its words before the first such word.
+            cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
+            span = doc[span.start : cut]
+            span.label_ = "F"
+            if taken & set(range(span.start, span.end)):
+                later.append(index)
+                continue
+            taken.update(range(span.start, span.end))
+            spans.append(span)
+            owners.append(index)
+        doc.ents = sorted(spans, key=lambda s: s.start)
+        for _name, component in components:
+            doc = component(doc)
+        by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
+        for ent in doc.ents:
+            flags[by_start[ent.start]] = {
+                name.removesuffix("_after") for name, _ in components if getattr(ent._, name)
+            }
+        waiting = later
     return flags
 
 
@@ -481,6 +498,7 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
                     found.append(_Match(tokens, first, last))
             clause = clause[: match.end() - 1] + segment
     clause = swellings(kb, clause, span, found)
+    pains(kb, clause, span, found, text=text)
     clause = characters(kb, clause, span, found)
     for code, pattern in _numeric_patterns():
         for match in list(pattern.finditer(clause)):

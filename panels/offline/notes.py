@@ -1,7 +1,7 @@
 """How clinical notes are written, beyond the DDXPlus phrases: more synonyms, shorthand,
-context cues for negspacy and travel regions (the clinical words the knowledge base cannot
-weigh, and tests, are in :mod:`panels.offline.outside`). Pure data, read by
-:mod:`panels.offline.extraction`.
+relatives' findings and travel regions (the clinical words the knowledge base cannot weigh,
+and tests, are in :mod:`panels.offline.outside`; the context cues for negspacy in
+:mod:`panels.offline.cues`). Pure data, read by :mod:`panels.offline.extraction`.
 """
 
 from __future__ import annotations
@@ -305,87 +305,6 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
 SHORTHAND += PHRASINGS
 SIDES = {"RX": "right", "LX": "left"}
 
-# Context cues for negspacy (NegEx): whose finding it is and when. Negation uses the library's
-# own clinical termset.
-FAMILY_CUES = (
-    "family history of",
-    "family history",
-    "mother",
-    "father",
-    "sister",
-    "brother",
-    "mum",
-    "dad",
-    "parents",
-    "parent",
-    "grandmother",
-    "grandfather",
-    "aunt",
-    "uncle",
-    "sibling",
-    "siblings",
-    "relatives",
-    "relative",
-    "runs in the family",
-    "cousin",
-    "son",
-    "daughter",
-)
-HISTORY_CUES = (
-    "history of",
-    "past medical history",
-    "previous",
-    "previously",
-    "prior",
-    "known",
-    "in the past",
-    "years ago",
-    "as a child",
-    "childhood",
-)
-HYPOTHETICAL_CUES = ("if", "should", "return if", "in case of", "watch for", "advised to")
-# What the patient feared or believed, not what they have ("sure I was having a heart attack"
-# is panic, not a history of angina); its scope ends at the next comma, as it names one thing.
-BELIEF_CUES = ("thought i was having", "sure i was having", "convinced i was having") + (
-    "worried i was having",
-    "felt like i was having",
-    "thought it was",
-    "worried it was",
-)
-# Inability cues: "can't swallow", "couldn't catch breath", "unable to stand" state a symptom,
-# not a denial, so they negate nothing (NegEx pseudo-negations). negspacy's clinical termset
-# lists "can't", "cannot" and "couldn't" as negations, which then denied every finding after
-# them to the end of the clause ("couldn't catch breath, tingling ..., chest tightness").
-PSEUDO_NEGATIONS = (
-    "can't",
-    "cant",
-    "cannot",
-    "can not",
-    "couldn't",
-    "could not",
-    "unable to",
-    # "lost weight without trying" states the loss; it denies nothing after it.
-    "without trying",
-    "without meaning to",
-    "without dieting",
-)
-TERMINATION = (
-    "but",
-    "however",
-    "although",
-    "though",
-    "has",
-    "reports",
-    "complains of",
-    "presents with",
-    "positive for",
-    "and now",
-    "now",
-    "today",
-    "currently",
-    "with",
-    "which",
-)
 # A relative's condition that is a DDXPlus finding of its own: base finding -> family finding.
 FAMILY_FINDINGS = {
     "E_124": ("E_87",),  # asthma

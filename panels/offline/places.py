@@ -11,14 +11,19 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from panels.offline import signs
-from panels.offline.knowledge import KnowledgeBase, value_text
+from panels.offline.knowledge import PAIN_REGIONS, KnowledgeBase, value_text
 from panels.offline.notes import BRITISH_SPELLINGS
+from panels.offline.outside import UNWEIGHED
 from panels.offline.wording import (
     CHARACTER_WORDS,
+    CHEST_WORDS,
+    HURTING_WORDS,
     NEAR_PAIN_WORDS,
+    PAIN_NOUNS,
     PAIN_WORDS,
     PLACE_ALIASES,
     RADIATION_ALIASES,
+    SIMILES,
 )
 
 WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?|=")
@@ -85,9 +90,14 @@ def value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...
             if alias != name:
                 merged[alias] = tuple(dict.fromkeys(merged.get(alias, ()) + found))
     # A place written in the plural is the place ("between the shoulder blades" is not the
-    # shoulders; "swollen ankles" both ankles).
+    # shoulders; "swollen ankles" both ankles); "the left side of the chest" is also "of my
+    # chest", "of her chest" and "of chest".
     for name, found in list(merged.items()):
         merged.setdefault(f"{name}s", found)
+        if " the " in f" {name} ":
+            for word in ("my", "his", "her", "their", "your", ""):
+                variant = " ".join(re.sub(r"(^| )the( |$)", rf"\1{word}\2", name).split())
+                merged.setdefault(variant, found)
     return tuple(sorted(merged.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
@@ -186,3 +196,78 @@ def characters(
             )
             clause = clause[:at] + "#" * (end - at) + clause[end:]
     return clause
+
+
+_ALONG = "(?:the|my|his|her|their|your|both|whole|middle of|centre of|center of|front of)"
+
+
+@lru_cache(maxsize=8)
+def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """The pattern of a pain named by a place: a pain word and a place right after it
+    ("squeezing in my chest", "a burning in the middle of my chest", "a tight pressing
+    feeling behind the eyes"), or a place and a word saying it hurts ("my chest is burning",
+    "top teeth ache"); and each place name's values. Places of conditions outside the
+    knowledge base ("flank", "right iliac fossa": ``UNWEIGHED``) are left to be unweighed."""
+    names = {
+        name: values
+        for name, values in value_names(kb, "E_55")
+        if not any(f" {w} " in f" {name} " for w in UNWEIGHED)
+        and not {f"right {name}", f"left {name}"} & UNWEIGHED
+    }
+    for region in PAIN_REGIONS:
+        names.setdefault(region, (region,))
+    names.update(dict.fromkeys(CHEST_WORDS, ("chest",)))
+    places = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    nouns = "|".join(sorted(PAIN_NOUNS, key=len, reverse=True))
+    qualified = "|".join(CHARACTER_WORDS)
+    hurting = "|".join(HURTING_WORDS)
+    # A place named before or after "sore" or "ache" ("sore neck", "tummy ache", "R shoulder
+    # ache"), save the chest and the throat, whose phrases the lexicon reads ("pleuritic chest
+    # pain", "sore throat": a sore throat is not a pain place of the questionnaire). A belly
+    # button's pain is periumbilical, a word left unweighed.
+    named = "|".join(
+        re.escape(n)
+        for n in sorted(names, key=lambda n: (-len(n), n))
+        if n not in PAIN_REGIONS and not n.startswith("throat")
+    )
+    similes = "|".join(SIMILES)
+    pattern = re.compile(
+        rf" (?P<head>{nouns}|(?:{qualified}|uncomfortable) (?:feeling|sensation)"
+        rf"|(?:like )?(?:an? )?(?:[a-z]+ ){{0,2}}(?P<like>{similes})(?: [a-z]+){{0,2}})"
+        rf" (?:in|on|across|behind|over|around|into|through) (?:{_ALONG} )*(?P<place>{places})"
+        rf"(?= )(?! button)| (?P<where>{places})"
+        rf" (?:(?:is|was|feels|felt|gets|got|keeps|has been) )?"
+        rf"(?:(?:really|very|so|a bit|quite|all) )?(?P<hurts>{hurting})(?= )"
+        rf"| (?P<sore>sore|aching|painful) (?:{_ALONG} )*(?P<at>{named})(?= )(?! button)"
+        rf"| (?P<before>{named}) (?P<ache>{nouns})(?= )"
+    )
+    return pattern, names
+
+
+def pains(
+    kb: KnowledgeBase,
+    clause: str,
+    span: Callable[[int, int], tuple[int, int]],
+    found: list[signs.Match],
+    *,
+    text: str,
+) -> None:
+    """Read the pains ``clause`` names by their place without a pain phrase (the pain, its
+    place and the character its word gives) and append them to ``found``. Nothing is
+    blanked, so the lexicon still reads "mouth ulcers" in "painful mouth ulcers". ``text`` is
+    what ``span`` points into: words that a comma or a bracket parts there ("upper chest,
+    throbbing headache") are not one phrase."""
+    pattern, names = _pains(kb)
+    characters_of = dict(value_names(kb, "E_54"))
+    for match in list(pattern.finditer(clause)):
+        start, end = span(match.start() + 1, len(match.group()) - 1)
+        unsided = " ".join(w for w in match.group().split() if w not in ("right", "left"))
+        if unsided in UNWEIGHED or re.search(r"[,;:()+]", text[start:end]):
+            continue  # "left eye pain": a glaucoma's, not weighed
+        place = next(p for p in ("place", "where", "at", "before") if match.group(p))
+        words = ("like", "head", "hurts", "sore", "ache")
+        word = next(match.group(w) for w in words if match.group(w)).split()[0]
+        character = SIMILES.get(word) or PAIN_NOUNS.get(word) or CHARACTER_WORDS.get(word, "")
+        tokens = {"E_53", *(f"E_55_@_{v}" for v in names[match.group(place)])}
+        tokens.update(f"E_54_@_{v}" for v in characters_of.get(character, ()))
+        found.append(signs.Match(frozenset(tokens), start, end))

@@ -2,9 +2,8 @@
 phrases of :mod:`panels.offline.notes`: a tight, sore or full chest; breathlessness graded by
 speech and signs; light-headedness and faintness; the whoop; pale stools (not a pale
 patient); coryza; a child off its feeds. Also the words understood and deliberately not
-weighed, the names notes give the knowledge base's places, and negations negspacy's clinical
-termset lacks. Pure data, read by :mod:`panels.offline.extraction` and
-:mod:`panels.offline.places`.
+weighed, the names notes give the knowledge base's places, and the words of a pain. Pure
+data, read by :mod:`panels.offline.extraction` and :mod:`panels.offline.places`.
 
 Each family is a set of words any clinician would list for the finding, not phrases lifted
 from development cases; a family the knowledge base would weigh against the right condition
@@ -262,7 +261,8 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         "sore throat",
     ),
     (
-        r"(?i)\b(?:hurts|painful|sore|agony) (?:to |when (?:i |he |she |you )?|on )swallow\w*",
+        r"(?i)\b(?:hurts|painful|sore|agony|pain|discomfort) (?:to |when (?:i |he |she |you )?|on "
+        r"|with )swallow\w*",
         "painful swallowing",
     ),
     # Sputum as a patient says it ("bringing up thick yellow stuff").
@@ -340,6 +340,11 @@ PLACE_ALIASES: tuple[tuple[str, str], ...] = (
     ("neck", "thyroid cartilage"),
     ("throat", "thyroid cartilage"),
     ("top teeth", "upper teeth"),
+    ("tummy", "belly"),
+    ("epigastrium", "epigastric region"),
+    ("epigastric", "epigastric region"),
+    ("upper tummy", "epigastric region"),
+    ("upper abdomen", "epigastric region"),
 )
 RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("back", "thoracic spine"),
@@ -375,7 +380,59 @@ CHARACTER_WORDS: dict[str, str] = {
 # Words a pain is named by, a few words after its character ("sharp left sided chest pain"),
 # and words that are a pain only right after it ("burning feeling", not "sharp drop in
 # pressure").
-PAIN_WORDS = ("pain", "pains", "ache", "aches", "aching", "discomfort", "headache", "headaches")
+PAIN_WORDS = ("pain", "pains", "ache", "aches", "aching", "discomfort", "headache", "headaches") + (
+    "squeezing",
+    "tightness",
+    "heaviness",
+)
 NEAR_PAIN_WORDS = ("feeling", "sensation", "pressure")
-# Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
-MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil")
+# Words that name a pain without the word "pain" when a place follows them ("squeezing in my
+# chest", "pressure behind the eyes", "burning in the middle of my chest"), with the pain's
+# character they give (``E_54``; "" for none: a tight chest is an asthmatic's too).
+PAIN_NOUNS: dict[str, str] = {
+    "pain": "",
+    "pains": "",
+    "ache": "",
+    "aches": "",
+    "aching": "",
+    "discomfort": "",
+    "soreness": "",
+    "tightness": "",
+    "pressure": "heavy",
+    "heaviness": "heavy",
+    "weight": "heavy",
+    "squeezing": "heavy",
+    "crushing": "heavy",
+    "burning": "burning",
+    "stabbing": "a knife stroke",
+    "throbbing": "a pulse",
+    "cramps": "a cramp",
+    "cramping": "a cramp",
+}
+# What a pain is likened to before its place ("like a hot poker in my eye", "like an
+# elephant sitting on my chest"), with the character it gives (``E_54``).
+SIMILES: dict[str, str] = {
+    "knife": "a knife stroke",
+    "poker": "a knife stroke",
+    "dagger": "a knife stroke",
+    "elephant": "heavy",
+    "weight": "heavy",
+    "stone": "heavy",
+    "brick": "heavy",
+}
+# Words for the chest as a pain's place, before a pain word ("substernal pressure",
+# "retrosternal burning").
+CHEST_WORDS = ("substernal", "retrosternal")
+# Words that say a place hurts, after it ("my chest is burning", "my top teeth ache").
+HURTING_WORDS = (
+    "hurt",
+    "hurts",
+    "hurting",
+    "ache",
+    "aches",
+    "aching",
+    "burns",
+    "burning",
+    "sore",
+    "throbs",
+)

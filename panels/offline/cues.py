@@ -1,0 +1,146 @@
+"""Context cues for negspacy (NegEx) as notes need them beyond its clinical termset: whose
+finding it is (a relative's), when (the past), whether it is only supposed (hypothetical,
+feared), what is not a denial though it looks like one (pseudo-negations), more negations,
+and where a cue's reach ends (termination). Pure data, read by
+:mod:`panels.offline.extraction`.
+"""
+
+from __future__ import annotations
+
+# Whose finding it is and when (negation uses the library's own clinical termset, with the
+# additions below).
+FAMILY_CUES = (
+    "family history of",
+    "family history",
+    "mother",
+    "father",
+    "sister",
+    "brother",
+    "mum",
+    "dad",
+    "parents",
+    "parent",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "uncle",
+    "sibling",
+    "siblings",
+    "relatives",
+    "relative",
+    "runs in the family",
+    "cousin",
+    "son",
+    "daughter",
+)
+HISTORY_CUES = (
+    "history of",
+    "past medical history",
+    "previous",
+    "previously",
+    "prior",
+    "known",
+    "in the past",
+    "years ago",
+    "as a child",
+    "childhood",
+)
+HYPOTHETICAL_CUES = ("if", "should", "return if", "in case of", "watch for", "advised to")
+# What the patient feared or believed, not what they have ("sure I was having a heart attack"
+# is panic, not a history of angina); its scope ends at the next comma, as it names one thing.
+BELIEF_CUES = ("thought i was having", "sure i was having", "convinced i was having") + (
+    "worried i was having",
+    "felt like i was having",
+    "thought it was",
+    "worried it was",
+)
+# Inability cues: "can't swallow", "couldn't catch breath", "unable to stand" state a symptom,
+# not a denial, so they negate nothing (NegEx pseudo-negations). negspacy's clinical termset
+# lists "can't", "cannot" and "couldn't" as negations, which then denied every finding after
+# them to the end of the clause ("couldn't catch breath, tingling ..., chest tightness").
+PSEUDO_NEGATIONS = (
+    "can't",
+    "cant",
+    "cannot",
+    "can not",
+    "couldn't",
+    "could not",
+    "unable to",
+    # "lost weight without trying" states the loss; it denies nothing after it.
+    "without trying",
+    "without meaning to",
+    "without dieting",
+    # "can no longer walk to the bathroom", "can't get to the toilet without stopping": a
+    # limit the patient states, not a denial of what follows.
+    "can no longer",
+    "could no longer",
+    "without stopping",
+    "without a rest",
+    "without resting",
+    # "not herself since lunchtime": unwell, in the family's words.
+    "not herself",
+    "not himself",
+    "not myself",
+    "not themselves",
+    # "not just a cold" affirms the cold (negspacy lists "not only").
+    "not just",
+    # "no blood in the phlegm" denies the blood, not the phlegm.
+    "no blood in the",
+    "no blood in her",
+    "no blood in his",
+    "no blood in my",
+)
+TERMINATION = (
+    "but",
+    "however",
+    "although",
+    "though",
+    "has",
+    "reports",
+    "complains of",
+    "presents with",
+    "positive for",
+    "and now",
+    "now",
+    "today",
+    "currently",
+    "with",
+    "which",
+    # Words that start a new statement in a narrative ("he did not lift anything, he just
+    # stood up and suddenly had chest pain"; "I am not breathless, only tired").
+    "just",
+    "suddenly",
+    "then",
+    "only",
+    "says",
+    "said",
+    "complaining of",
+    "complaining",
+    "expect",
+)
+# Where a denial ends that other contexts run past. "has" starts a new statement after a
+# denial ("no fever, has a cough") but not after a subject that denies ("no one has a fever",
+# "neither has a cough"), so a denial ends at "has" only after a comma, "and" or a pronoun;
+# and a new item with its article ("without erosions, a red rash") is stated, not denied.
+NEGATION_TERMINATION = (
+    ", has",
+    "and has",
+    "he has",
+    "she has",
+    "it has",
+    "patient has",
+    "also has",
+    ", a",
+    ", an",
+    "and a",
+    "and an",
+    # "no palpitations before the collapse": the collapse is not denied.
+    "before the",
+)
+# Negations that negspacy's clinical termset lacks ("she hasn't had a temperature").
+# "neither has a fever", "nobody at home is coughing": a subject that denies.
+MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", "nil") + (
+    "neither",
+    "nobody",
+    "none of",
+)
