@@ -1,0 +1,133 @@
+"""The context of each phrase read from a text: whether it is denied, a relative's, past,
+hypothetical or only feared (negspacy's NegEx over a blank spaCy English pipeline,
+rule-based, no model: its clinical termset plus our cues, ``panels.offline.cues``), with the
+clauses of the text as its sentences. Pure: no Django, no network.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from panels.offline.cues import (
+    BELIEF_CUES,
+    FAMILY_CUES,
+    HISTORY_CUES,
+    HYPOTHETICAL_CUES,
+    MORE_NEGATIONS,
+    NEGATION_TERMINATION,
+    PSEUDO_NEGATIONS,
+    TERMINATION,
+)
+from panels.offline.signs import Match
+
+
+@lru_cache(maxsize=1)
+def _termination() -> frozenset[str]:
+    """The words and phrases at which a context (a negation, a relative's) stops: negspacy's
+    clinical termination terms and ours."""
+    from negspacy.termsets import termset
+
+    clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
+    return frozenset(clinical["termination"]) | frozenset(TERMINATION)
+
+
+@lru_cache(maxsize=1)
+def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
+    """A blank English spaCy tokenizer and the NegEx components (negation with negspacy's
+    clinical termset, inabilities as pseudo-negations; family, history, hypothetical and
+    belief with our cues). Loaded once."""
+    import spacy
+    from negspacy.negation import Negex
+    from negspacy.termsets import termset
+    from spacy.tokens import Span
+
+    nlp = spacy.blank("en")
+    clinical = termset("en_clinical").get_patterns()  # type: ignore[no-untyped-call]
+    stops = sorted(_termination())
+    pseudo = [*clinical["pseudo_negations"], *PSEUDO_NEGATIONS]
+    # (extension, preceding cues, following cues, pseudo-cues, whether a comma ends the scope)
+    specs: tuple[tuple[str, Sequence[str], Sequence[str], Sequence[str], bool], ...] = (
+        ("negex", [*clinical["preceding_negations"], *MORE_NEGATIONS], (), pseudo, False),
+        # A following negation ("cardiac cause unlikely", "pain free") denies what is just
+        # before it, not the list that its clause began with; its context is "negex" too.
+        ("negex_after", (), clinical["following_negations"], pseudo, True),
+        ("family", FAMILY_CUES, ("runs in the family",), (), False),
+        ("historical", HISTORY_CUES, ("in the past", "years ago"), (), False),
+        ("hypothetical", HYPOTHETICAL_CUES, (), (), False),
+        ("belief", BELIEF_CUES, (), (), True),
+    )
+    components: list[tuple[str, Callable[[Any], Any]]] = []
+    for name, preceding, following, pseudo_cues, comma in specs:
+        ends = [*stops, ","] if comma else stops
+        if name == "negex":
+            ends = [*(e for e in stops if e != "has"), *NEGATION_TERMINATION]
+        patterns = {
+            "pseudo_negations": list(pseudo_cues),
+            "preceding_negations": list(preceding),
+            "following_negations": list(following),
+            "termination": ends,
+        }
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=False, force=True)
+        components.append(
+            (
+                name,
+                Negex(
+                    nlp,
+                    name,
+                    neg_termset=patterns,
+                    ent_types=[],
+                    extension_name=name,
+                    chunk_prefix=[],
+                ),
+            )
+        )
+    return nlp, components
+
+
+def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set[str]]:
+    """For each match, which NegEx contexts apply ("negex", "family", "historical",
+    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. NegEx takes
+    entities that do not overlap, so matches that overlap ("rash in my ear" and "rash", a
+    pain's place and its character) are judged in further passes, each in its own right."""
+    nlp, components = _pipeline()
+    stops = {t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t}
+    flags: list[set[str]] = [set() for _ in matches]
+    waiting = list(range(len(matches)))
+    while waiting:
+        doc = nlp.make_doc(text)
+        token_starts = [token.idx for token in doc]
+        sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.i in sentence_starts
+        spans, owners, taken, later = [], [], set[int](), []
+        for index in waiting:
+            match = matches[index]
+            span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
+            if span is None:
+                continue
+            # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in
+            # two is never negated: "no contact with Ebola" was read as contact. Judge a
+            # phrase by its words before the first such word.
+            cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
+            span = doc[span.start : cut]
+            span.label_ = "F"
+            if taken & set(range(span.start, span.end)):
+                later.append(index)
+                continue
+            taken.update(range(span.start, span.end))
+            spans.append(span)
+            owners.append(index)
+        doc.ents = sorted(spans, key=lambda s: s.start)
+        for _name, component in components:
+            doc = component(doc)
+        by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
+        for ent in doc.ents:
+            flags[by_start[ent.start]] = {
+                name.removesuffix("_after") for name, _ in components if getattr(ent._, name)
+            }
+        waiting = later
+    return flags
