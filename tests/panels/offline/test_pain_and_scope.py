@@ -106,7 +106,7 @@ def test_a_denied_pain_word_denies_the_pain(kb):
         ("Neither has a fever.", "E_91", False),
         ("No fever, has a cough.", "E_201", True),
         ("Swollen joints without erosions, a red rash across both cheeks.", "E_129", True),
-        ("No air movement and a high-pitched crowing noise.", "E_112", True),
+        ("No air movement and a high-pitched crowing noise.", "E_194", True),  # stridor
         ("No palpitations before the collapse.", "E_159", True),
         ("No palpitations before the collapse.", "E_155", False),
         # A following negation denies what is just before it, not the clause's whole list.
