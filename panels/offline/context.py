@@ -88,13 +88,19 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     return nlp, components
 
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """The one-word terms at which NegEx cuts a sentence."""
+    return frozenset(t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t)
+
+
 def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
     "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. NegEx takes
     entities that do not overlap, so matches that overlap ("rash in my ear" and "rash", a
     pain's place and its character) are judged in further passes, each in its own right."""
     nlp, components = _pipeline()
-    stops = {t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t}
+    stops = _stop_words()
     flags: list[set[str]] = [set() for _ in matches]
     waiting = list(range(len(matches)))
     while waiting:

@@ -358,7 +358,8 @@ def _assess(member: Member, text: str) -> Assessment:
         needed = scope.TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone
         top = ranking.conditions[0]
         reason = corroboration.uncorroborated(member.kb, top, other, needed=needed)
-        support = corroboration.close_note(member.kb, top.name, other)
+        if reason is None:
+            support = corroboration.close_note(member.kb, top.name, other)
     if reason is None:
         reason = scope.twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded, support)

@@ -202,12 +202,15 @@ _ALONG = "(?:the|my|his|her|their|your|both|whole|middle of|centre of|center of|
 
 
 @lru_cache(maxsize=8)
-def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+def _pains(
+    kb: KnowledgeBase,
+) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """The pattern of a pain named by a place: a pain word and a place right after it
     ("squeezing in my chest", "a burning in the middle of my chest", "a tight pressing
     feeling behind the eyes"), or a place and a word saying it hurts ("my chest is burning",
-    "top teeth ache"); and each place name's values. Places of conditions outside the
-    knowledge base ("flank", "right iliac fossa": ``UNWEIGHED``) are left to be unweighed."""
+    "top teeth ache"); each place name's values, and each pain character's. Places of
+    conditions outside the knowledge base ("flank", "right iliac fossa": ``UNWEIGHED``) are
+    left to be unweighed."""
     names = {
         name: values
         for name, values in value_names(kb, "E_55")
@@ -241,7 +244,7 @@ def _pains(kb: KnowledgeBase) -> tuple[re.Pattern[str], dict[str, tuple[str, ...
         rf"| (?P<sore>sore|aching|painful) (?:{_ALONG} )*(?P<at>{named})(?= )(?! button)"
         rf"| (?P<before>{named}) (?P<ache>{nouns})(?= )"
     )
-    return pattern, names
+    return pattern, names, dict(value_names(kb, "E_54"))
 
 
 def pains(
@@ -257,8 +260,7 @@ def pains(
     blanked, so the lexicon still reads "mouth ulcers" in "painful mouth ulcers". ``text`` is
     what ``span`` points into: words that a comma or a bracket parts there ("upper chest,
     throbbing headache") are not one phrase."""
-    pattern, names = _pains(kb)
-    characters_of = dict(value_names(kb, "E_54"))
+    pattern, names, characters_of = _pains(kb)
     for match in list(pattern.finditer(clause)):
         start, end = span(match.start() + 1, len(match.group()) - 1)
         unsided = " ".join(w for w in match.group().split() if w not in ("right", "left"))

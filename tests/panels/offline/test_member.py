@@ -103,7 +103,7 @@ def test_with_few_findings_the_corroboration_must_be_clear_by_margin_or_score(
     assert corroboration.uncorroborated(kb, pe, same) is None
 
 
-def _leading(kb, *scored):
+def _leading(*scored):
     first = scored[0]
     return corroboration.Corroboration(
         first[0], first[1], first[1] / scored[1][1], tuple(methods.Scored(c, p) for c, p in scored)
@@ -118,7 +118,7 @@ def test_a_close_second_place_corroborates_a_reading_of_enough_findings(kb, seco
     # The classifier puts the member's condition just behind a neighbour: with at least
     # CLOSE_SHARE of the first's score (and CLOSE_SCORE) that corroborates it.
     pe = kb.conditions["Pulmonary embolism"]
-    other = _leading(kb, ("Panic attack", 0.35), ("Pulmonary embolism", second), ("GERD", 0.01))
+    other = _leading(("Panic attack", 0.35), ("Pulmonary embolism", second), ("GERD", 0.01))
     why = corroboration.uncorroborated(kb, pe, other)
     assert (why is None) is answers, why
     note = corroboration.close_note(kb, "Pulmonary embolism", other)
@@ -131,7 +131,7 @@ def test_a_close_second_place_corroborates_a_reading_of_enough_findings(kb, seco
 
 def test_a_third_place_does_not_corroborate(kb):
     pe = kb.conditions["Pulmonary embolism"]
-    other = _leading(kb, ("Panic attack", 0.3), ("GERD", 0.29), ("Pulmonary embolism", 0.28))
+    other = _leading(("Panic attack", 0.3), ("GERD", 0.29), ("Pulmonary embolism", 0.28))
     assert "favours Panic attack, not my Pulmonary embolism" in str(
         corroboration.uncorroborated(kb, pe, other)
     )
@@ -140,7 +140,7 @@ def test_a_third_place_does_not_corroborate(kb):
 def test_a_member_corroborated_by_a_close_second_says_so(kb, monkeypatch, fresh_assessments):
     row = next(r for r in kb.rows if r.pathology == "Pulmonary embolism")
     text = knowledge.render_patient(row)
-    other = _leading(kb, ("Panic attack", 0.4), ("Pulmonary embolism", 0.3), ("GERD", 0.1))
+    other = _leading(("Panic attack", 0.4), ("Pulmonary embolism", 0.3), ("GERD", 0.1))
     monkeypatch.setattr(member.Member, "corroboration", lambda self, text, tokens: other)
     answer = member.Member(kb, seed=1, holdout=frozenset(), method="bayes").propose(text)
     assert answer["diagnosis"] == "Pulmonary embolism", answer["reasoning"]
