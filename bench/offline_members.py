@@ -94,7 +94,7 @@ def main() -> int:
             base.MemberSpec(
                 alias=str(m["alias"]),
                 provider="builtin",
-                options={**dict(m["options"]), "stream_delay_ms": 0},  # type: ignore[call-overload]
+                options={**dict(m["options"]), "stream_delay_ms": 0},
             )
         )
         for m in demo.OFFLINE_MEMBERS

@@ -32,13 +32,6 @@ from panels.offline import member as offline  # noqa: E402
 from panels.providers.base import BallotEntry  # noqa: E402
 
 DATA = ROOT / "panels" / "offline" / "data" / "ddxplus"
-MEMBERS = (
-    (1, "bayes", "all"),
-    (2, "text", "all"),
-    (3, "neighbours", "all"),
-    (4, "bayes", "symptoms"),
-    (5, "logistic", "all"),
-)
 Q = 3
 
 
@@ -93,7 +86,7 @@ def truth_key(kb: knowledge.KnowledgeBase, pathology: str | None) -> str | None:
 
 
 def _members(kb: knowledge.KnowledgeBase, holdout: frozenset[int]) -> list[offline.Member]:
-    members = [offline.Member(kb, seed=s, holdout=holdout, method=m, view=v) for s, m, v in MEMBERS]
+    members = offline.default_members(kb, holdout)
     for m in members:
         m.train()
     return members

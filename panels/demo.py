@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from panels.models import Panel, PanelMember
+from panels.offline import member as offline_member
 
 # Demo logins, printed in the README: for a local machine only (a deployment never runs
 # seed_demo). Existing users keep the password they have.
@@ -41,22 +42,8 @@ STALE_DATA = (
 
 OFFLINE_NOTE = "Offline reference engine over DDXPlus; not for clinical use."
 CHAOS_TARGET = "Pulmonary embolism | I26.99"
-# The default panel's five offline members (alias and options), also read by bench/ and
-# builtin.warm(). Five methods (naive Bayes, a text classifier, the most similar stored cases,
-# a match against each condition's profile, a logistic regression over the findings), each
-# member on its own sample (seed), so that one misreading does not mislead the whole panel
-# at once. Offline-5 was a second case-based member, whose errors were Offline-3's (error
-# correlation 0.92 on the development notes); the regression's are not (0.6). Offline-4 was
-# naive Bayes over the symptoms only, whose errors were Offline-1's (0.81 on the first
-# development set, 1.00 on a held-out one: notes state few findings besides symptoms); the
-# profile match's are not (at most 0.50 and 0.66 with any member on the two development sets).
-OFFLINE_MEMBERS: list[dict[str, object]] = [
-    {"alias": "Offline-1", "options": {"seed": 1, "method": "bayes", "view": "all"}},
-    {"alias": "Offline-2", "options": {"seed": 2, "method": "text", "view": "all"}},
-    {"alias": "Offline-3", "options": {"seed": 3, "method": "neighbours", "view": "all"}},
-    {"alias": "Offline-4", "options": {"seed": 4, "method": "profiles", "view": "all"}},
-    {"alias": "Offline-5", "options": {"seed": 5, "method": "logistic", "view": "all"}},
-]
+# The default panel's five offline members (alias and options): panels.offline.member's.
+OFFLINE_MEMBERS = offline_member.DEFAULT_MEMBERS
 
 
 def _panel(name: str, description: str, *, is_default: bool) -> Panel:

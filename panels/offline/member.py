@@ -63,6 +63,22 @@ FINDINGS_METHODS = {
     "logistic": FindingsMethod(logistic.train, logistic.Logistic),
     "profiles": FindingsMethod(profiles.train, profiles.Profiles),
 }
+# The default panel's five offline members (alias and options), read by panels.demo, bench/
+# and builtin.warm(). Five methods (naive Bayes, a text classifier, the most similar stored cases,
+# a match against each condition's profile, a logistic regression over the findings), each
+# member on its own sample (seed), so that one misreading does not mislead the whole panel
+# at once. Offline-5 was a second case-based member, whose errors were Offline-3's (error
+# correlation 0.92 on the development notes); the regression's are not (0.6). Offline-4 was
+# naive Bayes over the symptoms only, whose errors were Offline-1's (0.81 on the first
+# development set, 1.00 on a held-out one: notes state few findings besides symptoms); the
+# profile match's are not (at most 0.50 and 0.66 with any member on the two development sets).
+DEFAULT_MEMBERS: tuple[dict[str, Any], ...] = (
+    {"alias": "Offline-1", "options": {"seed": 1, "method": "bayes", "view": "all"}},
+    {"alias": "Offline-2", "options": {"seed": 2, "method": "text", "view": "all"}},
+    {"alias": "Offline-3", "options": {"seed": 3, "method": "neighbours", "view": "all"}},
+    {"alias": "Offline-4", "options": {"seed": 4, "method": "profiles", "view": "all"}},
+    {"alias": "Offline-5", "options": {"seed": 5, "method": "logistic", "view": "all"}},
+)
 VIEWS = ("all", "symptoms")  # "symptoms": ignores history, risk factors and demographics
 RENDER_SEED = 0  # the Bayesian members' calibration texts: shared, so read once per row
 BAYES_CALIBRATION_ROWS = 150  # enough for the isotonic map; keeps a first case under ~2 s
@@ -286,6 +302,22 @@ class Member:
                 f"{', '.join(following)}."
             )
         return " ".join(parts)
+
+
+def default_members(
+    kb: knowledge.KnowledgeBase, holdout: frozenset[int] = frozenset()
+) -> list[Member]:
+    """The default panel's five members (``DEFAULT_MEMBERS``), untrained, minus ``holdout``."""
+    return [
+        Member(
+            kb,
+            seed=int(f["options"]["seed"]),
+            holdout=holdout,
+            method=str(f["options"]["method"]),
+            view=str(f["options"]["view"]),
+        )
+        for f in DEFAULT_MEMBERS
+    ]
 
 
 def _understood(kb: knowledge.KnowledgeBase, r: extraction.Reading) -> str:

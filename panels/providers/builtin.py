@@ -95,7 +95,7 @@ def warm(data_dir: Path | None = None) -> float:
     base.provider_names()
     specs = []
     for fields in demo.OFFLINE_MEMBERS:
-        options: dict[str, Any] = dict(fields["options"])  # type: ignore[call-overload]
+        options: dict[str, Any] = dict(fields["options"])
         if data_dir is not None:
             options["data_dir"] = str(data_dir)
         specs.append(

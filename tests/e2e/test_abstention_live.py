@@ -24,7 +24,7 @@ class TestAbstentionLive(LiveCaseTestCase):
         make_panel(
             "unsure",
             [
-                {"provider": "builtin", "options": {**m["options"], "stream_delay_ms": 20}}  # type: ignore[dict-item]
+                {"provider": "builtin", "options": {**m["options"], "stream_delay_ms": 20}}
                 for m in demo.OFFLINE_MEMBERS
             ],
             # The first case after a start may still wait for the members' training.

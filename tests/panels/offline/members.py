@@ -1,26 +1,8 @@
-"""The default panel's five offline members (panels.demo.OFFLINE_MEMBERS) built directly,
-trained on the whole knowledge base: what the offline tests judge."""
+"""What the offline tests give a member's method for a text."""
 
 from __future__ import annotations
 
-from panels import demo
-from panels.offline import extraction, knowledge, member
-
-
-def default_members(kb: knowledge.KnowledgeBase) -> list[member.Member]:
-    members = []
-    for fields in demo.OFFLINE_MEMBERS:
-        options = dict(fields["options"])  # type: ignore[call-overload]
-        members.append(
-            member.Member(
-                kb,
-                seed=int(options["seed"]),
-                holdout=frozenset(),
-                method=str(options["method"]),
-                view=str(options["view"]),
-            )
-        )
-    return members
+from panels.offline import extraction, knowledge
 
 
 def read_tokens(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from panels.offline import confusions, extraction, knowledge
-from tests.panels.offline.members import default_members
+from panels.offline.member import default_members
 
 PHARYNGITIS = (
     "22F, throat really sore for 2 days, agony to swallow, bit of a stuffy nose, low-grade "

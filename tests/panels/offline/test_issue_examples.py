@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from panels.offline import knowledge
-from tests.panels.offline.members import default_members
+from panels.offline.member import default_members
 
 QUORUM = 3
 PNEUMONIA = (

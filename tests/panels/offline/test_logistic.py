@@ -10,7 +10,7 @@ import pytest
 
 from panels import demo
 from panels.offline import knowledge, logistic, member, methods
-from tests.panels.offline.members import default_members
+from panels.offline.member import default_members
 from tests.panels.offline.members import read_tokens as read
 
 SEED = 5

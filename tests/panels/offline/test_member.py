@@ -17,8 +17,8 @@ from panels.offline import (
     methods,
     scope,
 )
+from panels.offline.member import default_members
 from panels.providers import base
-from tests.panels.offline.members import default_members
 
 PE_AFTER_FLIGHT = (
     "55F 3 days after a long-haul flight: sudden SOB, sharp right-sided CP worse on breathing "
