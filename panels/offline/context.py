@@ -23,6 +23,8 @@ from panels.offline.cues import (
 )
 from panels.offline.signs import Match
 
+SPAN_KEY = "F"  # the span group of the phrases read, which NegEx judges
+
 
 @lru_cache(maxsize=1)
 def _termination() -> frozenset[str]:
@@ -34,13 +36,43 @@ def _termination() -> frozenset[str]:
     return frozenset(clinical["termination"]) | frozenset(TERMINATION)
 
 
+def _negex_class() -> type[Any]:
+    """negspacy's NegEx judging the phrase spans of one boundary at a time. negspacy 1.1.0
+    scans every span of the group for each boundary (sentence or termination word), which is
+    quadratic in a long text; here the spans are sorted once and each boundary takes its own
+    by bisection. The decision for each span is negspacy's own (``_apply_negation``)."""
+    from negspacy.negation import Negex
+
+    class SpanNegex(Negex):
+        def negex(self, doc: Any) -> Any:
+            preceding, following, terminating = self.process_negations(doc)
+            spans = sorted(doc.spans[SPAN_KEY], key=lambda s: s.start)
+            starts = [s.start for s in spans]
+            for low, high in self.termination_boundaries(doc, terminating):
+                inside = [
+                    s
+                    for s in spans[
+                        bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)
+                    ]
+                    if s.end <= high
+                ]
+                if not inside:
+                    continue
+                before = [m for m in preceding if low <= m[1] < high]
+                after = [m for m in following if low <= m[1] < high]
+                for span in inside:
+                    self._apply_negation(span, before, after)
+            return doc
+
+    return SpanNegex
+
+
 @lru_cache(maxsize=1)
 def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
     """A blank English spaCy tokenizer and the NegEx components (negation with negspacy's
     clinical termset, inabilities as pseudo-negations; family, history, hypothetical and
     belief with our cues). Loaded once."""
     import spacy
-    from negspacy.negation import Negex
     from negspacy.termsets import termset
     from spacy.tokens import Span
 
@@ -75,13 +107,14 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         components.append(
             (
                 name,
-                Negex(
+                _negex_class()(
                     nlp,
                     name,
                     neg_termset=patterns,
                     ent_types=[],
                     extension_name=name,
                     chunk_prefix=[],
+                    span_keys=[SPAN_KEY],
                 ),
             )
         )
@@ -96,44 +129,33 @@ def _stop_words() -> frozenset[str]:
 
 def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
-    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. NegEx takes
-    entities that do not overlap, so matches that overlap ("rash in my ear" and "rash", a
-    pain's place and its character) are judged in further passes, each in its own right."""
+    "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. The matches
+    go to NegEx as one span group, which may overlap ("rash in my ear" and "rash", a pain's
+    place and its character): each is judged in its own right, in one pass."""
+    from spacy.tokens import Span
+
     nlp, components = _pipeline()
     stops = _stop_words()
+    doc = nlp.make_doc(text)
+    token_starts = [token.idx for token in doc]
+    sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
+    for token in doc:
+        token.is_sent_start = token.i == 0 or token.i in sentence_starts
+    spans, owners = [], []
+    for index, match in enumerate(matches):
+        span = doc.char_span(match.start, match.end, alignment_mode="expand")
+        if span is None:
+            continue
+        # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in
+        # two is never negated: "no contact with Ebola" was read as contact. Judge a
+        # phrase by its words before the first such word.
+        cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
+        spans.append(Span(doc, span.start, cut, label=SPAN_KEY))
+        owners.append(index)
+    doc.spans[SPAN_KEY] = spans
+    for _name, component in components:
+        doc = component(doc)
     flags: list[set[str]] = [set() for _ in matches]
-    waiting = list(range(len(matches)))
-    while waiting:
-        doc = nlp.make_doc(text)
-        token_starts = [token.idx for token in doc]
-        sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
-        for token in doc:
-            token.is_sent_start = token.i == 0 or token.i in sentence_starts
-        spans, owners, taken, later = [], [], set[int](), []
-        for index in waiting:
-            match = matches[index]
-            span = doc.char_span(match.start, match.end, label="F", alignment_mode="expand")
-            if span is None:
-                continue
-            # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in
-            # two is never negated: "no contact with Ebola" was read as contact. Judge a
-            # phrase by its words before the first such word.
-            cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
-            span = doc[span.start : cut]
-            span.label_ = "F"
-            if taken & set(range(span.start, span.end)):
-                later.append(index)
-                continue
-            taken.update(range(span.start, span.end))
-            spans.append(span)
-            owners.append(index)
-        doc.ents = sorted(spans, key=lambda s: s.start)
-        for _name, component in components:
-            doc = component(doc)
-        by_start = {s.start: i for s, i in zip(spans, owners, strict=True)}
-        for ent in doc.ents:
-            flags[by_start[ent.start]] = {
-                name.removesuffix("_after") for name, _ in components if getattr(ent._, name)
-            }
-        waiting = later
+    for span, index in zip(spans, owners, strict=True):
+        flags[index] = {name.removesuffix("_after") for name, _ in components if span._.get(name)}
     return flags

@@ -117,14 +117,20 @@ class Reading:
         return frozenset(f.token for f in self.absent) - self.tokens
 
 
+@lru_cache(maxsize=1)
+def _shorthand() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``SHORTHAND`` compiled once: more patterns than ``re`` keeps in its own cache."""
+    return tuple((re.compile(pattern), replacement) for pattern, replacement in SHORTHAND)
+
+
 def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with shorthand expanded, and for each character of the result the span of
     ``text`` it came from (so quotes show the clinician's own words)."""
     out, origin = text, [(i, i + 1) for i in range(len(text))]
-    for pattern, replacement in SHORTHAND:
+    for pattern, replacement in _shorthand():
         pieces: list[str] = []
         spans: list[tuple[int, int]] = []
-        found = list(re.finditer(pattern, out))
+        found = list(pattern.finditer(out))
         if not found:  # most patterns: nothing to rebuild
             continue
         at = 0
