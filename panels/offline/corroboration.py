@@ -81,20 +81,41 @@ def corroborate(
     ``tokens`` do not state left out as a member leaves them out."""
     said = knowledge.stated(tokens, kb)
     ranking = reading(kb, CORROBORATION_SEED, holdout, text).ranking
-    kept = [s for s in ranking if not knowledge.unmet(kb.conditions[s.condition], said)]
+    kept = by_category(
+        kb, [s for s in ranking if not knowledge.unmet(kb.conditions[s.condition], said)]
+    )
     second = kept[1].probability if len(kept) > 1 else 0.0
     top = kept[0]
     margin = top.probability / max(second, 1e-9)
     return Corroboration(top.condition, top.probability, margin, tuple(kept[:CLOSE_RANKS]))
 
 
-def close(other: Corroboration, condition: str) -> bool:
-    """Whether the classifier ranks ``condition`` first, or close behind its first
-    (``CLOSE_RANKS``, ``CLOSE_SCORE``, ``CLOSE_SHARE``)."""
-    if condition == other.condition:
+def by_category(kb: knowledge.KnowledgeBase, ranking: list[methods.Scored]) -> list[methods.Scored]:
+    """``ranking`` with the conditions of one ICD-10 category (``Condition.category``) taken
+    together, under the best of them, with their scores summed: the panel counts them as
+    one answer, so the classifier's Unstable angina corroborates a member's Stable angina."""
+    totals: dict[str, float] = {}
+    first: dict[str, str] = {}
+    for s in ranking:
+        category = kb.conditions[s.condition].category
+        totals[category] = totals.get(category, 0.0) + s.probability
+        first.setdefault(category, s.condition)
+    merged = [methods.Scored(first[c], p) for c, p in totals.items()]
+    return sorted(merged, key=lambda s: -s.probability)
+
+
+def same_answer(kb: knowledge.KnowledgeBase, a: str, b: str) -> bool:
+    """Whether conditions ``a`` and ``b`` are one answer to the panel (one category)."""
+    return kb.conditions[a].category == kb.conditions[b].category
+
+
+def close(kb: knowledge.KnowledgeBase, other: Corroboration, condition: str) -> bool:
+    """Whether the classifier ranks ``condition`` (its category) first, or close behind its
+    first (``CLOSE_RANKS``, ``CLOSE_SCORE``, ``CLOSE_SHARE``)."""
+    if same_answer(kb, condition, other.condition):
         return other.score >= CLOSE_SCORE
     return any(
-        s.condition == condition
+        same_answer(kb, s.condition, condition)
         and s.probability >= CLOSE_SCORE
         and s.probability >= CLOSE_SHARE * other.score
         for s in other.leading[:CLOSE_RANKS]
@@ -102,11 +123,19 @@ def close(other: Corroboration, condition: str) -> bool:
 
 
 def close_note(kb: knowledge.KnowledgeBase, top: str, other: Corroboration) -> str | None:
-    """The sentence a member's reasoning shows when the classifier ranks its ``top``
-    condition close behind its first (``close``); None otherwise."""
-    if other.condition == top or not close(other, top):
+    """The sentence a member's reasoning shows when the classifier's first condition is
+    another of the same category as its ``top``, or ranks its ``top`` close behind its first
+    (``close``); None otherwise."""
+    if other.condition != top and same_answer(kb, other.condition, top):
+        return (
+            f"An independent reading of the words of the text (a linear text classifier) "
+            f"favours {kb.conditions[other.condition].display_name}, of the same ICD-10 "
+            f"category ({kb.conditions[top].category}) as {kb.conditions[top].display_name}, "
+            "which corroborates my reading of the findings."
+        )
+    if same_answer(kb, other.condition, top) or not close(kb, other, top):
         return None
-    score = next(s.probability for s in other.leading if s.condition == top)
+    score = next(s.probability for s in other.leading if same_answer(kb, s.condition, top))
     return (
         f"An independent reading of the words of the text (a linear text classifier) ranks "
         f"{kb.conditions[top].display_name} close behind its first choice, "
@@ -126,10 +155,12 @@ def uncorroborated(
     in words; None when that independent reading names it clearly too, with at least the
     score ``needed``; when nothing more is needed (the text states enough findings), when it
     ranks it first or close behind its first (``close``)."""
-    if not needed and close(other, top.name):
+    if not needed and close(kb, other, top.name):
         return None
     theirs = kb.conditions[other.condition].display_name
-    if other.condition != top.name:
+    if other.condition != top.name and same_answer(kb, other.condition, top.name):
+        theirs += f" (of the same ICD-10 category as my {top.display_name})"
+    if not same_answer(kb, other.condition, top.name):
         return (
             f"an independent reading of the words of the text (a linear text classifier) "
             f"favours {theirs}, not my {top.display_name}: my reading of the findings is "

@@ -111,6 +111,12 @@ class Condition:
     requires: frozenset[str] = frozenset()
 
     @property
+    def category(self) -> str:
+        """Its ICD-10 category (three characters): the class a panel's vote counts it in by
+        default, where Stable and Unstable angina, or Croup and Epiglottitis, are one answer."""
+        return (self.code or self.icd10).strip().upper()[:3]
+
+    @property
     def accepted_codes(self) -> tuple[str, ...]:
         """The ICD-10 codes that name this condition rightly (an evaluation's truth): the
         corrected code where the KB's is wrong (:data:`ICD10_FIXES`), else each code the KB

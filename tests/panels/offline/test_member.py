@@ -129,6 +129,31 @@ def test_a_close_second_place_corroborates_a_reading_of_enough_findings(kb, seco
     assert corroboration.uncorroborated(kb, pe, other, needed=scope.TEXT_MIN_SCORE) is not None
 
 
+def test_a_condition_of_the_same_category_corroborates_and_the_reasoning_says_so(kb):
+    # The panel counts Stable and Unstable angina (I20.9, I20.0) as one answer, so the
+    # classifier's Unstable angina corroborates a member's Stable angina, their scores taken
+    # together; a condition of another category does not.
+    stable = kb.conditions["Stable angina"]
+    ranking = [
+        methods.Scored("Unstable angina", 0.3),
+        methods.Scored("Possible NSTEMI / STEMI", 0.32),
+        methods.Scored("Stable angina", 0.25),
+    ]
+    merged = corroboration.by_category(kb, sorted(ranking, key=lambda s: -s.probability))
+    assert [(s.condition, round(s.probability, 2)) for s in merged[:2]] == [
+        ("Unstable angina", 0.55),
+        ("Possible NSTEMI / STEMI", 0.32),
+    ]
+    other = corroboration.Corroboration("Unstable angina", 0.55, 0.55 / 0.32, tuple(merged))
+    assert corroboration.uncorroborated(kb, stable, other) is None
+    note = corroboration.close_note(kb, "Stable angina", other)
+    assert "favours Unstable angina, of the same ICD-10 category (I20)" in str(note)
+    nstemi = kb.conditions["Possible NSTEMI / STEMI"]
+    assert "not my Possible NSTEMI / STEMI" in str(
+        corroboration.uncorroborated(kb, nstemi, other, needed=scope.TEXT_MIN_SCORE)
+    )
+
+
 def test_a_third_place_does_not_corroborate(kb):
     pe = kb.conditions["Pulmonary embolism"]
     other = _leading(("Panic attack", 0.3), ("GERD", 0.29), ("Pulmonary embolism", 0.28))
