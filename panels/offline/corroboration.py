@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from panels.offline import cache, knowledge, methods, text_classifier
+from panels.offline import cache, knowledge, methods, once, text_classifier
 
 # For a member's reading of few findings (``scope.FEW_FINDINGS``), the classifier's top
 # condition must be the member's, at least this many times likelier than its second or with
@@ -65,7 +65,7 @@ def classifier(
         return cache.fetch(kb, name, build, text_classifier.TextClassifier)
 
 
-@lru_cache(maxsize=256)
+@once.once_per_key(maxsize=256)
 def reading(
     kb: knowledge.KnowledgeBase, seed: int, holdout: frozenset[int], text: str
 ) -> methods.MethodResult:

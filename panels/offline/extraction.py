@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from panels.offline import signs
+from panels.offline import once, signs
 from panels.offline.context import contexts
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
@@ -253,7 +253,7 @@ def read(text: str, *, kb: KnowledgeBase) -> Reading:
     return _read(text, kb)
 
 
-@lru_cache(maxsize=4096)
+@once.once_per_key(maxsize=4096)
 def _read(text: str, kb: KnowledgeBase) -> Reading:
     vital_matches, vital_words, blanked = signs.vitals(text)
     expanded, origin = expand(blanked)
