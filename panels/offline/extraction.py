@@ -30,6 +30,7 @@ from panels.offline.knowledge import (
 from panels.offline.notes import (
     FAMILY_FINDINGS,
     FAMILY_WORDS,
+    INHALERS,
     SHORTHAND,
     SIDES,
 )
@@ -72,6 +73,17 @@ _Match = signs.Match
 _PROXY = re.compile(
     r"(?i)\b(?:my|our|her|his) (mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
     r"|grandmother|grandfather|gran|nan|grandad|brother|sister)\b(?=,| is\b| who is\b| aged\b)"
+)
+# COPD (E_123, E_31) or smoking (E_79 current, E_191 former): an inhaler is not read as asthma.
+_COPD_CONTEXT = frozenset({"E_123", "E_31", "E_79", "E_191"})
+_INHALER_NAMES = frozenset(normal(words).strip() for words in INHALERS)
+# A parent calling or writing about their child: the note is the child's ("Dad calling re son
+# 9y", "mum phoning about her daughter"); both the caller and the child are masked.
+_CALLER = re.compile(
+    r"(?i)\b(mother|mum|mom|father|dad|parent|grandmother|grandfather|gran|nan|grandad)"
+    r" (?:calling|ringing|phoning|rang|called|phoned|writing|on the phone)"
+    r" (?:re|about|regarding|for|on behalf of) (?:her |his |their )?"
+    r"(son|daughter|child|baby|boy|girl|grandson|granddaughter)\b"
 )
 
 
@@ -305,6 +317,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
             absent.extend(Finding(t, words) for t in match.tokens)
         else:
             present.extend(Finding(t, words) for t in match.tokens)
+    present = _inhalers_read(present)
     if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
         first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
         present.append(Finding("E_53", first.source))  # a located or scored pain is pain
@@ -327,11 +340,26 @@ def _patient_named(text: str) -> str:
     """``text`` with the word for the relative it is written about masked (same length), when
     its first sentence names one as the subject; else ``text``."""
     first = _CLAUSE.split(text, maxsplit=1)[0]
-    proxy = _PROXY.search(first)
+    proxy = _PROXY.search(first) or _CALLER.search(first)
     if not proxy:
         return text
-    word = re.compile(rf"(?i)\b{proxy.group(1)}\b")
-    return word.sub(lambda m: "x" * len(m.group()), text)
+    for name in proxy.groups():
+        if name:
+            word = re.compile(rf"(?i)\b{name}\b")
+            text = word.sub(lambda m: "x" * len(m.group()), text)
+    return text
+
+
+def _inhalers_read(present: list[Finding]) -> list[Finding]:
+    """``present`` without the asthma (E_124) read from an inhaler's name when the note states
+    COPD or smoking: a smoker's or a COPD patient's reliever may be the COPD's treatment."""
+    if not any(f.token in _COPD_CONTEXT for f in present):
+        return present
+    return [f for f in present if not (f.token == "E_124" and _is_inhaler(f.source))]
+
+
+def _is_inhaler(words: str) -> bool:
+    return normal(words).strip() in _INHALER_NAMES
 
 
 def _family_tokens(match: _Match) -> list[str]:

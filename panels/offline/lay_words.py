@@ -28,6 +28,7 @@ _FEET = ("E_93",)
 _LIMBS = ("E_84",)
 _EAR = ("E_53", "E_55_@_V_129", "E_55_@_V_130")
 _FACE = ("E_53", "E_55_@_V_108", "E_55_@_V_109")
+_PROSTRATED = ("E_88",)
 
 LAY_WORDS: dict[str, tuple[str, ...]] = {
     # A runny or blocked nose, sneezing, in the words of a patient or a parent.
@@ -327,6 +328,35 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "coughing attack": ("E_203",),
     "coughing paroxysms": ("E_203",),
     "paroxysms of cough": ("E_203",),
+    # Aches all over are diffuse muscle pain (myalgia), in a patient's words.
+    "aches all over": ("E_144",),
+    "ache all over": ("E_144",),
+    "achy all over": ("E_144",),
+    "aching everywhere": ("E_144",),
+    "aches and pains": ("E_144",),
+    "every muscle aches": ("E_144",),
+    "everything aches": ("E_144",),
+    "muscles ache": ("E_144",),
+    "every muscle aching": ("E_144",),
+    "muscles aching": ("E_144",),
+    "aching muscles": ("E_144",),
+    # Tiredness that stops everything (prostration), in a patient's words.
+    "extreme tiredness": _PROSTRATED,
+    "extreme fatigue": _PROSTRATED,
+    "extremely tired": _PROSTRATED,
+    "wiped out": _PROSTRATED,
+    "too tired to": _PROSTRATED,
+    "hit by a truck": _PROSTRATED,
+    "hit by a bus": _PROSTRATED,
+    # A runny nose in a parent's words.
+    "snotty nose": _NOSE,
+    "snotty": _NOSE,
+    # Stridor said with where it is heard.
+    "inspiratory stridor at rest": ("E_194",),
+    "stridor even at rest": ("E_194",),
+    # Smoking said in the present perfect ("has smoked for fifty years") is current smoking.
+    "has smoked": ("E_79",),
+    "have smoked": ("E_79",),
 }
 
 _BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
@@ -465,4 +495,21 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"{0,30}?\b(?:cough\w*|strain\w*|lift\w*)\b",
         "worse on straining",
     ),
+    # A belly or chest sucking in under the ribs with each breath is recession.
+    (
+        r"(?i)\b(?:tummy|belly|stomach|chest|skin|ribs)\b[^.;,\n]{0,20}?\bsuck(?:s|ing|ed)? in\b",
+        "\\g<0> (recession)",
+    ),
+    # Sweat that soaks the sheets; clothes that have grown loose (weight loss).
+    (
+        r"(?i)\b(?:soak\w*|drench\w*)\b[^.;,\n]{0,25}?\b(?:sheets|bedclothes|pyjamas|sweat\w*)\b",
+        "\\g<0> (night sweats)",
+    ),
+    (
+        r"(?i)\b(?:clothes|trousers|jeans|belt|dress(?:es)?)\b[^.;,\n]{0,20}?\b(?:loose|looser"
+        r"|falling off|hanging off)\b",
+        "\\g<0> (weight loss)",
+    ),
+    # "(almost) no sense of smell" states its loss, it denies nothing.
+    (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
 )

@@ -72,7 +72,8 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "blocked runny nose": ("E_181",),
     "scratchy throat": ("E_97",),
     "throat pain": ("E_97",),
-    "painful swallowing": ("E_65",),
+    # Pain on swallowing is a pain in the pharynx (how DDXPlus codes a sore throat that hurts).
+    "painful swallowing": ("E_65", "E_53", "E_55_@_V_148"),
     "drooling": ("E_190",),
     "barking cough": ("E_202",),
     "hoarse": ("E_212",),
@@ -304,6 +305,24 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
 )
 SHORTHAND += PHRASINGS
 SIDES = {"RX": "right", "LX": "left"}
+
+# A bronchodilator (reliever) or an asthma preventer by name or colour is the knowledge base's
+# "asthma or previous bronchodilator use" (E_124); extraction does not read it so in a note that
+# states COPD or smoking, where the inhaler may be the COPD's.
+INHALERS = (
+    "salbutamol",
+    "albuterol",
+    "ventolin",
+    "blue inhaler",
+    "reliever inhaler",
+    "reliever puffer",
+    "reliever",
+    "puffer",
+    "preventer inhaler",
+    "steroid inhaler",
+    "symbicort",
+)
+MORE_SYNONYMS.update(dict.fromkeys(INHALERS, ("E_124",)))
 
 # A relative's condition that is a DDXPlus finding of its own: base finding -> family finding.
 FAMILY_FINDINGS = {

@@ -211,7 +211,14 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?i)\b(?:[1-9]|1[01])[- ]?(?:months?|mo)[- ]old\b|\b(?:[1-9]|1[01]) ?(?:mo|m/o)\b",
         "infant",
     ),
-    (r"(?i)\b(?:1[2-9]|2[0-3])[- ]?(?:months?|mo)[- ]old\b", "1-year-old"),
+    (
+        r"(?i)\b(?:1[2-9]|2[0-3])[- ]?(?:months?|mo)[- ]old\b|\b(?:1[2-9]|2[0-3]) ?mo\b",
+        "1-year-old",
+    ),
+    # An age in weeks is an infant's: "7 weeks old", "6-week-old", "3 wk old".
+    (r"(?i)\b(?:[1-9]|[1-4][0-9]|5[0-2])[- ]?(?:weeks?|wks?)[- ]old\b", "infant"),
+    # "son 9y", "girl 4y": a child's age in years.
+    (r"(?i)\b(son|daughter|boy|girl|child) (\d{1,2}) ?y\b", r"\1 \2yo"),
     (r"\binfant F\b", "infant girl"),
     (r"\binfant M\b", "infant boy"),
     # A baby taking less of its feeds ("feeding half usual volume", "only takes a few ounces").
