@@ -7,7 +7,9 @@ the reason in words, when
   which is URTI's), so "sore throat" alone leans to URTI whatever the case (``coded_apart``);
 - its top is an angina and the text states a sign of myocardial infarction (ST elevation, a
   raised troponin), which DDXPlus cannot weigh: it tells NSTEMI / STEMI from unstable angina
-  by chest pain at rest, clinicians by the ECG and troponin (``infarction_signs``);
+  by chest pain at rest, clinicians by the ECG and troponin (``infarction_signs``); when
+  the infarction itself comes next, the sign leaves the anginas out of the ranking instead,
+  as a missing required finding leaves out a rare condition (``without_anginas``);
 - the text states a measured hypoglycaemia, a condition outside the 49 that explains
   sweating, tremor, palpitations, anxiety and confusion by itself (``hypoglycaemia``).
 
@@ -19,6 +21,8 @@ A condition that needs a stated finding (Boerhaave without chest pain) is
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from panels.offline import extraction
 from panels.offline.scope import Ranking
@@ -34,6 +38,7 @@ CODED_APART: dict[str, tuple[frozenset[str], str, str]] = {
 }
 # Conditions that exclude a myocardial infarction by definition (no necrosis, no ST elevation).
 ANGINAS = frozenset({"Unstable angina", "Stable angina"})
+INFARCTION = "Possible NSTEMI / STEMI"
 # A high-sensitivity troponin above which an infarction is ruled in (ESC 0 h rule-in for
 # hs-cTnT, 52 ng/L); 0.05 ng/mL (ug/L) for the older assays that report in those units.
 TROPONIN_NG_L = 52.0
@@ -92,8 +97,36 @@ def infarction_signs(ranking: Ranking, text: str) -> str | None:
     )
 
 
-def _infarction_signs(text: str) -> list[str]:
-    signs = []
+def without_anginas(ranking: Ranking, text: str) -> Ranking:
+    """``ranking`` without the anginas when the text states a sign of infarction and they
+    are all that keeps a myocardial infarction from the top: an angina is, by definition,
+    ischaemia without necrosis (no raised troponin, no ST elevation), so the sign excludes
+    it as a required finding excludes a rare condition. Otherwise ``ranking`` itself (an
+    angina on top over another runner-up is left to :func:`infarction_signs`)."""
+    rest = [i for i, c in enumerate(ranking.conditions) if c.name not in ANGINAS]
+    if not rest or len(rest) == len(ranking.conditions):
+        return ranking
+    if ranking.conditions[rest[0]].name != INFARCTION:
+        return ranking
+    signs = _infarction_signs(text)
+    if not signs:
+        return ranking
+    total = sum(ranking.probabilities[i] for i in rest) or 1.0
+    line = (
+        f"The text states {' and '.join(signs)}, a sign of myocardial infarction: it excludes "
+        "unstable and stable angina (ischaemia without necrosis), which I leave out."
+    )
+    return replace(
+        ranking,
+        conditions=tuple(ranking.conditions[i] for i in rest),
+        probabilities=tuple(ranking.probabilities[i] / total for i in rest),
+        explanation=(*ranking.explanation, line),
+    )
+
+
+@lru_cache(maxsize=256)  # each member asks of the same text
+def _infarction_signs(text: str) -> tuple[str, ...]:
+    signs: list[str] = []
     for match in _ST_ELEVATION.finditer(text):
         if not _DENIED.search(text[max(0, match.start() - 20) : match.start()]):
             signs.append("ST elevation")
@@ -108,7 +141,7 @@ def _infarction_signs(text: str) -> list[str]:
         if value > (TROPONIN_NG_L if unit == "ng/l" else TROPONIN_NG_ML):
             signs.append("a raised troponin")
             break
-    return signs
+    return tuple(signs)
 
 
 def hypoglycaemia(text: str) -> str | None:

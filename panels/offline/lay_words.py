@@ -476,11 +476,18 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"\b(?:nodules|plaques|raised lumps)\b",
         "\\g<0> (skin nodules)",
     ),
-    # A groin lump or bulge is the knowledge base's lesion in the groin (how its inguinal
-    # hernia rows are written), not a swelling elsewhere.
+    # A swelling above or at the pubic tubercle is in the groin, whatever words stand between.
     (
-        r"(?i)(?<!no )(?<!without )\b(?:lump|bulge|swelling|mass|hernia)s? (?:in|on|at|over) "
-        r"(?:the |my |his |her |their )?((?:right |left )?)(?:groin|inguinal (?:region|area))\b",
+        r"(?i)\b(?:swelling|lump|bulge|mass)\b(?=[^.;\n]{0,40}?\b(?:above|medial to|over|at)\b"
+        r"[^.;\n]{0,20}?\bpubic tubercle\b)",
+        "groin lump",
+    ),
+    # A groin lump or bulge is the knowledge base's lesion in the groin (how its inguinal
+    # hernia rows are written), not a swelling elsewhere; notes drop the preposition ("lump
+    # R groin").
+    (
+        r"(?i)(?<!no )(?<!without )\b(?:lump|bulge|swelling|mass|hernia)s? (?:(?:in|on|at|over) "
+        r"(?:the |my |his |her |their )?)?((?:right |left )?)(?:groin|inguinal (?:region|area))\b",
         r"skin lesions on the \1groin",
     ),
     (
@@ -512,4 +519,6 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # "(almost) no sense of smell" states its loss, it denies nothing.
     (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
+    # A swelling that can be pushed back is a hernia's lump, not an oedema.
+    (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
 )

@@ -210,7 +210,8 @@ class Member:
                 present,
                 found.explanation,
             )
-        return scope.without_unmet(ranking, reading.tokens, self.kb)
+        ranking, excluded = scope.without_unmet(ranking, reading.tokens, self.kb)
+        return confusions.without_anginas(ranking, text), excluded
 
     def assess(self, text: str) -> Assessment:
         return _assess(self, text)

@@ -377,7 +377,7 @@ CHARACTER_WORDS: dict[str, str] = {
     "cramping": "a cramp",
     "crampy": "a cramp",
     "colicky": "a cramp",
-    "dragging": "tugging",
+    "dragging": "heavy",
     "pulling": "tugging",
     "tugging": "tugging",
     "dull": "tedious",

@@ -9,6 +9,7 @@ import pytest
 
 from panels.offline import confusions, extraction, knowledge
 from panels.offline.member import default_members
+from panels.offline.scope import Ranking
 
 PHARYNGITIS = (
     "22F, throat really sore for 2 days, agony to swallow, bit of a stuffy nose, low-grade "
@@ -72,7 +73,39 @@ def test_st_elevation_is_never_named_angina_and_says_why(kb):
     ],
 )
 def test_signs_of_infarction_are_read_as_stated_and_not_when_denied(text, signs):
-    assert confusions._infarction_signs(text) == signs
+    assert list(confusions._infarction_signs(text)) == signs
+
+
+TROPONIN_RISE = (
+    "70F pressure in the chest for an hour, short of breath and clammy, feels sick. Diabetic, "
+    "high cholesterol. hs-troponin I 950 ng/L, rising at 3 h."
+)
+
+
+def test_a_raised_troponin_leaves_the_anginas_out_and_names_the_infarction(kb):
+    given = answers(kb, TROPONIN_RISE)
+    proposed = [a["diagnosis"] for a in given if not a.get("abstain")]
+    assert proposed.count("Possible NSTEMI / STEMI") >= 3, given
+    assert not set(proposed) & {"Unstable angina", "Stable angina"}
+    assert any("excludes unstable and stable angina" in str(a["reasoning"]) for a in given)
+
+
+def _ranking(kb: knowledge.KnowledgeBase, *names: str) -> Ranking:
+    share = 1.0 / len(names)
+    return Ranking(tuple(kb.conditions[n] for n in names), (share,) * len(names), {}, ())
+
+
+def test_the_anginas_are_left_out_only_for_a_sign_of_infarction_behind_them(kb):
+    order = ("Unstable angina", "Possible NSTEMI / STEMI", "Pericarditis")
+    stated = confusions.without_anginas(_ranking(kb, *order), "troponin 900 ng/L")
+    assert [c.name for c in stated.conditions] == ["Possible NSTEMI / STEMI", "Pericarditis"]
+    assert stated.probabilities == (0.5, 0.5)
+    # No sign stated (or denied), or another condition before the infarction: unchanged.
+    for text in ("troponin normal", "ECG: no ST elevation"):
+        ranking = _ranking(kb, *order)
+        assert confusions.without_anginas(ranking, text) is ranking
+    other = _ranking(kb, "Unstable angina", "Pericarditis", "Possible NSTEMI / STEMI")
+    assert confusions.without_anginas(other, "ST elevation V1-V4") is other
 
 
 def test_a_measured_hypoglycaemia_is_outside_the_panel(kb):

@@ -45,6 +45,8 @@ def present(text: str, kb) -> set[str]:
         ("There is a lump in his left groin.", "E_133_@_V_17"),
         ("A soft groin bulge, reducible.", "E_129"),
         ("The bulge gets bigger when he strains or lifts.", "E_221"),
+        ("61M, bulge L groin for 6 weeks.", "E_133_@_V_17"),
+        ("O/E firm reducible swelling just above the pubic tubercle.", "E_129"),
         # Whooping cough: the whoop and post-tussive vomiting.
         ("Bouts of coughing, then she gasps in with a loud whooping noise.", "E_112"),
         ("He coughs and coughs until he vomits.", "E_166"),
@@ -80,6 +82,9 @@ def test_a_lay_wording_reads_its_finding(kb, text, token):
         # A denied groin lump is no lesion; a pain worse on coughing is not a hernia's strain.
         ("No groin bulge and no cough impulse.", "E_129"),
         ("Chest pain worse when I cough.", "E_221"),
+        # A swelling pushed back (a hernia's lump) or at the pubic tubercle is no oedema.
+        ("A soft reducible swelling, non-tender.", "E_151"),
+        ("Tender swelling over the pubic tubercle since the fall.", "E_151"),
         # Breathing in with a cough is no whoop; opening the mouth fine is no trismus.
         ("Cough, and it hurts when I breathe in.", "E_112"),
         ("I can open my mouth fine.", "E_205"),

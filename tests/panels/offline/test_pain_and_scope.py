@@ -37,6 +37,7 @@ HEAVY, BURNING, KNIFE, SHARP = "E_54_@_V_183", "E_54_@_V_181", "E_54_@_V_179", "
         ("an uncomfortable feeling in my chest", {CHEST}),
         ("a heavy, uncomfortable feeling in the upper tummy", {"E_55_@_V_197"}),
         ("substernal pressure on walking", {CHEST, HEAVY}),
+        ("a dragging ache in the left groin by evening", {HEAVY}),  # heaviness, not tugging
         ("retrosternal burning after meals", {CHEST, BURNING}),
         ("a dull epigastric ache", {"E_55_@_V_197"}),
         ("burning in the epigastrium", {"E_55_@_V_197", BURNING}),
