@@ -40,7 +40,7 @@ TERMS_SHOWN = 4
 # averaging, character 3- and 5-grams or a fourth rendering per row each cost seconds and
 # gained under one point.
 ALPHA = 2e-5  # L2 strength of the SGD logistic model
-EPOCHS = 3
+EPOCHS = 4
 CHAR_NGRAMS = (4, 4)
 # Threads for the one-vs-rest fits (one binary model per condition, each seeded before any
 # runs, so the model is the same with any number): SGD's loop releases the GIL, so a
