@@ -36,11 +36,15 @@ from panels.offline import knowledge, methods, renderings, signs
 
 RENDERINGS_PER_ROW = 3
 TERMS_SHOWN = 4
-# Chosen on held-out renderings for accuracy within a few seconds of training: more epochs,
-# averaging, character 3- and 5-grams or a fourth rendering per row each cost seconds and
-# gained under one point.
+# Chosen on held-out renderings for accuracy within a few seconds of training: averaging,
+# character 3- and 5-grams or a fourth rendering per row each cost seconds and gained under
+# one point. Four epochs rather than two (about 1 s more) sharpen the scores the members'
+# corroboration needs on notes written by people: on the development pool the classifier's
+# top-1 rose from 269 to 280 of 434 in-scope notes and the panel's correct consensus by 7
+# (one new wrong, one wrong gone); five epochs gained nothing more. A stronger L2 (1e-4)
+# ranked more notes right (283) but flattened the scores, and the panel lost 15 correct.
 ALPHA = 2e-5  # L2 strength of the SGD logistic model
-EPOCHS = 2
+EPOCHS = 4
 CHAR_NGRAMS = (4, 4)
 # Threads for the one-vs-rest fits (one binary model per condition, each seeded before any
 # runs, so the model is the same with any number): SGD's loop releases the GIL, so a

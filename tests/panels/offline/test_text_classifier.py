@@ -160,3 +160,34 @@ def test_a_fever_written_as_a_number_weighs_as_the_word_fever(
 def test_negations_in_a_patients_own_words_are_read_as_absent():
     marked, _ = text_classifier.read("I don't have a fever. My son hasn't had any rash")
     assert "no_fever" in marked.split() and "no_rash" in marked.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        (
+            "I've had a blocked nose and pressure over my cheeks for a week, green snot, "
+            "and my teeth ache when I bend down.",
+            "Acute rhinosinusitis",
+        ),
+        (
+            "S: 30F, itchy watery eyes and sneezing every spring, clear runny nose. "
+            "O: afebrile. A/P: ?",
+            "Allergic sinusitis",
+        ),
+        (
+            "Triage: 67F. CC: palpitations, irregular heartbeat, feels tired and breathless "
+            "on stairs. PMH HTN.",
+            "Atrial fibrillation",
+        ),
+        (
+            "My son is 3, he has had ear pain since last night, pulling at his left ear, "
+            "fever 38.6 and crying a lot.",
+            "Acute otitis media",
+        ),
+    ],
+)
+def test_notes_in_people_s_own_words_and_shorthand_read_as_their_condition(
+    classifier, text, condition
+):
+    assert classifier.assess(text).ranking[0].condition == condition
