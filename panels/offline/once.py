@@ -10,34 +10,40 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Hashable
-from typing import cast
+from typing import Any, cast
 
 
-def once_per_key[**P, R](maxsize: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """``functools.lru_cache(maxsize)`` (positional, hashable arguments), computed once per
-    key however many threads ask for it at the same time."""
+class Memo[**P, R]:
+    """``function`` behind ``functools.lru_cache(maxsize)``, computed once per key however
+    many threads ask for it at the same time; ``cache_info``, ``cache_clear`` and
+    ``__wrapped__`` as lru_cache has them."""
 
-    def decorate(function: Callable[P, R]) -> Callable[P, R]:
-        memo = functools.lru_cache(maxsize=maxsize)(function)
-        cached = cast(Callable[P, R], memo)
-        guard = threading.Lock()
-        computing: dict[Hashable, threading.Lock] = {}
+    def __init__(self, function: Callable[P, R], maxsize: int) -> None:
+        self._memo = functools.lru_cache(maxsize=maxsize)(function)
+        self._guard = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self.__wrapped__ = function
+        functools.update_wrapper(self, function)
 
-        @functools.wraps(function)
-        def call(*args: P.args, **kwargs: P.kwargs) -> R:
-            key = (args, tuple(sorted(kwargs.items())))
-            with guard:
-                lock = computing.setdefault(key, threading.Lock())
-            with lock:  # a second caller waits here, then finds the result in the cache
-                try:
-                    return cached(*args, **kwargs)
-                finally:
-                    with guard:
-                        if computing.get(key) is lock:
-                            del computing[key]
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (args, tuple(sorted(kwargs.items())))
+        with self._guard:
+            lock = self._computing.setdefault(key, threading.Lock())
+        with lock:  # a second caller waits here, then finds the result in the cache
+            try:
+                return cast(Callable[P, R], self._memo)(*args, **kwargs)
+            finally:
+                with self._guard:
+                    if self._computing.get(key) is lock:
+                        del self._computing[key]
 
-        call.cache_clear = memo.cache_clear  # type: ignore[attr-defined]
-        call.cache_info = memo.cache_info  # type: ignore[attr-defined]
-        return call
+    def cache_info(self) -> Any:
+        return self._memo.cache_info()
 
-    return decorate
+    def cache_clear(self) -> None:
+        self._memo.cache_clear()
+
+
+def once_per_key[**P, R](maxsize: int) -> Callable[[Callable[P, R]], Memo[P, R]]:
+    """Decorate a function as a :class:`Memo` of ``maxsize`` entries."""
+    return lambda function: Memo(function, maxsize)

@@ -50,7 +50,7 @@ def test_an_error_is_raised_to_every_caller_and_not_cached():
 
 def test_five_members_reading_one_new_case_at_once_read_it_once(kb: knowledge.KnowledgeBase):
     text = "41F, 3 days of fever and a sore throat, no cough; the tonsils are swollen."
-    before = extraction._read.cache_info().misses  # type: ignore[attr-defined]
+    before = extraction._read.cache_info().misses
     start = threading.Barrier(5)
 
     def member_reads(_: int) -> frozenset[str]:
@@ -60,4 +60,4 @@ def test_five_members_reading_one_new_case_at_once_read_it_once(kb: knowledge.Kn
     with ThreadPoolExecutor(5) as pool:
         readings = list(pool.map(member_reads, range(5)))
     assert len(set(readings)) == 1 and readings[0]
-    assert extraction._read.cache_info().misses == before + 1  # type: ignore[attr-defined]
+    assert extraction._read.cache_info().misses == before + 1
