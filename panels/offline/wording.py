@@ -13,7 +13,7 @@ is left out.
 
 from __future__ import annotations
 
-from panels.offline.lay_words import LAY_PHRASINGS
+from panels.offline.lay_phrasings import LAY_PHRASINGS
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     # Chest pain in the words of a tight, sore or full chest (a clause "my chest is really
@@ -306,7 +306,7 @@ PHRASINGS: tuple[tuple[str, str], ...] = (
         "worse lying flat",
     ),
 )
-PHRASINGS += LAY_PHRASINGS  # the lay wordings of panels.offline.lay_words
+PHRASINGS += LAY_PHRASINGS  # the lay wordings of panels.offline.lay_phrasings
 
 # Words a note uses that are understood and deliberately not weighed: not findings, and not
 # clinical words outside the knowledge base either (they must not push a member to abstain).

@@ -1,4 +1,4 @@
-"""Lay and clinical wordings of non-pain findings (panels/offline/lay_words.py): one row per
+"""Lay and clinical wordings of non-pain findings (panels/offline/lay_words.py, lay_phrasings.py): one row per
 way of saying a finding, and the readings they must not give. Hand-written sentences, none
 taken from the development or held-out sets."""
 

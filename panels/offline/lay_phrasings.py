@@ -1,0 +1,172 @@
+"""Lay and clinical wordings of non-pain DDXPlus findings that need a pattern rather than a
+fixed phrase (the fixed ones are :mod:`panels.offline.lay_words`): a finding said with a verb,
+an order or a word in between. Pure data, appended to the shorthand
+(``wording.PHRASINGS``), with the same rule as lay_words: each entry is how clinicians,
+patients or parents generally say the finding, not a sentence lifted from a development case.
+"""
+
+from __future__ import annotations
+
+_BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
+
+# Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
+# an order or a word in between that no fixed phrase lists. Pattern -> replacement.
+LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
+    # "Fits" that are coughing or sneezing bouts are not seizures: "between (the) fits" of a
+    # cough, "coughs in fits", "sneezing fits", "in fits and starts".
+    (r"(?i)\bbetween (?:the |these |his |her |coughing |cough )?fits\b", "between episodes"),
+    (r"(?i)\bin fits and starts\b", "on and off"),
+    (r"(?i)\bcough(?:s|ed|ing)? (?:in|with) fits\b", "coughing fits"),
+    (r"(?i)\bsneez\w* (?:fits?|attacks?|bouts?|spells?|episodes?)\b", "sneezing"),
+    # "violent bouts of ten to fifteen coughs", "runs of coughs": coughing fits.
+    (rf"(?i)\b{_BOUT} of (?:[\w-]+ ){{0,4}}?coughs?\b", "coughing fits"),
+    # A breath drawn in noisily after coughing is the whoop ("coughs and coughs ... then
+    # gasps in with a loud noise", "takes a long, high-pitched noisy breath in").
+    (
+        r"(?i)\bcough\w*\b[^.\n]{0,160}?(?:\b(?:breath(?:es|ing)?|gasp(?:s|ing)?|draws?|drawing"
+        r"|pulls?|pulling|sucks?|sucking) in\b[^.;\n]{0,40}?\b(?:noise|sound|whoop\w*|crow\w*"
+        r"|squeak\w*)\b|\b(?:noisy|whooping|crowing|high[- ]pitched) (?:breath|intake"
+        r"|inspiration)\b)",
+        "\\g<0> (whoop)",
+    ),
+    # Vomiting or being sick at the end of a coughing bout, later in the same sentence.
+    (
+        rf"(?i)\b(?:{_BOUT} of coughing|coughing {_BOUT}|cough(?:s|ing)? (?:and cough\w* )?"
+        r"(?:until|till|so hard)\b)[^.\n]{0,200}?\b(?:vomit\w*|(?:is |s |being )?sick after\w*"
+        r"|throws? up|threw up|brings? up (?:her |his )?(?:food|feeds?))",
+        "\\g<0> (vomiting after coughing)",
+    ),
+    # A nose whose discharge is thick, yellow or green ("what comes out of my nose is thick
+    # and yellow-green", "thick yellow-green discharge from the nose").
+    (
+        r"(?i)\b(?:thick|yellow|green|yellowy|greeny|greenish|yellowish)(?:[- ](?:and |& )?"
+        r"(?:yellow|green|yellowy|greeny|greenish|yellowish|thick))* (?:discharge|mucus|snot"
+        r"|stuff|gunk)\b[^.;,\n]{0,20}?\b(?:from|out of|in) (?:the |my |his |her |their )?"
+        r"(?:nose|nostrils?)\b",
+        "\\g<0> (purulent nasal discharge)",
+    ),
+    (
+        r"(?i)\b(?:nose|nostrils?|blow(?:ing)? out|comes? out|coming out)\b[^.;,\n]{0,30}? is "
+        r"(?:thick(?:,| and)? )?(?:yellow|green|yellowy|greeny|greenish|yellowish)(?:[- ]green"
+        r"|[- ]yellow)?\b",
+        "\\g<0> (purulent nasal discharge)",
+    ),
+    # Itch said with a verb: "the roof of my mouth itches", "my eyes swell and itch".
+    (r"(?i)\beyes\b(?: \w+){0,3}? itch(?:es|ing|y)?\b", "\\g<0> (itchy eyes)"),
+    (
+        r"(?i)\b(?:roof of (?:my |his |her |the )?mouth|palate)\b(?: \w+){0,2}?"
+        r" itch(?:es|ing|y)?\b",
+        "itchy palate",
+    ),
+    # Eyelids that droop or will not stay open, in any tense.
+    (
+        r"(?i)\b(?:eye ?)?lids? (?:(?:is|are|was|were|has|have|had|been|keeps?|kept|started"
+        r"|starts|begins?|began|getting|gets|got|going|goes|went|to|a bit|slightly|really) )"
+        r"{0,3}(?:droop\w*|sag\w*|clos(?:e|es|ing) by themselves)\b",
+        "drooping eyelid",
+    ),
+    # A jaw that is stiff, tight or locked, in any tense.
+    (
+        r"(?i)\bjaw (?:is |was |feels |felt |has gone |went |got |gets |keeps )?(?:really |very "
+        r"|so |all )?(?:stiff|tight|locked|clenched|stuck)\b",
+        "jaw stiff",
+    ),
+    # Eyes turned up and held there (an oculogyric crisis).
+    (
+        r"(?i)\beyes? ['\u2018\u2019]?(?:(?:keep|keeps|kept|are|were|is|intermittently"
+        r"|repeatedly|getting|fixed|stuck) ){0,2}(?:rolling|rolled|roll|rolls|stuck|fixed"
+        r"|turning|turned|looking|deviated|deviating|going)(?: \w+)? (?:up|upwards?)\b",
+        "eyes rolling up",
+    ),
+    # A small child tugging at a sided ear ("tugging R ear", after R became "right").
+    (
+        r"(?i)\b(?:pulling|tugging|rubbing|holding) (?:at |on )?(?:his |her |their |the )?"
+        r"((?:right|left) ears?)\b",
+        r"\1 earache",
+    ),
+    # Stacked adjectives of a sore throat ("scratchy painful throat", "raw, sore throat").
+    (
+        r"(?i)\b(?:scratchy|raw|painful|burning|tickly|rough)(?:,? (?:and )?(?:sore|scratchy|raw"
+        r"|painful|burning|tickly|rough))+ throat\b",
+        "sore throat",
+    ),
+    # Weakness said of both legs with words between ("weakness climbing from his legs").
+    (
+        r"(?i)\bweak(?:ness)?\b[^.;,\n]{0,25}?\b(?:both |the |his |her |my |their )?legs\b",
+        "\\g<0> (leg weakness)",
+    ),
+    # Sputum that has turned colour or grown ("what I'm coughing up has gone green").
+    (
+        r"(?i)\b(?:coughing|cough(?:s|ed)?|bringing|spitting) up\b(?! blood| bits of blood)"
+        r"[^.;\n]{0,40}?\b(?:green\w*|yellow\w*|brown\w*|thick|dirty|purulent|more of it)\b",
+        "\\g<0> (coloured sputum)",
+    ),
+    # Waking at night gasping or breathless (paroxysmal nocturnal dyspnoea).
+    (
+        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: \w+){0,5}? (?:gasping|breathless"
+        r"|short of breath|fighting for breath|struggling for breath)\b",
+        "\\g<0> (wakes at night breathless)",
+    ),
+    # A high-pitched noise (squeaking, crowing) is stridor; a high-pitched whoop is not.
+    (
+        r"(?i)\bhigh[- ]pitched (?!whoop)(?:\w+ )?(?:noise|sound)\b",
+        "stridor",
+    ),
+    # Cancer that is metastatic or active now.
+    (r"(?i)\bmetastatic (?:[\w-]+ ){0,2}(?:cancer|carcinoma|malignancy)\b", "metastatic cancer"),
+    (
+        r"(?i)\b(?:active|current|ongoing|known) (?:[\w-]+ ){0,2}(?:cancer|malignancy)\b",
+        "active cancer",
+    ),
+    # Red or tender nodules on the skin (erythema nodosum).
+    (
+        r"(?i)\b(?:red|tender|painful|erythematous|raised|violaceous)\b[^.;\n]{0,25}?"
+        r"\b(?:nodules|plaques|raised lumps)\b",
+        "\\g<0> (skin nodules)",
+    ),
+    # A swelling above or at the pubic tubercle is in the groin, whatever words stand between.
+    (
+        r"(?i)\b(?:swelling|lump|bulge|mass)\b(?=[^.;\n]{0,40}?\b(?:above|medial to|over|at)\b"
+        r"[^.;\n]{0,20}?\bpubic tubercle\b)",
+        "groin lump",
+    ),
+    # A groin lump or bulge is the knowledge base's lesion in the groin (how its inguinal
+    # hernia rows are written), not a swelling elsewhere; notes drop the preposition ("lump
+    # R groin").
+    (
+        r"(?i)(?<!no )(?<!without )\b(?:lump|bulge|swelling|mass|hernia)s? (?:(?:in|on|at|over) "
+        r"(?:the |my |his |her |their )?)?((?:right |left )?)(?:groin|inguinal (?:region|area))\b",
+        r"skin lesions on the \1groin",
+    ),
+    (
+        r"(?i)(?<!no )(?<!without )\b((?:right |left )?)(?:groin|inguinal) "
+        r"(?:lump|bulge|swelling|mass)\b",
+        r"skin lesions on the \1groin",
+    ),
+    # A lump that grows or pops out on coughing, straining or lifting.
+    (
+        r"(?i)\b(?:gets?|getting|got|becomes?|goes|grows?) (?:bigger|larger)\b[^.;\n]{0,40}?"
+        r"\b(?:cough\w*|strain\w*|lift\w*)\b|\b(?:pops?|comes?|sticks?|bulges?) out\b[^.;\n]"
+        r"{0,30}?\b(?:cough\w*|strain\w*|lift\w*)\b",
+        "worse on straining",
+    ),
+    # A belly or chest sucking in under the ribs with each breath is recession.
+    (
+        r"(?i)\b(?:tummy|belly|stomach|chest|skin|ribs)\b[^.;,\n]{0,20}?\bsuck(?:s|ing|ed)? in\b",
+        "\\g<0> (recession)",
+    ),
+    # Sweat that soaks the sheets; clothes that have grown loose (weight loss).
+    (
+        r"(?i)\b(?:soak\w*|drench\w*)\b[^.;,\n]{0,25}?\b(?:sheets|bedclothes|pyjamas|sweat\w*)\b",
+        "\\g<0> (night sweats)",
+    ),
+    (
+        r"(?i)\b(?:clothes|trousers|jeans|belt|dress(?:es)?)\b[^.;,\n]{0,20}?\b(?:loose|looser"
+        r"|falling off|hanging off)\b",
+        "\\g<0> (weight loss)",
+    ),
+    # "(almost) no sense of smell" states its loss, it denies nothing.
+    (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
+    # A swelling that can be pushed back is a hernia's lump, not an oedema.
+    (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
+)
