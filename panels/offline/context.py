@@ -7,12 +7,14 @@ clauses of the text as its sentences. Pure: no Django, no network.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from panels.offline.cues import (
     BELIEF_CUES,
+    CLOSING_NEGATIONS,
     FAMILY_CUES,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
@@ -24,6 +26,17 @@ from panels.offline.cues import (
 from panels.offline.signs import Match
 
 SPAN_KEY = "F"  # the span group of the phrases read, which NegEx judges
+
+# A negation that closes its clause ("... were not present.", "...: none, has a cough"), what
+# may stand between it and the last item it denies ("were", "all"), between two items of a
+# list (a comma, "and", "or") and before the first item ("also").
+_CLOSING = re.compile(
+    rf"(?i)[\s:,-]*\b(?:{'|'.join(re.escape(c) for c in CLOSING_NEGATIONS)})\b"
+    r"(?=\s*(?:[,.;:!?)]|$|(?:but|however|though|although|except)\b))"
+)
+_BEFORE_CUE = re.compile(r"(?i)\s*(?:(?:were|was|are|is|have been|has been|all|both)\s+)*")
+_SEPARATOR = re.compile(r"(?i)\s*(?:,|/|&|\+)?\s*(?:(?:and|or|nor)\s+)?")
+_LIST_START = re.compile(r"(?i)[\s,]*(?:(?:and|also|any)\s+)*")
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +140,50 @@ def _stop_words() -> frozenset[str]:
     return frozenset(t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t)
 
 
+def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> set[int]:
+    """The matches a negation closing their clause denies as a list: "Fever, cough and chills
+    were not present", "nausea or vomiting: none". NegEx's following negations reach back only
+    to a comma; here every item listed back to the clause start (items apart only by commas,
+    "and", "or") is denied. A list that does not start the clause ("has a cough, fever not
+    present") denies only its last item, and a denial before an item ("cough, no fever") is
+    NegEx's own."""
+    order = sorted(range(len(matches)), key=lambda i: (matches[i].start, -matches[i].end))
+    ends = [*bounds[1:], len(text)]
+    denied: set[int] = set()
+    at = 0
+    for low, high in zip(bounds, ends, strict=False):
+        clause = [i for i in order[at:] if matches[i].start < high]
+        at += len(clause)
+        if not clause:
+            continue
+        # groups of overlapping matches ("rash in my ear" and "rash"), each one listed item
+        groups: list[list[int]] = []
+        for i in clause:
+            if groups and matches[i].start < max(matches[j].end for j in groups[-1]):
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        for g, group in enumerate(groups):
+            end = max(matches[j].end for j in group)
+            following = groups[g + 1][0] if g + 1 < len(groups) else None
+            stop = matches[following].start if following is not None else high
+            cue = _BEFORE_CUE.match(text, end, stop)
+            if not (cue and _CLOSING.match(text, cue.end(), stop)):
+                continue
+            first = g
+            while first > 0:
+                gap_start = max(matches[j].end for j in groups[first - 1])
+                gap = _SEPARATOR.match(text, gap_start, matches[groups[first][0]].start)
+                if not (gap and gap.end() == matches[groups[first][0]].start):
+                    break
+                first -= 1
+            opening = _LIST_START.match(text, low, matches[groups[first][0]].start)
+            if not (opening and opening.end() == matches[groups[first][0]].start):
+                first = g
+            denied.update(j for listed in groups[first : g + 1] for j in listed)
+    return denied
+
+
 def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set[str]]:
     """For each match, which NegEx contexts apply ("negex", "family", "historical",
     "hypothetical", "belief"), with clause starts ``bounds`` as sentence starts. The matches
@@ -158,4 +215,6 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
     flags: list[set[str]] = [set() for _ in matches]
     for span, index in zip(spans, owners, strict=True):
         flags[index] = {name.removesuffix("_after") for name, _ in components if span._.get(name)}
+    for index in _listed_denials(text, matches, bounds):
+        flags[index].add("negex")
     return flags

@@ -144,3 +144,13 @@ MORE_NEGATIONS = ("hasn't", "haven't", "hadn't", "has not had", "have not had", 
     "nobody",
     "none of",
 )
+# Negations that close a clause and deny what it listed before them ("Fever, cough and chills
+# were not present", "nausea or vomiting: none"), read by ``panels.offline.context``.
+CLOSING_NEGATIONS = ("not present", "absent", "none", "nil", "denied", "not reported") + (
+    "not noted",
+    "not seen",
+    "not had",
+    "not experienced",
+    "negative",
+    "not",
+)
