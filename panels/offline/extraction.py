@@ -228,7 +228,9 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
     for phrase, tokens in SYNONYMS.items():
         entries[normal(phrase).strip()] = (frozenset(tokens), "finding")
     for token, phrase in PHRASES.items():
-        entries[normal(phrase).strip()] = (frozenset({token}), "finding")
+        # a synonym's findings stay with the phrase's ("chest pain at rest" is a chest pain)
+        known, _ = entries.get(normal(phrase).strip(), (frozenset(), ""))
+        entries[normal(phrase).strip()] = (known | {token}, "finding")
     ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
 
@@ -317,7 +319,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
             absent.extend(Finding(t, words) for t in match.tokens)
         else:
             present.extend(Finding(t, words) for t in match.tokens)
-    present = _inhalers_read(present)
+    present = _chest_pain_at_rest(_inhalers_read(present))
     if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
         first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
         present.append(Finding("E_53", first.source))  # a located or scored pain is pain
@@ -356,6 +358,18 @@ def _inhalers_read(present: list[Finding]) -> list[Finding]:
     if not any(f.token in _COPD_CONTEXT for f in present):
         return present
     return [f for f in present if not (f.token == "E_124" and _is_inhaler(f.source))]
+
+
+def _chest_pain_at_rest(present: list[Finding]) -> list[Finding]:
+    """``present`` without chest pain at rest (E_14) when no pain of the chest is read: "at
+    rest" with no pain ("short of breath even at rest") or with a pain placed elsewhere ("leg
+    pain at rest") is not a chest pain. An unplaced pain ("crushing pain, came on at rest")
+    keeps it."""
+    tokens = {f.token for f in present}
+    places = {t for t in tokens if t.startswith("E_55_@_")}
+    if "E_53" in tokens and (not places or "E_55_@_chest" in places):
+        return present
+    return [f for f in present if f.token != "E_14"]
 
 
 def _is_inhaler(words: str) -> bool:

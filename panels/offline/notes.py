@@ -117,7 +117,8 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "worse lying flat": ("E_217",),
     "on exertion": ("E_218",),
     "exertional": ("E_218",),
-    "at rest": ("E_14",),
+    "at rest": ("E_14",),  # kept only with a pain of the chest (extraction)
+    "chest pain at rest": ("E_53", "E_55_@_chest"),  # and E_14, the phrase's
     "tearing": ("E_127",),
     "runny eye": ("E_127",),
     "nasal discharge": ("E_182",),
