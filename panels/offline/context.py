@@ -168,7 +168,8 @@ def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> s
             following = groups[g + 1][0] if g + 1 < len(groups) else None
             stop = matches[following].start if following is not None else high
             cue = _BEFORE_CUE.match(text, end, stop)
-            if not (cue and _CLOSING.match(text, cue.end(), stop)):
+            closing = cue and _CLOSING.match(text, cue.end(), high)
+            if not (closing and closing.end() <= stop):
                 continue
             first = g
             while first > 0:
