@@ -320,6 +320,8 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         else:
             present.extend(Finding(t, words) for t in match.tokens)
     present = _chest_pain_at_rest(_inhalers_read(present))
+    if any(f.token.startswith("E_57_@_") for f in (*present, *absent) if f.token != _NOWHERE):
+        present = [f for f in present if f.token != _NOWHERE]  # "not to the arm" is a place
     if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
         first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
         present.append(Finding("E_53", first.source))  # a located or scored pain is pain
@@ -360,14 +362,17 @@ def _inhalers_read(present: list[Finding]) -> list[Finding]:
     return [f for f in present if not (f.token == "E_124" and _is_inhaler(f.source))]
 
 
+_NOWHERE = "E_57_@_V_123"  # a pain that radiates nowhere
+
+
 def _chest_pain_at_rest(present: list[Finding]) -> list[Finding]:
     """``present`` without chest pain at rest (E_14) when no pain of the chest is read: "at
     rest" with no pain ("short of breath even at rest") or with a pain placed elsewhere ("leg
     pain at rest") is not a chest pain. An unplaced pain ("crushing pain, came on at rest")
-    keeps it."""
+    keeps it, and so does angina (E_105: "known angina, an episode at rest")."""
     tokens = {f.token for f in present}
     places = {t for t in tokens if t.startswith("E_55_@_")}
-    if "E_53" in tokens and (not places or "E_55_@_chest" in places):
+    if "E_105" in tokens or ("E_53" in tokens and (not places or "E_55_@_chest" in places)):
         return present
     return [f for f in present if f.token != "E_14"]
 

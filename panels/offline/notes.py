@@ -118,6 +118,26 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "on exertion": ("E_218",),
     "exertional": ("E_218",),
     "at rest": ("E_14",),  # kept only with a pain of the chest (extraction)
+    # A pain that stays where it is radiates "nowhere" (E_57's value V_123, its default).
+    "non radiating": ("E_57_@_V_123",),
+    "no radiation": ("E_57_@_V_123",),
+    "not radiating": ("E_57_@_V_123",),
+    "doesn t radiate": ("E_57_@_V_123",),
+    "does not radiate": ("E_57_@_V_123",),
+    "didn t radiate": ("E_57_@_V_123",),
+    "did not radiate": ("E_57_@_V_123",),
+    "doesn t go anywhere": ("E_57_@_V_123",),
+    "does not go anywhere": ("E_57_@_V_123",),
+    "doesn t spread": ("E_57_@_V_123",),
+    "does not spread": ("E_57_@_V_123",),
+    "radiates nowhere": ("E_57_@_V_123",),
+    "radiating nowhere": ("E_57_@_V_123",),
+    # A spontaneous pneumothorax before (E_21) as notes say it.
+    "collapsed lung": ("E_21",),
+    "lung collapsed": ("E_21",),
+    "lung collapse": ("E_21",),
+    "chest drain": ("E_21",),
+    "chest tube": ("E_21",),
     "chest pain at rest": ("E_53", "E_55_@_chest"),  # and E_14, the phrase's
     "tearing": ("E_127",),
     "runny eye": ("E_127",),
