@@ -132,12 +132,6 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "does not spread": ("E_57_@_V_123",),
     "radiates nowhere": ("E_57_@_V_123",),
     "radiating nowhere": ("E_57_@_V_123",),
-    # A spontaneous pneumothorax before (E_21) as notes say it.
-    "collapsed lung": ("E_21",),
-    "lung collapsed": ("E_21",),
-    "lung collapse": ("E_21",),
-    "chest drain": ("E_21",),
-    "chest tube": ("E_21",),
     "chest pain at rest": ("E_53", "E_55_@_chest"),  # and E_14, the phrase's
     "tearing": ("E_127",),
     "runny eye": ("E_127",),
