@@ -148,12 +148,13 @@ def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> s
     present") denies only its last item, and a denial before an item ("cough, no fever") is
     NegEx's own."""
     order = sorted(range(len(matches)), key=lambda i: (matches[i].start, -matches[i].end))
+    starts = [matches[i].start for i in order]
     ends = [*bounds[1:], len(text)]
     denied: set[int] = set()
     at = 0
     for low, high in zip(bounds, ends, strict=False):
-        clause = [i for i in order[at:] if matches[i].start < high]
-        at += len(clause)
+        upto = max(bisect.bisect_left(starts, high), at)
+        clause, at = order[at:upto], upto
         if not clause:
             continue
         # groups of overlapping matches ("rash in my ear" and "rash"), each one listed item
