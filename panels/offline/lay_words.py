@@ -357,13 +357,16 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     # Smoking said in the present perfect ("has smoked for fifty years") is current smoking.
     "has smoked": ("E_79",),
     "have smoked": ("E_79",),
-    # A spontaneous pneumothorax before (E_21) in a patient's words, or by its treatment. Read,
-    # not written: in the renderings they moved the text classifier ("lobe collapse" on an
-    # X-ray lost a lung cancer's corroboration on the development pool).
+    # A spontaneous pneumothorax before (E_21) in a patient's words, or by its treatment when
+    # it is past (a drain put in now may be for an effusion). Read, not written: in the
+    # renderings they moved the text classifier ("lobe collapse" on an X-ray lost a lung
+    # cancer's corroboration on the development pool).
     "collapsed lung": ("E_21",),
     "lung collapsed": ("E_21",),
-    "chest drain": ("E_21",),
-    "chest tube": ("E_21",),
+    "had a chest drain": ("E_21",),
+    "needed a chest drain": ("E_21",),
+    "chest drain before": ("E_21",),
+    "had a chest tube": ("E_21",),
     "had a pneumothorax": ("E_21",),
     "history of pneumothorax": ("E_21",),
     "prior pneumothorax": ("E_21",),

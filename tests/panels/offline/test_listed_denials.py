@@ -77,3 +77,5 @@ def test_a_collapsed_lung_or_a_chest_drain_before_is_a_previous_pneumothorax(kb)
     ):
         present, _ = reading(text, kb)
         assert "E_21" in present, text
+    present, _ = reading("A chest drain was put in for the effusion.", kb)
+    assert "E_21" not in present
