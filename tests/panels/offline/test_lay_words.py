@@ -1,6 +1,6 @@
-"""Lay and clinical wordings of non-pain findings (panels/offline/lay_words.py, lay_phrasings.py): one row per
-way of saying a finding, and the readings they must not give. Hand-written sentences, none
-taken from the development or held-out sets."""
+"""Lay and clinical wordings of non-pain findings (panels/offline/lay_words.py and
+lay_phrasings.py): one row per way of saying a finding, and the readings they must not give.
+Hand-written sentences, none taken from the development or held-out sets."""
 
 from __future__ import annotations
 
