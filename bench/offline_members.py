@@ -5,7 +5,8 @@ wins when 3 of the 5 members name it; otherwise NO CONSENSUS).
 
 Each line of the file: ``{"id", "text", "pathology": a DDXPlus condition key or null}``; null
 means the right outcome is NO CONSENSUS (out of scope, not a clinical case).
-Run: ``.venv/bin/python -m bench.offline_members FILE.jsonl [--quorum 3]``.
+Run: ``.venv/bin/python -m bench.offline_members FILE.jsonl [--quorum 3] [--show-wrong]``
+(``--show-wrong`` names each wrong consensus: never on a held-out file).
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", type=Path)
     parser.add_argument("--quorum", type=int, default=3)
+    parser.add_argument(
+        "--show-wrong",
+        action="store_true",
+        help="Name each wrong consensus (id, truth, answer): for development files only.",
+    )
     args = parser.parse_args()
     django_on_scratch_db("offline-members")
     from django.conf import settings
@@ -110,7 +116,7 @@ def main() -> int:
         )
     elapsed = time.perf_counter() - started
     truths = [_truth_key(c.get("pathology"), kb) for c in cases]
-    _report(cases, labels, confidences, truths, args.quorum, metrics)
+    _report(cases, labels, confidences, truths, args.quorum, metrics, show_wrong=args.show_wrong)
     print(f"\n{len(cases)} cases x {len(members)} members in {elapsed:.1f} s (incl. training)")
     return 0
 
@@ -122,6 +128,8 @@ def _report(
     truths: list[str | None],
     quorum: int,
     metrics: Any,
+    *,
+    show_wrong: bool,
 ) -> None:
     n_members = len(labels[0])
     errors: list[list[bool]] = [[] for _ in range(n_members)]
@@ -166,7 +174,8 @@ def _report(
             for k in ("correct", "wrong", "no consensus")
         )
     )
-    print("Wrong consensus: " + ("; ".join(wrong) or "none"))
+    if show_wrong:  # a held-out file is measured as counts only
+        print("Wrong consensus: " + ("; ".join(wrong) or "none"))
     for kind, counts in sorted(by_kind.items()):
         n = sum(counts.values())
         print(
