@@ -26,6 +26,7 @@ from panels.offline.knowledge import (
     Evidence,
     KnowledgeBase,
     extract_demographics,
+    stated,
 )
 from panels.offline.notes import (
     FAMILY_FINDINGS,
@@ -319,9 +320,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
             absent.extend(Finding(t, words) for t in match.tokens)
         else:
             present.extend(Finding(t, words) for t in match.tokens)
-    present = _chest_pain_at_rest(_inhalers_read(present))
-    if any(f.token.startswith("E_57_@_") for f in (*present, *absent) if f.token != _NOWHERE):
-        present = [f for f in present if f.token != _NOWHERE]  # "not to the arm" is a place
+    present = _radiating_somewhere(_chest_pain_at_rest(_inhalers_read(present), kb), absent)
     if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
         first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
         present.append(Finding("E_53", first.source))  # a located or scored pain is pain
@@ -362,19 +361,29 @@ def _inhalers_read(present: list[Finding]) -> list[Finding]:
     return [f for f in present if not (f.token == "E_124" and _is_inhaler(f.source))]
 
 
+def _chest_pain_at_rest(present: list[Finding], kb: KnowledgeBase) -> list[Finding]:
+    """``present`` without chest pain at rest (E_14) when no pain of the chest is read: "at
+    rest" with no pain ("short of breath even at rest") or with a pain placed elsewhere ("leg
+    pain at rest") is not a chest pain. A pain anywhere in the chest (its region,
+    ``knowledge.stated``) or unplaced ("crushing pain, came on at rest") keeps it, and so
+    does angina (E_105: "known angina, an episode at rest")."""
+    tokens = frozenset(f.token for f in present)
+    places = frozenset(t for t in tokens if t.startswith("E_55_@_"))
+    pain = "E_53" in tokens or bool(places)  # a placed pain is a pain (E_53 is added after)
+    if "E_105" in tokens or (pain and (not places or "E_55_@_chest" in stated(places, kb))):
+        return present
+    return [f for f in present if f.token != "E_14"]
+
+
 _NOWHERE = "E_57_@_V_123"  # a pain that radiates nowhere
 
 
-def _chest_pain_at_rest(present: list[Finding]) -> list[Finding]:
-    """``present`` without chest pain at rest (E_14) when no pain of the chest is read: "at
-    rest" with no pain ("short of breath even at rest") or with a pain placed elsewhere ("leg
-    pain at rest") is not a chest pain. An unplaced pain ("crushing pain, came on at rest")
-    keeps it, and so does angina (E_105: "known angina, an episode at rest")."""
-    tokens = {f.token for f in present}
-    places = {t for t in tokens if t.startswith("E_55_@_")}
-    if "E_105" in tokens or ("E_53" in tokens and (not places or "E_55_@_chest" in places)):
-        return present
-    return [f for f in present if f.token != "E_14"]
+def _radiating_somewhere(present: list[Finding], absent: list[Finding]) -> list[Finding]:
+    """``present`` without "radiates nowhere" when a place of radiation is read, present or
+    denied: "doesn't radiate to the jaw" names a place."""
+    if any(f.token.startswith("E_57_@_") for f in (*present, *absent) if f.token != _NOWHERE):
+        return [f for f in present if f.token != _NOWHERE]
+    return present
 
 
 def _is_inhaler(words: str) -> bool:

@@ -18,11 +18,12 @@ class Memo[**P, R]:
     many threads ask for it at the same time; ``cache_info``, ``cache_clear`` and
     ``__wrapped__`` as lru_cache has them."""
 
+    __wrapped__: Callable[P, R]  # set by functools.update_wrapper
+
     def __init__(self, function: Callable[P, R], maxsize: int) -> None:
         self._memo = functools.lru_cache(maxsize=maxsize)(function)
         self._guard = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
-        self.__wrapped__ = function
         functools.update_wrapper(self, function)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
