@@ -5,8 +5,9 @@ A runner claims a deliberation by taking its lease (``DeliberationRun.owner`` an
 ``lease_until``) and renews it with a heartbeat. A queued deliberation is claimed by whoever
 comes first; a running one only when its lease has lapsed (its runner died), and the new
 runner *resumes* it: member turns already stored are replayed from their rows, never asked
-again. Every write that ends a deliberation checks, under the row lock, that the lease is
-still its runner's, so two runners can never both finish one.
+again. Every write that stores a turn or ends a deliberation checks, under the row lock,
+that the lease is still its runner's, so two runners can never both write one member's turn
+nor both finish one.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ RunResult = Literal["ran", "busy", "ended", "exhausted", "lost"]
 _owner: ContextVar[str | None] = ContextVar("deliberation_owner", default=None)
 _stored: ContextVar[dict[tuple[int, int], MemberTurn]] = ContextVar("stored_turns")
 _resumed: ContextVar[bool] = ContextVar("resumed", default=False)
+
+
+class LeaseLost(Exception):
+    """This run may no longer write: its deliberation was ended elsewhere (``ended``), or
+    another runner, thinking it dead, took its lease over."""
+
+    def __init__(self, deliberation_id: int, *, ended: bool) -> None:
+        self.ended = ended
+        why = "was ended elsewhere" if ended else "was taken over by another runner"
+        super().__init__(f"deliberation {deliberation_id} {why}")
 
 
 @dataclass
@@ -149,6 +160,10 @@ def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
     """Lock the deliberation and say whether the caller may finish or fail it now: it is not
     ended, and inside a run the lease is still this run's. ``stale_only`` (recovery) also
     requires that no live runner holds it. Call inside a transaction."""
+    return _standing(deliberation_id, stale_only) == "ours"
+
+
+def _standing(deliberation_id: int, stale_only: bool) -> Literal["ours", "ended", "taken"]:
     assert connection.in_atomic_block, "may_end() locks rows: call it inside a transaction"
     # Two statements, not one join: on PostgreSQL a joined read that waited for the lock
     # would see the runner as of before the wait (READ COMMITTED), missing a takeover. Plain
@@ -164,7 +179,7 @@ def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
         )
         status = cursor.fetchone()
         if status is None or status[0] in (DeliberationStatus.FINISHED, DeliberationStatus.FAILED):
-            return False
+            return "ended"
         # The lease is live when it runs out after now (compared in SQL, as a filter would).
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         cursor.execute(
@@ -176,8 +191,18 @@ def may_end(deliberation_id: int, *, stale_only: bool = False) -> bool:
         lease = cursor.fetchone()
     owner = _owner.get()
     if owner is not None:
-        return lease is not None and lease[0] == owner
-    return not (stale_only and lease is not None and lease[1])
+        return "ours" if lease is not None and lease[0] == owner else "taken"
+    return "taken" if stale_only and lease is not None and lease[1] else "ours"
+
+
+def fence(deliberation_id: int) -> None:
+    """Before a run writes a turn: raise :class:`LeaseLost` unless it may still write (as
+    :func:`may_end`). Without it a runner whose lease lapsed while it was slow would store a
+    turn the runner that took over is also storing, and one of the two would fail on the
+    unique row. Locks the rows in the order a claim does, so the two never deadlock."""
+    standing = _standing(deliberation_id, stale_only=False)
+    if standing != "ours":
+        raise LeaseLost(deliberation_id, ended=standing == "ended")
 
 
 @contextmanager

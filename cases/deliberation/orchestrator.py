@@ -39,10 +39,10 @@ async def run(deliberation_id: int) -> leases.RunResult:
 
     Claims it first (see :mod:`cases.leases`), so running it twice is harmless: the result is
     ``"ran"``; ``"busy"`` when a live runner holds it (try again later), ``"ended"`` when it
-    had already ended, ``"lost"`` when another runner took it over mid-run, ``"exhausted"``
-    when it was claimed too often and has been failed. A deliberation whose runner died is
-    resumed: stored turns are replayed, not asked again. Any unexpected error marks it failed
-    (and escalates the case) rather than leaving it running.
+    had already ended (or was ended elsewhere mid-run), ``"lost"`` when another runner took it
+    over mid-run, ``"exhausted"`` when it was claimed too often and has been failed. A
+    deliberation whose runner died is resumed: stored turns are replayed, not asked again. Any
+    unexpected error marks it failed (and escalates the case) rather than leaving it running.
     """
     owner = leases.new_owner()
     try:
@@ -82,6 +82,9 @@ async def _run_leased(started: persistence.Started, owner: str) -> leases.RunRes
             return "lost"
         await sync_to_async(persistence.fail)(deliberation_id, INTERRUPTED_RUN)
         raise
+    except leases.LeaseLost as exc:  # seen by a write before the heartbeat saw it
+        log.warning("%s; this run stopped", exc)
+        return "ended" if exc.ended else "lost"
     except Exception as exc:
         log.exception("deliberation %s failed", deliberation_id)
         why = f"Internal error: {type(exc).__name__}: {exc}"
@@ -432,8 +435,9 @@ def _vote_event(index: int, result: TurnResult, row: Vote) -> Event:
 
 
 def _decided_in(ctx: RunContext) -> list[Event]:
-    # Inside the transaction of the last turns: the decision, written with them.
-    events = persistence.finish_in(ctx.deliberation, _ending(ctx))
+    # Inside the transaction of the last turns (which checked the lease): the decision,
+    # written with them.
+    events = persistence.finish_in(ctx.deliberation, _ending(ctx), fenced=True)
     ctx.decided = True
     return events
 

@@ -222,6 +222,8 @@ async def persist[R](
     if text is not None:
         try:
             return await text.flush_with(write)
+        except leases.LeaseLost:
+            raise
         except Exception as exc:  # a database blip: the text's own retries, then the rows
             log.warning("writing a turn of deliberation %s failed: %s", deliberation_id, exc)
             await text.flush(attempts=streaming.FLUSH_ATTEMPTS)
@@ -233,6 +235,7 @@ async def write_and_send[R](
 ) -> list[R]:
     def write() -> tuple[list[R], list[streaming.EventMessage]]:
         with transaction.atomic():
+            leases.fence(deliberation_id)
             rows = [save() for save, _ in turns]
             after = closing(rows) if closing is not None else []
             # A resumed run's stored row was announced by the run that stored it.
@@ -293,11 +296,12 @@ def finish(deliberation: Deliberation, ending: Ending) -> list[streaming.EventMe
         return streaming.record(deliberation.pk, events) if events else []
 
 
-def finish_in(deliberation: Deliberation, ending: Ending) -> list[Event]:
+def finish_in(deliberation: Deliberation, ending: Ending, *, fenced: bool = False) -> list[Event]:
     """Inside the caller's transaction: write the decision, the case status, the escalation
     and the audit entry; returns the events to record in that transaction (the ending's own,
     then ``deliberation.finished``), or none when the run no longer holds the lease (nothing
-    is written then)."""
+    is written then). ``fenced``: the transaction has already checked the lease (a turn's
+    write, see :func:`write_and_send`), under locks it still holds."""
     decision, proposals, votes, usage = (
         ending.decision,
         ending.proposals,
@@ -306,7 +310,7 @@ def finish_in(deliberation: Deliberation, ending: Ending) -> list[Event]:
     )
     winner = _winner_row(decision, proposals, votes)
     dissent, review = _review(deliberation, decision, proposals)
-    if not leases.may_end(deliberation.pk):
+    if not fenced and not leases.may_end(deliberation.pk):
         # Recovery failed it, or another runner took it over: that one ends it.
         log.warning("deliberation %s ended elsewhere; not finished here", deliberation.pk)
         return []

@@ -103,7 +103,7 @@ async def test_recovery_racing_a_live_run_leaves_one_outcome():
 
     # An operator forces recovery while the members are still thinking.
     await sync_to_async(deliberation.fail)(d.pk, "forced recovery")
-    assert await live == "ran"
+    assert await live == "ended"  # the live run saw it at its first write, and stopped
 
     d = await Deliberation.objects.aget(pk=d.pk)
     assert (d.status, d.outcome, d.failure) == ("failed", "", "forced recovery")
@@ -111,6 +111,7 @@ async def test_recovery_racing_a_live_run_leaves_one_outcome():
     assert kinds.count("deliberation.failed") == 1
     assert "deliberation.finished" not in kinds
     assert await d.escalations.acount() == 1
+    assert not await d.proposals.aexists()
 
 
 async def test_stale_only_recovery_leaves_a_live_run_alone():
@@ -142,6 +143,25 @@ async def test_a_run_whose_lease_was_taken_over_stops_and_writes_no_outcome(sett
 
     d = await Deliberation.objects.aget(pk=d.pk)
     assert d.status == "running" and not await d.proposals.aexists()
+
+
+async def test_a_run_taken_over_before_its_heartbeat_noticed_stores_no_turn(settings):
+    # The heartbeat would notice only after 20 s: the turn write itself must see the takeover,
+    # or this run and the one that took over would both store these members' turns.
+    settings.DELIBERATION_LEASE_S = 60
+    slow = [member(PNEUMONIA, delay_s=0.3)] * 3
+    panel = await sync_to_async(make_panel)("slow4", slow, q=2, f=1)
+    d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
+    live = asyncio.create_task(deliberation.run(d.pk))
+    while not await DeliberationRun.objects.filter(deliberation=d, attempts=1).aexists():
+        await asyncio.sleep(0.01)
+
+    await DeliberationRun.objects.filter(deliberation=d).aupdate(owner="other:2:y")
+    assert await live == "lost"
+
+    d = await Deliberation.objects.aget(pk=d.pk)
+    assert d.status == "running" and not await d.proposals.aexists()
+    assert not await d.escalations.aexists()
 
 
 def test_sweeper_requeues_a_running_deliberation_whose_lease_lapsed_once():
