@@ -122,30 +122,30 @@ def normalize_icd10(raw: str | None) -> str | None:
     icd = code_set()
     if not icd.is_valid_item(code) or not icd.is_category_or_subcategory(code):
         return None
-    return str(icd.add_dot(code)) if len(code.replace(".", "")) > 3 else code.replace(".", "")
+    return icd.add_dot(code) if len(code.replace(".", "")) > 3 else code.replace(".", "")
 
 
 def icd10_description(code: str | None) -> str:
     """The official description of a valid code, or "" for None/invalid input."""
     normal = normalize_icd10(code)
-    return str(code_set().get_description(normal)) if normal else ""
+    return code_set().get_description(normal) if normal else ""
 
 
 def is_billable(code: str | None) -> bool:
     """True when ``code`` is a valid ICD-10-CM code with no children (billable)."""
     normal = normalize_icd10(code)
-    return bool(normal) and bool(code_set().is_leaf(normal))
+    return normal is not None and code_set().is_leaf(normal)
 
 
 def is_icd10_item(code: str) -> bool:
     """True for any item of the ICD-10-CM code set: chapter ("10"), block ("J09-J18"),
     category or code."""
-    return bool(code_set().is_valid_item(code))
+    return code_set().is_valid_item(code)
 
 
 def icd10_ancestors(code: str) -> list[str]:
     """The code's ancestors, nearest first (category, block, chapter)."""
-    return [str(a) for a in code_set().get_ancestors(code)]
+    return code_set().get_ancestors(code)
 
 
 def normalize_name(name: str) -> str:

@@ -262,6 +262,9 @@ DDXPLUS_DIR = Path(
 # are named by a hash of the data, the code and the library versions; "" turns it off. Only
 # ever this folder is unpickled: keep it the application's own, never user-supplied.
 OFFLINE_MODEL_CACHE = env_str("OFFLINE_MODEL_CACHE", str(VAR_DIR / "offline-models"))
+# The ICD-10-CM lookup table, built from simple_icd_10_cm on first use (panels.icd10); empty:
+# every process parses the package's XML file again (seconds).
+ICD10_TABLE_DIR = env_str("ICD10_TABLE_DIR", str(VAR_DIR / "icd10-cm"))
 # How long a starting server waits for the offline members to load before it serves (the
 # cache loads in seconds; a cold cache trains on in the background after this).
 OFFLINE_WARM_WAIT_S = env_number("OFFLINE_WARM_WAIT_S", 15.0, float)

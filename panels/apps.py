@@ -8,6 +8,8 @@ class PanelsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from panels import icd10
         from panels.offline import cache
 
         cache.configure(settings.OFFLINE_MODEL_CACHE or None)
+        icd10.configure(settings.ICD10_TABLE_DIR or None)

@@ -237,7 +237,7 @@ def icd10_cm(raw: str) -> str | None:
     icd = code_set()
     if not icd.is_valid_item(code):
         return None
-    return str(icd.add_dot(code)) if len(code) > 3 else code
+    return icd.add_dot(code) if len(code) > 3 else code
 
 
 # --- value names ---------------------------------------------------------------------------
