@@ -169,4 +169,13 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
+    # A cold that came before the complaint: "a runny nose before", "a sniffle the week
+    # before", "coryza x2d prior" (not "a runny nose before bed", nor "felt cold earlier").
+    (
+        r"(?i)\b(?:a (?:bad |heavy |head )?cold|runny nose|sniffles?|snuffles?|coryza"
+        r"|coryzal symptoms)(?: x ?\d+ ?[dw]"
+        r"| for (?:a |\w+ )?(?:days?|weeks?)| the (?:week|day|days)| a (?:week|few days)"
+        r"| (?:\w+ )?days)? (?:before(?:hand)?|prior|earlier)\b(?! (?:bed|meals?|eating|food))",
+        "\\g<0> (recent cold)",
+    ),
 )
