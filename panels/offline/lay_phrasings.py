@@ -8,6 +8,16 @@ patients or parents generally say the finding, not a sentence lifted from a deve
 from __future__ import annotations
 
 _BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
+# What a nose, eyes or chest commonly react to, and how that reaction is said.
+_ALLERGEN = (
+    r"(?:cats?|kittens?|dogs?|pupp(?:y|ies)|pets?|horses?|rabbits?|hamsters?|guinea pigs?"
+    r"|dust\w*|hoover\w*|vacuum\w*|pollens?|grass(?:es)?|hay|mou?ld|feathers)"
+)
+_EXPOSED = (
+    rf"\b(?:when(?:ever)?|every time|each time|since|around|near)\b(?: [\w']+){{0,8}}?"
+    rf" {_ALLERGEN}\b"
+)
+_REACTING = r"\b(?:sneez\w*|nose|nasal|eyes?|itch\w*|wheez\w*|streaming)\b"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
 # an order or a word in between that no fixed phrase lists. Pattern -> replacement.
@@ -177,5 +187,22 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"| for (?:a |\w+ )?(?:days?|weeks?)| the (?:week|day|days)| a (?:week|few days)"
         r"| (?:\w+ )?days)? (?:before(?:hand)?|prior|earlier)\b(?! (?:bed|meals?|eating|food))",
         "\\g<0> (recent cold)",
+    ),
+    # A patient's own allergic disposition: allergic to an animal, dust or pollen; a nose, eyes
+    # or chest that react whenever the patient is near one; symptoms that antihistamines help.
+    (
+        rf"(?i)\ballergic to (?:the |our |my |his |her )?{_ALLERGEN}\b"
+        rf"|\b{_ALLERGEN}(?: mites?)?[- ]allerg\w*",
+        "\\g<0> (prone to common allergies)",
+    ),
+    (
+        rf"(?i){_EXPOSED}[^.;\n]*?{_REACTING}|{_REACTING}[^.;\n]*?{_EXPOSED}",
+        "\\g<0> (prone to common allergies)",
+    ),
+    (
+        r"(?i)\b(?:anti-?histamines?|cetirizine|loratadine|fexofenadine|chlorphenamine|piriton)\b"
+        r"(?:(?!\bnot\b|n't\b|\bno\b)[^.;\n]){0,40}?\b(?:help\w*|work\w*|relie\w*|settle[sd]?"
+        r"|ease[sd]?|better|improve\w*)\b",
+        "\\g<0> (prone to common allergies)",
     ),
 )

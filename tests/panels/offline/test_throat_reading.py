@@ -40,3 +40,36 @@ def test_a_cold_before_the_complaint_reads_as_a_recent_cold(kb, text):
 )
 def test_a_runny_nose_alone_or_denied_is_no_recent_cold(kb, text):
     assert RECENT_COLD not in present(text, kb), text
+
+
+ALLERGIC = "E_226"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She is allergic to cats.",
+        "Known dust mite allergy, itchy eyes in spring.",
+        "My eyes stream and itch whenever I am near horses.",
+        "Every time he hoovers he sneezes for an hour.",
+        "Since they got a kitten her nose has been blocked.",
+        "Sneezing and a runny nose; cetirizine helps.",
+        "Antihistamine tablets make it a lot better.",
+    ],
+)
+def test_an_allergic_disposition_reads_from_triggers_and_antihistamines(kb, text):
+    assert ALLERGIC in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Allergic to penicillin.",
+        "Lives with partner, has a dog.",
+        "When I walk the dog I get chest pain.",
+        "Antihistamines don't help at all.",
+        "He was bitten by a dog last week.",
+    ],
+)
+def test_a_pet_or_a_drug_allergy_alone_is_no_allergic_disposition(kb, text):
+    assert ALLERGIC not in present(text, kb), text
