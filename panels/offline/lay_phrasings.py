@@ -205,4 +205,28 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|ease[sd]?|better|improve\w*)\b",
         "\\g<0> (prone to common allergies)",
     ),
+    # A nose said to be blocked or running with a verb ("my nose has been blocked on both
+    # sides", "his nose is constantly stuffed up"); a denial ("is not blocked") does not match.
+    (
+        r"(?i)\b(?:nose|nostrils?)\b (?:(?:is|are|was|were|has been|have been|gets?|got|feels?"
+        r"|felt|keeps? getting|always|constantly|permanently|completely|totally|really|so|very"
+        r"|all|a bit|nearly always|often) ){1,3}(?:blocked|stuffed(?: up)?|stuffy|bunged(?: up)?"
+        r"|congested|runny|running|streaming|dripping)\b",
+        "\\g<0> (blocked nose)",
+    ),
+    # Mucus running down the back of the throat is a post-nasal drip.
+    (
+        r"(?i)\b(?:mucus|phlegm|snot|stuff|gunk)\b[^.;,\n]{0,20}?\b(?:runs?|running|drips?"
+        r"|dripping|trickles?|trickling)\b (?:down )?(?:the )?back of (?:my |his |her |the )?"
+        r"throat",
+        "\\g<0> (post-nasal drip)",
+    ),
+    # Polyps seen in the nose ("bilateral polyps in the middle meatus", "grape-like swellings
+    # in both nostrils"), not polyps elsewhere.
+    (
+        r"(?i)\bpolyps?\b(?=[^.;\n]{0,40}?\b(?:nose|nasal|nostrils?|meatus|meatuses|sinus\w*)\b)"
+        r"|\b(?:nasal|nose|nostrils?|sinonasal|endoscopy)\b[^.;\n]{0,40}?\bpolyps?\b"
+        r"|\bgrape-like (?:swellings?|growths?|lumps?)\b(?=[^.;\n]{0,20}?\b(?:nose|nostrils?)\b)",
+        "\\g<0> (nasal polyps)",
+    ),
 )

@@ -73,3 +73,33 @@ def test_an_allergic_disposition_reads_from_triggers_and_antihistamines(kb, text
 )
 def test_a_pet_or_a_drug_allergy_alone_is_no_allergic_disposition(kb, text):
     assert ALLERGIC not in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        # A blocked or running nose said with a verb.
+        ("For months her nose has been blocked on both sides.", "E_181"),
+        ("His nose is always stuffed up in the morning.", "E_181"),
+        # Mucus down the back of the throat is a post-nasal drip.
+        ("Phlegm keeps dripping down the back of my throat at night.", "E_182"),
+        # Polyps seen in the nose.
+        ("Endoscopy: large polyps in both nasal cavities.", "E_120"),
+        ("ENT saw polyps in the left middle meatus.", "E_120"),
+        ("The specialist saw grape-like swellings inside his nose.", "E_120"),
+    ],
+)
+def test_a_nose_said_with_a_verb_or_seen_on_endoscopy_reads_its_finding(kb, text, token):
+    assert token in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("Her nose is not blocked.", "E_181"),
+        ("Colonic polyps removed in 2019.", "E_120"),
+        ("A polyp in the gallbladder on ultrasound.", "E_120"),
+    ],
+)
+def test_a_clear_nose_or_a_polyp_elsewhere_reads_no_nasal_finding(kb, text, token):
+    assert token not in present(text, kb), text
