@@ -229,4 +229,11 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|\bgrape-like (?:swellings?|growths?|lumps?)\b(?=[^.;\n]{0,20}?\b(?:nose|nostrils?)\b)",
         "\\g<0> (nasal polyps)",
     ),
+    # A throat whose pain grows on swallowing ("sore, worst when I swallow", "worse on
+    # swallowing") hurts to swallow.
+    (
+        r"(?i)\b(?:worse|worst|agony|agonising|excruciating)\b,? (?:when|on|with|while|as) "
+        r"(?:i |he |she |they |you )?(?:swallow|swallows|swallowing)\b",
+        "\\g<0> (painful swallowing)",
+    ),
 )

@@ -103,3 +103,22 @@ def test_a_nose_said_with_a_verb_or_seen_on_endoscopy_reads_its_finding(kb, text
 )
 def test_a_clear_nose_or_a_polyp_elsewhere_reads_no_nasal_finding(kb, text, token):
     assert token not in present(text, kb), text
+
+
+PHARYNX_PAIN = "E_55_@_V_148"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sore throat for two days, worst when she swallows.",
+        "Throat pain, worse on swallowing, no cough.",
+        "His throat is raw and it is agony when he swallows.",
+    ],
+)
+def test_a_throat_worse_on_swallowing_reads_as_pain_on_swallowing(kb, text):
+    assert PHARYNX_PAIN in present(text, kb), text
+
+
+def test_a_throat_sore_without_a_word_on_swallowing_is_no_pain_on_swallowing(kb):
+    assert PHARYNX_PAIN not in present("Sore throat, worse in the mornings.", kb)
