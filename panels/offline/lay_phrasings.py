@@ -236,4 +236,19 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?:i |he |she |they |you )?(?:swallow|swallows|swallowing)\b",
         "\\g<0> (painful swallowing)",
     ),
+    # An appetite said to be gone ("no appetite at all", "lost her appetite") is a loss of
+    # appetite, not a denial.
+    (
+        r"(?i)\b(?:(?:i've |i have |he has |she has |has |with )?no|(?:has |have )?lost(?: my| his"
+        r"| her| their| all)?|poor|hardly any|not much|zero) appetite\b",
+        "loss of appetite",
+    ),
+    # Too unwell to get up ("can barely get out of bed", "in bed all day").
+    (
+        r"(?i)\b(?:can(?:not|'t)?|could(?:n't)?|unable to|barely|hardly) (?:barely |hardly |even )?"
+        r"(?:get|got|getting) out of bed\b|\b(?:in|stayed in|staying in|confined to) bed all day\b",
+        "too tired to get up (exhaustion)",
+    ),
+    # Aches in every bone are aches all over.
+    (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
 )

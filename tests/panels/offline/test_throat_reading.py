@@ -122,3 +122,26 @@ def test_a_throat_worse_on_swallowing_reads_as_pain_on_swallowing(kb, text):
 
 def test_a_throat_sore_without_a_word_on_swallowing_is_no_pain_on_swallowing(kb):
     assert PHARYNX_PAIN not in present("Sore throat, worse in the mornings.", kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        # An appetite said to be gone is a loss of appetite, not a denial.
+        ("Fever and aches, and she has no appetite at all.", "E_161"),
+        ("He has lost his appetite since Sunday.", "E_161"),
+        # Too unwell to get up is a fatigue that stops usual activities.
+        ("Shivering, and I can barely get out of bed.", "E_88"),
+        ("Stayed in bed all day with a temperature.", "E_88"),
+        # Aches in every bone are aches all over.
+        ("Every bone hurts and my head is pounding.", "E_144"),
+    ],
+)
+def test_a_prostrating_illness_in_lay_words_reads_its_finding(kb, text, token):
+    assert token in present(text, kb), text
+
+
+def test_a_denied_loss_of_appetite_stays_denied(kb):
+    found = extraction.read("No loss of appetite, eating well.", kb=kb)
+    assert "E_161" not in found.tokens
+    assert "E_161" in found.absent_tokens
