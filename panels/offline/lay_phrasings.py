@@ -8,6 +8,16 @@ patients or parents generally say the finding, not a sentence lifted from a deve
 from __future__ import annotations
 
 _BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
+# What a nose, eyes or chest commonly react to, and how that reaction is said.
+_ALLERGEN = (
+    r"(?:cats?|kittens?|dogs?|pupp(?:y|ies)|pets?|horses?|rabbits?|hamsters?|guinea pigs?"
+    r"|dust\w*|hoover\w*|vacuum\w*|pollens?|grass(?:es)?|hay|mou?ld|feathers)"
+)
+_EXPOSED = (
+    rf"\b(?:when(?:ever)?|every time|each time|since|around|near)\b(?: [\w']+){{0,8}}?"
+    rf" {_ALLERGEN}\b"
+)
+_REACTING = r"\b(?:sneez\w*|nose|nasal|eyes?|itch\w*|wheez\w*|streaming)\b"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
 # an order or a word in between that no fixed phrase lists. Pattern -> replacement.
@@ -169,4 +179,76 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
+    # A cold that came before the complaint: "a runny nose before", "a sniffle the week
+    # before", "coryza x2d prior" (not "a runny nose before bed", nor "felt cold earlier").
+    (
+        r"(?i)\b(?:a (?:bad |heavy |head )?cold|runny nose|sniffles?|snuffles?|coryza"
+        r"|coryzal symptoms)(?: x ?\d+ ?[dw]"
+        r"| for (?:a |\w+ )?(?:days?|weeks?)| the (?:week|day|days)| a (?:week|few days)"
+        r"| (?:\w+ )?days)? (?:before(?:hand)?|prior|earlier)\b(?! (?:bed|meals?|eating|food))",
+        "\\g<0> (recent cold)",
+    ),
+    # A patient's own allergic disposition: allergic to an animal, dust or pollen; a nose, eyes
+    # or chest that react whenever the patient is near one; symptoms that antihistamines help.
+    (
+        rf"(?i)\ballergic to (?:the |our |my |his |her )?{_ALLERGEN}\b"
+        rf"|\b{_ALLERGEN}(?: mites?)?[- ]allerg\w*",
+        "\\g<0> (prone to common allergies)",
+    ),
+    (
+        rf"(?i){_EXPOSED}[^.;\n]*?{_REACTING}|{_REACTING}[^.;\n]*?{_EXPOSED}",
+        "\\g<0> (prone to common allergies)",
+    ),
+    (
+        r"(?i)\b(?:anti-?histamines?|cetirizine|loratadine|fexofenadine|chlorphenamine|piriton)\b"
+        r"(?:(?!\bnot\b|n't\b|\bno\b)[^.;\n]){0,40}?\b(?:help\w*|work\w*|relie\w*|settle[sd]?"
+        r"|ease[sd]?|better|improve\w*)\b",
+        "\\g<0> (prone to common allergies)",
+    ),
+    # A nose said to be blocked or running with a verb ("my nose has been blocked on both
+    # sides", "his nose is constantly stuffed up"); a denial ("is not blocked") does not match.
+    (
+        r"(?i)\b(?:nose|nostrils?)\b (?:(?:is|are|was|were|has been|have been|gets?|got|feels?"
+        r"|felt|keeps? getting|always|constantly|permanently|completely|totally|really|so|very"
+        r"|all|a bit|nearly always|often) ){1,3}(?:blocked|stuffed(?: up)?|stuffy|bunged(?: up)?"
+        r"|congested|runny|running|streaming|dripping)\b",
+        "\\g<0> (blocked nose)",
+    ),
+    # Mucus running down the back of the throat is a post-nasal drip.
+    (
+        r"(?i)\b(?:mucus|phlegm|snot|stuff|gunk)\b[^.;,\n]{0,20}?\b(?:runs?|running|drips?"
+        r"|dripping|trickles?|trickling)\b (?:down )?(?:the )?back of (?:my |his |her |the )?"
+        r"throat",
+        "\\g<0> (post-nasal drip)",
+    ),
+    # Polyps seen in the nose ("bilateral polyps in the middle meatus", "grape-like swellings
+    # in both nostrils"), not polyps elsewhere.
+    (
+        r"(?i)\bpolyps?\b(?=[^.;\n]{0,40}?\b(?:nose|nasal|nostrils?|meatus|meatuses|sinus\w*)\b)"
+        r"|\b(?:nasal|nose|nostrils?|sinonasal|endoscopy)\b[^.;\n]{0,40}?\bpolyps?\b"
+        r"|\bgrape-like (?:swellings?|growths?|lumps?)\b(?=[^.;\n]{0,20}?\b(?:nose|nostrils?)\b)",
+        "\\g<0> (nasal polyps)",
+    ),
+    # A throat whose pain grows on swallowing ("sore, worst when I swallow", "worse on
+    # swallowing") hurts to swallow.
+    (
+        r"(?i)\b(?:worse|worst|agony|agonising|excruciating)\b,? (?:when|on|with|while|as) "
+        r"(?:i |he |she |they |you )?(?:swallow|swallows|swallowing)\b",
+        "\\g<0> (painful swallowing)",
+    ),
+    # An appetite said to be gone ("no appetite at all", "lost her appetite") is a loss of
+    # appetite, not a denial.
+    (
+        r"(?i)\b(?:(?:i've |i have |he has |she has |has |with )?no|(?:has |have )?lost(?: my| his"
+        r"| her| their| all)?|poor|hardly any|not much|zero) appetite\b",
+        "loss of appetite",
+    ),
+    # Too unwell to get up ("can barely get out of bed", "in bed all day").
+    (
+        r"(?i)\b(?:can(?:not|'t)?|could(?:n't)?|unable to|barely|hardly) (?:barely |hardly |even )?"
+        r"(?:get|got|getting) out of bed\b|\b(?:in|stayed in|staying in|confined to) bed all day\b",
+        "too tired to get up (exhaustion)",
+    ),
+    # Aches in every bone are aches all over.
+    (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
 )
