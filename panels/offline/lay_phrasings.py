@@ -240,13 +240,15 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     # appetite, not a denial.
     (
         r"(?i)\b(?:(?:i've |i have |he has |she has |has |with )?no|(?:has |have )?lost(?: my| his"
-        r"| her| their| all)?|poor|hardly any|not much|zero) appetite\b",
+        r"| her| their| all)?|poor|hardly any|not much|zero) appetite\b"
+        r"(?! (?:loss|lost|change|changes|changed|problems?|issues?|disturbances?)\b)",
         "loss of appetite",
     ),
     # Too unwell to get up ("can barely get out of bed", "in bed all day").
     (
-        r"(?i)\b(?:can(?:not|'t)?|could(?:n't)?|unable to|barely|hardly) (?:barely |hardly |even )?"
-        r"(?:get|got|getting) out of bed\b|\b(?:in|stayed in|staying in|confined to) bed all day\b",
+        r"(?i)\b(?:(?:cannot|can't|can not|couldn't|could not|unable to)(?: even)?"
+        r"|(?:can |could )?(?:barely|hardly)) (?:get|got|getting) out of bed\b"
+        r"|\b(?:in|stayed in|staying in|confined to) bed all day\b",
         "too tired to get up (exhaustion)",
     ),
     # Aches in every bone are aches all over.

@@ -145,3 +145,17 @@ def test_a_denied_loss_of_appetite_stays_denied(kb):
     found = extraction.read("No loss of appetite, eating well.", kb=kb)
     assert "E_161" not in found.tokens
     assert "E_161" in found.absent_tokens
+
+
+@pytest.mark.parametrize(
+    "text, token",
+    [
+        ("Appetite normal, no appetite loss.", "E_161"),
+        ("No appetite change, no weight loss.", "E_161"),
+        ("Eating well; no appetite problems.", "E_161"),
+        ("He can get out of bed fine and walk to the shops.", "E_88"),
+        ("She could get out of bed this morning.", "E_88"),
+    ],
+)
+def test_an_appetite_denied_or_a_patient_able_to_get_up_reads_no_such_finding(kb, text, token):
+    assert token not in present(text, kb), text
