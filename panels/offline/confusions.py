@@ -124,6 +124,12 @@ def without_anginas(ranking: Ranking, text: str) -> Ranking:
     )
 
 
+def excludes_anginas(text: str) -> bool:
+    """Whether ``text`` states a sign of myocardial infarction (ST elevation, a raised
+    troponin), which excludes unstable and stable angina (ischaemia without necrosis)."""
+    return bool(_infarction_signs(text))
+
+
 @lru_cache(maxsize=256)  # each member asks of the same text
 def _infarction_signs(text: str) -> tuple[str, ...]:
     signs: list[str] = []

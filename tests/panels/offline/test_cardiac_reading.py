@@ -1,0 +1,49 @@
+"""How the offline panel reads the chest-pain conditions a clinician tells apart by words DDXPlus
+codes otherwise: an infarction whose note reads like an acute coronary syndrome to the text
+classifier, ... Invented notes (not from any evaluation set)."""
+
+from __future__ import annotations
+
+from panels.offline import corroboration, knowledge, methods
+from panels.offline.member import default_members
+
+STEMI = (
+    "60M crushing central CP for 1 h radiating to the L arm and jaw, came on at rest, sweaty "
+    "and nauseated. Smoker, HTN. ECG: 2 mm ST elevation II, III, aVF. Cath lab activated."
+)
+# How the classifier reads such a note: an acute coronary syndrome, mostly its angina's words.
+ACS_WORDS = (
+    methods.Scored("Unstable angina", 0.20),
+    methods.Scored("Spontaneous pneumothorax", 0.15),
+    methods.Scored("Possible NSTEMI / STEMI", 0.03),
+    methods.Scored("Stable angina", 0.02),
+)
+
+
+def _reads_like_acs(monkeypatch):
+    result = methods.MethodResult(ACS_WORDS, ())
+    monkeypatch.setattr(corroboration, "reading", lambda kb, seed, holdout, text: result)
+
+
+def test_a_sign_of_infarction_makes_the_classifiers_angina_an_infarction(kb, monkeypatch):
+    _reads_like_acs(monkeypatch)
+    other = corroboration.corroborate(kb, frozenset(), STEMI, frozenset({"E_53"}))
+    assert other.condition == "Possible NSTEMI / STEMI"
+    assert round(other.score, 2) == 0.25  # the anginas' scores and the infarction's, together
+    assert corroboration.uncorroborated(kb, kb.conditions[other.condition], other) is None
+
+
+def test_without_a_sign_of_infarction_the_classifiers_angina_stays_an_angina(kb, monkeypatch):
+    _reads_like_acs(monkeypatch)
+    for text in ("60M crushing central CP at rest.", "ECG: no ST elevation. Troponin normal."):
+        other = corroboration.corroborate(kb, frozenset(), text, frozenset({"E_53"}))
+        assert other.condition == "Unstable angina"
+        infarction = kb.conditions["Possible NSTEMI / STEMI"]
+        assert corroboration.uncorroborated(kb, infarction, other) is not None
+
+
+def test_a_stemi_note_is_named_an_infarction_by_three_members(kb: knowledge.KnowledgeBase):
+    proposed = [m.propose(STEMI) for m in default_members(kb)]
+    named = [a["diagnosis"] for a in proposed if not a.get("abstain")]
+    assert named.count("Possible NSTEMI / STEMI") >= 3, proposed
+    assert not set(named) & {"Unstable angina", "Stable angina"}
