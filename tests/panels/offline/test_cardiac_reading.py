@@ -1,10 +1,13 @@
 """How the offline panel reads the chest-pain conditions a clinician tells apart by words DDXPlus
 codes otherwise: an infarction whose note reads like an acute coronary syndrome to the text
-classifier, ... Invented notes (not from any evaluation set)."""
+classifier, and the osteoporosis behind a rib that breaks on coughing. Invented notes (not
+from any evaluation set)."""
 
 from __future__ import annotations
 
-from panels.offline import corroboration, knowledge, methods
+import pytest
+
+from panels.offline import corroboration, extraction, knowledge, methods
 from panels.offline.member import default_members
 
 STEMI = (
@@ -47,3 +50,29 @@ def test_a_stemi_note_is_named_an_infarction_by_three_members(kb: knowledge.Know
     named = [a["diagnosis"] for a in proposed if not a.get("abstain")]
     assert named.count("Possible NSTEMI / STEMI") >= 3, proposed
     assert not set(named) & {"Unstable angina", "Stable angina"}
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "known osteoporosis",
+        "osteoporotic spine",
+        "on alendronate",
+        "takes alendronic acid weekly",
+        "yearly zoledronic acid",
+        "the doctor says she has thin bones",
+    ],
+)
+def test_osteoporosis_and_its_treatment_read_as_treated_osteoporosis(kb, words):
+    reading = extraction.read(f"80F sharp pain in the side after a coughing fit, {words}.", kb=kb)
+    assert "E_153" in reading.tokens
+    assert not {"osteoporosis", "osteoporotic"} & set(reading.unweighed)
+
+
+def test_a_rib_that_breaks_on_coughing_in_osteoporosis_is_named_by_three_members(kb):
+    text = (
+        "81F, osteoporosis, on prednisolone for polymyalgia. Sharp pain in the R side since a "
+        "violent coughing fit 3 days ago, pleuritic. Point tenderness over the 8th rib."
+    )
+    named = [a["diagnosis"] for a in (m.propose(text) for m in default_members(kb))]
+    assert named.count("Spontaneous rib fracture") >= 3, named
