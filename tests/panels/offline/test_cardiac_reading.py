@@ -76,3 +76,31 @@ def test_a_rib_that_breaks_on_coughing_in_osteoporosis_is_named_by_three_members
     )
     named = [a["diagnosis"] for a in (m.propose(text) for m in default_members(kb))]
     assert named.count("Spontaneous rib fracture") >= 3, named
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "If I stop and rest for a couple of minutes it goes away.",
+        "It goes away within a few minutes if I stand still.",
+        "He stops, and after 2 or 3 minutes it is gone.",
+        "It eases when she sits down.",
+    ],
+)
+def test_a_chest_pain_that_goes_when_one_stops_is_relieved_by_rest(kb, words):
+    text = f"66M tight feeling in the chest walking up the hill. {words}"
+    assert "E_218" in extraction.read(text, kb=kb).tokens
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "He sat down but it didn't go away.",
+        "It has not gone away even sitting down.",
+        "Came on while resting and settled with GTN.",
+        "Chest pain at rest, eased after 20 min.",
+        "It does not go away when I stop.",
+    ],
+)
+def test_a_pain_that_stays_or_came_at_rest_is_not_relieved_by_rest(kb, words):
+    assert "E_218" not in extraction.read(f"61M crushing chest pain. {words}", kb=kb).tokens
