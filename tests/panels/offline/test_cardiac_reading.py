@@ -104,3 +104,17 @@ def test_a_chest_pain_that_goes_when_one_stops_is_relieved_by_rest(kb, words):
 )
 def test_a_pain_that_stays_or_came_at_rest_is_not_relieved_by_rest(kb, words):
     assert "E_218" not in extraction.read(f"61M crushing chest pain. {words}", kb=kb).tokens
+
+
+def test_a_chest_pain_eased_by_leaning_forward_is_pericarditis_positional_pain(kb):
+    text = "33M sharp central chest pain, pleuritic, better sitting up and leaning forward."
+    tokens = extraction.read(text, kb=kb).tokens
+    assert "E_217" in tokens  # worse lying down, relieved by sitting up
+    assert "E_33" not in tokens  # epiglottitis' pain that improves leaning forward
+
+
+def test_a_throat_pain_eased_by_leaning_forward_stays_as_the_knowledge_base_codes_it(kb):
+    text = "45M severe sore throat, drooling, muffled voice, more comfortable leaning forward."
+    tokens = extraction.read(text, kb=kb).tokens
+    assert "E_33" in tokens
+    assert "E_217" not in tokens
