@@ -19,6 +19,13 @@ _EASING = (
     r"|passed|disappears|disappeared|subsides|subsided|is finished|is gone|fades|clears"
 )
 _WHO = r"(?:i|he|she|they|you|we)"
+# An infectious illness named by its kind, as a history states one that came before.
+_ILLNESS = (
+    r"(?:(?:flu|influenza)[- ]like|viral|febrile|diarrhoeal|gastrointestinal|respiratory"
+    r"|upper respiratory|coryzal|chesty|gastro)(?:,? (?:and )?(?:(?:flu|influenza)[- ]like"
+    r"|viral|febrile|diarrhoeal|gastrointestinal|respiratory|coryzal))* (?:illness|infection"
+    r"|bug)"
+)
 _NOT = r"(?!\b(?:not|never|no|even|didn't|doesn't|hasn't|won't|isn't|wasn't|can't)\b)"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
@@ -192,6 +199,19 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         rf"(?i)(?<!n't )(?<!not )(?<!never )\b(?:{_EASING})\b(?:{_NOT}[^.;\n]){{0,40}}?"
         rf"\b(?:if|when|whenever|once|as soon as) {_WHO} {_RESTING}\b",
         "relieved by rest",
+    ),
+    # A viral, flu-like or febrile illness that came before ("2 weeks after a flu-like
+    # illness", "a viral gastrointestinal illness ten days earlier") is a recent viral
+    # infection, not today's fever or runny nose.
+    (
+        rf"(?i)\b(?:after|following|preceded by|since|had) (?:a |an |the |his |her |my )?"
+        rf"(?:recent |mild |bad |short |brief )?{_ILLNESS}\b",
+        "recent viral illness",
+    ),
+    (
+        rf"(?i)\b{_ILLNESS}\b(?= (?:\d+|a|one|two|three|ten|a few) ?(?:d|days?|wks?|weeks?)"
+        r" (?:ago|earlier|before|prior)\b)",
+        "recent viral illness",
     ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),

@@ -118,3 +118,22 @@ def test_a_throat_pain_eased_by_leaning_forward_stays_as_the_knowledge_base_code
     tokens = extraction.read(text, kb=kb).tokens
     assert "E_33" in tokens
     assert "E_217" not in tokens
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "2 wks after a flu-like illness, now 3 days of chest pain",
+        "Flu-like illness 10d ago. Chest pain for 3 days",
+        "Ten days earlier she had a viral gastrointestinal illness. Chest pain",
+        "chest pain 2 weeks after a febrile diarrhoeal illness",
+    ],
+)
+def test_an_infectious_illness_that_came_before_is_a_recent_viral_infection(kb, words):
+    assert "E_0" in extraction.read(f"30M {words}.", kb=kb).tokens
+
+
+def test_an_infectious_illness_now_is_not_a_recent_one(kb):
+    tokens = extraction.read("30M currently has a febrile illness with cough.", kb=kb).tokens
+    assert "E_0" not in tokens
+    assert "E_91" in tokens
