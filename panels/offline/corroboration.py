@@ -82,13 +82,22 @@ def corroborate(
     sign of infarction (``confusions.excludes_anginas``), the classifier's anginas count as
     the infarction: it reads the words of an acute coronary syndrome, which it cannot tell
     from an infarction's (DDXPlus words them alike), and the ECG or troponin it cannot weigh
-    excludes an angina (ischaemia without necrosis)."""
+    excludes an angina (ischaemia without necrosis). Likewise, for a chest pain eased leaning
+    forward (``confusions.chest_pain_eased_leaning_forward``), its epiglottitis counts as the
+    pericarditis whose words DDXPlus codes for epiglottitis alone."""
     said = knowledge.stated(tokens, kb)
     ranking = reading(kb, CORROBORATION_SEED, holdout, text).ranking
     if confusions.excludes_anginas(text):
         ranking = tuple(
             methods.Scored(confusions.INFARCTION, s.probability)
             if s.condition in confusions.ANGINAS
+            else s
+            for s in ranking
+        )
+    if confusions.chest_pain_eased_leaning_forward(text, said):
+        ranking = tuple(
+            methods.Scored(confusions.PERICARDITIS, s.probability)
+            if s.condition == confusions.LEANING_FORWARD_CODED_FOR
             else s
             for s in ranking
         )

@@ -137,3 +137,30 @@ def test_an_infectious_illness_now_is_not_a_recent_one(kb):
     tokens = extraction.read("30M currently has a febrile illness with cough.", kb=kb).tokens
     assert "E_0" not in tokens
     assert "E_91" in tokens
+
+
+PERICARDITIS = (
+    "35M a week after a cold, sharp central chest pain, worse on deep breath, much better "
+    "sitting up and leaning forward."
+)
+# How the classifier reads it: DDXPlus words a pain eased leaning forward for epiglottitis only.
+LEANING_WORDS = (
+    methods.Scored("Epiglottitis", 0.25),
+    methods.Scored("Pneumonia", 0.09),
+    methods.Scored("Pericarditis", 0.05),
+)
+
+
+def test_the_classifiers_epiglottitis_for_a_chest_pain_eased_leaning_forward_is_pericarditis(
+    kb, monkeypatch
+):
+    result = methods.MethodResult(LEANING_WORDS, ())
+    monkeypatch.setattr(corroboration, "reading", lambda kb, seed, holdout, text: result)
+    tokens = extraction.read(PERICARDITIS, kb=kb).tokens
+    other = corroboration.corroborate(kb, frozenset(), PERICARDITIS, tokens)
+    assert other.condition == "Pericarditis"
+    assert round(other.score, 2) == 0.30
+    # A throat's pain eased leaning forward is still the classifier's epiglottitis.
+    throat = "45M severe sore throat, drooling, stridor, more comfortable leaning forward."
+    tokens = extraction.read(throat, kb=kb).tokens
+    assert corroboration.corroborate(kb, frozenset(), throat, tokens).condition == "Epiglottitis"
