@@ -10,6 +10,9 @@ the reason in words, when
   by chest pain at rest, clinicians by the ECG and troponin (``infarction_signs``); when
   the infarction itself comes next, the sign leaves the anginas out of the ranking instead,
   as a missing required finding leaves out a rare condition (``without_anginas``);
+- (for the text classifier's corroboration only) the text states a chest pain eased leaning
+  forward, pericarditis' positional pain, whose words DDXPlus has only in epiglottitis' rows
+  (``chest_pain_eased_leaning_forward``);
 - the text states a measured hypoglycaemia, a condition outside the 49 that explains
   sweating, tremor, palpitations, anxiety and confusion by itself (``hypoglycaemia``).
 
@@ -39,6 +42,11 @@ CODED_APART: dict[str, tuple[frozenset[str], str, str]] = {
 # Conditions that exclude a myocardial infarction by definition (no necrosis, no ST elevation).
 ANGINAS = frozenset({"Unstable angina", "Stable angina"})
 INFARCTION = "Possible NSTEMI / STEMI"
+PERICARDITIS = "Pericarditis"
+LEANING_FORWARD_CODED_FOR = "Epiglottitis"
+_LEANING = re.compile(
+    r"(?i)\b(?:lean(?:s|ing|ed)?|sit(?:s|ting)?|sat) (?:up and lean\w* )?forwards?\b"
+)
 # A high-sensitivity troponin above which an infarction is ruled in (ESC 0 h rule-in for
 # hs-cTnT, 52 ng/L); 0.05 ng/mL (ug/L) for the older assays that report in those units.
 TROPONIN_NG_L = 52.0
@@ -52,6 +60,11 @@ HYPO_MG_DL = 70.0
 UNITLESS_MG_DL_ABOVE = 35.0
 
 _DENIED = re.compile(r"(?i)\b(?:no|not|nil|without|negative for|absent)\b[^.;,\n]{0,12}$")
+# A sign denied after it is named ("STEMI ruled out", "ST elevation: none").
+_DENIED_AFTER = re.compile(
+    r"(?i)^[^.;\n]{0,12}?\b(?:ruled out|excluded|absent|not (?:seen|present|shown|found)"
+    r"|negative|none)\b"
+)
 _ST_ELEVATION = re.compile(r"(?i)\bST[- ]?(?:segment )?elevations?\b|\bSTE\b|\bSTEMI\b")
 _TROPONIN = re.compile(
     r"(?i)\b(?:hs-?|high[- ]sensitivity )?trop(?:onin)?s?(?: ?[IT])?\b"
@@ -124,11 +137,26 @@ def without_anginas(ranking: Ranking, text: str) -> Ranking:
     )
 
 
+def chest_pain_eased_leaning_forward(text: str, stated: frozenset[str]) -> bool:
+    """Whether ``text`` states a chest pain (``stated``, from ``knowledge.stated``) that
+    eases leaning or sitting forward: pericarditis' positional pain, which DDXPlus codes as
+    worse lying down (E_217), its words for a pain eased leaning forward being epiglottitis'
+    alone (E_33), so a text classifier trained on its rows reads them as epiglottitis."""
+    return "E_55_@_chest" in stated and "E_217" in stated and bool(_LEANING.search(text))
+
+
+def excludes_anginas(text: str) -> bool:
+    """Whether ``text`` states a sign of myocardial infarction (ST elevation, a raised
+    troponin), which excludes unstable and stable angina (ischaemia without necrosis)."""
+    return bool(_infarction_signs(text))
+
+
 @lru_cache(maxsize=256)  # each member asks of the same text
 def _infarction_signs(text: str) -> tuple[str, ...]:
     signs: list[str] = []
     for match in _ST_ELEVATION.finditer(text):
-        if not _DENIED.search(text[max(0, match.start() - 20) : match.start()]):
+        before, after = text[max(0, match.start() - 20) : match.start()], text[match.end() :]
+        if not _DENIED.search(before) and not _DENIED_AFTER.search(after):
             signs.append("ST elevation")
             break
     for match in _TROPONIN.finditer(text):

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from panels.offline import cache, knowledge, methods, once, text_classifier
+from panels.offline import cache, confusions, knowledge, methods, once, text_classifier
 
 # For a member's reading of few findings (``scope.FEW_FINDINGS``), the classifier's top
 # condition must be the member's, at least this many times likelier than its second or with
@@ -78,9 +78,29 @@ def corroborate(
     kb: knowledge.KnowledgeBase, holdout: frozenset[int], text: str, tokens: frozenset[str]
 ) -> Corroboration:
     """How the corroborating classifier reads ``text``, conditions whose required finding
-    ``tokens`` do not state left out as a member leaves them out."""
+    ``tokens`` do not state left out as a member leaves them out. When the text states a
+    sign of infarction (``confusions.excludes_anginas``), the classifier's anginas count as
+    the infarction: it reads the words of an acute coronary syndrome, which it cannot tell
+    from an infarction's (DDXPlus words them alike), and the ECG or troponin it cannot weigh
+    excludes an angina (ischaemia without necrosis). Likewise, for a chest pain eased leaning
+    forward (``confusions.chest_pain_eased_leaning_forward``), its epiglottitis counts as the
+    pericarditis whose words DDXPlus codes for epiglottitis alone."""
     said = knowledge.stated(tokens, kb)
     ranking = reading(kb, CORROBORATION_SEED, holdout, text).ranking
+    if confusions.excludes_anginas(text):
+        ranking = tuple(
+            methods.Scored(confusions.INFARCTION, s.probability)
+            if s.condition in confusions.ANGINAS
+            else s
+            for s in ranking
+        )
+    if confusions.chest_pain_eased_leaning_forward(text, said):
+        ranking = tuple(
+            methods.Scored(confusions.PERICARDITIS, s.probability)
+            if s.condition == confusions.LEANING_FORWARD_CODED_FOR
+            else s
+            for s in ranking
+        )
     kept = by_category(
         kb, [s for s in ranking if not knowledge.unmet(kb.conditions[s.condition], said)]
     )

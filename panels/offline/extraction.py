@@ -321,6 +321,7 @@ def _read(text: str, kb: KnowledgeBase) -> Reading:
         else:
             present.extend(Finding(t, words) for t in match.tokens)
     present = _radiating_somewhere(_chest_pain_at_rest(_inhalers_read(present), kb), absent)
+    present = _leaning_forward(present, kb)
     if any(f.token.startswith(("E_55_@_", "E_56_@_")) for f in present):
         first = next(f for f in present if f.token.startswith(("E_55_@_", "E_56_@_")))
         present.append(Finding("E_53", first.source))  # a located or scored pain is pain
@@ -373,6 +374,17 @@ def _chest_pain_at_rest(present: list[Finding], kb: KnowledgeBase) -> list[Findi
     if "E_105" in tokens or (pain and (not places or "E_55_@_chest" in stated(places, kb))):
         return present
     return [f for f in present if f.token != "E_14"]
+
+
+def _leaning_forward(present: list[Finding], kb: KnowledgeBase) -> list[Finding]:
+    """``present`` with a chest pain's relief on leaning forward read as the knowledge base
+    codes a pericarditis' positional pain, worse lying down and relieved by sitting up
+    (E_217): its "pain that improves when you lean forward" (E_33) is epiglottitis' alone, a
+    throat's pain."""
+    tokens = frozenset(f.token for f in present)
+    if "E_33" not in tokens or "E_55_@_chest" not in stated(tokens, kb):
+        return present
+    return [Finding("E_217", f.source) if f.token == "E_33" else f for f in present]
 
 
 _NOWHERE = "E_57_@_V_123"  # a pain that radiates nowhere

@@ -18,6 +18,25 @@ _EXPOSED = (
     rf" {_ALLERGEN}\b"
 )
 _REACTING = r"\b(?:sneez\w*|nose|nasal|eyes?|itch\w*|wheez\w*|streaming)\b"
+# Stopping to rest, and what then happens to a symptom brought on by effort.
+_RESTING = (
+    r"(?:stops?|stopped|stopping|(?<!at )(?<!at a )(?<!while )(?<!when )(?<!even )"
+    r"(?:rests?|rested|resting)|stands? still|stood still|standing still|sits? down"
+    r"|slows? down)"
+)
+_EASING = (
+    r"(?:goes|go|went|gone|wears?|wore) (?:away|off)|eases|eased|settles|settled|passes"
+    r"|passed|disappears|disappeared|subsides|subsided|is finished|is gone|fades|clears"
+)
+_WHO = r"(?:i|he|she|they|you|we)"
+# An infectious illness named by its kind, as a history states one that came before.
+_ILLNESS = (
+    r"(?:(?:flu|influenza)[- ]like|viral|febrile|diarrhoeal|gastrointestinal|respiratory"
+    r"|upper respiratory|coryzal|chesty|gastro)(?:,? (?:and )?(?:(?:flu|influenza)[- ]like"
+    r"|viral|febrile|diarrhoeal|gastrointestinal|respiratory|coryzal))* (?:illness|infection"
+    r"|bug)"
+)
+_NOT = r"(?!\b(?:not|never|no|even|didn't|doesn't|hasn't|won't|isn't|wasn't|can't)\b)"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
 # an order or a word in between that no fixed phrase lists. Pattern -> replacement.
@@ -177,6 +196,33 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # "(almost) no sense of smell" states its loss, it denies nothing.
     (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
+    # A symptom that goes when one stops or stands still ("if I stop and rest for a couple of
+    # minutes it goes away", "it goes away within minutes if I stand still"): effort brought it
+    # on, rest relieves it. Never "at rest", nor a symptom that does not go.
+    # The "if" is part of the finding, not a hypothesis.
+    (
+        rf"(?i)\b(?:(?:if|when|whenever|once) {_WHO} )?{_RESTING}\b(?:{_NOT}[^.;\n]){{0,50}}?"
+        rf"\b(?:{_EASING})\b",
+        "relieved by rest",
+    ),
+    (
+        rf"(?i)(?<!n't )(?<!not )(?<!never )\b(?:{_EASING})\b(?:{_NOT}[^.;\n]){{0,40}}?"
+        rf"\b(?:if|when|whenever|once|as soon as) {_WHO} {_RESTING}\b",
+        "relieved by rest",
+    ),
+    # A viral, flu-like or febrile illness that came before ("2 weeks after a flu-like
+    # illness", "a viral gastrointestinal illness ten days earlier") is a recent viral
+    # infection, not today's fever or runny nose.
+    (
+        rf"(?i)\b(?:after|following|preceded by|since|had) (?:a |an |the |his |her |my )?"
+        rf"(?:recent |mild |bad |short |brief )?{_ILLNESS}\b",
+        "recent viral illness",
+    ),
+    (
+        rf"(?i)\b{_ILLNESS}\b(?= (?:\d+|a|one|two|three|ten|a few) ?(?:d|days?|wks?|weeks?)"
+        r" (?:ago|earlier|before|prior)\b)",
+        "recent viral illness",
+    ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
     # A cold that came before the complaint: "a runny nose before", "a sniffle the week
