@@ -167,6 +167,28 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # "(almost) no sense of smell" states its loss, it denies nothing.
     (r"(?i)\b(?:almost |nearly |virtually )?(?:no|zero) sense of smell\b", "anosmia"),
+    # A malar (butterfly) rash is a rash across the cheeks and the bridge of the nose; a rash
+    # over the malar region or eminences is on the cheeks.
+    (
+        r"(?i)(?<!no )(?<!without )\b(?:malar|butterfly)(?:[- ]shaped)? "
+        r"(?:rash|erythema|eruption)\b",
+        "rash across the cheeks and nose",
+    ),
+    (r"(?i)\bmalar (?:regions?|areas?|eminences?)\b", "cheeks"),
+    # Ulcers or sores in the mouth, on the palate, gums or tongue are mouth ulcers.
+    (
+        r"(?i)\b(?:ulcers?|ulcerations?|sores) (?:on|of|in|inside|over) (?:the |her |his |my "
+        r"|their )?(?:(?:hard|soft) )?(?:palate|mouth|gums?|tongue|buccal mucosa|inner cheeks?)\b",
+        "mouth ulcers",
+    ),
+    # A rash's colour said before it ("a red, raised rash", "an erythematous rash").
+    (r"(?i)\berythematous(?=(?:,? [a-z]+){0,2} (?:rash|eruption|skin lesions?)\b)", "red"),
+    (
+        r"(?i)(?<!no )(?<!without )\b(red|pink)(?:,? (?:raised|blotchy|itchy|scaly|flat|patchy"
+        r"|macular|papular|maculopapular|blanching|photosensitive|tender|painful|swollen"
+        r"|skin|facial)){0,2} (?:rash|eruption|skin lesions?)\b",
+        "(rash colour \\1) \\g<0>",
+    ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
 )

@@ -301,6 +301,15 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "pressure in the face": _FACE,
     "pressure in my face": _FACE,
     "sinus pressure": _FACE,
+    # Mouth ulcers in other words.
+    "mouth sores": ("E_206",),
+    "mouth ulcer": ("E_206",),
+    "mouth ulceration": ("E_206",),
+    "oral ulcer": ("E_206",),
+    "oral ulceration": ("E_206",),
+    "oral sores": ("E_206",),
+    "aphthous ulcers": ("E_206",),
+    "canker sores": ("E_206",),
     # Hives in other words.
     "welts": ("E_129",),
     "wheals": ("E_129",),

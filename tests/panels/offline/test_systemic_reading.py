@@ -1,0 +1,63 @@
+"""Readings of systemic and other conditions' findings: where a rash is and its colour
+(lupus's rash on the cheeks and nose), mouth ulcers in other words. Hand-written sentences,
+none taken from the development or held-out sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from panels.offline import extraction
+
+CHEEKS = {"E_133_@_V_108", "E_133_@_V_109"}
+NOSE = "E_133_@_V_122"
+RED = "E_130_@_V_157"
+
+
+def present(text: str, kb) -> set[str]:
+    return set(extraction.read(text, kb=kb).tokens)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        # A rash across, on or over places, and the malar (butterfly) rash.
+        ("A rash across both cheeks and the bridge of the nose.", CHEEKS | {NOSE}),
+        ("Blotchy rash across his cheeks since the beach holiday.", CHEEKS),
+        ("O/E malar rash.", CHEEKS | {NOSE}),
+        ("She has a butterfly rash.", CHEEKS | {NOSE}),
+        ("Flat rash over the malar eminences.", CHEEKS),
+        # Its colour said before it.
+        ("A red rash on the forearm.", {RED, "E_133_@_V_27"}),
+        ("Red, raised, itchy rash on the thigh.", {RED, "E_129"}),
+        ("erythematous rash over the malar area", CHEEKS | {RED}),
+        ("A pink rash.", {"E_130_@_V_156"}),
+        # Mouth ulcers wherever in the mouth, and in other words.
+        ("Painless ulcers on the hard palate.", {"E_206"}),
+        ("Sores inside her mouth for a week.", {"E_206"}),
+        ("Recurrent aphthous ulcers.", {"E_206"}),
+        ("oral ulceration and fatigue", {"E_206", "E_89"}),
+    ],
+)
+def test_a_wording_reads_its_findings(kb, text, tokens):
+    assert tokens <= present(text, kb), text
+
+
+def test_a_rashs_places_are_those_listed_after_it(kb):
+    # "Mouth" in "mouth ulcers" later in the clause is no place of the rash on the cheeks,
+    # and the ulcers are still read.
+    found = present("Rash on her cheeks that spares the folds and painless mouth ulcers.", kb)
+    assert CHEEKS | {"E_206"} <= found
+    assert "E_133_@_V_32" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("No malar rash.", "E_133_@_V_108"),
+        ("No red rash.", RED),
+        ("Red eyes and a rash on the arm.", RED),
+        ("Ulcers on both shins.", "E_206"),
+    ],
+)
+def test_a_wording_does_not_read_a_neighbouring_finding(kb, text, token):
+    assert token not in present(text, kb), text
