@@ -103,10 +103,20 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # Waking at night gasping or breathless (paroxysmal nocturnal dyspnoea).
     (
-        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: \w+){0,5}? (?:gasping|breathless"
+        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: [\w:]+){0,5}? (?:gasping|breathless"
         r"|short of breath|fighting for breath|struggling for breath)\b",
         "\\g<0> (wakes at night breathless)",
     ),
+    (
+        r"(?i)\b(?:breathlessness|shortness of breath|dyspnoea|dyspnea|gasping|choking)"
+        r"(?: \w+){0,2}? (?:woke|wakes|waking|woken) (?:him|her|me|them)?\b",
+        "\\g<0> (wakes at night breathless)",
+    ),
+    # A dilated or ischaemic cardiomyopathy is heart failure; an ischaemic one is coronary
+    # disease's. (A low ejection fraction alone is not read: in an acute myocarditis it is
+    # the illness of now, not a heart failure the patient has.)
+    (r"(?i)\b(?:ischaemic|ischemic) cardiomyopathy\b", "heart failure and coronary artery disease"),
+    (r"(?i)\b(?:dilated|congestive) cardiomyopathy\b", "heart failure"),
     # A high-pitched noise (squeaking, crowing) is stridor; a high-pitched whoop is not.
     (
         r"(?i)\bhigh[- ]pitched (?!whoop)(?:\w+ )?(?:noise|sound)\b",
@@ -188,6 +198,12 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|macular|papular|maculopapular|blanching|photosensitive|tender|painful|swollen"
         r"|skin|facial)){0,2} (?:rash|eruption|skin lesions?)\b",
         "(rash colour \\1) \\g<0>",
+    ),
+    # Smoking since an age is smoking now ("he's smoked since he was 14"), unless the
+    # sentence says it stopped.
+    (
+        r"(?i)\b(?:has |have |s )?smoked since\b(?![^.;\n]*\b(?:quit|stopped|gave up)\b)",
+        "smoker, smoked since",
     ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),

@@ -310,6 +310,20 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "oral sores": ("E_206",),
     "aphthous ulcers": ("E_206",),
     "canker sores": ("E_206",),
+    # Emphysema and chronic bronchitis are chronic obstructive pulmonary disease (air under
+    # the skin or in the mediastinum is no lung disease: ``wording.NEUTRAL``).
+    "emphysema": ("E_123",),
+    "chronic bronchitis": ("E_123",),
+    # Drinking too much in other words.
+    "drinks heavily": ("E_78",),
+    "drinking heavily": ("E_78",),
+    "heavy drinking": ("E_78",),
+    "heavy alcohol use": ("E_78",),
+    "heavy alcohol intake": ("E_78",),
+    "alcoholism": ("E_78",),
+    "alcohol dependence": ("E_78",),
+    "alcohol dependent": ("E_78",),
+    "alcohol use disorder": ("E_78",),
     # Hives in other words.
     "welts": ("E_129",),
     "wheals": ("E_129",),

@@ -147,10 +147,17 @@ _SWOLLEN_BEFORE = re.compile(
     r"(?:swollen|swelling (?:of|in|over|at|around)|oedema (?:of|in)|oedematous|puffy|enlarged)"
     r" (?:(?:the|his|her|my|a|both) )?(?:(?:tender|red|hot|painful|warm|inflamed) )?$"
 )
+_WAS = (
+    r"(?:is|are|was|were|looks|looked|appears|feels|became|got|has|have|had|been|now|very"
+    r"|visibly|markedly|slightly|and|\d+|cm|mm)"
+)
+# A place that gets or keeps getting swollen; not one that "gets bigger" (a hernia's lump on
+# straining is no swelling).
+_GETS = r"(?:get|gets|getting|become|becomes|becoming|keep|keeps)"
 _SWOLLEN_AFTER = re.compile(
-    r"^ (?:(?:is|are|was|were|looks|looked|appears|feels|became|got|has|have|had|been|now|very"
-    r"|visibly|markedly|slightly|and|\d+|cm|mm)\b ){0,4}"
-    r"(?:swollen|swelling|oedematous|oedema|puffy|enlarged|larger|bigger)\b"
+    rf"^ (?:{_WAS}\b ){{0,4}}"
+    r"(?:swollen|swelling|swelled|oedematous|oedema|puffy|enlarged|larger|bigger)\b"
+    rf"|^ (?:(?:{_WAS}|{_GETS})\b ){{0,4}}(?:swollen|swelling|swelled|puffy)\b"
 )
 
 

@@ -1,6 +1,8 @@
 """Readings of systemic and other conditions' findings: where a rash is and its colour
-(lupus's rash on the cheeks and nose), mouth ulcers in other words. Hand-written sentences,
-none taken from the development or held-out sets."""
+(lupus's rash on the cheeks and nose), mouth ulcers in other words; a swelling said with a
+verb; waking breathless, a cardiomyopathy, a pulmonary oedema's sputum; emphysema, drinking
+and smoking in other words. Hand-written sentences, none taken from the development or
+held-out sets."""
 
 from __future__ import annotations
 
@@ -36,6 +38,22 @@ def present(text: str, kb) -> set[str]:
         ("Sores inside her mouth for a week.", {"E_206"}),
         ("Recurrent aphthous ulcers.", {"E_206"}),
         ("oral ulceration and fatigue", {"E_206", "E_89"}),
+        # A place that gets swollen or swelled up.
+        ("Her left forearm has been getting swollen since the surgery.", {"E_151", "E_152_@_V_28"}),
+        ("Her left ankle swelled right up.", {"E_151", "E_152_@_V_35"}),
+        ("My ankles get swollen by the evening.", {"E_151", "E_152_@_V_34"}),
+        # Waking at night breathless, either way round.
+        ("Woke at 04:30 gasping for air.", {"E_67"}),
+        ("Breathlessness woke her twice last night.", {"E_67"}),
+        # A dilated or ischaemic cardiomyopathy is heart failure.
+        ("Known dilated cardiomyopathy.", {"E_106"}),
+        ("PMH: ischaemic cardiomyopathy.", {"E_106", "E_105"}),
+        # Emphysema is COPD; drinking and smoking in other words.
+        ("Emphysema, on two inhalers.", {"E_123"}),
+        ("Long-standing chronic bronchitis.", {"E_123"}),
+        ("Drinks heavily most nights.", {"E_78"}),
+        ("History of alcohol dependence.", {"E_78"}),
+        ("She's smoked since she was 16.", {"E_79"}),
     ],
 )
 def test_a_wording_reads_its_findings(kb, text, tokens):
@@ -57,6 +75,16 @@ def test_a_rashs_places_are_those_listed_after_it(kb):
         ("No red rash.", RED),
         ("Red eyes and a rash on the arm.", RED),
         ("Ulcers on both shins.", "E_206"),
+        # A lump that gets bigger on straining is a hernia's, not a swelling.
+        ("The lump in his tummy gets bigger when he coughs.", "E_151"),
+        # A low ejection fraction now is not a heart failure the patient has.
+        ("Echo: LVEF 30%.", "E_106"),
+        # A pulmonary oedema's frothy sputum is not the coloured sputum of an infection.
+        ("Coughing up pink frothy sputum.", "E_77"),
+        # Air under the skin is no emphysema of the lungs; smoking that stopped is not now.
+        ("Subcutaneous emphysema over the neck.", "E_123"),
+        ("Surgical emphysema on palpation.", "E_123"),
+        ("He smoked since he was 15 but quit in 2010.", "E_79"),
     ],
 )
 def test_a_wording_does_not_read_a_neighbouring_finding(kb, text, token):
