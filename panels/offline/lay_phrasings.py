@@ -205,6 +205,18 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?i)\b(?:has |have |s )?smoked since\b(?![^.;\n]*\b(?:quit|stopped|gave up)\b)",
         "smoker, smoked since",
     ),
+    # An eye that streams or waters, and a nose that blocks up or runs, with words between
+    # ("my right eye streams tears", "my nose on that side blocks up").
+    (
+        r"(?i)\b(?:eyes?|tears)\b(?: \w+){0,3}? (?:streams?|streaming|waters|watering|pours?"
+        r"|pouring)\b",
+        "\\g<0> (watery eyes)",
+    ),
+    (
+        r"(?i)\b(?:nose|nostril)\b(?: \w+){1,4}? (?:blocks up|gets blocked|is blocked|runs"
+        r"|is running|streams|is streaming)\b",
+        "\\g<0> (blocked nose)",
+    ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
 )

@@ -1,8 +1,8 @@
 """Readings of systemic and other conditions' findings: where a rash is and its colour
 (lupus's rash on the cheeks and nose), mouth ulcers in other words; a swelling said with a
-verb; waking breathless, a cardiomyopathy, a pulmonary oedema's sputum; emphysema, drinking
-and smoking in other words. Hand-written sentences, none taken from the development or
-held-out sets."""
+verb; waking breathless, a streaming eye and a blocked nose, a cardiomyopathy, a pulmonary
+oedema's sputum; emphysema, drinking and smoking in other words. Hand-written sentences, none
+taken from the development or held-out sets."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def present(text: str, kb) -> set[str]:
         ("Drinks heavily most nights.", {"E_78"}),
         ("History of alcohol dependence.", {"E_78"}),
         ("She's smoked since she was 16.", {"E_79"}),
+        # An eye that streams and a nose that blocks up, with words between.
+        ("His left eye streams tears during the attacks.", {"E_127"}),
+        ("Tears pouring from the right eye.", {"E_127"}),
+        ("The nose on the same side blocks up.", {"E_181"}),
     ],
 )
 def test_a_wording_reads_its_findings(kb, text, tokens):
@@ -85,6 +89,7 @@ def test_a_rashs_places_are_those_listed_after_it(kb):
         ("Subcutaneous emphysema over the neck.", "E_123"),
         ("Surgical emphysema on palpation.", "E_123"),
         ("He smoked since he was 15 but quit in 2010.", "E_79"),
+        ("No tears streaming.", "E_127"),
     ],
 )
 def test_a_wording_does_not_read_a_neighbouring_finding(kb, text, token):
