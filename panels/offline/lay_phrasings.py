@@ -217,6 +217,12 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|is running|streams|is streaming)\b",
         "\\g<0> (blocked nose)",
     ),
+    # Lips or a mouth that go tingly or numb: perioral tingling.
+    (
+        r"(?i)\b(?:lips|mouth)\b(?: \w+){0,2}? (?:tingl\w*|numb)\b"
+        r"|\b(?:tingly|tingling|numb) (?:lips|mouth)\b",
+        "\\g<0> (perioral tingling)",
+    ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),
 )

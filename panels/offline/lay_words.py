@@ -324,6 +324,25 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "alcohol dependence": ("E_78",),
     "alcohol dependent": ("E_78",),
     "alcohol use disorder": ("E_78",),
+    # Heavy periods and a restrictive diet (an anaemia's causes) in other words.
+    "heavy menses": ("E_145",),
+    "heavy menstrual bleeding": ("E_145",),
+    "heavy menstrual periods": ("E_145",),
+    "restrictive diet": ("E_7",),
+    "restricted diet": ("E_7",),
+    # Headaches in the plural are a headache.
+    "headaches": ("E_53", "E_55_@_head"),
+    # A panic attack's fear, breathlessness and depersonalisation in a patient's words.
+    "intense fear": ("E_16",),
+    "overwhelming fear": ("E_16",),
+    "get a breath in": ("E_66",),
+    "detached from my body": ("E_171",),
+    "detached from his body": ("E_171",),
+    "detached from her body": ("E_171",),
+    "detached from their body": ("E_171",),
+    "feeling detached": ("E_171",),
+    "felt detached": ("E_171",),
+    "out of body": ("E_171",),
     # Hives in other words.
     "welts": ("E_129",),
     "wheals": ("E_129",),

@@ -1,8 +1,8 @@
 """Readings of systemic and other conditions' findings: where a rash is and its colour
 (lupus's rash on the cheeks and nose), mouth ulcers in other words; a swelling said with a
-verb; waking breathless, a streaming eye and a blocked nose, a cardiomyopathy, a pulmonary
-oedema's sputum; emphysema, drinking and smoking in other words. Hand-written sentences, none
-taken from the development or held-out sets."""
+verb; waking breathless, a streaming eye and a blocked nose, a panic attack's words, heavy
+periods, a cardiomyopathy, a pulmonary oedema's sputum; emphysema, drinking and smoking in
+other words. Hand-written sentences, none taken from the development or held-out sets."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def present(text: str, kb) -> set[str]:
         ("His left eye streams tears during the attacks.", {"E_127"}),
         ("Tears pouring from the right eye.", {"E_127"}),
         ("The nose on the same side blocks up.", {"E_181"}),
+        # An anaemia's heavy periods and restrictive diet; headaches in the plural.
+        ("Heavy menses since her teens.", {"E_145"}),
+        ("Heavy menstrual bleeding and a restrictive diet.", {"E_145", "E_7"}),
+        ("Headaches most mornings.", {"E_53", "E_55_@_head"}),
+        # A panic attack's fear, breathlessness, tingling lips and depersonalisation.
+        ("A sudden intense fear came over her.", {"E_16"}),
+        ("He could not get a breath in.", {"E_66"}),
+        ("Her lips went tingly and numb.", {"E_157"}),
+        ("Tingly lips and fingers.", {"E_157"}),
+        ("He felt detached from his body.", {"E_171"}),
     ],
 )
 def test_a_wording_reads_its_findings(kb, text, tokens):
@@ -90,6 +100,9 @@ def test_a_rashs_places_are_those_listed_after_it(kb):
         ("Surgical emphysema on palpation.", "E_123"),
         ("He smoked since he was 15 but quit in 2010.", "E_79"),
         ("No tears streaming.", "E_127"),
+        # A patient who says he is having a heart attack has no past one for it.
+        ("'I think I'm having a heart attack,' he said.", "E_105"),
+        ("No headaches.", "E_53"),
     ],
 )
 def test_a_wording_does_not_read_a_neighbouring_finding(kb, text, token):
