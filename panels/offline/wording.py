@@ -339,8 +339,6 @@ NEUTRAL: tuple[str, ...] = (
     "frothy pink sputum",
     "pink frothy secretions",
     "frothy sputum",
-    # A patient who says he is having a heart attack fears one now; it is no past one.
-    "having a heart attack",
     # Air under the skin or in the mediastinum is no emphysema of the lungs (COPD).
     "subcutaneous emphysema",
     "surgical emphysema",

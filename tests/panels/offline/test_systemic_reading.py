@@ -100,7 +100,7 @@ def test_a_rashs_places_are_those_listed_after_it(kb):
         ("Surgical emphysema on palpation.", "E_123"),
         ("He smoked since he was 15 but quit in 2010.", "E_79"),
         ("No tears streaming.", "E_127"),
-        # A patient who says he is having a heart attack has no past one for it.
+        # A heart attack the patient thinks he is having is feared, no past one (a belief cue).
         ("'I think I'm having a heart attack,' he said.", "E_105"),
         ("No headaches.", "E_53"),
     ],
