@@ -217,6 +217,17 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|is running|streams|is streaming)\b",
         "\\g<0> (blocked nose)",
     ),
+    # Periods that are (very) heavy or flooding; sputum streaked or tinged with blood.
+    (
+        r"(?i)(?<!no )\bperiods? (?:are |were |have been |has been |got |getting )?(?:very |really "
+        r"|so |extremely |quite )?(?:heavy|flooding)\b",
+        "heavy periods",
+    ),
+    (
+        r"(?i)\b(?:sputum|phlegm|mucus)\b(?: \w+){0,4}? (?:streaked|flecked|tinged|stained) "
+        r"with blood\b",
+        "\\g<0> (blood-streaked sputum)",
+    ),
     # Lips or a mouth that go tingly or numb: perioral tingling.
     (
         r"(?i)\b(?:lips|mouth)\b(?: \w+){0,2}? (?:tingl\w*|numb)\b"

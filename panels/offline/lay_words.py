@@ -330,6 +330,9 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "heavy menstrual periods": ("E_145",),
     "restrictive diet": ("E_7",),
     "restricted diet": ("E_7",),
+    # A heart that pounds or thumps: palpitations.
+    "heart pounds": ("E_155",),
+    "heart thumps": ("E_155",),
     # Headaches in the plural are a headache.
     "headaches": ("E_53", "E_55_@_head"),
     # A panic attack's fear, breathlessness and depersonalisation in a patient's words.

@@ -68,6 +68,10 @@ def present(text: str, kb) -> set[str]:
         ("Her lips went tingly and numb.", {"E_157"}),
         ("Tingly lips and fingers.", {"E_157"}),
         ("He felt detached from his body.", {"E_171"}),
+        # Periods that are very heavy, a heart that pounds, sputum streaked with blood.
+        ("Her periods have been very heavy since the coil came out.", {"E_145"}),
+        ("My heart pounds when I climb the stairs.", {"E_155"}),
+        ("Phlegm now and then streaked with blood.", {"E_45"}),
     ],
 )
 def test_a_wording_reads_its_findings(kb, text, tokens):
@@ -103,6 +107,7 @@ def test_a_rashs_places_are_those_listed_after_it(kb):
         # A heart attack the patient thinks he is having is feared, no past one (a belief cue).
         ("'I think I'm having a heart attack,' he said.", "E_105"),
         ("No headaches.", "E_53"),
+        ("No periods since March.", "E_145"),
     ],
 )
 def test_a_wording_does_not_read_a_neighbouring_finding(kb, text, token):
