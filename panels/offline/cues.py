@@ -53,6 +53,15 @@ BELIEF_CUES = ("thought i was having", "sure i was having", "convinced i was hav
     "felt like i was having",
     "thought it was",
     "worried it was",
+    # ... and in the present ("I think I'm having a heart attack").
+    "think i'm having",
+    "think i am having",
+    "thinks he is having",
+    "thinks she is having",
+    "thinks he's having",
+    "thinks she's having",
+    "scared i'm having",
+    "afraid i'm having",
 )
 # Inability cues: "can't swallow", "couldn't catch breath", "unable to stand" state a symptom,
 # not a denial, so they negate nothing (NegEx pseudo-negations). negspacy's clinical termset

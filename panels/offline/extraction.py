@@ -37,10 +37,12 @@ from panels.offline.notes import (
 )
 from panels.offline.outside import INVESTIGATIONS, UNWEIGHED
 from panels.offline.places import (
+    LISTED_ONLY,
     VALUE_CONTEXTS,
     WORD,
     characters,
     consume,
+    listed,
     normal,
     normal_word,
     pains,
@@ -444,13 +446,17 @@ def _clause_matches(kb: KnowledgeBase, text: str, start: int, end: int) -> list[
     for code, context in VALUE_CONTEXTS.items():
         for match in list(re.finditer(context, clause)):
             segment = clause[match.end() - 1 :]
+            rest = None  # the clause after a rash's or a swelling's listed places
+            if code in LISTED_ONLY:
+                cut = listed(kb, code, segment)
+                segment, rest = segment[:cut] + " ", segment[cut:]
             for name, values in value_names(kb, code):
                 segment, starts = consume(segment, name)
                 tokens = frozenset(f"{code}_@_{v}" for v in values)
                 for s in starts:
                     first, last = span(match.start(), 1)[0], span(match.end() + s, len(name))[1]
                     found.append(_Match(tokens, first, last))
-            clause = clause[: match.end() - 1] + segment
+            clause = clause[: match.end() - 1] + (segment if rest is None else segment[:-1] + rest)
     clause = swellings(kb, clause, span, found)
     pains(kb, clause, span, found, text=text)
     clause = characters(kb, clause, span, found)

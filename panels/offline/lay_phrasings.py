@@ -132,10 +132,20 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # Waking at night gasping or breathless (paroxysmal nocturnal dyspnoea).
     (
-        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: \w+){0,5}? (?:gasping|breathless"
+        r"(?i)\b(?:woke|wakes|waking|woken|waken?s?)\b(?: [\w:]+){0,5}? (?:gasping|breathless"
         r"|short of breath|fighting for breath|struggling for breath)\b",
         "\\g<0> (wakes at night breathless)",
     ),
+    (
+        r"(?i)\b(?:breathlessness|shortness of breath|dyspnoea|dyspnea|gasping|choking)"
+        r"(?: \w+){0,2}? (?:woke|wakes|waking|woken) (?:him|her|me|them)?\b",
+        "\\g<0> (wakes at night breathless)",
+    ),
+    # A dilated or ischaemic cardiomyopathy is heart failure; an ischaemic one is coronary
+    # disease's. (A low ejection fraction alone is not read: in an acute myocarditis it is
+    # the illness of now, not a heart failure the patient has.)
+    (r"(?i)\b(?:ischaemic|ischemic) cardiomyopathy\b", "heart failure and coronary artery disease"),
+    (r"(?i)\b(?:dilated|congestive) cardiomyopathy\b", "heart failure"),
     # A high-pitched noise (squeaking, crowing) is stridor; a high-pitched whoop is not.
     (
         r"(?i)\bhigh[- ]pitched (?!whoop)(?:\w+ )?(?:noise|sound)\b",
@@ -222,6 +232,63 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         rf"(?i)\b{_ILLNESS}\b(?= (?:\d+|a|one|two|three|ten|a few) ?(?:d|days?|wks?|weeks?)"
         r" (?:ago|earlier|before|prior)\b)",
         "recent viral illness",
+    ),
+    # A malar (butterfly) rash is a rash across the cheeks and the bridge of the nose; a rash
+    # over the malar region or eminences is on the cheeks.
+    (
+        r"(?i)(?<!no )(?<!without )\b(?:malar|butterfly)(?:[- ]shaped)? "
+        r"(?:rash|erythema|eruption)\b",
+        "rash across the cheeks and nose",
+    ),
+    (r"(?i)\bmalar (?:regions?|areas?|eminences?)\b", "cheeks"),
+    # Ulcers or sores in the mouth, on the palate, gums or tongue are mouth ulcers.
+    (
+        r"(?i)\b(?:ulcers?|ulcerations?|sores) (?:on|of|in|inside|over) (?:the |her |his |my "
+        r"|their )?(?:(?:hard|soft) )?(?:palate|mouth|gums?|tongue|buccal mucosa|inner cheeks?)\b",
+        "mouth ulcers",
+    ),
+    # A rash's colour said before it ("a red, raised rash", "an erythematous rash").
+    (r"(?i)\berythematous(?=(?:,? [a-z]+){0,2} (?:rash|eruption|skin lesions?)\b)", "red"),
+    (
+        r"(?i)(?<!no )(?<!without )\b(red|pink)(?:,? (?:raised|blotchy|itchy|scaly|flat|patchy"
+        r"|macular|papular|maculopapular|blanching|photosensitive|tender|painful|swollen"
+        r"|skin|facial)){0,2} (?:rash|eruption|skin lesions?)\b",
+        "(rash colour \\1) \\g<0>",
+    ),
+    # Smoking since an age is smoking now ("he's smoked since he was 14"), unless the
+    # sentence says it stopped.
+    (
+        r"(?i)\b(?:has |have |s )?smoked since\b(?![^.;\n]*\b(?:quit|stopped|gave up)\b)",
+        "smoker, smoked since",
+    ),
+    # An eye that streams or waters, and a nose that blocks up or runs, with words between
+    # ("my right eye streams tears", "my nose on that side blocks up").
+    (
+        r"(?i)\b(?:eyes?|tears)\b(?: \w+){0,3}? (?:streams?|streaming|waters|watering|pours?"
+        r"|pouring)\b",
+        "\\g<0> (watery eyes)",
+    ),
+    (
+        r"(?i)\b(?:nose|nostril)\b(?: \w+){1,4}? (?:blocks up|gets blocked|is blocked|runs"
+        r"|is running|streams|is streaming)\b",
+        "\\g<0> (blocked nose)",
+    ),
+    # Periods that are (very) heavy or flooding; sputum streaked or tinged with blood.
+    (
+        r"(?i)(?<!no )\bperiods? (?:are |were |have been |has been |got |getting )?(?:very |really "
+        r"|so |extremely |quite )?(?:heavy|flooding)\b",
+        "heavy periods",
+    ),
+    (
+        r"(?i)\b(?:sputum|phlegm|mucus)\b(?: \w+){0,4}? (?:streaked|flecked|tinged|stained) "
+        r"with blood\b",
+        "\\g<0> (blood-streaked sputum)",
+    ),
+    # Lips or a mouth that go tingly or numb: perioral tingling.
+    (
+        r"(?i)\b(?:lips|mouth)\b(?: \w+){0,2}? (?:tingl\w*|numb)\b"
+        r"|\b(?:tingly|tingling|numb) (?:lips|mouth)\b",
+        "\\g<0> (perioral tingling)",
     ),
     # A swelling that can be pushed back is a hernia's lump, not an oedema.
     (r"(?i)\breducible (?:swelling|lump|bulge|mass)\b", "reducible lump"),

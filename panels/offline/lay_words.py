@@ -312,6 +312,51 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "pressure in the face": _FACE,
     "pressure in my face": _FACE,
     "sinus pressure": _FACE,
+    # Mouth ulcers in other words.
+    "mouth sores": ("E_206",),
+    "mouth ulcer": ("E_206",),
+    "mouth ulceration": ("E_206",),
+    "oral ulcer": ("E_206",),
+    "oral ulceration": ("E_206",),
+    "oral sores": ("E_206",),
+    "aphthous ulcers": ("E_206",),
+    "canker sores": ("E_206",),
+    # Emphysema and chronic bronchitis are chronic obstructive pulmonary disease (air under
+    # the skin or in the mediastinum is no lung disease: ``wording.NEUTRAL``).
+    "emphysema": ("E_123",),
+    "chronic bronchitis": ("E_123",),
+    # Drinking too much in other words.
+    "drinks heavily": ("E_78",),
+    "drinking heavily": ("E_78",),
+    "heavy drinking": ("E_78",),
+    "heavy alcohol use": ("E_78",),
+    "heavy alcohol intake": ("E_78",),
+    "alcoholism": ("E_78",),
+    "alcohol dependence": ("E_78",),
+    "alcohol dependent": ("E_78",),
+    "alcohol use disorder": ("E_78",),
+    # Heavy periods and a restrictive diet (an anaemia's causes) in other words.
+    "heavy menses": ("E_145",),
+    "heavy menstrual bleeding": ("E_145",),
+    "heavy menstrual periods": ("E_145",),
+    "restrictive diet": ("E_7",),
+    "restricted diet": ("E_7",),
+    # A heart that pounds or thumps: palpitations.
+    "heart pounds": ("E_155",),
+    "heart thumps": ("E_155",),
+    # Headaches in the plural are a headache.
+    "headaches": ("E_53", "E_55_@_head"),
+    # A panic attack's fear, breathlessness and depersonalisation in a patient's words.
+    "intense fear": ("E_16",),
+    "overwhelming fear": ("E_16",),
+    "get a breath in": ("E_66",),
+    "detached from my body": ("E_171",),
+    "detached from his body": ("E_171",),
+    "detached from her body": ("E_171",),
+    "detached from their body": ("E_171",),
+    "feeling detached": ("E_171",),
+    "felt detached": ("E_171",),
+    "out of body": ("E_171",),
     # Hives in other words.
     "welts": ("E_129",),
     "wheals": ("E_129",),

@@ -53,7 +53,7 @@ VALUE_CONTEXTS = {
     "E_57": r"(?<!weakness )(?<!numbness )(?<!tingling )(?<!rash )(?<!redness )(?<!swelling )"
     r"(?:radiat\w*|goes|going|went|spread\w*|moves|moving|travels|shoot\w*)"
     r"(?: (?:up|down|across|back|through))? (?:to|into|towards) ",
-    "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over) ",
+    "E_133": r"(?:rash|lesions?) (?:is |are )?(?:located )?(?:in|at|on|over|across) ",
     "E_152": r"swelling (?:is )?(?:located )?(?:in|at|on|over|of) ",
     "E_204": r"travell?ed (?:out of the country )?(?:to|in) ",
     "E_130": r"rash colou?r ",
@@ -101,6 +101,34 @@ def value_names(kb: KnowledgeBase, code: str) -> tuple[tuple[str, tuple[str, ...
     return tuple(sorted(merged.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
+# The words that may stand between a rash's or a swelling's places in a list ("rash across
+# both cheeks and the bridge of her nose"): the places are those listed right after "rash
+# on", not every place the rest of the clause names ("... and painless mouth ulcers").
+_LISTING = frozenset(
+    ("and", "or", "the", "both", "my", "his", "her", "their", "your", "a", "of", "on", "in")
+    + ("at", "over", "across", "around", "bridge", "tip", "area", "areas", "region", "whole")
+    + ("entire", "sides")
+)
+LISTED_ONLY = ("E_130", "E_133", "E_152")
+
+
+@lru_cache(maxsize=8)
+def _place_words(kb: KnowledgeBase, code: str) -> frozenset[str]:
+    return _LISTING | {w for name, _ in value_names(kb, code) for w in name.split()}
+
+
+def listed(kb: KnowledgeBase, code: str, segment: str) -> int:
+    """Where the list of places that opens ``segment`` ends (``segment`` starts with a
+    space): at its first word that is neither a place's word nor a word of a list."""
+    words = _place_words(kb, code)
+    at = 0
+    for match in re.finditer(r"\S+", segment):
+        if match.group() not in words:
+            return at
+        at = match.end()
+    return len(segment)
+
+
 def consume(clause: str, phrase: str) -> tuple[str, list[int]]:
     """Blank out each whole-word occurrence of ``phrase``; return the clause and the starts."""
     starts = []
@@ -119,10 +147,17 @@ _SWOLLEN_BEFORE = re.compile(
     r"(?:swollen|swelling (?:of|in|over|at|around)|oedema (?:of|in)|oedematous|puffy|enlarged)"
     r" (?:(?:the|his|her|my|a|both) )?(?:(?:tender|red|hot|painful|warm|inflamed) )?$"
 )
+_WAS = (
+    r"(?:is|are|was|were|looks|looked|appears|feels|became|got|has|have|had|been|now|very"
+    r"|visibly|markedly|slightly|and|\d+|cm|mm)"
+)
+# A place that gets or keeps getting swollen; not one that "gets bigger" (a hernia's lump on
+# straining is no swelling).
+_GETS = r"(?:get|gets|getting|become|becomes|becoming|keep|keeps)"
 _SWOLLEN_AFTER = re.compile(
-    r"^ (?:(?:is|are|was|were|looks|looked|appears|feels|became|got|has|have|had|been|now|very"
-    r"|visibly|markedly|slightly|and|\d+|cm|mm)\b ){0,4}"
-    r"(?:swollen|swelling|oedematous|oedema|puffy|enlarged|larger|bigger)\b"
+    rf"^ (?:{_WAS}\b ){{0,4}}"
+    r"(?:swollen|swelling|swelled|oedematous|oedema|puffy|enlarged|larger|bigger)\b"
+    rf"|^ (?:(?:{_WAS}|{_GETS})\b ){{0,4}}(?:swollen|swelling|swelled|puffy)\b"
 )
 
 

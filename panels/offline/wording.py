@@ -334,6 +334,15 @@ NEUTRAL: tuple[str, ...] = (
     "between coughing fits",
     "between attacks",
     "between episodes",
+    # Pink frothy sputum is a pulmonary oedema's, not the coloured sputum of an infection.
+    "pink frothy sputum",
+    "frothy pink sputum",
+    "pink frothy secretions",
+    "frothy sputum",
+    # Air under the skin or in the mediastinum is no emphysema of the lungs (COPD).
+    "subcutaneous emphysema",
+    "surgical emphysema",
+    "mediastinal emphysema",
 )
 # How notes name places the knowledge base names otherwise: (words, the KB's place name), for
 # the pain, radiation, rash and swelling places ("left arm" reads as the left biceps, as the
