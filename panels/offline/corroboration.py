@@ -88,18 +88,10 @@ def corroborate(
     said = knowledge.stated(tokens, kb)
     ranking = reading(kb, CORROBORATION_SEED, holdout, text).ranking
     if confusions.excludes_anginas(text):
-        ranking = tuple(
-            methods.Scored(confusions.INFARCTION, s.probability)
-            if s.condition in confusions.ANGINAS
-            else s
-            for s in ranking
-        )
+        ranking = _counted_as(ranking, confusions.ANGINAS, confusions.INFARCTION)
     if confusions.chest_pain_eased_leaning_forward(text, said):
-        ranking = tuple(
-            methods.Scored(confusions.PERICARDITIS, s.probability)
-            if s.condition == confusions.LEANING_FORWARD_CODED_FOR
-            else s
-            for s in ranking
+        ranking = _counted_as(
+            ranking, frozenset({confusions.LEANING_FORWARD_CODED_FOR}), confusions.PERICARDITIS
         )
     kept = by_category(
         kb, [s for s in ranking if not knowledge.unmet(kb.conditions[s.condition], said)]
@@ -108,6 +100,15 @@ def corroborate(
     top = kept[0]
     margin = top.probability / max(second, 1e-9)
     return Corroboration(top.condition, top.probability, margin, tuple(kept[:CLOSE_RANKS]))
+
+
+def _counted_as(
+    ranking: tuple[methods.Scored, ...], conditions: frozenset[str], name: str
+) -> tuple[methods.Scored, ...]:
+    """``ranking`` with each of ``conditions`` renamed ``name``, its score kept."""
+    return tuple(
+        methods.Scored(name, s.probability) if s.condition in conditions else s for s in ranking
+    )
 
 
 def by_category(kb: knowledge.KnowledgeBase, ranking: list[methods.Scored]) -> list[methods.Scored]:
