@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from cases import streaming
+from cases import leases, streaming
 from cases.deliberation import persistence
 from cases.deliberation.coalescer import DeltaBatch, HeldText
 
@@ -30,7 +30,8 @@ class LaterWrite[R]:
 
     async def run(self) -> list[R]:
         """Write and send, retrying a failed write (the rows, their events and the held text
-        in one transaction each time) a few times; raises the last error."""
+        in one transaction each time) a few times; raises the last error, or at once the
+        :class:`~cases.leases.LeaseLost` of a run that may no longer write."""
         written = False
         try:
             for attempt in range(streaming.FLUSH_ATTEMPTS):
@@ -38,6 +39,8 @@ class LaterWrite[R]:
                     rows = await persistence.write_and_send(
                         self.deliberation_id, self.turns, self.closing, self.held.events
                     )
+                except leases.LeaseLost:
+                    raise  # no blip: this run may not write again
                 except Exception as exc:
                     if attempt == streaming.FLUSH_ATTEMPTS - 1:
                         raise

@@ -11,10 +11,10 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
-from cases import deliberation, outbox, runners
+from cases import deliberation, leases, outbox, runners
 from cases.deliberation import persistence
 from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
-from tests.cases.scenarios import CASE_TEXT, PNEUMONIA, consensus_panel, member
+from tests.cases.scenarios import CASE_TEXT, PE, PNEUMONIA, consensus_panel, member
 from tests.factories import make_panel
 from tests.fakes import scripted
 
@@ -155,6 +155,35 @@ async def test_a_run_whose_lease_was_taken_over_stops_and_writes_nothing(
     d = await Deliberation.objects.aget(pk=d.pk)
     assert d.status == "running" and not await d.proposals.aexists()
     assert not await d.escalations.aexists()
+
+
+async def test_a_round_ones_closing_write_that_finds_a_takeover_is_not_retried(
+    settings, monkeypatch
+):
+    # Disagreeing answers: Round 2 follows, so Round 1's last turns are written while its
+    # calls are out (closing.LaterWrite), which retries a failed write: not this one.
+    settings.DELIBERATION_LEASE_S = 60
+    answers = [PNEUMONIA, PNEUMONIA, PE]
+    panel = await sync_to_async(make_panel)(
+        "split", [member(a, delay_s=0.3) for a in answers], q=2, f=1
+    )
+    checks: list[int] = []
+    fence = leases.fence
+
+    def counted(pk: int) -> None:
+        checks.append(pk)
+        fence(pk)
+
+    monkeypatch.setattr(leases, "fence", counted)
+    d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
+    live = asyncio.create_task(deliberation.run(d.pk))
+    while not await DeliberationRun.objects.filter(deliberation=d, attempts=1).aexists():
+        await asyncio.sleep(0.01)
+
+    await DeliberationRun.objects.filter(deliberation=d).aupdate(owner="other:2:y")
+    assert await live == "lost"
+    assert checks == [d.pk]  # one write tried, none retried
+    assert not await Proposal.objects.filter(deliberation=d).aexists()
 
 
 def test_sweeper_requeues_a_running_deliberation_whose_lease_lapsed_once():
