@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from panels.offline import extraction
+from panels.offline import decisive, extraction
 from panels.offline.scope import Ranking
 
 # Top condition -> (findings the text states together, the condition DDXPlus codes them
@@ -59,12 +59,6 @@ HYPO_MG_DL = 70.0
 # at or below it.
 UNITLESS_MG_DL_ABOVE = 35.0
 
-_DENIED = re.compile(r"(?i)\b(?:no|not|nil|without|negative for|absent)\b[^.;,\n]{0,12}$")
-# A sign denied after it is named ("STEMI ruled out", "ST elevation: none").
-_DENIED_AFTER = re.compile(
-    r"(?i)^[^.;\n]{0,12}?\b(?:ruled out|excluded|absent|not (?:seen|present|shown|found)"
-    r"|negative|none)\b"
-)
 _ST_ELEVATION = re.compile(r"(?i)\bST[- ]?(?:segment )?elevations?\b|\bSTE\b|\bSTEMI\b")
 _TROPONIN = re.compile(
     r"(?i)\b(?:hs-?|high[- ]sensitivity )?trop(?:onin)?s?(?: ?[IT])?\b"
@@ -155,8 +149,7 @@ def excludes_anginas(text: str) -> bool:
 def _infarction_signs(text: str) -> tuple[str, ...]:
     signs: list[str] = []
     for match in _ST_ELEVATION.finditer(text):
-        before, after = text[max(0, match.start() - 20) : match.start()], text[match.end() :]
-        if not _DENIED.search(before) and not _DENIED_AFTER.search(after):
+        if not decisive.denied(text, match.start(), match.end()):
             signs.append("ST elevation")
             break
     for match in _TROPONIN.finditer(text):

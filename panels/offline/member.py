@@ -25,6 +25,7 @@ from panels.offline import (
     calibration,
     confusions,
     corroboration,
+    decisive,
     extraction,
     knowledge,
     logistic,
@@ -211,7 +212,10 @@ class Member:
                 found.explanation,
             )
         ranking, excluded = scope.without_unmet(ranking, reading.tokens, self.kb)
-        return confusions.without_anginas(ranking, text), excluded
+        ranking = confusions.without_anginas(ranking, text)
+        if self.method != "text":  # the text member stays a reading of the words alone
+            ranking = decisive.weighed(ranking, text)
+        return ranking, excluded
 
     def assess(self, text: str) -> Assessment:
         return _assess(self, text)
@@ -380,15 +384,17 @@ def _assess(member: Member, text: str) -> Assessment:
     reading = extraction.read(text, kb=member.kb)
     ranking, excluded = member.rank(text)
     probability = member.calibrator(ranking.probabilities[0]) if ranking.features else 0.0
+    text_member = member.method == "text"
+    signs = 0 if text_member else len(decisive.stated(text))
     reason = scope.out_of_scope(
-        reading, ranking, probability, text_member=member.method == "text", kb=member.kb
+        reading, ranking, probability, text_member=text_member, kb=member.kb, signs=signs
     )
     if reason is None:
         reason = scope.displaced(ranking, member.kb)
     if reason is None:
         reason = confusions.reason(ranking, reading, text)
-    support = None
-    if reason is None and member.method != "text":
+    support = None if text_member else decisive.supports(ranking, text)
+    if reason is None and not text_member and support is None:
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS
         needed = scope.TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone

@@ -94,11 +94,13 @@ def out_of_scope(
     *,
     text_member: bool,
     kb: knowledge.KnowledgeBase,
+    signs: int = 0,
 ) -> str | None:
     """Why the case is outside what this member can judge, in words; None when it is not.
     A text member judges its reading by its own top score (``TEXT_MIN_SCORE``), any other
-    by its calibrated ``probability``."""
-    known = knowledge.findings_stated(ranking.features.values(), kb)
+    by its calibrated ``probability``. ``signs``: the decisive signs it weighs
+    (``decisive.stated``), each counted as a finding."""
+    known = knowledge.findings_stated(ranking.features.values(), kb) + signs
     if reading.instruction:
         return "the text addresses the model with instructions instead of describing a patient."
     if not known and not reading.unweighed and not reading.absent and not reading.vitals:
