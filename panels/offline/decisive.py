@@ -108,7 +108,10 @@ SIGNS: tuple[Sign, ...] = (
         r"\b(?:terminat|revert|convert|restor|stopp)\w*",
     ),
     _sign(
-        "SLE", "anti-dsDNA or anti-Smith antibodies", r"(?i)\banti-?ds-?DNA\b|\banti-?Sm(?:ith)?\b"
+        "SLE",
+        "anti-dsDNA or anti-Smith antibodies or a positive ANA",
+        r"(?i)\banti-?ds-?DNA\b|\banti-?Sm(?:ith)?\b|\bANA\b[^.;\n]{0,12}\b(?:positive|1:\d+)"
+        r"|\bpositive ANA\b",
     ),
     _sign(
         "Myasthenia gravis",
@@ -135,7 +138,8 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Tuberculosis",
         "a cavitating lesion or acid-fast bacilli",
-        r"(?i)\bcavitat\w*|\bcavitary\b|\bacid[- ]fast\b|\bAFB\b",
+        r"(?i)\bcavitat\w*|\bcavitary\b|\bacid[- ]fast\b|\bAFB\b"
+        r"|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
     ),
     _sign(
         "Epiglottitis",
@@ -143,6 +147,67 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bthumb(?:print)?[- ]sign\b|\b(?:swollen|cherry[- ]red|oedematous) epiglottis\b",
     ),
     _sign("Croup", "a steeple sign", r"(?i)\bsteeple sign\b"),
+    _sign(
+        "Pneumonia",
+        "consolidation on the chest X-ray or bronchial breathing",
+        r"(?i)\bconsolidation\b|\bbronchial breathing\b",
+        unless=r"(?i)\bcavit\w*|\bacid[- ]fast\b|\bAFB\b|\bmass\b|\bspiculated\b",
+    ),
+    _sign(
+        "Guillain-Barré syndrome",
+        "a raised CSF protein with a normal cell count",
+        r"(?i)\balbumino-?cytologic\b|\b(?:raised|elevated|high) CSF protein\b"
+        r"|\bCSF protein (?:is |was )?(?:raised|elevated|high)\b",
+    ),
+    _sign(
+        "Myocarditis",
+        "late gadolinium enhancement on cardiac MRI",
+        r"(?i)\blate gadolinium enhancement\b|\bLGE\b",
+    ),
+    _sign(
+        "Pulmonary neoplasm",
+        "a spiculated lung mass",
+        r"(?i)\bspiculated\b",
+    ),
+    _sign(
+        "Pancreatic neoplasm",
+        "a mass in the pancreas, a raised CA 19-9 or a double duct sign",
+        r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
+        r"|\bCA ?19-?9\b[^.;\n]{0,20}\b(?:raised|elevated|high|\d{3,})|\bdouble[- ]duct\b",
+    ),
+    _sign(
+        "GERD",
+        "reflux oesophagitis at endoscopy",
+        r"(?i)\b(?:reflux|erosive) o?esophagitis\b|\bLA grade [A-D]\b",
+    ),
+    _sign(
+        "Anaphylaxis",
+        "a raised mast-cell tryptase",
+        r"(?i)\btryptase\b[^.;\n]{0,20}\b(?:raised|elevated|high)",
+    ),
+    _sign(
+        "Influenza",
+        "a positive influenza test",
+        r"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b[^.;\n]{0,12}"
+        r"\b(?:positive|detected)\b|\bpositive (?:flu|influenza)\b",
+    ),
+    _sign(
+        "Whooping cough",
+        "a positive pertussis test",
+        r"(?i)\b(?:pertussis|bordetella)\b[^.;\n]{0,20}\b(?:PCR|culture|serology)\b[^.;\n]{0,25}"
+        r"\b(?:positive|detected)\b",
+    ),
+    _sign(
+        "Bronchiolitis",
+        "a positive RSV test",
+        r"(?i)\bRSV\b[^.;\n]{0,15}\b(?:positive|detected)\b|\bpositive for RSV\b",
+    ),
+    _sign(
+        "Allergic sinusitis",
+        "a positive skin-prick or specific IgE test",
+        r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b|\bpositive skin[- ]prick\b"
+        r"|\bspecific IgE\b[^.;\n]{0,20}\b(?:raised|positive|elevated)\b|\bRAST\b",
+    ),
 )
 
 _HAEMOGLOBIN = re.compile(

@@ -46,6 +46,21 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Sputum smear: acid-fast bacilli seen.", "Tuberculosis"),
         ("Lateral neck X-ray: thumb sign.", "Epiglottitis"),
         ("Hb 74 g/L, MCV 66.", "Anemia"),
+        ("CXR: R lower lobe consolidation.", "Pneumonia"),
+        ("LP: CSF protein raised, cell count normal.", "Guillain-Barré syndrome"),
+        ("Cardiac MRI: subepicardial late gadolinium enhancement.", "Myocarditis"),
+        ("CT: 3 cm spiculated mass in the L upper lobe.", "Pulmonary neoplasm"),
+        ("CT: mass in the head of the pancreas.", "Pancreatic neoplasm"),
+        ("OGD: LA grade B reflux oesophagitis.", "GERD"),
+        ("Mast cell tryptase elevated at 1 h.", "Anaphylaxis"),
+        ("Influenza A PCR positive.", "Influenza"),
+        ("Pertussis PCR on a nasal swab positive.", "Whooping cough"),
+        ("Nasopharyngeal aspirate RSV positive.", "Bronchiolitis"),
+        ("Skin-prick test strongly positive to grass pollen.", "Allergic sinusitis"),
+        ("Quantiferon positive.", "Tuberculosis"),
+        # A cavity makes the consolidation a tuberculosis's sign, not a pneumonia's.
+        ("CXR: upper lobe consolidation with cavitation.", "Tuberculosis"),
+        ("ANA positive 1:640.", "SLE"),
         ("Haemoglobin 8.2 g/dL.", "Anemia"),
         ("Hb 81, ferritin 3.", "Anemia"),  # unitless above 25: g/L
     ],
@@ -70,6 +85,9 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "Haemoglobin 13.1 g/dL.",
         "Vomited coffee grounds, black tarry stools. Hb 78 g/L.",  # a bleed's low Hb
         "Ear drums normal. Chest clear.",
+        "CXR: no consolidation.",
+        "Influenza swab negative.",
+        "RSV negative.",
     ],
 )
 def test_a_denied_absent_or_explained_sign_is_not_read(text: str) -> None:
