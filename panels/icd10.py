@@ -78,10 +78,7 @@ class CodeSet:
         return name is not None and self._items[name][2]
 
     def add_dot(self, code: str) -> str:
-        name = self._name(code)
-        if name is None:
-            raise ValueError(f'The code "{code}" does not exist.')
-        return name
+        return self._item(code)[0]
 
     def get_description(self, code: str) -> str:
         return self._item(code)[1]
