@@ -90,7 +90,7 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Pericarditis",
         "a pericardial rub or PR depression",
-        r"(?i)\b(?:pericardial )?friction rub\b|\bpericardial rub\b"
+        r"(?i)\bpericardial (?:friction )?rub\b|(?<!pleural )\bfriction rub\b"
         r"|\bPR[- ](?:segment )?depression\b|\bsaddle[- ]shaped ST\b",
     ),
     _sign(
@@ -109,9 +109,8 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "SLE",
-        "anti-dsDNA or anti-Smith antibodies or a positive ANA",
-        r"(?i)\banti-?ds-?DNA\b|\banti-?Sm(?:ith)?\b|\bANA\b[^.;\n]{0,12}\b(?:positive|1:\d+)"
-        r"|\bpositive ANA\b",
+        "anti-dsDNA or anti-Smith antibodies",
+        r"(?i)\banti-?ds-?DNA\b|\banti-?Sm(?:ith)?\b",
     ),
     _sign(
         "Myasthenia gravis",
@@ -127,7 +126,8 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Pulmonary embolism",
         "S1Q3T3 or a filling defect on CT pulmonary angiography",
-        r"(?i)\bS1 ?Q3 ?T3\b|\bfilling defects?\b",
+        r"(?i)\bS1 ?Q3 ?T3\b|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b[^.;\n]{0,50}"
+        r"\bfilling defects?\b|\bfilling defects?\b[^.;\n]{0,30}\bpulmonary arter",
     ),
     _sign(
         "Bronchiectasis",
@@ -156,18 +156,20 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Guillain-Barré syndrome",
         "a raised CSF protein with a normal cell count",
-        r"(?i)\balbumino-?cytologic\b|\b(?:raised|elevated|high) CSF protein\b"
-        r"|\bCSF protein (?:is |was )?(?:raised|elevated|high)\b",
+        r"(?i)\balbumino-?cytologic\b|\bCSF\b[^.;\n]{0,30}\bprotein\b[^.;\n]{0,20}"
+        r"\b(?:raised|elevated|high)\b(?:[^.;\n]|\.\d){0,40}\b(?:normal|no) (?:white )?cell",
     ),
     _sign(
         "Myocarditis",
         "late gadolinium enhancement on cardiac MRI",
-        r"(?i)\blate gadolinium enhancement\b|\bLGE\b",
+        r"(?i)\b(?:subepicardial|sub-epicardial|mid-?wall|patchy|non-?ischa?emic)\b[^.;\n]{0,30}"
+        r"\b(?:late gadolinium enhancement|LGE)\b",
     ),
     _sign(
         "Pulmonary neoplasm",
         "a spiculated lung mass",
         r"(?i)\bspiculated\b",
+        unless=r"(?i)\bbreast\b|\bmammogra\w*",
     ),
     _sign(
         "Pancreatic neoplasm",
@@ -204,9 +206,9 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "Allergic sinusitis",
-        "a positive skin-prick or specific IgE test",
-        r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b|\bpositive skin[- ]prick\b"
-        r"|\bspecific IgE\b[^.;\n]{0,20}\b(?:raised|positive|elevated)\b|\bRAST\b",
+        "a positive skin-prick test to an aeroallergen",
+        r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
+        r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
     ),
 )
 

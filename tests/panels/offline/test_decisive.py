@@ -47,7 +47,7 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Lateral neck X-ray: thumb sign.", "Epiglottitis"),
         ("Hb 74 g/L, MCV 66.", "Anemia"),
         ("CXR: R lower lobe consolidation.", "Pneumonia"),
-        ("LP: CSF protein raised, cell count normal.", "Guillain-Barré syndrome"),
+        ("LP: CSF protein raised at 1.8 g/L with a normal cell count.", "Guillain-Barré syndrome"),
         ("Cardiac MRI: subepicardial late gadolinium enhancement.", "Myocarditis"),
         ("CT: 3 cm spiculated mass in the L upper lobe.", "Pulmonary neoplasm"),
         ("CT: mass in the head of the pancreas.", "Pancreatic neoplasm"),
@@ -60,7 +60,6 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Quantiferon positive.", "Tuberculosis"),
         # A cavity makes the consolidation a tuberculosis's sign, not a pneumonia's.
         ("CXR: upper lobe consolidation with cavitation.", "Tuberculosis"),
-        ("ANA positive 1:640.", "SLE"),
         ("Haemoglobin 8.2 g/dL.", "Anemia"),
         ("Hb 81, ferritin 3.", "Anemia"),  # unitless above 25: g/L
     ],
@@ -88,6 +87,13 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "CXR: no consolidation.",
         "Influenza swab negative.",
         "RSV negative.",
+        "Pleural friction rub at the R base.",  # a pleural rub: not a pericarditis's
+        "CSF: protein raised, 900 white cells, low glucose.",  # a meningitis's CSF
+        "Cardiac MRI: subendocardial LGE in the LAD territory.",  # an infarction's scar
+        "Mammogram: spiculated mass in the L breast.",
+        "CT abdomen: filling defect in the bladder.",
+        "ANA positive 1:640.",  # many autoimmune diseases, not SLE alone
+        "RAST positive to peanut.",  # a food allergy
     ],
 )
 def test_a_denied_absent_or_explained_sign_is_not_read(text: str) -> None:
