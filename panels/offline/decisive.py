@@ -137,9 +137,15 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "Tuberculosis",
-        "a cavitating lesion or acid-fast bacilli",
-        r"(?i)\bcavitat\w*|\bcavitary\b|\bacid[- ]fast\b|\bAFB\b"
-        r"|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
+        "acid-fast bacilli or a positive interferon-gamma or Mantoux test",
+        r"(?i)\bacid[- ]fast\b|\bAFB\b|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
+    ),
+    _sign(
+        "Tuberculosis",
+        "a cavitating lesion",
+        r"(?i)\bcavitat\w*|\bcavitary\b",
+        # A cavity with an air-fluid level is an abscess's.
+        unless=r"(?i)\bair[- ]fluid level\b|\babscess\w*",
     ),
     _sign(
         "Epiglottitis",
@@ -227,6 +233,13 @@ _BLEEDING = re.compile(
 )
 
 
+# A disease outside the 49 whose anaemia a text would state along with it.
+_ANAEMIA_CAUSE = re.compile(
+    r"(?i)\b(?:carcinoma|cancer|malignan\w*|tumou?rs?|lymphoma|leuka?emia|myeloma"
+    r"|chronic kidney|CKD|dialysis|renal failure)\b"
+)
+
+
 @dataclass(frozen=True)
 class Stated:
     """A decisive sign stated in a text: its condition, what it is, and the text's words."""
@@ -250,6 +263,8 @@ def stated(text: str) -> tuple[Stated, ...]:
     """The decisive signs ``text`` states, one per condition, in ``SIGNS`` order."""
     found: list[Stated] = []
     for sign in SIGNS:
+        if any(s.condition == sign.condition for s in found):
+            continue
         if sign.unless is not None and sign.unless.search(text):
             continue
         for match in sign.pattern.finditer(text):
@@ -263,8 +278,9 @@ def stated(text: str) -> tuple[Stated, ...]:
 
 
 def _anaemia(text: str) -> str | None:
-    if _BLEEDING.search(text):
-        return None  # a bleed's low haemoglobin: the bleed is the case
+    causes = (*_BLEEDING.finditer(text), *_ANAEMIA_CAUSE.finditer(text))
+    if any(not denied(text, m.start(), m.end()) for m in causes):
+        return None  # a bleed's or a named disease's low haemoglobin: that is the case
     for match in _HAEMOGLOBIN.finditer(text):
         value, unit = float(match.group(1)), (match.group(2) or "").lower()
         in_g_l = unit == "g/l" or (not unit and value > HAEMOGLOBIN_G_L_ABOVE)

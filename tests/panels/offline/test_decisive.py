@@ -83,10 +83,12 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "Hb 128 g/L.",
         "Haemoglobin 13.1 g/dL.",
         "Vomited coffee grounds, black tarry stools. Hb 78 g/L.",  # a bleed's low Hb
+        "Hb 84 g/L, MCV 70. Colonoscopy: caecal carcinoma.",  # the cancer's anaemia
         "Ear drums normal. Chest clear.",
         "CXR: no consolidation.",
         "Influenza swab negative.",
         "RSV negative.",
+        "CXR: thick-walled cavity with an air-fluid level.",  # an abscess
         "Pleural friction rub at the R base.",  # a pleural rub: not a pericarditis's
         "CSF: protein raised, 900 white cells, low glucose.",  # a meningitis's CSF
         "Cardiac MRI: subendocardial LGE in the LAD territory.",  # an infarction's scar
@@ -155,3 +157,28 @@ def test_without_the_sign_the_same_note_is_not_named_pneumothorax_by_three(
     proposed = [m.propose(WITHOUT_THE_SIGN) for m in default_members(kb)]
     named = [a.get("diagnosis") for a in proposed]
     assert named.count("Spontaneous pneumothorax") < 3, proposed
+
+
+# Out-of-scope notes that share a sign's words: none may reach three votes for one condition.
+OUTSIDE_WITH_SIGNS_WORDS = (
+    "19F 1 day headache, fever 39.4, neck stiffness, photophobia, purpuric rash on the legs. "
+    "LP: CSF protein raised, 1,200 white cells, glucose low.",
+    "58F found a hard lump in the L breast. Mammogram: 2 cm spiculated mass, L axillary node.",
+    "44M reducible umbilical swelling for a year, cough impulse present, no pain.",
+    "70M painless visible haematuria. CT urogram: filling defect in the bladder wall.",
+    "71M 3 months fatigue, change in bowel habit, weight loss 5 kg. Hb 84 g/L, MCV 70. "
+    "Colonoscopy: caecal carcinoma.",
+    "29F known coeliac disease, bloating and diarrhoea after gluten. ANA positive 1:80.",
+    "8M urticaria and lip swelling within minutes of eating peanut butter; RAST positive to "
+    "peanut; settled with antihistamine, no wheeze.",
+)
+
+
+def test_out_of_scope_notes_that_share_a_signs_words_get_no_three_votes(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    members = default_members(kb)
+    for text in OUTSIDE_WITH_SIGNS_WORDS:
+        named = [a.get("diagnosis") for a in (m.propose(text) for m in members)]
+        top = max((named.count(n) for n in set(named) if n), default=0)
+        assert top < 3, (text, named)
