@@ -104,7 +104,8 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "PSVT",
         "a regular narrow-complex tachycardia or one ended by adenosine",
-        r"(?i)\bregular,? narrow[- ]complex\b|\badenosine\b[^.;\n]{0,40}"
+        r"(?i)\bregular,? narrow[- ]complex\b|\bnarrow[- ]complex,? regular\b"
+        r"|\badenosine\b[^.;\n]{0,40}"
         r"\b(?:terminat|revert|convert|restor|stopp)\w*",
     ),
     _sign(
@@ -125,8 +126,9 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "Pulmonary embolism",
-        "S1Q3T3 or a filling defect on CT pulmonary angiography",
-        r"(?i)\bS1 ?Q3 ?T3\b|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b[^.;\n]{0,50}"
+        "S1Q3T3, McConnell's sign or a filling defect on CT pulmonary angiography",
+        r"(?i)\bS1 ?Q3 ?T3\b|\bMcConnell'?s?\b"
+        r"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b[^.;\n]{0,50}"
         r"\bfilling defects?\b|\bfilling defects?\b[^.;\n]{0,30}\bpulmonary arter",
     ),
     _sign(
@@ -152,11 +154,12 @@ SIGNS: tuple[Sign, ...] = (
         "a thumb sign or a swollen cherry-red epiglottis",
         r"(?i)\bthumb(?:print)?[- ]sign\b|\b(?:swollen|cherry[- ]red|oedematous) epiglottis\b",
     ),
-    _sign("Croup", "a steeple sign", r"(?i)\bsteeple sign\b"),
+    _sign("Croup", "a steeple sign or a Westley score", r"(?i)\bsteeple sign\b|\bWestley\b"),
     _sign(
         "Pneumonia",
         "consolidation on the chest X-ray or bronchial breathing",
-        r"(?i)\bconsolidation\b|\bbronchial breathing\b",
+        r"(?i)\bconsolidation\b|\bbronchial breathing\b|\blobe (?:dense )?opacit\w*"
+        r"|\b(?:dense|lobar) opacit\w*",
         unless=r"(?i)\bcavit\w*|\bacid[- ]fast\b|\bAFB\b|\bmass\b|\bspiculated\b",
     ),
     _sign(
@@ -164,6 +167,21 @@ SIGNS: tuple[Sign, ...] = (
         "a raised CSF protein with a normal cell count",
         r"(?i)\balbumino-?cytologic\b|\bCSF\b[^.;\n]{0,30}\bprotein\b[^.;\n]{0,20}"
         r"\b(?:raised|elevated|high)\b(?:[^.;\n]|\.\d){0,40}\b(?:normal|no) (?:white )?cell",
+    ),
+    _sign(
+        "Guillain-Barré syndrome",
+        "lost tendon reflexes",
+        r"(?i)\bareflexi\w*"
+        r"|\b(?:absent|lost) (?:\w+ ){0,3}(?:knee|patellar|biceps|deep tendon|tendon)"
+        r"(?: and \w+)? (?:reflexes|jerks)\b|\b(?:reflexes|jerks) (?:are )?(?:absent|lost)\b",
+    ),
+    _sign(
+        "Chagas",
+        "right bundle branch block with left anterior fascicular block, an apical aneurysm or a "
+        "megacolon",
+        r"(?i)\b(?:RBBB|right bundle branch block)\b[^.;\n]{0,20}"
+        r"\b(?:LAFB|left anterior fascicular)"
+        r"|\bapical aneurysm\b|\bmega-?colon\b|\bmega-?o?esophagus\b",
     ),
     _sign(
         "Myocarditis",
@@ -197,7 +215,7 @@ SIGNS: tuple[Sign, ...] = (
         "Influenza",
         "a positive influenza test",
         r"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b[^.;\n]{0,12}"
-        r"\b(?:positive|detected)\b|\bpositive (?:flu|influenza)\b",
+        r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b",
     ),
     _sign(
         "Whooping cough",

@@ -46,6 +46,14 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Sputum smear: acid-fast bacilli seen.", "Tuberculosis"),
         ("Lateral neck X-ray: thumb sign.", "Epiglottitis"),
         ("Hb 74 g/L, MCV 66.", "Anemia"),
+        ("ECG: narrow complex regular tachycardia, rate 180.", "PSVT"),
+        ("Westley score 3.", "Croup"),
+        ("Swab positive for influenza B.", "Influenza"),
+        ("CXR: R middle lobe dense opacity.", "Pneumonia"),
+        ("Echo: McConnell's sign.", "Pulmonary embolism"),
+        ("Absent knee and ankle reflexes.", "Guillain-Barré syndrome"),
+        ("ECG: RBBB with left anterior fascicular block.", "Chagas"),
+        ("Echo: LV apical aneurysm, EF 35%.", "Chagas"),
         ("CXR: R lower lobe consolidation.", "Pneumonia"),
         ("LP: CSF protein raised at 1.8 g/L with a normal cell count.", "Guillain-Barré syndrome"),
         ("Cardiac MRI: subepicardial late gadolinium enhancement.", "Myocarditis"),
@@ -96,6 +104,7 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "CT abdomen: filling defect in the bladder.",
         "ANA positive 1:640.",  # many autoimmune diseases, not SLE alone
         "RAST positive to peanut.",  # a food allergy
+        "Ankle reflexes reduced.",
     ],
 )
 def test_a_denied_absent_or_explained_sign_is_not_read(text: str) -> None:
