@@ -39,7 +39,7 @@ _DENIED_BEFORE = re.compile(
     r"|pending|requested|request|check for|to rule out|rule out|r/o)\b|\?)[^.;,\n]{0,12}$"
 )
 _DENIED_AFTER = re.compile(
-    r"(?i)^[^.;\n]{0,12}?\b(?:ruled out|excluded|absent|not (?:seen|present|shown|found)"
+    r"(?i)^[^.;,\n]{0,12}?\b(?:ruled out|excluded|absent|not (?:seen|present|shown|found)"
     r"|negative|neg|none|pending|awaited|requested)\b"
 )
 
@@ -65,13 +65,13 @@ SIGNS: tuple[Sign, ...] = (
         "Spontaneous pneumothorax",
         "a hyperresonant chest or a visible pleural edge",
         r"(?i)\bhyper-?resonan(?:t|ce)\b|\b(?:visceral )?pleural (?:edge|line)\b"
-        r"|\b(?:absent|no) lung markings\b",
+        r"|\b(?:absent|no) lung markings\b|\bdeep sulcus sign\b",
     ),
     _sign(
         "Sarcoidosis",
         "bilateral hilar lymphadenopathy, non-caseating granulomas or a raised ACE",
         r"(?i)\bbilateral hilar (?:lymph ?adenopathy|adenopathy|lymph nodes|nodes)\b|\bBHL\b"
-        r"|\bnon-?caseating granulomas?\b"
+        r"|\bnon-?caseating granulomas?\b|\blupus pernio\b"
         r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b|\b(?-i:ACE)(?: level)? (?:is |was )?"
         r"(?:raised|elevated|high)\b",
     ),
@@ -117,7 +117,7 @@ SIGNS: tuple[Sign, ...] = (
         "Myasthenia gravis",
         "acetylcholine receptor antibodies or a positive ice-pack or edrophonium test",
         r"(?i)\b(?:acetylcholine|ACh) receptor\b|\bAChR\b|\bice[- ]pack test\b"
-        r"|\bedrophonium\b|\btensilon\b",
+        r"|\bedrophonium\b|\btensilon\b|\bdecrement\w*",
     ),
     _sign(
         "Boerhaave",
@@ -139,8 +139,9 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "Tuberculosis",
-        "acid-fast bacilli or a positive interferon-gamma or Mantoux test",
-        r"(?i)\bacid[- ]fast\b|\bAFB\b|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
+        "caseating granulomas, acid-fast bacilli or a positive interferon-gamma or Mantoux test",
+        r"(?i)(?<!non-)\bcaseating granulom\w*|\bacid[- ]fast\b|\bAFB\b"
+        r"|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
     ),
     _sign(
         "Tuberculosis",
@@ -191,15 +192,16 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign(
         "Pulmonary neoplasm",
-        "a spiculated lung mass",
-        r"(?i)\bspiculated\b",
+        "a spiculated or hilar lung mass or a Pancoast tumour",
+        r"(?i)\bspiculated\b|\b(?:lung|hilar|pulmonary) mass\b|\bpancoast\b",
         unless=r"(?i)\bbreast\b|\bmammogra\w*",
     ),
     _sign(
         "Pancreatic neoplasm",
         "a mass in the pancreas, a raised CA 19-9 or a double duct sign",
         r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
-        r"|\bCA ?19-?9\b[^.;\n]{0,20}\b(?:raised|elevated|high|\d{3,})|\bdouble[- ]duct\b",
+        r"|\bCourvoisier\b|\bCA ?19-?9\b[^.;\n]{0,20}\b(?:raised|elevated|high|\d{3,})"
+        r"|\bdouble[- ]duct\b",
     ),
     _sign(
         "GERD",
@@ -216,6 +218,15 @@ SIGNS: tuple[Sign, ...] = (
         "a positive influenza test",
         r"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b[^.;\n]{0,12}"
         r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b",
+    ),
+    _sign(
+        "Ebola",
+        "a positive Ebola test",
+        r"(?i)\bEbola\b[^.;\n]{0,20}\b(?:PCR|RT-PCR|test|antigen)\b[^.;\n]{0,12}"
+        r"\b(?:positive|detected)\b",
+    ),
+    _sign(
+        "HIV (initial infection)", "a positive p24 antigen", r"(?i)\bp24\b[^.;\n]{0,20}\bpositive\b"
     ),
     _sign(
         "Whooping cough",

@@ -46,6 +46,14 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Sputum smear: acid-fast bacilli seen.", "Tuberculosis"),
         ("Lateral neck X-ray: thumb sign.", "Epiglottitis"),
         ("Hb 74 g/L, MCV 66.", "Anemia"),
+        ("Supine film: deep sulcus sign on the L.", "Spontaneous pneumothorax"),
+        ("Violaceous plaques on the nose: lupus pernio.", "Sarcoidosis"),
+        ("Repetitive nerve stimulation: 15% decrement.", "Myasthenia gravis"),
+        ("Jaundiced with a palpable gallbladder (Courvoisier).", "Pancreatic neoplasm"),
+        ("CXR: R hilar mass.", "Pulmonary neoplasm"),
+        ("Biopsy: caseating granulomas.", "Tuberculosis"),
+        ("Ebola RT-PCR positive.", "Ebola"),
+        ("HIV p24 antigen positive, antibody negative.", "HIV (initial infection)"),
         ("ECG: narrow complex regular tachycardia, rate 180.", "PSVT"),
         ("Westley score 3.", "Croup"),
         ("Swab positive for influenza B.", "Influenza"),
@@ -105,6 +113,7 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "ANA positive 1:640.",  # many autoimmune diseases, not SLE alone
         "RAST positive to peanut.",  # a food allergy
         "Ankle reflexes reduced.",
+        "Ebola PCR negative.",
     ],
 )
 def test_a_denied_absent_or_explained_sign_is_not_read(text: str) -> None:
