@@ -364,6 +364,12 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|\b(?:in|stayed in|staying in|confined to) bed all day\b",
         "too tired to get up (exhaustion)",
     ),
+    # Vaccinations said with a verb to be up to date ("her jabs are all up to date").
+    (
+        r"(?i)\b(?:vaccin\w*|immuni[sz]ations?|jabs|imms)\b (?:are|is|were) (?:all |fully )?"
+        r"up to date\b",
+        "vaccinations up to date",
+    ),
     # Aches in every bone are aches all over.
     (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
 )

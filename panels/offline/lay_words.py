@@ -12,6 +12,8 @@ a stroke, a stiff neck in meningitis) are left out.
 
 from __future__ import annotations
 
+from panels.offline.lay_airway import AIRWAY_WORDS
+
 _NOSE = ("E_181",)
 _PURULENT = ("E_182",)
 _SMELL = ("E_103",)
@@ -429,3 +431,5 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "past pneumothorax": ("E_21",),
     "pneumothorax before": ("E_21",),
 }
+
+LAY_WORDS.update(AIRWAY_WORDS)
