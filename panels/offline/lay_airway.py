@@ -1,7 +1,10 @@
 """Lay and clinical wordings of airway findings that the phrases of
 :mod:`panels.offline.lay_words` miss: a cough that barks, pauses in breathing, vaccinations
-said to be up to date. Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in
-the renderings), with the same rule: each entry is how clinicians, patients or parents
+said to be up to date, a patient's own eczema; and, as patterns appended to
+``lay_phrasings.LAY_PHRASINGS``, a cold days ago or a nose that has cleared (a recent cold), a
+relative's eczema or hay fever, a pain worse bending forward (no relief leaning forward).
+Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in the renderings), with
+the same rule: each entry is how clinicians, patients or parents
 generally say the finding, not a sentence lifted from a development case.
 """
 
@@ -45,4 +48,51 @@ AIRWAY_WORDS: dict[str, tuple[str, ...]] = {
     "fully immunised": _VACCINATED,
     "immunised": _VACCINATED,
     "vaccinated": _VACCINATED,
+    # A patient's own eczema is an allergic disposition (E_226); a relative's stays E_86
+    # (``notes.FAMILY_FINDINGS``).
+    "eczema": ("E_226",),
+    "atopic eczema": ("E_226",),
 }
+
+_DAYS = (
+    r"(?:[1-9]|1[0-4]|a few|a couple of|several|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|thirteen|fourteen) days"
+)
+_WEEKS = r"(?:a|one|1|a couple of|two|2) weeks?|a week and a half|a fortnight"
+# Bending or leaning forward that makes a pain worse (a sinus pain's) is not the relief on
+# leaning forward the knowledge base asks about (E_33).
+_FORWARD = (
+    r"(?:lean|leans|leaning|leant|bend|bends|bending|bent|i bend|i lean) (?:forwards?|over|down)"
+)
+_RELATIVE = (
+    r"(?:mother|mum|mom|father|dad|parents?|sisters?|brothers?|siblings?|grandmother|grandfather"
+    r"|aunt|uncle)"
+)
+AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
+    # A relative's eczema or hay fever is a family history of allergies (E_86), where the
+    # patient's own is an allergic disposition.
+    (
+        rf"(?i)\b{_RELATIVE} (?:has|have|had|with|suffers? from|gets?) (?:bad |mild |severe )?"
+        r"(?:eczema|hay ?fever|allergies)\b",
+        "family history of allergies",
+    ),
+    # A cold had days or a week or two ago is a recent cold (E_116).
+    (
+        r"(?i)\b(?:had|caught|got|after) (?:a |an )?(?:bad |heavy |head |nasty |mild )?cold"
+        rf" (?:(?:about|around|roughly|nearly|almost|just over|over) )?(?:(?:{_DAYS}|{_WEEKS})"
+        r" ago|last week)\b",
+        "\\g<0> (recent cold)",
+    ),
+    # A runny or blocked nose that has cleared is a cold that came before, not today's nose.
+    (
+        r"(?i)\b(?:the |my |his |her |their )?(?:runny|blocked|stuffy|snotty|snuffly) nose"
+        r"(?: (?:has|had|have))? (?:now )?(?:cleared(?: up)?|gone|resolved|settled|dried up)\b",
+        "recent cold",
+    ),
+    (
+        r"(?i)\b(?:worse(?:ns|ned)?|aggravated|increases?|exacerbated)"
+        rf" (?:(?:on|when|with|by|if) )?{_FORWARD}\b"
+        rf"|\b{_FORWARD} makes? (?:it|the pain|them) worse\b",
+        "worse bending over",
+    ),
+)

@@ -7,6 +7,8 @@ patients or parents generally say the finding, not a sentence lifted from a deve
 
 from __future__ import annotations
 
+from panels.offline.lay_airway import AIRWAY_PHRASINGS
+
 _BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
 # What a nose, eyes or chest commonly react to, and how that reaction is said.
 _ALLERGEN = (
@@ -373,3 +375,4 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     # Aches in every bone are aches all over.
     (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
 )
+LAY_PHRASINGS += AIRWAY_PHRASINGS

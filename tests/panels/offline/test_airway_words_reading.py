@@ -86,3 +86,66 @@ def test_missed_vaccinations_are_not_up_to_date(kb, text):
 
 def test_a_declined_vaccination_is_read_as_absent(kb):
     assert VACCINATED in absent("Not vaccinated this year.", kb)
+
+
+RECENT_COLD = "E_116"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He had a cold ten days ago and now has facial pain.",
+        "Caught a cold a week and a half ago; now green discharge.",
+        "Had a bad cold 2 weeks ago that never went away.",
+        "The blocked nose has cleared but the cough goes on.",
+    ],
+)
+def test_a_cold_days_ago_or_a_cleared_nose_reads_as_a_recent_cold(kb, text):
+    assert RECENT_COLD in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Had a cold three months ago.", "Feels cold 2 days ago at night.", "No cold last week."],
+)
+def test_an_old_cold_or_feeling_cold_is_no_recent_cold(kb, text):
+    assert RECENT_COLD not in present(text, kb), text
+
+
+def test_a_nose_that_cleared_is_no_runny_nose_today(kb):
+    assert "E_181" not in present("His runny nose has cleared up; dry cough now.", kb)
+
+
+LEANING_RELIEF = "E_33"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pain across the cheeks, worse on bending forward.",
+        "Forehead pain that worsens when leaning forward.",
+        "Bending over makes it worse.",
+    ],
+)
+def test_a_pain_worse_bending_forward_is_no_relief_leaning_forward(kb, text):
+    assert LEANING_RELIEF not in present(text, kb), text
+
+
+def test_relief_on_leaning_forward_still_reads(kb):
+    assert LEANING_RELIEF in present("Sore throat and neck pain, better leaning forward.", kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("Known eczema since childhood.", "E_226"),
+        ("She has atopic eczema and asthma.", "E_226"),
+        ("His mother has eczema.", "E_86"),
+        ("Dad gets hay fever every summer.", "E_86"),
+        ("Family history of eczema.", "E_86"),
+    ],
+)
+def test_own_eczema_is_an_allergic_disposition_a_relatives_a_family_history(kb, text, token):
+    tokens = present(text, kb)
+    assert token in tokens, text
+    assert ({"E_226", "E_86"} - {token}).isdisjoint(tokens), text
