@@ -2,7 +2,8 @@
 :mod:`panels.offline.lay_words` miss: a cough that barks, pauses in breathing, vaccinations
 said to be up to date, a patient's own eczema; and, as patterns appended to
 ``lay_phrasings.LAY_PHRASINGS``, a cold days ago or a nose that has cleared (a recent cold), a
-relative's eczema or hay fever, a pain worse bending forward (no relief leaning forward).
+relative's eczema or hay fever, a pain worse bending forward (no relief leaning forward), a
+known HIV infection, a BMI below 18.5.
 Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in the renderings), with
 the same rule: each entry is how clinicians, patients or parents
 generally say the finding, not a sentence lifted from a development case.
@@ -69,6 +70,18 @@ _RELATIVE = (
     r"|aunt|uncle)"
 )
 AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
+    # A known HIV infection (E_2), said as a history states it; not a test or a negative one.
+    (
+        r"(?i)\b(?:with|known|has|have|had|living with|history of|diagnosed with|hx of|pmh:?"
+        r"|background of)\s+(?:untreated |poorly controlled |advanced |long-standing )?HIV\b"
+        r"(?!\s*(?:-|negative|neg\b|tests?|testing|screen))",
+        "hiv positive",
+    ),
+    # A body mass index below 18.5 is underweight (E_208).
+    (
+        r"(?i)\bBMI (?:of |is |was |: ?)?(?:1[0-7](?:\.\d+)?|18(?:\.[0-4]\d*)?)(?!\.?\d)",
+        "underweight",
+    ),
     # A relative's eczema or hay fever is a family history of allergies (E_86), where the
     # patient's own is an allergic disposition.
     (

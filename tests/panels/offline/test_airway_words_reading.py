@@ -149,3 +149,43 @@ def test_own_eczema_is_an_allergic_disposition_a_relatives_a_family_history(kb, 
     tokens = present(text, kb)
     assert token in tokens, text
     assert ({"E_226", "E_86"} - {token}).isdisjoint(tokens), text
+
+
+HIV = "E_2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Known HIV, off antiretrovirals for a year.",
+        "He has lived with HIV since 2010.",
+        "Background of poorly controlled HIV.",
+        "HIV positive.",
+    ],
+)
+def test_a_known_hiv_infection_reads(kb, text):
+    assert HIV in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    "text", ["HIV test negative last month.", "Tested for HIV: negative.", "Offered an HIV test."]
+)
+def test_an_hiv_test_is_no_hiv_infection(kb, text):
+    assert HIV not in present(text, kb), text
+
+
+def test_a_denied_hiv_history_is_absent(kb):
+    assert HIV in absent("No history of HIV.", kb)
+
+
+UNDERWEIGHT = "E_208"
+
+
+@pytest.mark.parametrize("text", ["Thin, BMI 16.", "BMI of 17.8 on the ward scales.", "BMI 18.2"])
+def test_a_bmi_below_18_5_reads_as_underweight(kb, text):
+    assert UNDERWEIGHT in present(text, kb), text
+
+
+@pytest.mark.parametrize("text", ["BMI 18.5", "BMI 24.", "BMI 31, smoker.", "BMI 180?"])
+def test_a_bmi_from_18_5_is_not_underweight(kb, text):
+    assert UNDERWEIGHT not in present(text, kb), text
