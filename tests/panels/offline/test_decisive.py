@@ -46,6 +46,8 @@ WITHOUT_THE_SIGN = PNEUMOTHORAX.replace(
         ("Sputum smear: acid-fast bacilli seen.", "Tuberculosis"),
         ("Lateral neck X-ray: thumb sign.", "Epiglottitis"),
         ("Hb 74 g/L, MCV 66.", "Anemia"),
+        ("4mo F, 3d coryza then cough, RR 64. Fine crackles and wheeze.", "Bronchiolitis"),
+        ("7-month-old, snuffly nose, cough, wheezy.", "Bronchiolitis"),
         ("Supine film: deep sulcus sign on the L.", "Spontaneous pneumothorax"),
         ("Violaceous plaques on the nose: lupus pernio.", "Sarcoidosis"),
         ("Repetitive nerve stimulation: 15% decrement.", "Myasthenia gravis"),
@@ -114,6 +116,8 @@ def test_a_stated_sign_is_read_with_its_words(text: str, condition: str) -> None
         "RAST positive to peanut.",  # a food allergy
         "Ankle reflexes reduced.",
         "Ebola PCR negative.",
+        "4 month old with a cold and a cough. No wheeze, no crackles.",
+        "2yo coryza, cough and wheeze.",  # not an infant
     ],
 )
 def test_a_denied_absent_or_explained_sign_is_not_read(text: str) -> None:
