@@ -36,6 +36,13 @@ _ILLNESS = (
     r"|viral|febrile|diarrhoeal|gastrointestinal|respiratory|coryzal))* (?:illness|infection"
     r"|bug)"
 )
+_PAIN = r"(?:pain|pains|ache|aches|discomfort|headache)"
+# The rest of a clause's words, up to a stop, a bracket or a denial ("sudden chest pain
+# in the left side, no fever": up to the comma).
+_TO_END = (
+    r"[^.;,(\n]*?(?=[.;,(\n]|$|\b(?:but|however|although|though|except|no|not|denies"
+    r"|without|nor)\b)"
+)
 _NOT = r"(?!\b(?:not|never|no|even|didn't|doesn't|hasn't|won't|isn't|wasn't|can't)\b)"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
@@ -366,4 +373,27 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # Aches in every bone are aches all over.
     (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
+    # A pain that came on suddenly ("sudden onset sharp chest pain", "the pain started all of
+    # a sudden") has the fastest onset of the knowledge base's 0-10 scale (E_59), written at
+    # the end of the pain's words so that its place is still read with it.
+    (
+        rf"(?i)\b(?:sudden|suddenly|abrupt|abruptly|all of a sudden)\b"
+        rf"(?:(?!\b(?:no|not|nor|without|denies)\b)[^.;\n]){{0,40}}?\b{_PAIN}\b"
+        rf"{_TO_END}"
+        rf"|\b{_PAIN}\b[^.;,\n]{{0,30}}?\b(?:came on|comes on|come on|started|starts|began"
+        r"|begins|was|of) (?:very |quite )?(?:suddenly|abruptly|all of a sudden|sudden onset"
+        r"|abrupt onset)\b"
+        rf"|\b{_PAIN}\b,? (?:of )?(?:sudden|abrupt) onset\b",
+        "\\g<0> (pain onset speed 9/10)",
+    ),
+    # A pain that began while sitting or resting began at rest (E_14, kept with a chest pain:
+    # "came on while sitting watching TV", "whilst sat at his desk"); not a pain eased by
+    # sitting up or forward.
+    (
+        r"(?i)(?<!better )(?<!easier )(?<!eased )(?<!relieved )(?<!worse )(?<!easing )"
+        r"\b(?:while|whilst|when) (?:(?:i|he|she|they|we) )?(?:(?:was|were|am|is|are) )?"
+        r"(?:sitting|sat|resting|watching (?:tv|television))\b"
+        r"(?! (?:up|upright|forwards?|still)\b)",
+        "\\g<0> (at rest)",
+    ),
 )
