@@ -396,4 +396,25 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?! (?:up|upright|forwards?|still)\b)",
         "\\g<0> (at rest)",
     ),
+    # Symptoms that come with or after a meal are worse after eating (E_215): "after dinner",
+    # "within an hour of eating", "after a big meal"; not a pain that eating eases.
+    (
+        r"(?i)(?<!better )(?<!easier )(?<!eased )(?<!relieved )(?<!settles )(?<!improves )"
+        r"\b(?:after|following|within (?:an hour|half an hour|\w+ minutes|minutes) of)"
+        r" (?:(?:a|my|his|her|their|big|large|heavy|rich|spicy|fatty|greasy|evening) )*"
+        r"(?:dinner|lunch|supper|breakfast|tea|meals?|food|eating)\b",
+        "\\g<0> (after meals)",
+    ),
+    # Acid or a sour, bitter taste in the mouth or throat, and a burning that rises from the
+    # stomach or behind the breastbone, is the KB's rising burn (E_173).
+    (
+        r"(?i)\btast(?:e|es|ed|ing) (?:of )?(?:acid|bile|sour|bitter)\b"
+        r"|\b(?:acid|bile|sour|bitter) (?:taste|tasting)\b",
+        "acid taste",
+    ),
+    (
+        r"(?i)\bburn(?:ing|s)?(?: (?:feeling|sensation|pain))?(?: (?:that|which))? (?:comes?|coming"
+        r"|rises?|rising|goes|going|moves?|moving|creeps?|creeping|travels?|travelling) up\b",
+        "\\g<0> (acid coming up)",
+    ),
 )
