@@ -417,4 +417,21 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|rises?|rising|goes|going|moves?|moving|creeps?|creeping|travels?|travelling) up\b",
         "\\g<0> (acid coming up)",
     ),
+    # Bowels that still work (E_150), said after a denial it is no part of ("no vomiting,
+    # bowels open, passing flatus"): a clause of its own, unless a denial comes right before
+    # it ("not passing wind" stays denied).
+    (
+        r"(?<!not )(?<!no )(?<!n't )(?<!nor )(?<!or )(?<!without )(?<!unable to )(?<!been )"
+        r"(?<!stopped )"
+        r"(?:\b(?i:passing|passes|passed) (?i:flatus|wind|gas|stools?)\b"
+        r"|\b(?i:bowels?) (?i:(?:are |is |have been |has been )?(?:opening|open|opened|working"
+        r"|moving)(?: normally| fine| regularly| ok| okay)?|(?:are |is )?(?:normal|fine|ok|okay"
+        r"|regular))\b"
+        r"|\b(?i:(?:normal|regular) bowel (?:habits?|movements?|motions?)"
+        r"|bowel habits? (?:is |are )?(?:normal|unchanged|regular))\b"
+        r"|\bBO (?:normal|fine|regular|ok|\+|open)(?!\w)"
+        r"|\b(?i:going to the (?:toilet|loo|bathroom) (?:normally|as normal|fine|ok))\b"
+        r"|\b(?i:no problems? with (?:my|his|her|their|the) bowels?)\b)",
+        "; passing flatus",
+    ),
 )
