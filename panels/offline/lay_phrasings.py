@@ -38,6 +38,13 @@ _ILLNESS = (
     r"|viral|febrile|diarrhoeal|gastrointestinal|respiratory|coryzal))* (?:illness|infection"
     r"|bug)"
 )
+_PAIN = r"(?:pain|pains|ache|aches|discomfort|headache)"
+# The rest of a clause's words, up to a stop, a bracket or a denial ("sudden chest pain
+# in the left side, no fever": up to the comma).
+_TO_END = (
+    r"[^.;,(\n]*?(?=[.;,(\n]|$|\b(?:but|however|although|though|except|no|not|denies"
+    r"|without|nor)\b)"
+)
 _NOT = r"(?!\b(?:not|never|no|even|didn't|doesn't|hasn't|won't|isn't|wasn't|can't)\b)"
 
 # Rewritten after the shorthand (appended to ``wording.PHRASINGS``): a finding said with a verb,
@@ -374,5 +381,66 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     ),
     # Aches in every bone are aches all over.
     (r"(?i)\bevery (?:bone|muscle|joint) (?:in (?:my|his|her) body )?(?:hurts|aches)\b", "myalgia"),
+    # A pain that came on suddenly ("sudden onset sharp chest pain", "the pain started all of
+    # a sudden") has the fastest onset of the knowledge base's 0-10 scale (E_59), written at
+    # the end of the pain's words so that its place is still read with it.
+    (
+        rf"(?i)\b(?:sudden|suddenly|abrupt|abruptly|all of a sudden)\b"
+        rf"(?:(?!\b(?:no|not|nor|without|denies)\b)[^.;\n]){{0,40}}?\b{_PAIN}\b"
+        rf"{_TO_END}"
+        rf"|\b{_PAIN}\b[^.;,\n]{{0,30}}?\b(?:came on|comes on|come on|started|starts|began"
+        r"|begins|was|of) (?:very |quite )?(?:suddenly|abruptly|all of a sudden|sudden onset"
+        r"|abrupt onset)\b"
+        rf"|\b{_PAIN}\b,? (?:of )?(?:sudden|abrupt) onset\b",
+        "\\g<0> (pain onset speed 9/10)",
+    ),
+    # A pain that began while sitting or resting began at rest (E_14, kept with a chest pain:
+    # "came on while sitting watching TV", "whilst sat at his desk"); not a pain eased by
+    # sitting up or forward.
+    (
+        r"(?i)(?<!better )(?<!easier )(?<!eased )(?<!relieved )(?<!worse )(?<!easing )"
+        r"\b(?:while|whilst|when) (?:(?:i|he|she|they|we) )?(?:(?:was|were|am|is|are) )?"
+        r"(?:sitting|sat|resting|watching (?:tv|television))\b"
+        r"(?! (?:up|upright|forwards?|still)\b)",
+        "\\g<0> (at rest)",
+    ),
+    # Symptoms that come with or after a meal are worse after eating (E_215): "after dinner",
+    # "within an hour of eating", "after a big meal"; not a pain that eating eases.
+    (
+        r"(?i)(?<!better )(?<!easier )(?<!eased )(?<!relieved )(?<!settles )(?<!improves )"
+        r"\b(?:after|following|within (?:an hour|half an hour|\w+ minutes|minutes) of)"
+        r" (?:(?:a|my|his|her|their|big|large|heavy|rich|spicy|fatty|greasy|evening) )*"
+        r"(?:dinner|lunch|supper|breakfast|tea|meals?|food|eating)\b",
+        "\\g<0> (after meals)",
+    ),
+    # Acid or a sour, bitter taste in the mouth or throat, and a burning that rises from the
+    # stomach or behind the breastbone, is the KB's rising burn (E_173).
+    (
+        r"(?i)\btast(?:e|es|ed|ing) (?:of )?(?:acid|bile|sour|bitter)\b"
+        r"|\b(?:acid|bile|sour|bitter) (?:taste|tasting)\b",
+        "acid taste",
+    ),
+    (
+        r"(?i)\bburn(?:ing|s)?(?: (?:feeling|sensation|pain))?(?: (?:that|which))? (?:comes?|coming"
+        r"|rises?|rising|goes|going|moves?|moving|creeps?|creeping|travels?|travelling) up\b",
+        "\\g<0> (acid coming up)",
+    ),
+    # Bowels that still work (E_150), said after a denial it is no part of ("no vomiting,
+    # bowels open, passing flatus"): a clause of its own, unless a denial comes right before
+    # it ("not passing wind" stays denied).
+    (
+        r"(?<!not )(?<!no )(?<!n't )(?<!nor )(?<!or )(?<!without )(?<!unable to )(?<!been )"
+        r"(?<!stopped )"
+        r"(?:\b(?i:passing|passes|passed) (?i:flatus|wind|gas|stools?)\b"
+        r"|\b(?i:bowels?) (?i:(?:are |is |have been |has been )?(?:opening|open|opened|working"
+        r"|moving)(?: normally| fine| regularly| ok| okay)?|(?:are |is )?(?:normal|fine|ok|okay"
+        r"|regular))\b"
+        r"|\b(?i:(?:normal|regular) bowel (?:habits?|movements?|motions?)"
+        r"|bowel habits? (?:is |are )?(?:normal|unchanged|regular))\b"
+        r"|\bBO (?:normal|fine|regular|ok|\+|open)(?!\w)"
+        r"|\b(?i:going to the (?:toilet|loo|bathroom) (?:normally|as normal|fine|ok))\b"
+        r"|\b(?i:no problems? with (?:my|his|her|their|the) bowels?)\b)",
+        "; passing flatus",
+    ),
 )
 LAY_PHRASINGS += AIRWAY_PHRASINGS

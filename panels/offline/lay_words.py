@@ -430,6 +430,13 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "prior pneumothorax": ("E_21",),
     "past pneumothorax": ("E_21",),
     "pneumothorax before": ("E_21",),
+    # Still passing stool or wind (E_150): a bowel that is not obstructed (the other ways
+    # notes say it are rewritten to "passing flatus" in lay_phrasings).
+    "passing flatus": ("E_150",),
+    "passing wind": ("E_150",),
+    "passing gas": ("E_150",),
+    "passing stool": ("E_150",),
+    "passing stools": ("E_150",),
 }
 
 LAY_WORDS.update(AIRWAY_WORDS)

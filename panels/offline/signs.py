@@ -79,6 +79,15 @@ _EBOLA_CONTACT = re.compile(
     # centre", "worked in an outbreak treatment centre").
     r"|\b(?:ebola|haemorrhagic fever|hemorrhagic fever|outbreak) (?:treatment |isolation )?"
     r"(?:cent(?:re|er)|unit|ward|clinic)s?\b"
+    # ... and so is working in a treatment centre, or in a clinic, during an outbreak, in
+    # either order ("volunteered at a treatment centre during the outbreak", "from an
+    # outbreak area, where she worked in a clinic").
+    r"|\b(?:ebola|outbreak)\b[^.;\n]{0,100}?\b(?:treatment|isolation|holding) (?:cent(?:re|er)"
+    r"|unit|ward)s?\b"
+    r"|\b(?:treatment|isolation|holding) (?:cent(?:re|er)|unit|ward)s?\b[^.;\n]{0,100}?"
+    r"\b(?:ebola|outbreak)\b"
+    r"|\boutbreak\b[^.;\n]{0,100}?\b(?:worked|works|working|volunteer\w*|nursed|nursing)\b"
+    r"[^.;\n]{0,30}?\b(?:clinic|hospital|ward)s?\b"
 )
 
 
