@@ -334,7 +334,7 @@ def _bronchiolitis(text: str) -> str | None:
     ]
     if any(m is None for m in found):
         return None
-    return f"{age.group(0)} ... {found[2].group(0) if found[2] else ''}"
+    return "', '".join([age.group(0), *(m.group(0) for m in found if m is not None)])
 
 
 def _anaemia(text: str) -> str | None:
