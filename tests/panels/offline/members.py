@@ -11,3 +11,8 @@ def read_tokens(
     """What a member's method is given for ``text``: the reading's tokens, age and sex."""
     reading = extraction.read(text, kb=kb)
     return reading.tokens, reading.age, reading.sex
+
+
+def present(text: str, kb: knowledge.KnowledgeBase) -> set[str]:
+    """The finding tokens the reading of ``text`` states present."""
+    return set(extraction.read(text, kb=kb).tokens)

@@ -7,14 +7,11 @@ from __future__ import annotations
 import pytest
 
 from panels.offline import extraction
+from tests.panels.offline.members import present
 
 BARKING = "E_202"
 APNOEA = "E_23"
 VACCINATED = "E_209"
-
-
-def present(text: str, kb) -> set[str]:
-    return set(extraction.read(text, kb=kb).tokens)
 
 
 def absent(text: str, kb) -> set[str]:

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from panels.offline import extraction
-
-
-def present(text: str, kb) -> set[str]:
-    return set(extraction.read(text, kb=kb).tokens)
+from tests.panels.offline.members import present
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,13 @@ from __future__ import annotations
 import pytest
 
 from panels.offline import extraction
+from tests.panels.offline.members import present
 
 SUDDEN = "E_59_@_9"
 AT_REST = "E_14"
 AFTER_MEALS = "E_215"
 RISING_BURN = "E_173"
 PASSING_STOOL = "E_150"
-
-
-def present(text: str, kb) -> set[str]:
-    return set(extraction.read(text, kb=kb).tokens)
 
 
 def absent(text: str, kb) -> set[str]:

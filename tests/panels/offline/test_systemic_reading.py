@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from panels.offline import extraction
+from tests.panels.offline.members import present
 
 CHEEKS = {"E_133_@_V_108", "E_133_@_V_109"}
 NOSE = "E_133_@_V_122"
 RED = "E_130_@_V_157"
-
-
-def present(text: str, kb) -> set[str]:
-    return set(extraction.read(text, kb=kb).tokens)
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from panels.offline import extraction
+from tests.panels.offline.members import present
 
 RECENT_COLD = "E_116"
-
-
-def present(text: str, kb) -> set[str]:
-    return set(extraction.read(text, kb=kb).tokens)
 
 
 @pytest.mark.parametrize(
