@@ -99,8 +99,31 @@ def exposures(text: str) -> list[Match]:
         Match(frozenset({f"E_204_@_{_REGION_OF[m.group(1).casefold()]}"}), m.start(1), m.end(1))
         for m in _TRAVEL.finditer(text)
     ]
-    found += [Match(frozenset({"E_73"}), m.start(), m.end()) for m in _EBOLA_CONTACT.finditer(text)]
+    found += [
+        Match(frozenset({"E_73"}), m.start(), m.end())
+        for m in _EBOLA_CONTACT.finditer(text)
+        if not _of_another_outbreak(m.group(0), text)
+    ]
     return found
+
+
+# An outbreak the text names as another infection's: work during it is no contact with a
+# haemorrhagic fever ("a norovirus outbreak on the ward where she works").
+_OTHER_OUTBREAK = re.compile(
+    r"(?i)\b(?:norovirus|covid\w*|coronavirus|sars-cov-2|influenza|flu|measles|cholera|mumps"
+    r"|chickenpox|varicella|pertussis|whooping cough|tuberculosis|tb|salmonella|legionell\w*"
+    r"|meningococc\w*|hepatitis|scabies|gastroenteritis|diarrho?eal|d&v|vomiting)\b"
+    r"(?: bug| virus| illness)?[- ]outbreaks?\b|\boutbreaks? of (?:norovirus|covid\w*|influenza"
+    r"|flu|measles|cholera|mumps|chickenpox|pertussis|whooping cough|tuberculosis|tb|d&v"
+    r"|diarrho?ea|vomiting|gastroenteritis|scabies|hepatitis)\b"
+)
+_HAEMORRHAGIC = re.compile(r"(?i)\b(?:ebola|haemorrhagic|hemorrhagic|marburg|lassa|bleeding)\b")
+
+
+def _of_another_outbreak(matched: str, text: str) -> bool:
+    """Whether a contact read from an outbreak alone (``matched`` names no haemorrhagic
+    fever) is another infection's outbreak that ``text`` names."""
+    return not _HAEMORRHAGIC.search(matched) and bool(_OTHER_OUTBREAK.search(text))
 
 
 def vitals(text: str) -> tuple[list[Match], list[str], str]:

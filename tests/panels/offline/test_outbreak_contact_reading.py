@@ -34,6 +34,9 @@ def test_work_in_a_treatment_centre_or_clinic_in_an_outbreak_is_contact(kb, text
     "text",
     [
         "There was a norovirus outbreak on the cruise; seen in clinic today.",
+        "Norovirus outbreak on the ward where she works as a nurse in the hospital.",
+        "During the COVID outbreak he worked in an isolation ward.",
+        "An outbreak of measles at the school; her mother nursing in the local hospital.",
         "Works in a hospital pharmacy. No travel.",
         "Treatment centre for addiction, discharged last week.",
     ],
