@@ -69,10 +69,20 @@ _RELATIVE = (
     r"(?:mother|mum|mom|father|dad|parents?|sisters?|brothers?|siblings?|grandmother|grandfather"
     r"|aunt|uncle)"
 )
+# Someone other than the patient, right before what they have ("a partner with HIV").
+_NOT_ANOTHERS = "".join(
+    f"(?<!{who} )"
+    for who in (
+        "partner", "husband", "wife", "boyfriend", "girlfriend", "contact", "mother", "mum",
+        "father", "dad", "brother", "sister", "son", "daughter", "friend", "flatmate",
+    )
+)  # fmt: skip
 AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     # A known HIV infection (E_2), said as a history states it; not a test or a negative one.
     (
-        r"(?i)\b(?:with|known|has|have|had|living with|history of|diagnosed with|hx of|pmh:?"
+        # Not someone else's ("a partner with HIV", "his brother has HIV").
+        rf"(?i){_NOT_ANOTHERS}\b(?:with|known|has|have|had|living with|history of"
+        r"|diagnosed with|hx of|pmh:?"
         r"|background of)\s+(?:untreated |poorly controlled |advanced |long-standing )?HIV\b"
         r"(?!\s*(?:-|negative|neg\b|tests?|testing|screen))",
         "hiv positive",
