@@ -21,6 +21,7 @@ from panels.offline.cues import (
     MORE_NEGATIONS,
     NEGATION_TERMINATION,
     PSEUDO_NEGATIONS,
+    RELATIVES_CONTINUE,
     TERMINATION,
 )
 from panels.offline.signs import Match
@@ -109,6 +110,10 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         ends = [*stops, ","] if comma else stops
         if name == "negex":
             ends = [*(e for e in stops if e != "has"), *NEGATION_TERMINATION]
+        elif name == "family":
+            # What follows a relative is theirs ("his sister has asthma", "a partner with
+            # HIV"): "has" and "with" start no new statement there.
+            ends = [e for e in ends if e not in RELATIVES_CONTINUE]
         patterns = {
             "pseudo_negations": list(pseudo_cues),
             "preceding_negations": list(preceding),

@@ -33,6 +33,8 @@ FAMILY_CUES = (
     "son",
     "daughter",
 )
+# Terminations that do not end a relative's scope: what a relative "has" or is "with" is theirs.
+RELATIVES_CONTINUE = ("has", "with")
 HISTORY_CUES = (
     "history of",
     "past medical history",

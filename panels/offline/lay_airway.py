@@ -69,14 +69,15 @@ _RELATIVE = (
     r"(?:mother|mum|mom|father|dad|parents?|sisters?|brothers?|siblings?|grandmother|grandfather"
     r"|aunt|uncle)"
 )
-# Someone other than the patient, right before what they have ("a partner with HIV").
+# Someone other than the patient and no relative, right before what they have ("a partner
+# with HIV"); a relative's is NegEx's family context (``cues.FAMILY_CUES``).
 _NOT_ANOTHERS = "".join(
     f"(?<!{who} )"
     for who in (
-        "partner", "husband", "wife", "boyfriend", "girlfriend", "contact", "mother", "mum",
-        "father", "dad", "brother", "sister", "son", "daughter", "friend", "flatmate",
+        "partner", "husband", "wife", "boyfriend", "girlfriend", "contact", "friend", "flatmate",
     )
 )  # fmt: skip
+
 AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     # A known HIV infection (E_2), said as a history states it; not a test or a negative one.
     (

@@ -192,3 +192,12 @@ def test_a_bmi_below_18_5_reads_as_underweight(kb, text):
 @pytest.mark.parametrize("text", ["BMI 18.5", "BMI 24.", "BMI 31, smoker.", "BMI 180?"])
 def test_a_bmi_from_18_5_is_not_underweight(kb, text):
     assert UNDERWEIGHT not in present(text, kb), text
+
+
+@pytest.mark.parametrize(
+    "text", ["His sister has asthma.", "Sister with asthma.", "Brother has asthma, on inhalers."]
+)
+def test_what_a_relative_has_or_is_with_is_the_relatives(kb, text):
+    # NegEx's family scope does not end at "has" or "with" (cues.RELATIVES_CONTINUE).
+    tokens = present(text, kb)
+    assert "E_124" not in tokens and "E_87" in tokens, text
