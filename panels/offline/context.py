@@ -22,6 +22,7 @@ from panels.offline.cues import (
     NEGATION_TERMINATION,
     PSEUDO_NEGATIONS,
     RELATIVES_CONTINUE,
+    RELATIVES_END,
     TERMINATION,
 )
 from panels.offline.signs import Match
@@ -113,7 +114,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         elif name == "family":
             # What follows a relative is theirs ("his sister has asthma", "a partner with
             # HIV"): "has" and "with" start no new statement there.
-            ends = [e for e in ends if e not in RELATIVES_CONTINUE]
+            ends = [*(e for e in ends if e not in RELATIVES_CONTINUE), *RELATIVES_END]
         patterns = {
             "pseudo_negations": list(pseudo_cues),
             "preceding_negations": list(preceding),

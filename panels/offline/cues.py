@@ -34,7 +34,10 @@ FAMILY_CUES = (
     "daughter",
 )
 # Terminations that do not end a relative's scope: what a relative "has" or is "with" is theirs.
+# "has been" still ends it: a note about a relative who is the patient ("Mum has been
+# breathless since lunch") says what the patient has been.
 RELATIVES_CONTINUE = ("has", "with")
+RELATIVES_END = ("has been",)
 HISTORY_CUES = (
     "history of",
     "past medical history",
