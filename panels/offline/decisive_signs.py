@@ -1,0 +1,214 @@
+"""The table of decisive signs (:mod:`panels.offline.decisive`): for each, the condition it
+points to, what it is in words, the pattern of its words and the words in whose presence it
+says nothing. A sign belongs here only when DDXPlus has no evidence for it (an examination or
+test finding) and no common condition outside the 49 shares it. Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sign:
+    """A decisive sign: the condition (a knowledge-base name) it points to, what it is in
+    words, its pattern, and an ``unless`` pattern of the text in whose presence it says
+    nothing (a low haemoglobin in a bleeding patient is the bleed's)."""
+
+    condition: str
+    words: str
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None = None
+
+
+def _sign(condition: str, words: str, pattern: str, unless: str | None = None) -> Sign:
+    return Sign(condition, words, re.compile(pattern), re.compile(unless) if unless else None)
+
+
+SIGNS: tuple[Sign, ...] = (
+    _sign(
+        "Spontaneous pneumothorax",
+        "a hyperresonant chest or a visible pleural edge",
+        r"(?i)\bhyper-?resonan(?:t|ce)\b|\b(?:visceral )?pleural (?:edge|line)\b"
+        r"|\b(?:absent|no) lung markings\b|\bdeep sulcus sign\b",
+    ),
+    _sign(
+        "Sarcoidosis",
+        "bilateral hilar lymphadenopathy, non-caseating granulomas or a raised ACE",
+        r"(?i)\bbilateral hilar (?:lymph ?adenopathy|adenopathy|lymph nodes|nodes)\b|\bBHL\b"
+        r"|\bnon-?caseating granulomas?\b|\blupus pernio\b"
+        r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b|\b(?-i:ACE)(?: level)? (?:is |was )?"
+        r"(?:raised|elevated|high)\b",
+    ),
+    _sign(
+        "Inguinal hernia",
+        "a reducible groin swelling with a cough impulse",
+        r"(?i)\bcough impulse\b|\breducible\b",
+        unless=r"(?i)\b(?:umbilic\w*|incisional|femoral|paraumbilical|epigastric hernia)\b",
+    ),
+    _sign(
+        "Acute otitis media",
+        "a bulging eardrum",
+        r"(?i)\bbulging (?:\w+ ){0,2}(?:tympanic membranes?|TMs?|ear ?drums?|drums?)\b"
+        r"|\b(?:tympanic membranes?|TMs?|ear ?drums?)\b[^.;\n]{0,30}?\bbulging\b",
+    ),
+    _sign(
+        "Pericarditis",
+        "a pericardial rub or PR depression",
+        r"(?i)\bpericardial (?:friction )?rub\b|(?<!pleural )\bfriction rub\b"
+        r"|\bPR[- ](?:segment )?depression\b|\bsaddle[- ]shaped ST\b",
+    ),
+    _sign(
+        "Acute pulmonary edema",
+        "Kerley B lines, a bat-wing shadow or upper lobe diversion",
+        r"(?i)\bkerley\b|\bbat[- ]?wing\b|\bupper lobe (?:blood )?diversion\b",
+    ),
+    _sign(
+        "Atrial fibrillation", "an irregularly irregular rhythm", r"(?i)\birregularly irregular\b"
+    ),
+    _sign(
+        "PSVT",
+        "a regular narrow-complex tachycardia or one ended by adenosine",
+        r"(?i)\bregular,? narrow[- ]complex\b|\bnarrow[- ]complex,? regular\b"
+        r"|\badenosine\b[^.;\n]{0,40}"
+        r"\b(?:terminat|revert|convert|restor|stopp)\w*",
+    ),
+    _sign(
+        "SLE",
+        "anti-dsDNA or anti-Smith antibodies",
+        r"(?i)\banti-?ds-?DNA\b|\banti-?Sm(?:ith)?\b",
+    ),
+    _sign(
+        "Myasthenia gravis",
+        "acetylcholine receptor antibodies or a positive ice-pack or edrophonium test",
+        r"(?i)\b(?:acetylcholine|ACh) receptor\b|\bAChR\b|\bice[- ]pack test\b"
+        r"|\bedrophonium\b|\btensilon\b|\bdecrement\w*",
+    ),
+    _sign(
+        "Boerhaave",
+        "air in the mediastinum",
+        r"(?i)\bpneumomediastinum\b|\bmediastinal (?:air|emphysema)\b|\bhamman'?s?\b",
+    ),
+    _sign(
+        "Pulmonary embolism",
+        "S1Q3T3, McConnell's sign or a filling defect on CT pulmonary angiography",
+        r"(?i)\bS1 ?Q3 ?T3\b|\bMcConnell'?s?\b"
+        r"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b[^.;\n]{0,50}"
+        r"\bfilling defects?\b|\bfilling defects?\b[^.;\n]{0,30}\bpulmonary arter",
+    ),
+    _sign(
+        "Bronchiectasis",
+        "dilated bronchi or tram-track lines",
+        r"(?i)\btram[- ]?(?:track|line)s?\b|\bsignet[- ]ring\b|\bdilated bronchi\b"
+        r"|\bbronchial (?:wall )?dilatation\b",
+    ),
+    _sign(
+        "Tuberculosis",
+        "caseating granulomas, acid-fast bacilli or a positive interferon-gamma or Mantoux test",
+        r"(?i)(?<!non-)\bcaseating granulom\w*|\bacid[- ]fast\b|\bAFB\b"
+        r"|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
+    ),
+    _sign(
+        "Tuberculosis",
+        "a cavitating lesion",
+        r"(?i)\bcavitat\w*|\bcavitary\b",
+        # A cavity with an air-fluid level is an abscess's.
+        unless=r"(?i)\bair[- ]fluid level\b|\babscess\w*",
+    ),
+    _sign(
+        "Epiglottitis",
+        "a thumb sign or a swollen cherry-red epiglottis",
+        r"(?i)\bthumb(?:print)?[- ]sign\b|\b(?:swollen|cherry[- ]red|oedematous) epiglottis\b",
+    ),
+    _sign("Croup", "a steeple sign or a Westley score", r"(?i)\bsteeple sign\b|\bWestley\b"),
+    _sign(
+        "Pneumonia",
+        "consolidation on the chest X-ray or bronchial breathing",
+        r"(?i)\bconsolidation\b|\bbronchial breathing\b|\blobe (?:dense )?opacit\w*"
+        r"|\b(?:dense|lobar) opacit\w*",
+        unless=r"(?i)\bcavit\w*|\bacid[- ]fast\b|\bAFB\b|\bmass\b|\bspiculated\b",
+    ),
+    _sign(
+        "Guillain-Barré syndrome",
+        "a raised CSF protein with a normal cell count",
+        r"(?i)\balbumino-?cytologic\b|\bCSF\b[^.;\n]{0,30}\bprotein\b[^.;\n]{0,20}"
+        r"\b(?:raised|elevated|high)\b(?:[^.;\n]|\.\d){0,40}\b(?:normal|no) (?:white )?cell",
+    ),
+    _sign(
+        "Guillain-Barré syndrome",
+        "lost tendon reflexes",
+        r"(?i)\bareflexi\w*"
+        r"|\b(?:absent|lost) (?:\w+ ){0,3}(?:knee|patellar|biceps|deep tendon|tendon)"
+        r"(?: and \w+)? (?:reflexes|jerks)\b|\b(?:reflexes|jerks) (?:are )?(?:absent|lost)\b",
+    ),
+    _sign(
+        "Chagas",
+        "right bundle branch block with left anterior fascicular block, an apical aneurysm or a "
+        "megacolon",
+        r"(?i)\b(?:RBBB|right bundle branch block)\b[^.;\n]{0,20}"
+        r"\b(?:LAFB|left anterior fascicular)"
+        r"|\bapical aneurysm\b|\bmega-?colon\b|\bmega-?o?esophagus\b",
+    ),
+    _sign(
+        "Myocarditis",
+        "late gadolinium enhancement on cardiac MRI",
+        r"(?i)\b(?:subepicardial|sub-epicardial|mid-?wall|patchy|non-?ischa?emic)\b[^.;\n]{0,30}"
+        r"\b(?:late gadolinium enhancement|LGE)\b",
+    ),
+    _sign(
+        "Pulmonary neoplasm",
+        "a spiculated or hilar lung mass or a Pancoast tumour",
+        r"(?i)\bspiculated\b|\b(?:lung|hilar|pulmonary) mass\b|\bpancoast\b",
+        unless=r"(?i)\bbreast\b|\bmammogra\w*",
+    ),
+    _sign(
+        "Pancreatic neoplasm",
+        "a mass in the pancreas, a raised CA 19-9 or a double duct sign",
+        r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
+        r"|\bCourvoisier\b|\bCA ?19-?9\b[^.;\n]{0,20}\b(?:raised|elevated|high|\d{3,})"
+        r"|\bdouble[- ]duct\b",
+    ),
+    _sign(
+        "GERD",
+        "reflux oesophagitis at endoscopy",
+        r"(?i)\b(?:reflux|erosive) o?esophagitis\b|\bLA grade [A-D]\b",
+    ),
+    _sign(
+        "Anaphylaxis",
+        "a raised mast-cell tryptase",
+        r"(?i)\btryptase\b[^.;\n]{0,20}\b(?:raised|elevated|high)",
+    ),
+    _sign(
+        "Influenza",
+        "a positive influenza test",
+        r"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b[^.;\n]{0,12}"
+        r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b",
+    ),
+    _sign(
+        "Ebola",
+        "a positive Ebola test",
+        r"(?i)\bEbola\b[^.;\n]{0,20}\b(?:PCR|RT-PCR|test|antigen)\b[^.;\n]{0,12}"
+        r"\b(?:positive|detected)\b",
+    ),
+    _sign(
+        "HIV (initial infection)", "a positive p24 antigen", r"(?i)\bp24\b[^.;\n]{0,20}\bpositive\b"
+    ),
+    _sign(
+        "Whooping cough",
+        "a positive pertussis test",
+        r"(?i)\b(?:pertussis|bordetella)\b[^.;\n]{0,20}\b(?:PCR|culture|serology)\b[^.;\n]{0,25}"
+        r"\b(?:positive|detected)\b",
+    ),
+    _sign(
+        "Bronchiolitis",
+        "a positive RSV test",
+        r"(?i)\bRSV\b[^.;\n]{0,15}\b(?:positive|detected)\b|\bpositive for RSV\b",
+    ),
+    _sign(
+        "Allergic sinusitis",
+        "a positive skin-prick test to an aeroallergen",
+        r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
+        r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
+    ),
+)
