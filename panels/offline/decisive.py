@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from panels.offline import literals
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
 
@@ -91,12 +92,17 @@ def denied(text: str, start: int, end: int) -> bool:
     )
 
 
+# Each sign's pattern with the strings its matches need: most signs are in no given text.
+_CHECKED = tuple(literals.checked(sign.pattern) for sign in SIGNS)
+
+
 @lru_cache(maxsize=256)  # each member asks of the same text
 def stated(text: str) -> tuple[Stated, ...]:
     """The decisive signs ``text`` states, one per condition, in ``SIGNS`` order."""
     found: list[Stated] = []
-    for sign in SIGNS:
-        if any(s.condition == sign.condition for s in found):
+    folded = literals.fold(text)
+    for sign, checked in zip(SIGNS, _CHECKED, strict=True):
+        if any(s.condition == sign.condition for s in found) or not checked.may_match(folded):
             continue
         if sign.unless is not None and sign.unless.search(text):
             continue

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from panels.offline import once, signs
+from panels.offline import literals, once, signs
 from panels.offline.context import contexts
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
@@ -133,21 +133,27 @@ class Reading:
 
 
 @lru_cache(maxsize=1)
-def _shorthand() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """``SHORTHAND`` compiled once: more patterns than ``re`` keeps in its own cache."""
-    return tuple((re.compile(pattern), replacement) for pattern, replacement in SHORTHAND)
+def _shorthand() -> tuple[tuple[literals.Checked, str], ...]:
+    """``SHORTHAND`` compiled once (more patterns than ``re`` keeps in its own cache), each
+    with the strings its matches need (``literals``): most match nothing in a text."""
+    return tuple(
+        (literals.checked(re.compile(pattern)), replacement) for pattern, replacement in SHORTHAND
+    )
 
 
 def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with shorthand expanded, and for each character of the result the span of
     ``text`` it came from (so quotes show the clinician's own words)."""
     out, origin = text, [(i, i + 1) for i in range(len(text))]
-    for pattern, replacement in _shorthand():
+    folded = literals.fold(out)
+    for checked, replacement in _shorthand():
+        if not checked.may_match(folded):
+            continue
+        found = list(checked.pattern.finditer(out))
+        if not found:
+            continue
         pieces: list[str] = []
         spans: list[tuple[int, int]] = []
-        found = list(pattern.finditer(out))
-        if not found:  # most patterns: nothing to rebuild
-            continue
         at = 0
         for match in found:
             pieces.append(out[at : match.start()])
@@ -162,6 +168,7 @@ def expand(text: str) -> tuple[str, list[tuple[int, int]]]:
         pieces.append(out[at:])
         spans.extend(origin[at:])
         out, origin = "".join(pieces), spans
+        folded = literals.fold(out)
     return out, origin
 
 
