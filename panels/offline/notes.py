@@ -271,8 +271,8 @@ SHORTHAND: tuple[tuple[str, str], ...] = (
     (r"(?i)\bw/o\b", "without"),
     (r"(?i)\bw/", "with "),
     (r"(?i)\bs/p\b", "after"),
-    (r"(?i)\b(?:h/o|hx|pmhx?)\b:?", "history of"),
-    (r"(?i)\b(?:fhx?|fh/o)\b:?", "family history of"),
+    (r"(?i)\b(?:h/o|hx|pmhx?)\b:?(?: of\b)?", "history of"),  # "hx of DVT": one "of"
+    (r"(?i)\b(?:fhx?|fh/o)\b:?(?: of\b)?", "family history of"),
     (r"\bOCPs?\b", "oral contraceptive pill"),
     (r"\bHRT\b", "hormone replacement therapy"),
     (r"(?i)\bn/v\b|\bN&V\b", "nausea and vomiting"),

@@ -60,9 +60,10 @@ def test_a_text_without_the_words_is_skipped_and_one_with_them_is_not() -> None:
 
 
 def test_expansion_and_signs_read_a_note_as_before() -> None:
-    expanded, _ = extraction.expand("67M c/o SOB and CP, hx DVT")
+    expanded, _ = extraction.expand("67M c/o SOB and CP, hx of DVT, FH of asthma")
     assert expanded == (
-        "67-year-old man complains of shortness of breath and chest pain, history of DVT"
+        "67-year-old man complains of shortness of breath and chest pain, history of DVT, "
+        "family history of asthma"
     )
     assert [s.condition for s in decisive.stated("Hyperresonant L chest.")] == [
         "Spontaneous pneumothorax"
