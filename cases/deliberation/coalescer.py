@@ -14,8 +14,9 @@ from typing import ClassVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import transaction
 
-from cases import streaming
+from cases import leases, streaming
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ class DeltaBatch:
         self.lock = asyncio.Lock()
         self.last_write = -math.inf
         self.failures = 0
+        # The run found no longer leased (its lease taken over, or the deliberation ended
+        # elsewhere), and what said so: its text is dropped from then on.
+        self.lost: tuple[str | None, leases.LeaseLost] | None = None
 
     @classmethod
     def of(cls, deliberation_id: int) -> DeltaBatch:
@@ -87,8 +91,15 @@ class DeltaBatch:
         return batch
 
     def add(self, member: int, round_no: int, delta: str) -> None:
+        if self._lost() is not None:
+            return  # the run that took over streams this turn again, from its start
         self.pending.setdefault((member, round_no), []).append(delta)
         self._arm()
+
+    def _lost(self) -> leases.LeaseLost | None:
+        if self.lost is None or self.lost[0] != leases.current_owner():
+            return None
+        return self.lost[1]
 
     def _arm(self) -> None:
         if self.timer is not None or not self.pending:
@@ -104,6 +115,8 @@ class DeltaBatch:
             # Shielded: a cancelled timer must not interrupt a write half-way.
             await asyncio.shield(self.flush())
             self.failures = 0
+        except leases.LeaseLost as exc:  # the member's closing flush stops the run
+            log.info("live text of deliberation %s not written: %s", self.deliberation_id, exc)
         except Exception as exc:
             self.failures += 1
             log.warning(
@@ -120,13 +133,19 @@ class DeltaBatch:
         last error is raised with the text still pending."""
         async with self.lock:
             for attempt in range(attempts):
+                lost = self._lost()
+                if lost is not None:
+                    raise lost
                 if not self.pending:
                     return
                 taken = self._take()
                 try:
-                    messages = await sync_to_async(streaming.record)(
+                    messages = await sync_to_async(_record_while_leased)(
                         self.deliberation_id, _deltas(taken)
                     )
+                except leases.LeaseLost as exc:
+                    self.lost = (leases.current_owner(), exc)  # dropped, not retried
+                    raise
                 except Exception:
                     self._put_back(taken)
                     if attempt == attempts - 1:
@@ -186,6 +205,18 @@ class HeldText:
         if not written:
             self.batch._put_back(self.taken)
         self.batch.lock.release()
+
+
+def _record_while_leased(
+    deliberation_id: int, events: list[streaming.Event]
+) -> list[streaming.EventMessage]:
+    """Record live text in a run only while its lease is still its own (``leases.fence``,
+    raising LeaseLost): a runner thought dead that streams on after another took the
+    deliberation over would otherwise interleave its text with the new runner's on the page."""
+    with transaction.atomic(savepoint=False):
+        if leases.current_owner() is not None:
+            leases.fence(deliberation_id)
+        return streaming.record(deliberation_id, events)
 
 
 def _deltas(taken: dict[tuple[int, int], list[str]]) -> list[streaming.Event]:

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
 from cases import deliberation, leases, outbox, runners
-from cases.deliberation import persistence
+from cases.deliberation import coalescer, persistence
 from cases.models import Deliberation, DeliberationEvent, DeliberationRun, Proposal
 from tests.cases.scenarios import CASE_TEXT, PE, PNEUMONIA, consensus_panel, member
 from tests.factories import make_panel
@@ -184,6 +184,28 @@ async def test_a_round_ones_closing_write_that_finds_a_takeover_is_not_retried(
     assert await live == "lost"
     assert checks == [d.pk]  # one write tried, none retried
     assert not await Proposal.objects.filter(deliberation=d).aexists()
+
+
+async def test_live_text_of_a_run_whose_lease_was_taken_over_is_not_written():
+    # Until its heartbeat notices, a runner thought dead still streams: its text must not
+    # reach the page beside the text of the runner that took over.
+    d = await sync_to_async(deliberation.create)(
+        CASE_TEXT, panel=await sync_to_async(consensus_panel)(), submitted_by_id=None
+    )
+    started = await sync_to_async(persistence.start)(d.pk, "slow:1:x")
+    batch = coalescer.DeltaBatch.of(d.pk)
+    with leases.running_as("slow:1:x", started.claim):
+        batch.add(0, 1, "Pneumonia, bec")
+        await batch.flush()
+        await DeliberationRun.objects.filter(deliberation=d).aupdate(owner="other:2:y")
+        batch.add(0, 1, "ause of the crackles")
+        with pytest.raises(leases.LeaseLost, match="taken over"):
+            await batch.flush()
+        batch.add(0, 1, " on the right")
+        with pytest.raises(leases.LeaseLost):  # the member's closing flush stops the run
+            await batch.flush()
+    written = DeliberationEvent.objects.filter(deliberation=d, type="member.delta")
+    assert [e.payload["text"] async for e in written] == ["Pneumonia, bec"]
 
 
 def test_sweeper_requeues_a_running_deliberation_whose_lease_lapsed_once():
