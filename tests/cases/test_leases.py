@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -167,14 +168,14 @@ async def test_a_round_ones_closing_write_that_finds_a_takeover_is_not_retried(
     panel = await sync_to_async(make_panel)(
         "split", [member(a, delay_s=0.3) for a in answers], q=2, f=1
     )
-    checks: list[int] = []
-    fence = leases.fence
+    checks: list[int] = []  # turn writes tried (live text has writes of its own)
+    write_and_send = persistence.write_and_send
 
-    def counted(pk: int) -> None:
+    async def counted(pk: int, *args: Any) -> Any:
         checks.append(pk)
-        fence(pk)
+        return await write_and_send(pk, *args)
 
-    monkeypatch.setattr(leases, "fence", counted)
+    monkeypatch.setattr(persistence, "write_and_send", counted)
     d = await sync_to_async(deliberation.create)(CASE_TEXT, panel=panel, submitted_by_id=None)
     live = asyncio.create_task(deliberation.run(d.pk))
     while not await DeliberationRun.objects.filter(deliberation=d, attempts=1).aexists():
