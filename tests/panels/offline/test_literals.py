@@ -46,10 +46,10 @@ def test_the_words_a_match_needs() -> None:
     def needs(pattern: str) -> frozenset[str] | None:
         return literals.checked(re.compile(pattern)).needs
 
-    assert needs(r"\bSOB\b") == {"sob"}
-    assert needs(r"(?i)\b(?:h/o|hx|pmhx?)\b:?") == {"h/o", "hx", "pmh"}
-    assert needs(r"(?i)\bchest (?:is |was )?tight\b") == {"chest "}
-    assert needs(r"(?i)(?:no )?x") == {"x"}  # an optional word is not needed
+    assert needs(r"\bSOB\b") == frozenset({"sob"})
+    assert needs(r"(?i)\b(?:h/o|hx|pmhx?)\b:?") == frozenset({"h/o", "hx", "pmh"})
+    assert needs(r"(?i)\bchest (?:is |was )?tight\b") == frozenset({"chest "})
+    assert needs(r"(?i)(?:no )?x") == frozenset({"x"})  # an optional word is not needed
     assert needs(r"\d+") is None  # nothing literal to look for: always run
 
 
