@@ -22,6 +22,12 @@ class Sign:
     unless: re.Pattern[str] | None = None
 
 
+# Words up to a stop that hold no denial (a test "not detected" is no finding), and the
+# tuberculosis bacillus by name.
+_AFFIRMED = r"(?:(?!\b(?:not|no|non|un)\b)[^.;\n])"
+_MTB = r"(?:M\. ?tuberculosis|MTB|Mycobacterium tuberculosis|TB PCR)\b"
+
+
 def _sign(condition: str, words: str, pattern: str, unless: str | None = None) -> Sign:
     return Sign(condition, words, re.compile(pattern), re.compile(unless) if unless else None)
 
@@ -210,5 +216,17 @@ SIGNS: tuple[Sign, ...] = (
         "a positive skin-prick test to an aeroallergen",
         r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
         r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
+    ),
+    # Airway infections
+    _sign(
+        "Tuberculosis",
+        "M. tuberculosis found by a molecular test or culture, or a positive interferon-gamma "
+        "release assay",
+        rf"(?i)\binterferon[- ]gamma release assays?\b{_AFFIRMED}{{0,12}}\bpositive\b"
+        r"|\bpositive (?:quantiferon|IGRA|interferon[- ]gamma release assay)\b"
+        rf"|\b{_MTB}{_AFFIRMED}{{0,12}}\b(?:detected|isolated|grown|cultured|positive)\b"
+        rf"|\b(?:NAAT|PCR|GeneXpert|Xpert|culture|sputum|BAL)\b{_AFFIRMED}{{0,25}}"
+        rf"\b(?:detect(?:s|ed)|grew|isolated|positive for|showed|shows|confirm\w*)"
+        rf"{_AFFIRMED}{{0,10}}\b{_MTB}",
     ),
 )
