@@ -229,4 +229,15 @@ SIGNS: tuple[Sign, ...] = (
         rf"\b(?:detect(?:s|ed)|grew|isolated|positive for|showed|shows|confirm\w*)"
         rf"{_AFFIRMED}{{0,10}}\b{_MTB}",
     ),
+    _sign(
+        "Acute COPD exacerbation / infection",
+        "flattened diaphragms, a barrel chest or a fixed airflow obstruction on spirometry",
+        r"(?i)\b(?:flat(?:tened)?|low[- ]lying) (?:hemi-?)?diaphragms?\b|\bbarrel[- ]chest\w*"
+        r"|\b(?:fixed|irreversible|persistent) airflow (?:obstruction|limitation)\b"
+        r"|\bpost-?bronchodilator FEV1/FVC\b(?: ratio)?(?: of| was| is|:)? ?(?:0?\.[0-6]\d?)\b",
+        # An asthma's attack also hyperinflates and obstructs, cystic fibrosis's lungs too; a
+        # consolidation is a pneumonia's, even in a COPD.
+        unless=r"(?i)\basthma\w*|\bcystic fibrosis\b|(?-i:\bCF\b)"
+        r"|(?<!no )(?<!nil )(?<!without )(?<!no focal )\bconsolidat\w*",
+    ),
 )

@@ -77,3 +77,68 @@ def test_a_pneumonia_with_its_organism_grown_is_not_named_tuberculosis(
         "Sputum culture grew Streptococcus pneumoniae."
     )
     assert named_by(kb, text).count("Tuberculosis") < 3
+
+
+# COPD: the emphysematous chest (flattened diaphragms, a barrel chest) or an airflow
+# obstruction that a bronchodilator does not reverse.
+COPD = "Acute COPD exacerbation / infection"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CXR: hyperexpanded lungs with flat diaphragms, no focal change.",
+        "Chest film shows low-lying hemidiaphragms.",
+        "Barrel-chested, pursed-lip breathing.",
+        "Spirometry last year: irreversible airflow obstruction.",
+        "Post-bronchodilator FEV1/FVC 0.58.",
+    ],
+)
+def test_flattened_diaphragms_a_barrel_chest_or_fixed_obstruction_is_a_copd_sign(
+    text: str,
+) -> None:
+    assert conditions(text) == [COPD], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CXR: diaphragms not flattened.",
+        "No barrel chest.",
+        "CXR: hyperinflation only.",  # an asthma's attack hyperinflates too
+        # Look-alikes: an asthma, a cystic fibrosis, a COPD's pneumonia.
+        "Known asthma, peak flow 40% of best. CXR: hyperinflated, flattened diaphragms.",
+        "Cystic fibrosis, barrel chest, clubbing.",
+        "CXR: flattened diaphragms and a right lower lobe consolidation.",
+    ],
+)
+def test_a_denied_sign_an_asthma_or_a_pneumonia_is_no_copd_sign(text: str) -> None:
+    assert COPD not in conditions(text), text
+
+
+def test_a_pneumonia_in_a_copd_keeps_its_own_sign() -> None:
+    assert conditions("CXR: flattened diaphragms and a left basal consolidation.") == ["Pneumonia"]
+
+
+COPD_FLARE = (
+    "70M ex-smoker, 4 days more breathless than usual, coughing up more green sputum, using "
+    "his reliever hourly. RR 24, sats 87% on air, widespread wheeze. CXR: flattened "
+    "diaphragms, no consolidation."
+)
+ASTHMA_ATTACK = (
+    "24F known asthma, 6 hours of wheeze and chest tightness after a cold, reliever not "
+    "helping. RR 28, sats 93%, speaking in phrases. CXR: hyperinflated, flattened diaphragms."
+)
+
+
+def test_a_copd_flare_with_flattened_diaphragms_is_named_copd(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    named = named_by(kb, COPD_FLARE)
+    assert named.count(COPD) >= 3, named
+
+
+def test_an_asthma_attack_with_flattened_diaphragms_is_not_named_copd(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    assert named_by(kb, ASTHMA_ATTACK).count(COPD) < 3
