@@ -1,13 +1,13 @@
 """Lay and clinical wordings of airway findings that the phrases of
 :mod:`panels.offline.lay_words` miss: a cough that barks, pauses in breathing, vaccinations
 said to be up to date, a patient's own eczema; and, as patterns appended to
-``lay_phrasings.LAY_PHRASINGS``, a cold days ago or a nose that has cleared (a recent cold), a
-relative's eczema or hay fever, a pain worse bending forward (no relief leaning forward), a
-known HIV infection, a BMI below 18.5, a severe COPD by its GOLD stage, its FEV1 or the
-oxygen it needs at home.
+``lay_phrasings.LAY_PHRASINGS``, a cold days ago, a runny nose that came before or a nose
+that has cleared (a recent cold, not today's nose), a relative's eczema or hay fever, a pain
+worse bending forward (no relief leaning forward), a known HIV infection, a BMI below 18.5, a
+severe COPD by its GOLD stage, its FEV1 or the oxygen it needs at home.
 Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in the renderings), with
-the same rule: each entry is how clinicians, patients or parents
-generally say the finding, not a sentence lifted from a development case.
+the same rule: each entry is how clinicians, patients or parents generally say the finding,
+not a sentence lifted from a development case.
 """
 
 from __future__ import annotations
@@ -137,6 +137,13 @@ AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         rf" (?:(?:about|around|roughly|nearly|almost|just over|over) )?(?:(?:{_DAYS}|{_WEEKS})"
         r" ago|last week)\b",
         "\\g<0> (recent cold)",
+    ),
+    # A runny nose or coryza that came before the complaint (read as a recent cold by
+    # ``lay_phrasings``: "a runny nose before") is that cold, not today's nose.
+    (
+        r"(?i)\b(?:runny nose|sniffles?|snuffles?|coryza|coryzal symptoms)\b[^.;\n()]*?"
+        r" \(recent cold\)",
+        "recent cold",
     ),
     # A runny or blocked nose that has cleared is a cold that came before, not today's nose.
     (

@@ -130,3 +130,28 @@ def test_a_milder_copd_or_another_diseases_oxygen_is_no_severe_copd(kb, text):
 def test_a_denied_severe_copd_is_denied(kb):
     assert SEVERE_COPD in absent("No severe COPD.", kb)
     assert SEVERE_COPD not in present("No severe COPD.", kb)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Had a runny nose beforehand, now hoarse and croaky.",
+        "Sniffles the week before, then lost her voice.",
+        "Coryza x3d prior, now a barky cough.",
+    ],
+)
+def test_a_runny_nose_that_came_before_is_a_recent_cold_not_todays_nose(kb, text):
+    tokens = present(text, kb)
+    assert "E_116" in tokens and "E_181" not in tokens, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Runny nose before bed every night.", "Runny nose and sneezing for three days."],
+)
+def test_a_runny_nose_now_stays_a_runny_nose(kb, text):
+    assert "E_181" in present(text, kb), text
+
+
+def test_a_denied_cold_before_is_denied(kb):
+    assert "E_116" in absent("No runny nose before this started.", kb)
