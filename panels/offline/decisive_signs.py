@@ -28,6 +28,13 @@ _AFFIRMED = r"(?:(?!\b(?:not|no|non|un)\b)[^.;\n])"
 _MTB = r"(?:M\. ?tuberculosis|MTB|Mycobacterium tuberculosis|TB PCR)\b"
 
 
+# A side and a paranasal sinus over the cheek or the forehead.
+_SIDE = r"(?:(?:both|bilateral|left|right|L|R|the) )?"
+_SINUS = (
+    r"(?:(?:maxillary|frontal|maxillary and frontal) (?:sinus(?:es)?|antrum|antra)|maxillae?)\b"
+)
+
+
 def _sign(condition: str, words: str, pattern: str, unless: str | None = None) -> Sign:
     return Sign(condition, words, re.compile(pattern), re.compile(unless) if unless else None)
 
@@ -239,5 +246,18 @@ SIGNS: tuple[Sign, ...] = (
         # consolidation is a pneumonia's, even in a COPD.
         unless=r"(?i)\basthma\w*|\bcystic fibrosis\b|(?-i:\bCF\b)"
         r"|(?<!no )(?<!nil )(?<!without )(?<!no focal )\bconsolidat\w*",
+    ),
+    _sign(
+        "Acute rhinosinusitis",
+        "tenderness over a maxillary or frontal sinus",
+        rf"(?i)\b(?:tender(?:ness)?|pain) (?:to (?:palpation|percussion) )?(?:over|of|on)"
+        rf" (?:the )?(?:{_SIDE}){_SINUS}"
+        rf"|\b(?:{_SIDE}){_SINUS} (?:is |are |were |was )?(?:tender|tenderness)\b"
+        r"|\btender (?:(?:left|right|L|R) )?(?:maxillary|frontal) (?:sinus\w*|area|region)\b"
+        r"|\btender (?:(?:left|right|L|R) )?maxillae?\b",
+        # A chronic sinusitis (its months, its polyps), a broken cheekbone, a cellulitis or a
+        # dental abscess are tender there too.
+        unless=r"(?i)\b(?:months|years|chronic\w*|polyps?|fractur\w*|trauma|assault\w*"
+        r"|cellulitis|abscess\w*)\b",
     ),
 )

@@ -142,3 +142,60 @@ def test_an_asthma_attack_with_flattened_diaphragms_is_not_named_copd(
     kb: knowledge.KnowledgeBase,
 ) -> None:
     assert named_by(kb, ASTHMA_ATTACK).count(COPD) < 3
+
+
+# Acute rhinosinusitis: a maxillary or frontal sinus tender to palpation or percussion.
+SINUSITIS = "Acute rhinosinusitis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tenderness to palpation over the left maxillary sinus.",
+        "Exam: tender R maxilla, purulent nasal discharge.",
+        "Frontal sinuses tender to percussion.",
+        "Tender over both maxillary sinuses.",
+    ],
+)
+def test_a_tender_maxillary_or_frontal_sinus_is_a_sinusitis_sign(text: str) -> None:
+    assert conditions(text) == [SINUSITIS], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No tenderness over the maxillary sinuses.",
+        "Maxillary sinuses non-tender.",
+        "CT: mucosal thickening of both maxillary sinuses.",  # named, not tender
+        # Look-alikes: a chronic sinusitis, a broken cheekbone, a dental abscess, a cellulitis.
+        "Blocked nose for 5 months, nasal polyps, tender over the maxillary sinuses.",
+        "Fell off his bike: tender left maxilla, ?zygoma fracture.",
+        "Dental abscess upper left 6, tender left maxilla.",
+        "Hot red swollen cheek, cellulitis, tender over the maxillary sinus.",
+    ],
+)
+def test_a_denied_tenderness_or_a_look_alike_is_no_sinusitis_sign(text: str) -> None:
+    assert SINUSITIS not in conditions(text), text
+
+
+ACUTE_SINUSITIS = (
+    "38F, 10 days after a cold: blocked nose, thick green discharge, pain in both cheeks "
+    "worse bending forward, reduced smell. T 38.3. Tender over the maxillary sinuses."
+)
+CHRONIC_SINUSITIS = (
+    "55M, 8 months of blocked nose, post-nasal drip, facial pressure and loss of smell. "
+    "Afebrile. Tender over the maxillary sinuses."
+)
+
+
+def test_an_acute_sinusitis_with_tender_sinuses_is_named_acute_rhinosinusitis(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    named = named_by(kb, ACUTE_SINUSITIS)
+    assert named.count(SINUSITIS) >= 3, named
+
+
+def test_a_chronic_sinusitis_with_tender_sinuses_is_not_named_acute(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    assert named_by(kb, CHRONIC_SINUSITIS).count(SINUSITIS) < 3
