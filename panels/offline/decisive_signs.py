@@ -22,6 +22,19 @@ class Sign:
     unless: re.Pattern[str] | None = None
 
 
+# Words up to a stop that hold no denial (a test "not detected" is no finding), and the
+# tuberculosis bacillus by name.
+_AFFIRMED = r"(?:(?!\b(?:not|no|non|un)\b)[^.;\n])"
+_MTB = r"(?:M\. ?tuberculosis|MTB|Mycobacterium tuberculosis|TB PCR)\b"
+
+
+# A side and a paranasal sinus over the cheek or the forehead.
+_SIDE = r"(?:(?:both|bilateral|left|right|L|R|the) )?"
+_SINUS = (
+    r"(?:(?:maxillary|frontal|maxillary and frontal) (?:sinus(?:es)?|antrum|antra)|maxillae?)\b"
+)
+
+
 def _sign(condition: str, words: str, pattern: str, unless: str | None = None) -> Sign:
     return Sign(condition, words, re.compile(pattern), re.compile(unless) if unless else None)
 
@@ -210,5 +223,41 @@ SIGNS: tuple[Sign, ...] = (
         "a positive skin-prick test to an aeroallergen",
         r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
         r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
+    ),
+    # Airway infections
+    _sign(
+        "Tuberculosis",
+        "M. tuberculosis found by a molecular test or culture, or a positive interferon-gamma "
+        "release assay",
+        rf"(?i)\binterferon[- ]gamma release assays?\b{_AFFIRMED}{{0,12}}\bpositive\b"
+        r"|\bpositive (?:quantiferon|IGRA|interferon[- ]gamma release assay)\b"
+        rf"|\b{_MTB}{_AFFIRMED}{{0,12}}\b(?:detected|isolated|grown|cultured|positive)\b"
+        rf"|\b(?:NAAT|PCR|GeneXpert|Xpert|culture|sputum|BAL)\b{_AFFIRMED}{{0,25}}"
+        rf"\b(?:detect(?:s|ed)|grew|isolated|positive for|showed|shows|confirm\w*)"
+        rf"{_AFFIRMED}{{0,10}}\b{_MTB}",
+    ),
+    _sign(
+        "Acute COPD exacerbation / infection",
+        "flattened diaphragms, a barrel chest or a fixed airflow obstruction on spirometry",
+        r"(?i)\b(?:flat(?:tened)?|low[- ]lying) (?:hemi-?)?diaphragms?\b|\bbarrel[- ]chest\w*"
+        r"|\b(?:fixed|irreversible|persistent) airflow (?:obstruction|limitation)\b"
+        r"|\bpost-?bronchodilator FEV1/FVC\b(?: ratio)?(?: of| was| is|:)? ?(?:0?\.[0-6]\d?)\b",
+        # An asthma's attack also hyperinflates and obstructs, cystic fibrosis's lungs too; a
+        # consolidation is a pneumonia's, even in a COPD.
+        unless=r"(?i)\basthma\w*|\bcystic fibrosis\b|(?-i:\bCF\b)"
+        r"|(?<!no )(?<!nil )(?<!without )(?<!no focal )\bconsolidat\w*",
+    ),
+    _sign(
+        "Acute rhinosinusitis",
+        "tenderness over a maxillary or frontal sinus",
+        rf"(?i)\b(?:tender(?:ness)?|pain) (?:to (?:palpation|percussion) )?(?:over|of|on)"
+        rf" (?:the )?(?:{_SIDE}){_SINUS}"
+        rf"|\b(?:{_SIDE}){_SINUS} (?:is |are |were |was )?(?:tender|tenderness)\b"
+        r"|\btender (?:(?:left|right|L|R) )?(?:maxillary|frontal) (?:sinus\w*|area|region)\b"
+        r"|\btender (?:(?:left|right|L|R) )?maxillae?\b",
+        # A chronic sinusitis (its months, its polyps), a broken cheekbone, a cellulitis or a
+        # dental abscess are tender there too.
+        unless=r"(?i)\b(?:months|years|chronic\w*|polyps?|fractur\w*|trauma|assault\w*"
+        r"|cellulitis|abscess\w*)\b",
     ),
 )

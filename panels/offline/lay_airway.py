@@ -1,12 +1,13 @@
 """Lay and clinical wordings of airway findings that the phrases of
 :mod:`panels.offline.lay_words` miss: a cough that barks, pauses in breathing, vaccinations
 said to be up to date, a patient's own eczema; and, as patterns appended to
-``lay_phrasings.LAY_PHRASINGS``, a cold days ago or a nose that has cleared (a recent cold), a
-relative's eczema or hay fever, a pain worse bending forward (no relief leaning forward), a
-known HIV infection, a BMI below 18.5.
+``lay_phrasings.LAY_PHRASINGS``, a cold days ago, a runny nose that came before or a nose
+that has cleared (a recent cold, not today's nose), a relative's eczema or hay fever, a pain
+worse bending forward (no relief leaning forward), a known HIV infection, a BMI below 18.5, a
+severe COPD by its GOLD stage, its FEV1 or the oxygen it needs at home.
 Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in the renderings), with
-the same rule: each entry is how clinicians, patients or parents
-generally say the finding, not a sentence lifted from a development case.
+the same rule: each entry is how clinicians, patients or parents generally say the finding,
+not a sentence lifted from a development case.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 _BARKING = ("E_201", "E_202")
 _APNOEA = ("E_23",)
 _VACCINATED = ("E_209",)
+_SEVERE_COPD = ("E_123", "E_31")
 
 AIRWAY_WORDS: dict[str, tuple[str, ...]] = {
     # A barking cough (croup's): the knowledge base asks it as "whooping cough" (E_202), its
@@ -53,6 +55,13 @@ AIRWAY_WORDS: dict[str, tuple[str, ...]] = {
     # (``notes.FAMILY_FINDINGS``).
     "eczema": ("E_226",),
     "atopic eczema": ("E_226",),
+    # A severe COPD (E_31, with the COPD itself): the shorthand "severe COPD" of the notes'
+    # words is not read (an upper-case abbreviation), so the lay words say it in lower case.
+    "severe copd": _SEVERE_COPD,
+    "very severe copd": _SEVERE_COPD,
+    "end stage copd": _SEVERE_COPD,
+    "severe emphysema": _SEVERE_COPD,
+    "severe chronic obstructive pulmonary disease": _SEVERE_COPD,
 }
 
 _DAYS = (
@@ -78,7 +87,29 @@ _NOT_ANOTHERS = "".join(
     )
 )  # fmt: skip
 
+# COPD by name, and the oxygen a patient uses at home (long-term oxygen therapy).
+_COPD = r"(?:COPD|chronic obstructive pulmonary disease|emphysema)"
+_UNDENIED = r"(?:(?!\b(?:not|no|never|nil|without|off)\b)[^.;\n])"  # a word up to a stop
+_HOME_OXYGEN = (
+    r"(?:home (?:O2|oxygen)|LTOT|long[- ]term oxygen|(?:O2|oxygen) at (?:home|night)"
+    r"|(?:night-?time|nocturnal|overnight) (?:O2|oxygen))"
+)
+
 AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
+    # A severe COPD (E_31): GOLD stage 3 or 4 (an FEV1 under 50% of predicted), said as a
+    # stage, as the FEV1 of a COPD, or as the oxygen a COPD needs at home.
+    (r"\bGOLD(?: stage| grade)? ?(?:3|4|III|IV)\b(?![.\d])", "severe copd"),
+    (
+        rf"(?i)\b{_COPD}\b{_UNDENIED}{{0,30}}\bFEV1\b(?: (?:of|is|was|at))?:? ?"
+        r"(?:[1-4]\d|[5-9])(?:\.\d+)? ?%",
+        "\\g<0> (severe copd)",
+    ),
+    (
+        rf"(?i)\b{_COPD}\b{_UNDENIED}{{0,60}}\b{_HOME_OXYGEN}\b"
+        rf"|\b{_HOME_OXYGEN}\b[^.;\n]{{0,20}}\b(?:for|because of)"
+        rf" (?:his |her |their |my )?{_COPD}\b",
+        "\\g<0> (severe copd)",
+    ),
     # A known HIV infection (E_2), said as a history states it; not a test or a negative one.
     (
         # Not someone else's ("a partner with HIV", "his brother has HIV").
@@ -106,6 +137,13 @@ AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         rf" (?:(?:about|around|roughly|nearly|almost|just over|over) )?(?:(?:{_DAYS}|{_WEEKS})"
         r" ago|last week)\b",
         "\\g<0> (recent cold)",
+    ),
+    # A runny nose or coryza that came before the complaint (read as a recent cold by
+    # ``lay_phrasings``: "a runny nose before") is that cold, not today's nose.
+    (
+        r"(?i)\b(?:runny nose|sniffles?|snuffles?|coryza|coryzal symptoms)\b[^.;\n()]*?"
+        r" \(recent cold\)",
+        "recent cold",
     ),
     # A runny or blocked nose that has cleared is a cold that came before, not today's nose.
     (

@@ -90,3 +90,68 @@ def test_a_parent_calling_about_a_child_reads_the_childs_findings(kb):
 )
 def test_an_age_in_weeks_or_months_is_read(kb, text, age):
     assert reading(text, kb).age == age
+
+
+SEVERE_COPD = "E_31"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Known severe COPD, two inhalers.",
+        "72F very severe COPD, lives alone.",
+        "COPD GOLD stage 4, breathless on dressing.",
+        "GOLD 3 COPD, ex-smoker.",
+        "COPD (FEV1 41% predicted), more sputum this week.",
+        "Emphysema, on home oxygen 16 hours a day.",
+        "He uses oxygen at night for his COPD.",
+        "COPD on LTOT, worse since Monday.",
+    ],
+)
+def test_a_severe_copd_by_its_stage_fev1_or_home_oxygen_is_read(kb, text):
+    tokens = present(text, kb)
+    assert {SEVERE_COPD, "E_123"} <= tokens, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mild COPD, FEV1 72% predicted.",
+        "COPD, not on home oxygen.",
+        "Asthma, FEV1 45% predicted during the attack.",  # an asthma's FEV1
+        "On home oxygen for pulmonary fibrosis.",  # another lung disease's oxygen
+        "Gold 3 earrings lost; cough for a week.",
+    ],
+)
+def test_a_milder_copd_or_another_diseases_oxygen_is_no_severe_copd(kb, text):
+    assert SEVERE_COPD not in present(text, kb), text
+
+
+def test_a_denied_severe_copd_is_denied(kb):
+    assert SEVERE_COPD in absent("No severe COPD.", kb)
+    assert SEVERE_COPD not in present("No severe COPD.", kb)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Had a runny nose beforehand, now hoarse and croaky.",
+        "Sniffles the week before, then lost her voice.",
+        "Coryza x3d prior, now a barky cough.",
+    ],
+)
+def test_a_runny_nose_that_came_before_is_a_recent_cold_not_todays_nose(kb, text):
+    tokens = present(text, kb)
+    assert "E_116" in tokens and "E_181" not in tokens, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Runny nose before bed every night.", "Runny nose and sneezing for three days."],
+)
+def test_a_runny_nose_now_stays_a_runny_nose(kb, text):
+    assert "E_181" in present(text, kb), text
+
+
+def test_a_denied_cold_before_is_denied(kb):
+    assert "E_116" in absent("No runny nose before this started.", kb)
