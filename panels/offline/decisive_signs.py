@@ -120,7 +120,7 @@ SIGNS: tuple[Sign, ...] = (
         "Tuberculosis",
         "caseating granulomas, acid-fast bacilli or a positive interferon-gamma or Mantoux test",
         r"(?i)(?<!non-)\bcaseating granulom\w*|\bacid[- ]fast\b|\bAFB\b"
-        r"|\b(?:quantiferon|IGRA|mantoux)\b[^.;\n]{0,12}\bpositive\b",
+        rf"|\b(?:quantiferon|IGRA|mantoux)\b{_AFFIRMED}{{0,12}}\bpositive\b",
     ),
     _sign(
         "Tuberculosis",
@@ -179,7 +179,7 @@ SIGNS: tuple[Sign, ...] = (
         "Pancreatic neoplasm",
         "a mass in the pancreas, a raised CA 19-9 or a double duct sign",
         r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
-        r"|\bCourvoisier\b|\bCA ?19-?9\b[^.;\n]{0,20}\b(?:raised|elevated|high|\d{3,})"
+        rf"|\bCourvoisier\b|\bCA ?19-?9\b{_AFFIRMED}{{0,20}}\b(?:raised|elevated|high|\d{{3,}})"
         r"|\bdouble[- ]duct\b",
     ),
     _sign(
@@ -190,38 +190,41 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Anaphylaxis",
         "a raised mast-cell tryptase",
-        r"(?i)\btryptase\b[^.;\n]{0,20}\b(?:raised|elevated|high)",
+        rf"(?i)\btryptase\b{_AFFIRMED}{{0,20}}\b(?:raised|elevated|high)",
     ),
     _sign(
         "Influenza",
         "a positive influenza test",
-        r"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b[^.;\n]{0,12}"
+        rf"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b{_AFFIRMED}{{0,12}}"
         r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b",
     ),
     _sign(
         "Ebola",
         "a positive Ebola test",
-        r"(?i)\bEbola\b[^.;\n]{0,20}\b(?:PCR|RT-PCR|test|antigen)\b[^.;\n]{0,12}"
+        rf"(?i)\bEbola\b[^.;\n]{{0,20}}\b(?:PCR|RT-PCR|test|antigen)\b{_AFFIRMED}{{0,12}}"
         r"\b(?:positive|detected)\b",
     ),
     _sign(
-        "HIV (initial infection)", "a positive p24 antigen", r"(?i)\bp24\b[^.;\n]{0,20}\bpositive\b"
+        "HIV (initial infection)",
+        "a positive p24 antigen",
+        rf"(?i)\bp24\b{_AFFIRMED}{{0,20}}\bpositive\b",
     ),
     _sign(
         "Whooping cough",
         "a positive pertussis test",
-        r"(?i)\b(?:pertussis|bordetella)\b[^.;\n]{0,20}\b(?:PCR|culture|serology)\b[^.;\n]{0,25}"
+        r"(?i)\b(?:pertussis|bordetella)\b[^.;\n]{0,20}\b(?:PCR|culture|serology)\b"
+        rf"{_AFFIRMED}{{0,25}}"
         r"\b(?:positive|detected)\b",
     ),
     _sign(
         "Bronchiolitis",
         "a positive RSV test",
-        r"(?i)\bRSV\b[^.;\n]{0,15}\b(?:positive|detected)\b|\bpositive for RSV\b",
+        rf"(?i)\bRSV\b{_AFFIRMED}{{0,15}}\b(?:positive|detected)\b|\bpositive for RSV\b",
     ),
     _sign(
         "Allergic sinusitis",
         "a positive skin-prick test to an aeroallergen",
-        r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
+        rf"(?i)\bskin[- ]prick\b{_AFFIRMED}{{0,25}}\bpositive\b[^.;\n]{{0,25}}"
         r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
     ),
     # Airway infections

@@ -199,3 +199,24 @@ def test_a_chronic_sinusitis_with_tender_sinuses_is_not_named_acute(
     kb: knowledge.KnowledgeBase,
 ) -> None:
     assert named_by(kb, CHRONIC_SINUSITIS).count(SINUSITIS) < 3
+
+
+# A result said "not" between the test and its word ("PCR: not detected", "not raised") is a
+# negative result: the sign's words after a denial are no sign.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Influenza A PCR: not detected.",
+        "Flu swab not positive.",
+        "RSV PCR not detected.",
+        "Ebola PCR not detected.",
+        "Pertussis PCR not detected.",
+        "Tryptase not raised.",
+        "CA 19-9 not raised.",
+        "p24 antigen not positive.",
+        "Skin-prick test not positive to grass pollen.",
+        "Quantiferon not positive.",
+    ],
+)
+def test_a_test_result_said_not_positive_or_not_detected_is_no_sign(text: str) -> None:
+    assert decisive.stated(text) == (), text
