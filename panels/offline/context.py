@@ -23,11 +23,16 @@ from panels.offline.cues import (
     PSEUDO_NEGATIONS,
     RELATIVES_CONTINUE,
     RELATIVES_END,
+    RELATIVES_REPORT,
+    SINGLE_PREDICATE_NEGATIONS,
+    STATEMENT_DESCRIPTIONS,
+    STATEMENT_OPENERS,
     TERMINATION,
 )
 from panels.offline.signs import Match
 
 SPAN_KEY = "F"  # the span group of the phrases read, which NegEx judges
+_STATEMENT_ENDS = "statement_ends"  # the doc's tokens where a preceding denial ends
 
 # A negation that closes its clause ("... were not present.", "...: none, has a cough"), what
 # may stand between it and the last item it denies ("were", "all"), between two items of a
@@ -39,6 +44,26 @@ _CLOSING = re.compile(
 _BEFORE_CUE = re.compile(r"(?i)\s*(?:(?:were|was|are|is|have been|has been|all|both)\s+)*")
 _SEPARATOR = re.compile(r"(?i)\s*(?:,|/|&|\+)?\s*(?:(?:and|or|nor)\s+)?")
 _LIST_START = re.compile(r"(?i)[\s,]*(?:(?:and|also|any)\s+)*")
+
+
+def _words(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+
+# Where a denial ends at a comma (``_statement_ends``): a new statement opens after it, an
+# item after it is described as a finding the patient has, or the denial was one predicate's.
+_OPENER = re.compile(rf"(?i)\s*(?:and\s+)?(?:{_words(STATEMENT_OPENERS)})\b")
+_DESCRIBED = re.compile(
+    rf"(?i)\b(?:{_words(STATEMENT_DESCRIPTIONS)})\b"
+    r"|\b(?:for|x)\s*(?:the\s+(?:last|past)\s+)?(?:\d+|an?|one|two|three|four|five|six|seven"
+    r"|few|several)\s*(?:hours?|hrs?|h|days?|d|weeks?|wks?|months?|years?)\b"
+)
+_NEGATION_WORD = re.compile(
+    r"(?i)\b(?:no|not|denies|denied|deny|without|nil|never|negative for|free of|absence of)\b"
+)
+_ALTERNATIVE = re.compile(r"(?i)\b(?:or|nor)\b")
+_SINGLE = frozenset(w.casefold() for w in SINGLE_PREDICATE_NEGATIONS)
+_ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*")  # "not feverish"
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +86,9 @@ def _negex_class() -> type[Any]:
     class SpanNegex(Negex):
         def negex(self, doc: Any) -> Any:
             preceding, following, terminating = self.process_negations(doc)
+            if self.extension_name == "negex":  # a preceding denial ends at these commas
+                ends = doc.user_data.get(_STATEMENT_ENDS, ())
+                terminating = [*terminating, *((0, i, i + 1) for i in ends)]
             spans = sorted(doc.spans[SPAN_KEY], key=lambda s: s.start)
             starts = [s.start for s in spans]
             for low, high in self.termination_boundaries(doc, terminating):
@@ -114,7 +142,12 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         elif name == "family":
             # What follows a relative is theirs ("his sister has asthma", "a partner with
             # HIV"): "has" and "with" start no new statement there.
-            ends = [*(e for e in ends if e not in RELATIVES_CONTINUE), *RELATIVES_END]
+            # A relative who only reports ("mum noticed", "dad thinks") reports the patient's.
+            ends = [
+                *(e for e in ends if e not in RELATIVES_CONTINUE),
+                *RELATIVES_END,
+                *RELATIVES_REPORT,
+            ]
         patterns = {
             "pseudo_negations": list(pseudo_cues),
             "preceding_negations": list(preceding),
@@ -144,6 +177,37 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
 def _stop_words() -> frozenset[str]:
     """The one-word terms at which NegEx cuts a sentence."""
     return frozenset(t for t in (*_termination(), *NEGATION_TERMINATION) if " " not in t)
+
+
+def _statement_ends(text: str, bounds: list[int]) -> list[int]:
+    """The commas at which a preceding denial ends, as offsets into ``text``: "no fever, he is
+    coughing", "no fever, cough productive of green sputum", "not feverish, coughing". A list
+    of denied items ("no fever, cough or rash for two weeks", "denies fever, cough, rash")
+    has none: its items open with no new statement, and a described item or a single
+    predicate's denial is followed by "or"/"nor" before the next denial or the clause end."""
+    found: list[int] = []
+    for low, high in zip(bounds, [*bounds[1:], len(text)], strict=False):
+        for comma in (m.start() for m in re.finditer(",", text[low:high])):
+            at = low + comma
+            if _OPENER.match(text, at + 1, high):
+                found.append(at)
+                continue
+            before = list(_NEGATION_WORD.finditer(text, low, at))
+            if not before:
+                continue
+            after = _NEGATION_WORD.search(text, at + 1, high)
+            reach = after.start() if after else high
+            if _ALTERNATIVE.search(text, at + 1, reach):
+                continue
+            item_end = text.find(",", at + 1, high)
+            item = text[at + 1 : item_end if item_end >= 0 else high]
+            denial = before[-1]
+            single = denial.group().casefold() in _SINGLE and _ONE_WORD.fullmatch(
+                text, denial.end(), at
+            )
+            if single or _DESCRIBED.search(item):
+                found.append(at)
+    return found
 
 
 def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> set[int]:
@@ -203,6 +267,9 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
     stops = _stop_words()
     doc = nlp.make_doc(text)
     token_starts = [token.idx for token in doc]
+    doc.user_data[_STATEMENT_ENDS] = [
+        bisect.bisect_left(token_starts, at) for at in _statement_ends(text, bounds)
+    ]
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.i in sentence_starts

@@ -168,3 +168,73 @@ CLOSING_NEGATIONS = ("not present", "absent", "none", "nil", "denied", "not repo
     "negative",
     "not",
 )
+# Words that open a new statement after a comma (or a comma and "and") inside a denial: "no
+# fever, he is coughing", "denies chest pain, describes palpitations", "no headache, several
+# spots of rash". The denial ends at that comma; a list of denied items ("no fever, cough or
+# rash") opens with none of them.
+STATEMENT_OPENERS = ("he", "she", "they", "i", "we", "his", "her", "my", "their") + (
+    "patient",
+    "describes",
+    "notes",
+    "noted",
+    "noticed",
+    "endorses",
+    "admits",
+    "states",
+    "feels",
+    "feeling",
+    "uses",
+    "takes",
+    "developed",
+    "preceding",
+    "several",
+    "some",
+    "multiple",
+)
+# Words that, inside one comma-separated item after a denial, describe a finding the patient
+# has: its character or its course ("no fever, cough productive of green sputum", "no chest
+# pain, palpitations since yesterday"). A denied item is not described, so the denial ends at
+# the comma before it, unless the list goes on with "or"/"nor" ("no fever, cough or rash for
+# two weeks" denies all three). Durations ("for three days", "x 2 days") count too.
+STATEMENT_DESCRIPTIONS = ("productive", "since", "started", "began", "begun", "worse") + (
+    "worsening",
+    "getting worse",
+    "ongoing",
+)
+# Preceding negations that deny one predicate ("not feverish, coughing a lot", "not drooling,
+# drinking well"): when one word stands between them and a comma, their reach ends at that
+# comma unless the list goes on with "or"/"nor" ("not red, hot or swollen"). "Not on
+# anticoagulation, ..." is no one word: what it lists next may be denied too.
+SINGLE_PREDICATE_NEGATIONS = ("not",)
+# Verbs of a relative who only reports what they saw or heard of the patient ("mum noticed a
+# pause in his breathing", "dad thinks she has had a fever"): what follows is the patient's,
+# so a relative's scope ends there. Verbs that may state the relative's own experience
+# ("mum feels dizzy") are not among them; a relative named after the verb ("dad says his
+# father had asthma") opens a relative's scope of its own.
+RELATIVES_REPORT = ("noticed", "notices", "noted", "saw", "sees", "seen", "heard", "hears") + (
+    "thinks",
+    "thought",
+    "says",
+    "said",
+    "tells",
+    "told",
+    "describes",
+    "described",
+    "mentions",
+    "mentioned",
+    "reports",
+    "reported",
+    "states",
+    "stated",
+    "worried",
+    "worries",
+    "concerned",
+)
+# What is smoked that is not tobacco: "smokes cannabis" is no cigarette smoking (E_79), read
+# as a clinical fact the knowledge base cannot weigh (``panels.offline.extraction``).
+SMOKED_NOT_TOBACCO = ("cannabis", "marijuana", "weed", "pot", "skunk", "hash", "crack") + (
+    "joints",
+    "a joint",
+    "spliffs",
+    "a spliff",
+)

@@ -1,0 +1,133 @@
+"""Where a denial ends, what smoking is, and whose finding a relative reports: the member's
+reading of short invented notes (none taken from the development or held-out sets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from panels.offline import extraction
+
+FEVER, COUGH, RASH, SPUTUM = "E_91", "E_201", "E_129", "E_77"
+CHEST_PAIN, PALPITATIONS, WHEEZE, SMOKES = "E_53", "E_155", "E_214", "E_79"
+
+
+def reading(text: str, kb) -> tuple[set[str], set[str]]:
+    found = extraction.read(text, kb=kb)
+    return {f.token for f in found.present}, {f.token for f in found.absent}
+
+
+# 1. A denial ends at a comma that opens a new positive statement.
+
+
+@pytest.mark.parametrize(
+    ("text", "denied", "stated"),
+    [
+        ("No fever, cough productive of green sputum.", {FEVER}, {COUGH, SPUTUM}),
+        ("Denies chest pain, describes palpitations at night.", {CHEST_PAIN}, {PALPITATIONS}),
+        ("No fever, he is coughing at night.", {FEVER}, {COUGH}),
+        ("No fever, and she has been wheezy.", {FEVER}, {WHEEZE}),
+        ("Denies fever, cough for three days.", {FEVER}, {COUGH}),
+        ("No chest pain, palpitations since yesterday.", {CHEST_PAIN}, {PALPITATIONS}),
+        ("Not feverish, coughing a lot.", {FEVER}, {COUGH}),
+        ("no headache, several small patches of rash on the legs", {"E_53"}, {RASH}),
+    ],
+)
+def test_a_denial_ends_where_a_new_positive_statement_begins(kb, text, denied, stated):
+    present, absent = reading(text, kb)
+    assert denied <= absent, text
+    assert stated <= present, text
+    assert not stated & absent, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No fever, cough or rash.",
+        "Denies fever, cough, rash.",
+        "No fever, cough or rash for two weeks.",
+        "Not feverish, coughing or covered in a rash.",
+        "No fever, cough nor rash since the weekend.",
+    ],
+)
+def test_a_denied_list_still_denies_every_item(kb, text):
+    present, absent = reading(text, kb)
+    assert {FEVER, COUGH, RASH} <= absent, text
+    assert not {FEVER, COUGH, RASH} & present, text
+
+
+def test_a_new_statement_can_still_deny_on_its_own(kb):
+    present, absent = reading("No fever, he hasn't had a cough.", kb)
+    assert {FEVER, COUGH} <= absent
+    assert not {FEVER, COUGH} & present
+
+
+# 2. Cannabis is not tobacco.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smokes cannabis most evenings.",
+        "He smokes weed at weekends.",
+        "Cannabis smoker, no other drugs.",
+        "Smoking marijuana daily since college.",
+    ],
+)
+def test_smoking_cannabis_is_not_smoking_cigarettes(kb, text):
+    present, _ = reading(text, kb)
+    assert SMOKES not in present, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smokes 20 a day.",
+        "Smokes cigarettes and cannabis.",
+        "Smoker, also uses cannabis at weekends.",
+    ],
+)
+def test_tobacco_is_still_read_beside_cannabis(kb, text):
+    present, _ = reading(text, kb)
+    assert SMOKES in present, text
+
+
+def test_a_denied_cannabis_use_denies_no_tobacco(kb):
+    present, absent = reading("Smokes 10 a day, no cannabis.", kb)
+    assert SMOKES in present and SMOKES not in absent
+
+
+# 3. A parent who reports a child's finding is only the reporter.
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("4-year-old boy. Mum says he has been wheezy at night.", {WHEEZE}),
+        ("Dad says she has been wheezy and coughing.", {WHEEZE, COUGH}),
+        ("Toddler. Mum noticed he was wheezing after the cold.", {WHEEZE}),
+        ("Baby girl, 5 months. Her mother reports a cough for a week.", {COUGH}),
+        ("Mum thinks he has had a fever since Tuesday.", {FEVER}),
+    ],
+)
+def test_a_parents_report_is_the_childs_finding(kb, text, stated):
+    found = extraction.read(text, kb=kb)
+    assert stated <= {f.token for f in found.present}, text
+    assert not any("relative" in aside for aside in found.set_aside), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mum has asthma.",
+        "His mother has asthma and hay fever.",
+        "Dad says his own father had asthma.",
+    ],
+)
+def test_a_relatives_own_condition_stays_a_family_history(kb, text):
+    present, _ = reading(text, kb)
+    assert "E_124" not in present, text
+
+
+def test_a_parent_reporting_a_denial_denies_the_childs_finding(kb):
+    present, absent = reading("Mum says he has had no fever.", kb)
+    assert FEVER in absent and FEVER not in present
