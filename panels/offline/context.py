@@ -14,7 +14,9 @@ from typing import Any
 
 from panels.offline.cues import (
     BELIEF_CUES,
+    CHILDREN,
     CLOSING_NEGATIONS,
+    ESCORTS,
     FAMILY_CUES,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
@@ -23,6 +25,7 @@ from panels.offline.cues import (
     PSEUDO_NEGATIONS,
     RELATIVES_CONTINUE,
     RELATIVES_END,
+    RELATIVES_END_MORE,
     RELATIVES_REPORT,
     SINGLE_PREDICATE_NEGATIONS,
     STATEMENT_DESCRIPTIONS,
@@ -32,7 +35,7 @@ from panels.offline.cues import (
 from panels.offline.signs import Match
 
 SPAN_KEY = "F"  # the span group of the phrases read, which NegEx judges
-_STATEMENT_ENDS = "statement_ends"  # the doc's tokens where a preceding denial ends
+_ENDS = "ends"  # the doc's tokens where a context's scope ends besides its termination words
 
 # A negation that closes its clause ("... were not present.", "...: none, has a cough"), what
 # may stand between it and the last item it denies ("were", "all"), between two items of a
@@ -62,6 +65,16 @@ _NEGATION_WORD = re.compile(
     r"(?i)\b(?:no|not|denies|denied|deny|without|nil|never|negative for|free of|absence of)\b"
 )
 _ALTERNATIVE = re.compile(r"(?i)\b(?:or|nor)\b")
+# A relative who brought the patient, or whose child the patient is (``_escorts_end``).
+_PERSONS = _words([c for c in FAMILY_CUES if " " not in c and c not in ("relatives", "relative")])
+_ESCORT = re.compile(
+    rf"(?i)\b(?:{_words(ESCORTS)})\s+(?:(?:his|her|their|the)\s+)?(?:{_PERSONS})\b"
+    r"(?!\s*,?\s*(?:who|whose|which)\b)"
+)
+_PARENT_OF = re.compile(
+    rf"(?i)\b(?:{_PERSONS})\s+of\s+(?:(?:a|an|his|her|their)\s+)?(?:[\w-]+\s+){{0,3}}?"
+    rf"(?:{_words(CHILDREN)})\b"
+)
 _SINGLE = frozenset(w.casefold() for w in SINGLE_PREDICATE_NEGATIONS)
 _ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*")  # "not feverish"
 
@@ -86,9 +99,8 @@ def _negex_class() -> type[Any]:
     class SpanNegex(Negex):
         def negex(self, doc: Any) -> Any:
             preceding, following, terminating = self.process_negations(doc)
-            if self.extension_name == "negex":  # a preceding denial ends at these commas
-                ends = doc.user_data.get(_STATEMENT_ENDS, ())
-                terminating = [*terminating, *((0, i, i + 1) for i in ends)]
+            ends = doc.user_data.get((_ENDS, self.extension_name), ())
+            terminating = [*terminating, *((0, i, i + 1) for i in ends)]
             spans = sorted(doc.spans[SPAN_KEY], key=lambda s: s.start)
             starts = [s.start for s in spans]
             for low, high in self.termination_boundaries(doc, terminating):
@@ -146,6 +158,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
             ends = [
                 *(e for e in ends if e not in RELATIVES_CONTINUE),
                 *RELATIVES_END,
+                *RELATIVES_END_MORE,
                 *RELATIVES_REPORT,
             ]
         patterns = {
@@ -210,6 +223,14 @@ def _statement_ends(text: str, bounds: list[int]) -> list[int]:
     return found
 
 
+def _escorts_end(text: str) -> list[int]:
+    """Where a relative's scope ends because the relative only brought the patient ("brought
+    in by her mother with a cough") or is the patient's parent ("mother of a 3-year-old boy:
+    wheezing"), as offsets into ``text``; a note that goes on about the relative ("brought in
+    by his mother, who has asthma") keeps its scope."""
+    return [m.end() for pattern in (_ESCORT, _PARENT_OF) for m in pattern.finditer(text)]
+
+
 def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> set[int]:
     """The matches a negation closing their clause denies as a list: "Fever, cough and chills
     were not present", "nausea or vomiting: none". NegEx's following negations reach back only
@@ -267,9 +288,8 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
     stops = _stop_words()
     doc = nlp.make_doc(text)
     token_starts = [token.idx for token in doc]
-    doc.user_data[_STATEMENT_ENDS] = [
-        bisect.bisect_left(token_starts, at) for at in _statement_ends(text, bounds)
-    ]
+    for name, ends in (("negex", _statement_ends(text, bounds)), ("family", _escorts_end(text))):
+        doc.user_data[(_ENDS, name)] = [bisect.bisect_left(token_starts, at) for at in ends]
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.i in sentence_starts

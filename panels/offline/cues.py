@@ -238,3 +238,17 @@ SMOKED_NOT_TOBACCO = ("cannabis", "marijuana", "weed", "pot", "skunk", "hash", "
     "spliffs",
     "a spliff",
 )
+# Where a relative's scope ends besides: the patient speaking of themself ("I visit my sister
+# who has cats, my eyes itch"; "my" or "I" before a relative opens nothing, the relative's
+# word does) and a quote opening ("Mum rang: 'he has had a fever'": the quote reports).
+RELATIVES_END_MORE = ("i", "my", "me", "'", '"', "“", "‘")
+# Relatives who only brought the patient ("brought in by her mother", "accompanied by his
+# father") or whose child the patient is ("mother of a 3-year-old boy"): what follows them is
+# the patient's, unless the note goes on about the relative ("..., who has asthma herself").
+ESCORTS = ("brought in by", "brought by", "accompanied by", "attends with", "attended with") + (
+    "came in with",
+    "comes in with",
+    "seen with",
+    "here with",
+)
+CHILDREN = ("boy", "girl", "child", "son", "daughter", "baby", "toddler", "infant", "twins")

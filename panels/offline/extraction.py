@@ -74,9 +74,15 @@ _INSTRUCTION = re.compile(
 _Match = signs.Match
 # A text written about a relative who is the patient ("My mother is 81 and ...", "I'm writing
 # for my dad who is 68"): that relative's word is the patient, not a family-history cue.
+_PROXY_WORDS = (
+    r"mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
+    r"|grandmother|grandfather|gran|nan|grandad|brother|sister"
+)
+# ... or opening the text with their age ("Dad is 69, he has smoked since he was 14"); "his
+# mother, who has asthma" is a relative's history.
 _PROXY = re.compile(
-    r"(?i)\b(?:my|our|her|his) (mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
-    r"|grandmother|grandfather|gran|nan|grandad|brother|sister)\b(?=,| is\b| who is\b| aged\b)"
+    rf"(?i)\b(?:my|our|her|his) ({_PROXY_WORDS})\b(?=,(?! who ha[sd]\b)| is\b| who is\b| aged\b)"
+    rf"|^\W*({_PROXY_WORDS})\b(?= is \d|, \d| aged \d)"
 )
 # COPD (E_123, E_31) or smoking (E_79 current, E_191 former): an inhaler is not read as asthma.
 _COPD_CONTEXT = frozenset({"E_123", "E_31", "E_79", "E_191"})

@@ -131,3 +131,39 @@ def test_a_relatives_own_condition_stays_a_family_history(kb, text):
 def test_a_parent_reporting_a_denial_denies_the_childs_finding(kb):
     present, absent = reading("Mum says he has had no fever.", kb)
     assert FEVER in absent and FEVER not in present
+
+
+# A relative's scope ends where the patient speaks of themself, where a quote opens, and a
+# relative who brought the patient or whose child the patient is names no family history.
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("When I stay at my brother's flat with his dog, my eyes itch and I sneeze.", {"E_181"}),
+        ("My sister has hay fever and I have had a wheeze since spring.", {WHEEZE}),
+        ("Mum rang: 'he has had a fever and a barking cough'.", {FEVER, "E_202"}),
+        ("A 5-year-old girl brought in by her mother with a cough and a fever.", {COUGH, FEVER}),
+        ("Toddler accompanied by his father, wheezy since last night.", {WHEEZE}),
+        ("Mother of a 3-year-old boy: wheezing and coughing since yesterday.", {WHEEZE, COUGH}),
+        ("Dad is 70, he coughs up green phlegm and has a fever.", {FEVER, SPUTUM}),
+    ],
+)
+def test_the_patients_own_findings_beside_a_relative(kb, text, stated):
+    found = extraction.read(text, kb=kb)
+    assert stated <= {f.token for f in found.present}, text
+    assert not any("relative" in aside for aside in found.set_aside), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His mother has asthma, I think.",
+        "Brought in by his mother, who has asthma herself.",
+        "Her father has asthma; the child has a cough.",
+        "Dad, who smokes, says the boy coughs at night.",
+    ],
+)
+def test_what_the_relative_has_stays_the_relatives(kb, text):
+    present, _ = reading(text, kb)
+    assert not {"E_124", SMOKES} & present, text
