@@ -238,6 +238,11 @@ SMOKED_NOT_TOBACCO = ("cannabis", "marijuana", "weed", "pot", "skunk", "hash", "
     "spliffs",
     "a spliff",
 )
+SMOKING_NOT_TOBACCO = tuple(
+    f"{verb} {what}"
+    for verb in ("smokes", "smoking", "smoked", "smoke")
+    for what in SMOKED_NOT_TOBACCO
+) + tuple(f"{what} {noun}" for what in SMOKED_NOT_TOBACCO for noun in ("smoker", "smoking"))
 # Where a relative's scope ends besides: the patient speaking of themself ("I visit my sister
 # who has cats, my eyes itch"; "my" or "I" before a relative opens nothing, the relative's
 # word does) and a quote opening ("Mum rang: 'he has had a fever'": the quote reports).

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from panels.offline import once, signs
 from panels.offline.context import contexts
-from panels.offline.cues import SMOKED_NOT_TOBACCO
+from panels.offline.cues import SMOKING_NOT_TOBACCO
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
     QUESTIONNAIRE_COMPLETE,
@@ -223,7 +223,7 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         entries[normal(words).strip()] = (frozenset(), "unweighed")
     for words in INVESTIGATIONS:
         entries[normal(words).strip()] = (frozenset(), "investigation")
-    for words in _smoked_not_tobacco():  # "smokes cannabis" is no cigarette smoking
+    for words in SMOKING_NOT_TOBACCO:  # "smokes cannabis" is no cigarette smoking
         entries[normal(words).strip()] = (frozenset(), "unweighed")
         for tobacco in ("tobacco", "cigarettes"):  # ... unless tobacco is smoked too
             entries[normal(f"{words} and {tobacco}").strip()] = (frozenset({"E_79"}), "finding")
@@ -247,15 +247,6 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         entries[normal(phrase).strip()] = (known | {token}, "finding")
     ranked = sorted(entries.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((phrase, tokens, kind) for phrase, (tokens, kind) in ranked)
-
-
-def _smoked_not_tobacco() -> list[str]:
-    """The words of smoking what is not tobacco: "smokes cannabis", "a weed smoker"."""
-    verbs = ("smokes", "smoking", "smoked", "smoke")
-    return [
-        *(f"{verb} {what}" for verb in verbs for what in SMOKED_NOT_TOBACCO),
-        *(f"{what} {noun}" for what in SMOKED_NOT_TOBACCO for noun in ("smoker", "smoking")),
-    ]
 
 
 @lru_cache(maxsize=8)
