@@ -76,7 +76,11 @@ _PARENT_OF = re.compile(
     rf"(?:{_words(CHILDREN)})\b"
 )
 _SINGLE = frozenset(w.casefold() for w in SINGLE_PREDICATE_NEGATIONS)
-_ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*")  # "not feverish"
+# "not feverish", "not immunised (parents' choice)"
+_ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*(?:\([^()]*\)\s*)?")
+# Brackets: a denial or a relative named inside them reaches no further ("unvaccinated
+# (parents declined), high fever": neither the parents' nor denied).
+_BRACKETS = re.compile(r"\([^()]*\)")
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +235,20 @@ def _escorts_end(text: str) -> list[int]:
     return [m.end() for pattern in (_ESCORT, _PARENT_OF) for m in pattern.finditer(text)]
 
 
+def _bracket_ends(text: str) -> tuple[list[int], list[int]]:
+    """The closing brackets that end a denial and those that end a relative's scope opened
+    inside them ("(parents declined)"), as offsets into ``text``. Brackets without one end
+    nothing: "no fever (T 37.2) or cough" denies the cough too."""
+    negations, relatives = [], []
+    for bracket in _BRACKETS.finditer(text):
+        inside = bracket.group()
+        if _NEGATION_WORD.search(inside) or re.search(r"(?i)\bdeclined\b", inside):
+            negations.append(bracket.end() - 1)
+        if re.search(rf"(?i)\b(?:{_PERSONS})\b", inside):
+            relatives.append(bracket.end() - 1)
+    return negations, relatives
+
+
 def _listed_denials(text: str, matches: Sequence[Match], bounds: list[int]) -> set[int]:
     """The matches a negation closing their clause denies as a list: "Fever, cough and chills
     were not present", "nausea or vomiting: none". NegEx's following negations reach back only
@@ -288,8 +306,11 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
     stops = _stop_words()
     doc = nlp.make_doc(text)
     token_starts = [token.idx for token in doc]
-    for name, ends in (("negex", _statement_ends(text, bounds)), ("family", _escorts_end(text))):
-        doc.user_data[(_ENDS, name)] = [bisect.bisect_left(token_starts, at) for at in ends]
+    negations, relatives = _bracket_ends(text)
+    ends = {"negex": _statement_ends(text, bounds) + negations}
+    ends["family"] = _escorts_end(text) + relatives
+    for name, offsets in ends.items():
+        doc.user_data[(_ENDS, name)] = [bisect.bisect_left(token_starts, at) for at in offsets]
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.i in sentence_starts

@@ -78,11 +78,13 @@ _PROXY_WORDS = (
     r"mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
     r"|grandmother|grandfather|gran|nan|grandad|brother|sister"
 )
-# ... or opening the text with their age ("Dad is 69, he has smoked since he was 14"); "his
+# ... or opening the text with their age ("Dad is 69, he has smoked since he was 14", "my 14
+# year old son woke with ..."); "his
 # mother, who has asthma" is a relative's history.
 _PROXY = re.compile(
     rf"(?i)\b(?:my|our|her|his) ({_PROXY_WORDS})\b(?=,(?! who ha[sd]\b)| is\b| who is\b| aged\b)"
     rf"|^\W*({_PROXY_WORDS})\b(?= is \d|, \d| aged \d)"
+    rf"|\b(?:my|our) \d+[- ]?(?:years?|yrs?|months?|weeks?)[- ]old ({_PROXY_WORDS})\b"
 )
 # COPD (E_123, E_31) or smoking (E_79 current, E_191 former): an inhaler is not read as asthma.
 _COPD_CONTEXT = frozenset({"E_123", "E_31", "E_79", "E_191"})

@@ -167,3 +167,20 @@ def test_the_patients_own_findings_beside_a_relative(kb, text, stated):
 def test_what_the_relative_has_stays_the_relatives(kb, text):
     present, _ = reading(text, kb)
     assert not {"E_124", SMOKES} & present, text
+
+
+def test_a_relative_in_brackets_reaches_only_the_bracket(kb):
+    present, _ = reading("3yo girl, not immunised (parents' choice), high fever and drooling.", kb)
+    assert {FEVER, "E_190"} <= present
+    present, _ = reading("Family history (mother: asthma) noted.", kb)
+    assert "E_124" not in present
+    present, _ = reading("His mother (aged 60) has asthma.", kb)
+    assert "E_124" not in present
+    present, absent = reading("No fever (T 37.2) or cough.", kb)
+    assert {FEVER, COUGH} <= absent and not {FEVER, COUGH} & present
+
+
+def test_a_parent_writing_about_a_child_by_age_writes_the_childs_note(kb):
+    found = extraction.read("My 7 year old son woke with a barking cough and a fever.", kb=kb)
+    assert {FEVER, "E_202"} <= {f.token for f in found.present}
+    assert not any("relative" in aside for aside in found.set_aside)
