@@ -75,6 +75,7 @@ _PARENT_OF = re.compile(
     rf"(?i)\b(?:{_PERSONS})\s+of\s+(?:(?:a|an|his|her|their)\s+)?(?:[\w-]+\s+){{0,3}}?"
     rf"(?:{_words(CHILDREN)})\b"
 )
+_QUOTED = re.compile(r":\s*(?=['\"“‘])")  # "Mum rang: 'he has had a fever'"
 _SINGLE = frozenset(w.casefold() for w in SINGLE_PREDICATE_NEGATIONS)
 # "not feverish", "not immunised (parents' choice)"
 _ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*(?:\([^()]*\)\s*)?")
@@ -229,10 +230,11 @@ def _statement_ends(text: str, bounds: list[int]) -> list[int]:
 
 def _escorts_end(text: str) -> list[int]:
     """Where a relative's scope ends because the relative only brought the patient ("brought
-    in by her mother with a cough") or is the patient's parent ("mother of a 3-year-old boy:
-    wheezing"), as offsets into ``text``; a note that goes on about the relative ("brought in
-    by his mother, who has asthma") keeps its scope."""
-    return [m.end() for pattern in (_ESCORT, _PARENT_OF) for m in pattern.finditer(text)]
+    in by her mother with a cough"), is the patient's parent ("mother of a 3-year-old boy:
+    wheezing") or quotes the patient ("Mum rang: 'he has a fever'"), as offsets into
+    ``text``; a note that goes on about the relative ("brought in by his mother, who has
+    asthma") keeps its scope."""
+    return [m.end() for pattern in (_ESCORT, _PARENT_OF, _QUOTED) for m in pattern.finditer(text)]
 
 
 def _bracket_ends(text: str) -> tuple[list[int], list[int]]:

@@ -245,8 +245,10 @@ SMOKING_NOT_TOBACCO = tuple(
 ) + tuple(f"{what} {noun}" for what in SMOKED_NOT_TOBACCO for noun in ("smoker", "smoking"))
 # Where a relative's scope ends besides: the patient speaking of themself ("I visit my sister
 # who has cats, my eyes itch"; "my" or "I" before a relative opens nothing, the relative's
-# word does) and a quote opening ("Mum rang: 'he has had a fever'": the quote reports).
-RELATIVES_END_MORE = ("i", "my", "me", "'", '"', "“", "‘")
+# word does); and a quote a colon opens ("Mum rang: 'he has had a fever'": the relative
+# reports), where a quote that follows the relative's verb is theirs ("her brother was
+# 'coughing for months'").
+RELATIVES_END_MORE = ("i", "my", "me")
 # Relatives who only brought the patient ("brought in by her mother", "accompanied by his
 # father") or whose child the patient is ("mother of a 3-year-old boy"): what follows them is
 # the patient's, unless the note goes on about the relative ("..., who has asthma herself").

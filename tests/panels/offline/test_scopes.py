@@ -162,6 +162,7 @@ def test_the_patients_own_findings_beside_a_relative(kb, text, stated):
         "Brought in by his mother, who has asthma herself.",
         "Her father has asthma; the child has a cough.",
         "Dad, who smokes, says the boy coughs at night.",
+        "Her uncle, who visited in May, was 'smoking like a chimney'.",
     ],
 )
 def test_what_the_relative_has_stays_the_relatives(kb, text):
