@@ -20,6 +20,7 @@ from panels.offline.cues import (
     FAMILY_CUES,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
+    HYPOTHETICAL_PSEUDO,
     MORE_NEGATIONS,
     NEGATION_TERMINATION,
     PSEUDO_NEGATIONS,
@@ -148,7 +149,7 @@ def _pipeline() -> tuple[Any, list[tuple[str, Callable[[Any], Any]]]]:
         ("negex_after", (), clinical["following_negations"], pseudo, True),
         ("family", FAMILY_CUES, ("runs in the family",), (), False),
         ("historical", HISTORY_CUES, ("in the past", "years ago"), (), False),
-        ("hypothetical", HYPOTHETICAL_CUES, (), (), False),
+        ("hypothetical", HYPOTHETICAL_CUES, (), HYPOTHETICAL_PSEUDO, False),
         ("belief", BELIEF_CUES, (), (), True),
     )
     components: list[tuple[str, Callable[[Any], Any]]] = []

@@ -259,3 +259,31 @@ ESCORTS = ("brought in by", "brought by", "accompanied by", "attends with", "att
     "here with",
 )
 CHILDREN = ("boy", "girl", "child", "son", "daughter", "baby", "toddler", "infant", "twins")
+# "If" before what the patient does states when a finding comes or goes, not a hypothesis:
+# "better if I sit up and lean forward", "a dent if I press on it", "it hurts if she lies
+# flat" (NegEx pseudo-cues of the hypothetical context). "Return if she develops a rash" or
+# "if I get a fever" name no such act and stay hypothetical.
+_ACTS = ("sit", "lie", "lean", "bend", "stand", "walk", "climb", "run", "exercise", "move") + (
+    "turn",
+    "twist",
+    "press",
+    "push",
+    "pull",
+    "touch",
+    "breathe",
+    "cough",
+    "sneeze",
+    "swallow",
+    "eat",
+    "drink",
+    "lift",
+    "stop",
+    "rest",
+    "close",
+    "look",
+    "lay",
+)
+_THIRD = {"press": "presses", "push": "pushes", "touch": "touches", "lie": "lies"}
+HYPOTHETICAL_PSEUDO = tuple(
+    f"if {who} {act}" for who in ("i", "you", "we", "they") for act in _ACTS
+) + tuple(f"if {who} {_THIRD.get(act, act + 's')}" for who in ("he", "she") for act in _ACTS)

@@ -185,3 +185,28 @@ def test_a_parent_writing_about_a_child_by_age_writes_the_childs_note(kb):
     found = extraction.read("My 7 year old son woke with a barking cough and a fever.", kb=kb)
     assert {FEVER, "E_202"} <= {f.token for f in found.present}
     assert not any("relative" in aside for aside in found.set_aside)
+
+
+# "If" before what the patient does says when a finding comes, not that it might.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sharp central chest pain, much better if I sit up and lean forward.",
+        "Chest pain; if you sit up and lean forward it eases.",
+    ],
+)
+def test_an_if_before_what_the_patient_does_is_no_hypothesis(kb, text):
+    found = extraction.read(text, kb=kb)
+    assert not any("hypothetical" in aside for aside in found.set_aside), text
+    assert {"E_217", "E_33"} & {f.token for f in found.present}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Return if she develops a rash or a fever.", "Come back if I get a fever or a rash."],
+)
+def test_an_if_before_what_might_come_stays_a_hypothesis(kb, text):
+    present, _ = reading(text, kb)
+    assert not {FEVER, RASH} & present, text
