@@ -18,6 +18,7 @@ from panels.offline.cues import (
     CLOSING_NEGATIONS,
     ESCORTS,
     FAMILY_CUES,
+    FIRST_EPISODE,
     HISTORY_CUES,
     HYPOTHETICAL_CUES,
     HYPOTHETICAL_PSEUDO,
@@ -77,6 +78,7 @@ _PARENT_OF = re.compile(
     rf"(?:{_words(CHILDREN)})\b"
 )
 _QUOTED = re.compile(r":\s*(?=['\"“‘])")  # "Mum rang: 'he has had a fever'"
+_FIRST_EPISODE = re.compile(rf"(?i)\s+(?:{_words(FIRST_EPISODE)})\b")  # "... like this before"
 _SINGLE = frozenset(w.casefold() for w in SINGLE_PREDICATE_NEGATIONS)
 # "not feverish", "not immunised (parents' choice)"
 _ONE_WORD = re.compile(r"(?i)\s*(?:(?:really|very|at all)\s+)?[\w'-]+\s*(?:\([^()]*\)\s*)?")
@@ -336,4 +338,7 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
         flags[index] = {name.removesuffix("_after") for name, _ in components if span._.get(name)}
     for index in _listed_denials(text, matches, bounds):
         flags[index].add("negex")
+    for index, match in enumerate(matches):
+        if _FIRST_EPISODE.match(text, match.end):  # never had chest pain like this: it is new
+            flags[index].discard("negex")
     return flags

@@ -287,3 +287,6 @@ _THIRD = {"press": "presses", "push": "pushes", "touch": "touches", "lie": "lies
 HYPOTHETICAL_PSEUDO = tuple(
     f"if {who} {act}" for who in ("i", "you", "we", "they") for act in _ACTS
 ) + tuple(f"if {who} {_THIRD.get(act, act + 's')}" for who in ("he", "she") for act in _ACTS)
+# A denial of a finding "like this" denies only that it came before: "he has never had chest
+# pain like this before" says the chest pain is new, not absent.
+FIRST_EPISODE = ("like this", "like that", "like it", "this bad", "this severe", "as bad as this")

@@ -210,3 +210,20 @@ def test_an_if_before_what_the_patient_does_is_no_hypothesis(kb, text):
 def test_an_if_before_what_might_come_stays_a_hypothesis(kb, text):
     present, _ = reading(text, kb)
     assert not {FEVER, RASH} & present, text
+
+
+# "Never had X like this" says X is new, not absent.
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["He has never had chest pain like this before.", "Never had a chest pain this bad."],
+)
+def test_a_finding_never_had_like_this_is_present(kb, text):
+    present, absent = reading(text, kb)
+    assert CHEST_PAIN in present and CHEST_PAIN not in absent, text
+
+
+def test_a_finding_never_had_is_still_denied(kb):
+    present, absent = reading("He has never had chest pain. Palpitations like this before.", kb)
+    assert CHEST_PAIN in absent and CHEST_PAIN not in present
