@@ -30,6 +30,7 @@ from panels.offline.cues import (
     RELATIVES_END_MORE,
     RELATIVES_REPORT,
     SINGLE_PREDICATE_NEGATIONS,
+    STATED_QUANTITIES,
     STATEMENT_DESCRIPTIONS,
     STATEMENT_OPENERS,
     TERMINATION,
@@ -63,6 +64,7 @@ _DESCRIBED = re.compile(
     r"|\b(?:for|x)\s*(?:the\s+(?:last|past)\s+)?(?:\d+|an?|one|two|three|four|five|six|seven"
     r"|few|several)\s*(?:hours?|hrs?|h|days?|d|weeks?|wks?|months?|years?)\b"
 )
+_QUANTITY = re.compile(rf"(?i)\s*(?:and\s+)?(?:{_words(STATED_QUANTITIES)})\b")
 _NEGATION_WORD = re.compile(
     r"(?i)\b(?:no|not|denies|denied|deny|without|nil|never|negative for|free of|absence of)\b"
 )
@@ -226,7 +228,7 @@ def _statement_ends(text: str, bounds: list[int]) -> list[int]:
             single = denial.group().casefold() in _SINGLE and _ONE_WORD.fullmatch(
                 text, denial.end(), at
             )
-            if single or _DESCRIBED.search(item):
+            if single or _DESCRIBED.search(item) or _QUANTITY.match(item):
                 found.append(at)
     return found
 

@@ -169,10 +169,10 @@ CLOSING_NEGATIONS = ("not present", "absent", "none", "nil", "denied", "not repo
     "not",
 )
 # Words that open a new statement after a comma (or a comma and "and") inside a denial: "no
-# fever, he is coughing", "denies chest pain, describes palpitations", "no headache, several
-# spots of rash". The denial ends at that comma; a list of denied items ("no fever, cough or
-# rash") opens with none of them.
-STATEMENT_OPENERS = ("he", "she", "they", "i", "we", "his", "her", "my", "their") + (
+# fever, he is coughing", "denies chest pain, describes palpitations". The denial ends at that
+# comma; a list of denied items ("no fever, cough or rash") opens with none of them. A
+# possessive opens no statement: "denies pain in her chest, her back or her arm" is a list.
+STATEMENT_OPENERS = ("he", "she", "they", "i", "we") + (
     "patient",
     "describes",
     "notes",
@@ -187,10 +187,10 @@ STATEMENT_OPENERS = ("he", "she", "they", "i", "we", "his", "her", "my", "their"
     "takes",
     "developed",
     "preceding",
-    "several",
-    "some",
-    "multiple",
 )
+# Words that open a new item stated present ("no headache, several spots of rash") unless the
+# list goes on with "or"/"nor" (``STATEMENT_DESCRIPTIONS``).
+STATED_QUANTITIES = ("several", "some", "multiple")
 # Words that, inside one comma-separated item after a denial, describe a finding the patient
 # has: its character or its course ("no fever, cough productive of green sputum", "no chest
 # pain, palpitations since yesterday"). A denied item is not described, so the denial ends at

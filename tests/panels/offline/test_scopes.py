@@ -24,6 +24,7 @@ def reading(text: str, kb) -> tuple[set[str], set[str]]:
     [
         ("No fever, cough productive of green sputum.", {FEVER}, {COUGH, SPUTUM}),
         ("Denies chest pain, describes palpitations at night.", {CHEST_PAIN}, {PALPITATIONS}),
+        ("Denies chest pain, reports palpitations.", {CHEST_PAIN}, {PALPITATIONS}),
         ("No fever, he is coughing at night.", {FEVER}, {COUGH}),
         ("No fever, and she has been wheezy.", {FEVER}, {WHEEZE}),
         ("Denies fever, cough for three days.", {FEVER}, {COUGH}),
@@ -47,12 +48,19 @@ def test_a_denial_ends_where_a_new_positive_statement_begins(kb, text, denied, s
         "No fever, cough or rash for two weeks.",
         "Not feverish, coughing or covered in a rash.",
         "No fever, cough nor rash since the weekend.",
+        "No fever, some cough or rash.",
     ],
 )
 def test_a_denied_list_still_denies_every_item(kb, text):
     present, absent = reading(text, kb)
     assert {FEVER, COUGH, RASH} <= absent, text
     assert not {FEVER, COUGH, RASH} & present, text
+
+
+def test_a_denied_pain_listed_by_its_places_stays_denied_everywhere(kb):
+    present, absent = reading("Denies pain in her chest, her back or her arm.", kb)
+    assert CHEST_PAIN in absent
+    assert not {t for t in present if t.startswith(("E_53", "E_55"))}
 
 
 def test_a_new_statement_can_still_deny_on_its_own(kb):
