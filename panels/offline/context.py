@@ -318,6 +318,7 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
     ends["family"] = _escorts_end(text) + relatives
     for name, offsets in ends.items():
         doc.user_data[(_ENDS, name)] = [bisect.bisect_left(token_starts, at) for at in offsets]
+    cuts = {i for name in ends for i in doc.user_data[(_ENDS, name)]}
     sentence_starts = {bisect.bisect_left(token_starts, b) for b in bounds}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.i in sentence_starts
@@ -329,7 +330,8 @@ def contexts(text: str, matches: Sequence[Match], bounds: list[int]) -> list[set
         # NegEx cuts a sentence at its termination words ("with"), and a phrase cut in
         # two is never negated: "no contact with Ebola" was read as contact. Judge a
         # phrase by its words before the first such word.
-        cut = next((t.i for t in span[1:] if t.lower_ in stops), span.end)
+        # The same for where a context ends besides its words (a comma, a bracket).
+        cut = next((t.i for t in span[1:] if t.lower_ in stops or t.i in cuts), span.end)
         spans.append(Span(doc, span.start, cut, label=SPAN_KEY))
         owners.append(index)
     doc.spans[SPAN_KEY] = spans
