@@ -243,12 +243,14 @@ SMOKING_NOT_TOBACCO = tuple(
     for verb in ("smokes", "smoking", "smoked", "smoke")
     for what in SMOKED_NOT_TOBACCO
 ) + tuple(f"{what} {noun}" for what in SMOKED_NOT_TOBACCO for noun in ("smoker", "smoking"))
-# Where a relative's scope ends besides: the patient speaking of themself ("I visit my sister
-# who has cats, my eyes itch"; "my" or "I" before a relative opens nothing, the relative's
-# word does); and a quote a colon opens ("Mum rang: 'he has had a fever'": the relative
-# reports), where a quote that follows the relative's verb is theirs ("her brother was
-# 'coughing for months'").
-RELATIVES_END_MORE = ("i", "my", "me")
+# Where a relative's scope ends besides: the patient speaking of themself, by "my" ("I visit
+# my sister who has cats, within an hour my eyes itch"; "my" before a relative opens
+# nothing, the relative's word does) or by "I" opening a statement after a comma or "and"
+# ("my sister has hay fever and I wheeze"), not inside what is said of the relative ("my
+# brother, who lives with me, coughs"; "my sister who I stay with has a cough"); and a
+# quote a colon opens ("Mum rang: 'he has had a fever'": the relative reports), where a quote
+# that follows the relative's verb is theirs ("her brother was 'coughing for months'").
+RELATIVES_END_MORE = ("my", ", i", "and i")
 # Relatives who only brought the patient ("brought in by her mother", "accompanied by his
 # father") or whose child the patient is ("mother of a 3-year-old boy"): what follows them is
 # the patient's, unless the note goes on about the relative ("..., who has asthma herself").

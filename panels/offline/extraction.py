@@ -80,9 +80,9 @@ _PROXY_WORDS = (
 )
 # ... or opening the text with their age ("Dad is 69, he has smoked since he was 14", "my 14
 # year old son woke with ..."); "his
-# mother, who has asthma" is a relative's history.
+# mother, who has asthma" is a relative's history ("my dad, who is 68, ..." is about him).
 _PROXY = re.compile(
-    rf"(?i)\b(?:my|our|her|his) ({_PROXY_WORDS})\b(?=,(?! who ha[sd]\b)| is\b| who is\b| aged\b)"
+    rf"(?i)\b(?:my|our|her|his) ({_PROXY_WORDS})\b(?=,(?! who (?!is\b))| is\b| who is\b| aged\b)"
     rf"|^\W*({_PROXY_WORDS})\b(?= is \d|, \d| aged \d)"
     rf"|\b(?:my|our) \d+[- ]?(?:years?|yrs?|months?|weeks?)[- ]old ({_PROXY_WORDS})\b"
 )

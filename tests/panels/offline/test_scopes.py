@@ -157,12 +157,14 @@ def test_a_parent_reporting_a_denial_denies_the_childs_finding(kb):
     ("text", "stated"),
     [
         ("When I stay at my brother's flat with his dog, my eyes itch and I sneeze.", {"E_181"}),
+        ("Whenever I visit my aunt, within minutes my nose runs.", {"E_181"}),
         ("My sister has hay fever and I have had a wheeze since spring.", {WHEEZE}),
         ("Mum rang: 'he has had a fever and a barking cough'.", {FEVER, "E_202"}),
         ("A 5-year-old girl brought in by her mother with a cough and a fever.", {COUGH, FEVER}),
         ("Toddler accompanied by his father, wheezy since last night.", {WHEEZE}),
         ("Mother of a 3-year-old boy: wheezing and coughing since yesterday.", {WHEEZE, COUGH}),
         ("Dad is 70, he coughs up green phlegm and has a fever.", {FEVER, SPUTUM}),
+        ("My dad, who is 68, has had a fever and a cough since Sunday.", {FEVER, COUGH}),
     ],
 )
 def test_the_patients_own_findings_beside_a_relative(kb, text, stated):
@@ -178,6 +180,8 @@ def test_the_patients_own_findings_beside_a_relative(kb, text, stated):
         "Brought in by his mother, who has asthma herself.",
         "Her father has asthma; the child has a cough.",
         "Dad, who smokes, says the boy coughs at night.",
+        "My brother, who lives with me, has asthma.",
+        "My sister who I stay with at weekends has asthma.",
         "Her uncle, who visited in May, was 'smoking like a chimney'.",
     ],
 )
