@@ -168,3 +168,127 @@ CLOSING_NEGATIONS = ("not present", "absent", "none", "nil", "denied", "not repo
     "negative",
     "not",
 )
+# Words that open a new statement after a comma (or a comma and "and") inside a denial: "no
+# fever, he is coughing", "denies chest pain, describes palpitations". The denial ends at that
+# comma; a list of denied items ("no fever, cough or rash") opens with none of them. A
+# possessive opens no statement: "denies pain in her chest, her back or her arm" is a list.
+STATEMENT_OPENERS = ("he", "she", "they", "i", "we") + (
+    "patient",
+    "describes",
+    "notes",
+    "noted",
+    "noticed",
+    "endorses",
+    "admits",
+    "states",
+    "feels",
+    "feeling",
+    "uses",
+    "takes",
+    "developed",
+    "preceding",
+)
+# Words that open a new item stated present ("no headache, several spots of rash") unless the
+# list goes on with "or"/"nor" (``STATEMENT_DESCRIPTIONS``).
+STATED_QUANTITIES = ("several", "some", "multiple")
+# Words that, inside one comma-separated item after a denial, describe a finding the patient
+# has: its character or its course ("no fever, cough productive of green sputum", "no chest
+# pain, palpitations since yesterday"). A denied item is not described, so the denial ends at
+# the comma before it, unless the list goes on with "or"/"nor" ("no fever, cough or rash for
+# two weeks" denies all three). Durations ("for three days", "x 2 days") count too.
+STATEMENT_DESCRIPTIONS = ("productive", "since", "started", "began", "begun", "worse") + (
+    "worsening",
+    "getting worse",
+    "ongoing",
+)
+# Preceding negations that deny one predicate ("not feverish, coughing a lot", "not drooling,
+# drinking well"): when one word stands between them and a comma, their reach ends at that
+# comma unless the list goes on with "or"/"nor" ("not red, hot or swollen"). "Not on
+# anticoagulation, ..." is no one word: what it lists next may be denied too.
+SINGLE_PREDICATE_NEGATIONS = ("not",)
+# Verbs of a relative who only reports what they saw or heard of the patient ("mum noticed a
+# pause in his breathing", "dad thinks she has had a fever"): what follows is the patient's,
+# so a relative's scope ends there. Verbs that may state the relative's own experience
+# ("mum feels dizzy") are not among them; a relative named after the verb ("dad says his
+# father had asthma") opens a relative's scope of its own.
+RELATIVES_REPORT = ("noticed", "notices", "noted", "saw", "sees", "seen", "heard", "hears") + (
+    "thinks",
+    "thought",
+    "says",
+    "said",
+    "tells",
+    "told",
+    "describes",
+    "described",
+    "mentions",
+    "mentioned",
+    "reports",
+    "reported",
+    "states",
+    "stated",
+    "worried",
+    "worries",
+    "concerned",
+)
+# What is smoked that is not tobacco: "smokes cannabis" is no cigarette smoking (E_79), read
+# as a clinical fact the knowledge base cannot weigh (``panels.offline.extraction``).
+SMOKED_NOT_TOBACCO = ("cannabis", "marijuana", "weed", "pot", "skunk", "hash", "crack") + (
+    "joints",
+    "a joint",
+    "spliffs",
+    "a spliff",
+)
+SMOKING_NOT_TOBACCO = tuple(
+    f"{verb} {what}"
+    for verb in ("smokes", "smoking", "smoked", "smoke")
+    for what in SMOKED_NOT_TOBACCO
+) + tuple(f"{what} {noun}" for what in SMOKED_NOT_TOBACCO for noun in ("smoker", "smoking"))
+# Where a relative's scope ends besides: the patient speaking of themself, by "my" ("I visit
+# my sister who has cats, within an hour my eyes itch"; "my" before a relative opens
+# nothing, the relative's word does) or by "I" opening a statement after a comma or "and"
+# ("my sister has hay fever and I wheeze"), not inside what is said of the relative ("my
+# brother, who lives with me, coughs"; "my sister who I stay with has a cough"); and a
+# quote a colon opens ("Mum rang: 'he has had a fever'": the relative reports), where a quote
+# that follows the relative's verb is theirs ("her brother was 'coughing for months'").
+RELATIVES_END_MORE = ("my", ", i", "and i")
+# Relatives who only brought the patient ("brought in by her mother", "accompanied by his
+# father") or whose child the patient is ("mother of a 3-year-old boy"): what follows them is
+# the patient's, unless the note goes on about the relative ("..., who has asthma herself").
+ESCORTS = ("brought in by", "brought by", "accompanied by", "attends with", "attended with") + (
+    "came in with",
+    "comes in with",
+    "seen with",
+    "here with",
+)
+CHILDREN = ("boy", "girl", "child", "son", "daughter", "baby", "toddler", "infant", "twins")
+# "If" before what the patient does states when a finding comes or goes, not a hypothesis:
+# "better if I sit up and lean forward", "a dent if I press on it", "it hurts if she lies
+# flat" (NegEx pseudo-cues of the hypothetical context). "Return if she develops a rash" or
+# "if I get a fever" name no such act and stay hypothetical.
+_ACTS = ("sit", "lie", "lean", "bend", "stand", "walk", "climb", "run", "exercise", "move") + (
+    "turn",
+    "twist",
+    "press",
+    "push",
+    "pull",
+    "touch",
+    "breathe",
+    "cough",
+    "sneeze",
+    "swallow",
+    "eat",
+    "drink",
+    "lift",
+    "stop",
+    "rest",
+    "close",
+    "look",
+    "lay",
+)
+_THIRD = {"press": "presses", "push": "pushes", "touch": "touches", "lie": "lies"}
+HYPOTHETICAL_PSEUDO = tuple(
+    f"if {who} {act}" for who in ("i", "you", "we", "they") for act in _ACTS
+) + tuple(f"if {who} {_THIRD.get(act, act + 's')}" for who in ("he", "she") for act in _ACTS)
+# A denial of a finding "like this" denies only that it came before: "he has never had chest
+# pain like this before" says the chest pain is new, not absent.
+FIRST_EPISODE = ("like this", "like that", "like it", "this bad", "this severe", "as bad as this")

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from panels.offline import literals, once, signs
 from panels.offline.context import contexts
+from panels.offline.cues import SMOKING_NOT_TOBACCO
 from panels.offline.knowledge import (
     NUMERIC_LABELS,
     QUESTIONNAIRE_COMPLETE,
@@ -73,9 +74,17 @@ _INSTRUCTION = re.compile(
 _Match = signs.Match
 # A text written about a relative who is the patient ("My mother is 81 and ...", "I'm writing
 # for my dad who is 68"): that relative's word is the patient, not a family-history cue.
+_PROXY_WORDS = (
+    r"mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
+    r"|grandmother|grandfather|gran|nan|grandad|brother|sister"
+)
+# ... or opening the text with their age ("Dad is 69, he has smoked since he was 14", "my 14
+# year old son woke with ..."); "his
+# mother, who has asthma" is a relative's history ("my dad, who is 68, ..." is about him).
 _PROXY = re.compile(
-    r"(?i)\b(?:my|our|her|his) (mother|mum|mom|father|dad|son|daughter|husband|wife|partner"
-    r"|grandmother|grandfather|gran|nan|grandad|brother|sister)\b(?=,| is\b| who is\b| aged\b)"
+    rf"(?i)\b(?:my|our|her|his) ({_PROXY_WORDS})\b(?=,(?! who (?!is\b))| is\b| who is\b| aged\b)"
+    rf"|^\W*({_PROXY_WORDS})\b(?= is \d|, \d| aged \d)"
+    rf"|\b(?:my|our) \d+[- ]?(?:years?|yrs?|months?|weeks?)[- ]old ({_PROXY_WORDS})\b"
 )
 # COPD (E_123, E_31) or smoking (E_79 current, E_191 former): an inhaler is not read as asthma.
 _COPD_CONTEXT = frozenset({"E_123", "E_31", "E_79", "E_191"})
@@ -223,6 +232,10 @@ def _lexicon(kb: KnowledgeBase) -> tuple[tuple[str, frozenset[str], str], ...]:
         entries[normal(words).strip()] = (frozenset(), "unweighed")
     for words in INVESTIGATIONS:
         entries[normal(words).strip()] = (frozenset(), "investigation")
+    for words in SMOKING_NOT_TOBACCO:  # "smokes cannabis" is no cigarette smoking
+        entries[normal(words).strip()] = (frozenset(), "unweighed")
+        for tobacco in ("tobacco", "cigarettes"):  # ... unless tobacco is smoked too
+            entries[normal(f"{words} and {tobacco}").strip()] = (frozenset({"E_79"}), "finding")
     for words in NEUTRAL:
         entries[normal(words).strip()] = (frozenset(), "neutral")
     for words, token in FAMILY_WORDS.items():
