@@ -131,9 +131,11 @@ AIRWAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?:eczema|hay ?fever|allergies)\b",
         "family history of allergies",
     ),
-    # A cold had days or a week or two ago is a recent cold (E_116).
+    # A cold had days or a week or two ago is a recent cold (E_116); not a partner's or a
+    # friend's ("her boyfriend had a cold last week").
     (
-        r"(?i)\b(?:had|caught|got|after) (?:a |an )?(?:bad |heavy |head |nasty |mild )?cold"
+        rf"(?i){_NOT_ANOTHERS}\b(?:had|caught|got|after) (?:a |an )?"
+        r"(?:bad |heavy |head |nasty |mild )?cold"
         rf" (?:(?:about|around|roughly|nearly|almost|just over|over) )?(?:(?:{_DAYS}|{_WEEKS})"
         r" ago|last week)\b",
         "\\g<0> (recent cold)",

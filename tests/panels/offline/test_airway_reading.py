@@ -155,3 +155,8 @@ def test_a_runny_nose_now_stays_a_runny_nose(kb, text):
 
 def test_a_denied_cold_before_is_denied(kb):
     assert "E_116" in absent("No runny nose before this started.", kb)
+
+
+def test_a_cold_of_the_patients_own_is_a_recent_cold_and_a_partners_is_not(kb):
+    assert "E_116" in present("She had a cold two weeks ago; now a cough.", kb)
+    assert "E_116" not in present("Her boyfriend had a cold last week; now she coughs.", kb)
