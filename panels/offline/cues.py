@@ -50,7 +50,17 @@ HISTORY_CUES = (
     "as a child",
     "childhood",
 )
-HYPOTHETICAL_CUES = ("if", "should", "return if", "in case of", "watch for", "advised to")
+HYPOTHETICAL_CUES = ("if", "should", "return if", "in case of", "watch for", "advised to") + (
+    # A plan's safety-netting names what to come back with, not what the patient has.
+    "safety-net for",
+    "safety net for",
+    "safety-netted for",
+    "safety netted for",
+    "safety-netting for",
+    "safety netting for",
+    "look out for",
+    "monitor for",
+)
 # What the patient feared or believed, not what they have ("sure I was having a heart attack"
 # is panic, not a history of angina); its scope ends at the next comma, as it names one thing.
 BELIEF_CUES = ("thought i was having", "sure i was having", "convinced i was having") + (

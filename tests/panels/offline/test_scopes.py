@@ -247,3 +247,16 @@ def test_a_finding_never_had_like_this_is_present(kb, text):
 def test_a_finding_never_had_is_still_denied(kb):
     present, absent = reading("He has never had chest pain. Palpitations like this before.", kb)
     assert CHEST_PAIN in absent and CHEST_PAIN not in present
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cough for 3 days. Plan: fluids, safety-net for breathlessness or confusion.",
+        "Cough for 3 days. Safety netted for shortness of breath and chest pain.",
+        "Cough for 3 days. Monitor for shortness of breath.",
+    ],
+)
+def test_what_a_plan_safety_nets_for_is_not_what_the_patient_has(kb, text):
+    tokens = extraction.read(text, kb=kb).tokens
+    assert "E_201" in tokens and "E_66" not in tokens, text
