@@ -38,17 +38,44 @@ HAEMOGLOBIN_G_L_ABOVE = 25.0  # a unitless haemoglobin above this is in g/L ("Hb
 # ("STEMI ruled out", "anti-dsDNA negative", "ST elevation: none").
 _DENIED_BEFORE = re.compile(
     r"(?i)(?:\b(?:no|not|nil|without|negative for|absent|denies|sent for|send for|awaiting"
-    r"|pending|requested|request|check for|to rule out|rule out|r/o)\b|\?)[^.;,\n]{0,12}$"
+    r"|pending|requested|request|check for|to rule out|rule out|r/o|look(?:ing)? for"
+    r"|(?:to )?exclude|previous|prior|history of|h/o"
+    r"|(?:sputum|samples?|swabs?|bloods?|CT|CXR|X-ray|film) for)\b|\?)[^.;,\n]{0,12}$"
 )
+# After the sign, a result that is not positive or not yet known ("anti-dsDNA normal",
+# "IGRA borderline", "AFB to be sent", "lung mass?"), or the past ("5 years ago").
 _DENIED_AFTER = re.compile(
-    r"(?i)^[^.;,\n]{0,12}?\b(?:ruled out|excluded|absent|not (?:seen|present|shown|found)"
-    r"|negative|neg|none|pending|awaited|requested)\b"
+    r"(?i)^[^.;,\n]{0,12}?(?:\b(?:ruled out|excluded|absent|not|negative|neg|none|pending"
+    r"|awaited|requested|to be sent|to follow)\b|\?)"
+    # "anti-dsDNA normal", not "hilar nodes with normal lungs".
+    r"|^(?:(?!\b(?:with|and|but|or)\b)[^.;,\n]){0,12}?"
+    r"\b(?:normal|equivocal|borderline|indeterminate|weakly)\b"
+    r"|^[^.;\n]{0,30}?\b(?:\d+|a few|several) (?:years?|months?|weeks?) ago\b"
+)
+# A relative's or a contact's sign ("his brother had TB confirmed by culture", "flu swab
+# positive in his wife"): a relative opens the sentence's clause before it, or the sign is
+# said to be in one after it.
+_RELATIVE = (
+    r"(?:brother|sister|mother|father|mum|dad|wife|husband|partner|sibling|cousin|uncle"
+    r"|aunt|grand(?:mother|father|parent)|colleague|friend|flatmate|contact)s?"
+)
+_RELATIVE_BEFORE = re.compile(
+    rf"(?i)(?:^|[.;\n]\s*|\b(?:his|her|their|a|the patient's) ){_RELATIVE}\b"
+    r"(?:'s)? (?:had|has|was|with|who)\b[^.;\n]{0,60}$"
+)
+_IN_RELATIVE_AFTER = re.compile(
+    rf"(?i)^[^.;,\n]{{0,20}}?\b(?:in (?:his|her|their|a|the) {_RELATIVE}|{_RELATIVE} at home)\b"
 )
 
 
 # An infant under a year, by age in months ("4mo", "7-month-old", "3/12"), and the words of
 # bronchiolitis's clinical diagnosis.
-_INFANT = re.compile(r"(?i)\b(?:[1-9]|1[01]) ?[- ]?(?:months?|mo|/12)(?:[- ]old)?\b")
+_INFANT = re.compile(
+    r"(?i)\b(?:[1-9]|1[01]) ?[- ]?(?:months?[- ]old|mo|m/o|/12)\b"
+    r"|\b(?:aged?|infant of|baby of|baby,?|infant,?) (?:[1-9]|1[01]) ?months?\b"
+)
+# A croup's bark or stridor: its coryza, cough and wheeze are no bronchiolitis.
+_CROUP = re.compile(r"(?i)\b(?:bark\w*|stridor\w*|croup\w*)")
 _CORYZA = re.compile(r"(?i)\b(?:coryza\w*|runny nose|snuffl\w*|snotty|blocked nose|a cold)\b")
 _COUGH = re.compile(r"(?i)\bcough\w*")
 _CHEST_SOUNDS = re.compile(r"(?i)\b(?:crackles|creps|crepitations|wheez\w*)\b")
@@ -69,8 +96,9 @@ _BLEEDING = re.compile(
 
 # A disease outside the 49 whose anaemia a text would state along with it.
 _ANAEMIA_CAUSE = re.compile(
-    r"(?i)\b(?:carcinoma|cancer|malignan\w*|tumou?rs?|lymphoma|leuka?emia|myeloma"
-    r"|chronic kidney|CKD|dialysis|renal failure)\b"
+    r"(?i)\b(?:\w*carcinoma|cancer|malignan\w*|tumou?rs?|lymphoma|leuka?emia|myeloma"
+    r"|chronic kidney|CKD|dialysis|renal failure|chemo\w*|sickle|thalass\w*|blood loss"
+    r"|post-?op\w*|surgery)\b"
 )
 
 
@@ -88,7 +116,9 @@ def denied(text: str, start: int, end: int) -> bool:
     ("no rub") or after them ("anti-dsDNA negative")."""
     return bool(
         _DENIED_BEFORE.search(text[max(0, start - 24) : start])
-        or _DENIED_AFTER.search(text[end : end + 30])
+        or _DENIED_AFTER.search(text[end : end + 40])
+        or _RELATIVE_BEFORE.search(text[max(0, start - 80) : start])
+        or _IN_RELATIVE_AFTER.search(text[end : end + 30])
     )
 
 
@@ -130,7 +160,7 @@ def _bronchiolitis(text: str) -> str | None:
     NICE's clinical diagnosis of bronchiolitis (the knowledge base has one bronchiolitis row
     of 2,014, so no member learns it from the symptoms)."""
     age = _INFANT.search(text)
-    if age is None:
+    if age is None or any(not denied(text, m.start(), m.end()) for m in _CROUP.finditer(text)):
         return None
     found = [
         next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)

@@ -22,9 +22,10 @@ class Sign:
     unless: re.Pattern[str] | None = None
 
 
-# Words up to a stop that hold no denial (a test "not detected" is no finding), and the
+# Words up to a stop that hold no denial or doubt (a test "not detected" or "weakly
+# positive" is no finding), and the
 # tuberculosis bacillus by name.
-_AFFIRMED = r"(?:(?!\b(?:not|no|non|un)\b)[^.;\n])"
+_AFFIRMED = r"(?:(?!\b(?:not|no|non|un|weakly|equivocal|borderline|indeterminate)\b)[^.;\n])"
 _MTB = r"(?:M\. ?tuberculosis|MTB|Mycobacterium tuberculosis|TB PCR)\b"
 
 
@@ -45,26 +46,34 @@ SIGNS: tuple[Sign, ...] = (
         "a hyperresonant chest or a visible pleural edge",
         r"(?i)\bhyper-?resonan(?:t|ce)\b|\b(?:visceral )?pleural (?:edge|line)\b"
         r"|\b(?:absent|no) lung markings\b|\bdeep sulcus sign\b",
+        # An asthma's attack is hyperresonant too, and an emphysema both sides, where a
+        # pneumothorax is one side's.
+        unless=r"(?i)(?<!no )(?<!nil )(?<!without )\basthma\w*"
+        r"|\bhyper-?resonan\w*(?: \w+){0,2} (?:bilaterally|throughout|on both sides)\b"
+        r"|\b(?:bilateral(?:ly)?|both sides) hyper-?resonan",
     ),
     _sign(
         "Sarcoidosis",
         "bilateral hilar lymphadenopathy, non-caseating granulomas or a raised ACE",
         r"(?i)\bbilateral hilar (?:lymph ?adenopathy|adenopathy|lymph nodes|nodes)\b|\bBHL\b"
         r"|\bnon-?caseating granulomas?\b|\blupus pernio\b"
-        r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b|\b(?-i:ACE)(?: level)? (?:is |was )?"
-        r"(?:raised|elevated|high)\b",
+        r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b(?! inhibitor)"
+        r"|\b(?-i:ACE)(?: level)? (?:is |was )?(?:raised|elevated|high)\b",
+        # A lymphoma's, a cancer's or a smear-positive tuberculosis's hilar nodes.
+        unless=r"(?i)(?<!no )\b(?:lymphoma|AFB|acid[- ]fast|metasta\w*|\w*carcinoma)\b",
     ),
     _sign(
         "Inguinal hernia",
         "a reducible groin swelling with a cough impulse",
         r"(?i)\bcough impulse\b|\breducible\b",
-        unless=r"(?i)\b(?:umbilic\w*|incisional|femoral|paraumbilical|epigastric hernia)\b",
+        unless=r"(?i)\b(?:umbilic\w*|incisional|femoral|paraumbilical|epigastric hernia"
+        r"|dislocat\w*|fractur\w*|prolaps\w*|intussuscept\w*)\b",
     ),
     _sign(
         "Acute otitis media",
         "a bulging eardrum",
         r"(?i)\bbulging (?:\w+ ){0,2}(?:tympanic membranes?|TMs?|ear ?drums?|drums?)\b"
-        r"|\b(?:tympanic membranes?|TMs?|ear ?drums?)\b[^.;\n]{0,30}?\bbulging\b",
+        rf"|\b(?:tympanic membranes?|TMs?|ear ?drums?)\b{_AFFIRMED}{{0,30}}?\bbulging\b",
     ),
     _sign(
         "Pericarditis",
@@ -75,7 +84,7 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Acute pulmonary edema",
         "Kerley B lines, a bat-wing shadow or upper lobe diversion",
-        r"(?i)\bkerley\b|\bbat[- ]?wing\b|\bupper lobe (?:blood )?diversion\b",
+        r"(?i)\bkerley\b|\bbat[- ]?wing\b(?! rash)|\bupper lobe (?:blood )?diversion\b",
     ),
     _sign(
         "Atrial fibrillation", "an irregularly irregular rhythm", r"(?i)\birregularly irregular\b"
@@ -84,7 +93,7 @@ SIGNS: tuple[Sign, ...] = (
         "PSVT",
         "a regular narrow-complex tachycardia or one ended by adenosine",
         r"(?i)\bregular,? narrow[- ]complex\b|\bnarrow[- ]complex,? regular\b"
-        r"|\badenosine\b[^.;\n]{0,40}"
+        rf"|\badenosine\b{_AFFIRMED}{{0,40}}"
         r"\b(?:terminat|revert|convert|restor|stopp)\w*",
     ),
     _sign(
@@ -96,18 +105,22 @@ SIGNS: tuple[Sign, ...] = (
         "Myasthenia gravis",
         "acetylcholine receptor antibodies or a positive ice-pack or edrophonium test",
         r"(?i)\b(?:acetylcholine|ACh) receptor\b|\bAChR\b|\bice[- ]pack test\b"
-        r"|\bedrophonium\b|\btensilon\b|\bdecrement\w*",
+        r"|\bedrophonium\b|\btensilon\b"
+        r"|\b(?:repetitive (?:nerve )?stimulation|RNS|CMAP)\b[^.;\n]{0,40}\bdecrement\w*"
+        r"|\bdecrement\w* (?:response|on (?:repetitive|RNS)|of (?:the )?CMAP)\b",
     ),
     _sign(
         "Boerhaave",
         "air in the mediastinum",
         r"(?i)\bpneumomediastinum\b|\bmediastinal (?:air|emphysema)\b|\bhamman'?s?\b",
+        # An asthma's attack can tear an alveolus into the mediastinum.
+        unless=r"(?i)(?<!no )(?<!nil )(?<!without )\basthma\w*",
     ),
     _sign(
         "Pulmonary embolism",
         "S1Q3T3, McConnell's sign or a filling defect on CT pulmonary angiography",
         r"(?i)\bS1 ?Q3 ?T3\b|\bMcConnell'?s?\b"
-        r"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b[^.;\n]{0,50}"
+        rf"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b{_AFFIRMED}{{0,50}}"
         r"\bfilling defects?\b|\bfilling defects?\b[^.;\n]{0,30}\bpulmonary arter",
     ),
     _sign(
@@ -127,7 +140,8 @@ SIGNS: tuple[Sign, ...] = (
         "a cavitating lesion",
         r"(?i)\bcavitat\w*|\bcavitary\b",
         # A cavity with an air-fluid level is an abscess's.
-        unless=r"(?i)\bair[- ]fluid level\b|\babscess\w*",
+        unless=r"(?i)\bair[- ]fluid level\b|\babscess\w*|\b\w*carcinoma\b|\bsquamous\b"
+        r"|\bmalignan\w*|\bneoplas\w*|\bmetasta\w*",
     ),
     _sign(
         "Epiglottitis",
@@ -154,6 +168,9 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bareflexi\w*"
         r"|\b(?:absent|lost) (?:\w+ ){0,3}(?:knee|patellar|biceps|deep tendon|tendon)"
         r"(?: and \w+)? (?:reflexes|jerks)\b|\b(?:reflexes|jerks) (?:are )?(?:absent|lost)\b",
+        # A diabetic's or a B12-deficient neuropathy, a cord's shock lose reflexes too.
+        unless=r"(?i)(?<!no )\b(?:diabet\w*|peripheral neuropathy|B12|spinal shock|cord"
+        r"|glove and stocking)\b",
     ),
     _sign(
         "Chagas",
@@ -162,6 +179,9 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\b(?:RBBB|right bundle branch block)\b[^.;\n]{0,20}"
         r"\b(?:LAFB|left anterior fascicular)"
         r"|\bapical aneurysm\b|\bmega-?colon\b|\bmega-?o?esophagus\b",
+        # A colitis's toxic megacolon, Hirschsprung's, an infarct's aneurysm.
+        unless=r"(?i)\b(?:colitis|toxic|hirschsprung\w*|C\.? ?diff\w*|infarct\w*|STEMI)\b"
+        r"|(?<!no )\bMI\b",
     ),
     _sign(
         "Myocarditis",
@@ -173,7 +193,7 @@ SIGNS: tuple[Sign, ...] = (
         "Pulmonary neoplasm",
         "a spiculated or hilar lung mass or a Pancoast tumour",
         r"(?i)\bspiculated\b|\b(?:lung|hilar|pulmonary) mass\b|\bpancoast\b",
-        unless=r"(?i)\bbreast\b|\bmammogra\w*",
+        unless=r"(?i)\bbreast\b|\bmammogra\w*|\blymphoma\b",
     ),
     _sign(
         "Pancreatic neoplasm",
@@ -181,6 +201,8 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
         rf"|\bCourvoisier\b|\bCA ?19-?9\b{_AFFIRMED}{{0,20}}\b(?:raised|elevated|high|\d{{3,}})"
         r"|\bdouble[- ]duct\b",
+        # A cholangitis's or a stone's obstruction raises CA 19-9 too.
+        unless=r"(?i)\bcholangitis\b|\bcholedocholithiasis\b|(?<!no )\bgallstones?\b",
     ),
     _sign(
         "GERD",
@@ -191,6 +213,7 @@ SIGNS: tuple[Sign, ...] = (
         "Anaphylaxis",
         "a raised mast-cell tryptase",
         rf"(?i)\btryptase\b{_AFFIRMED}{{0,20}}\b(?:raised|elevated|high)",
+        unless=r"(?i)\bmastocytosis\b|\bmast cell (?:disease|disorder)\b",
     ),
     _sign(
         "Influenza",
@@ -236,7 +259,7 @@ SIGNS: tuple[Sign, ...] = (
         r"|\bpositive (?:quantiferon|IGRA|interferon[- ]gamma release assay)\b"
         rf"|\b{_MTB}{_AFFIRMED}{{0,12}}\b(?:detected|isolated|grown|cultured|positive)\b"
         rf"|\b(?:NAAT|PCR|GeneXpert|Xpert|culture|sputum|BAL)\b{_AFFIRMED}{{0,25}}"
-        rf"\b(?:detect(?:s|ed)|grew|isolated|positive for|showed|shows|confirm\w*)"
+        rf"\b(?:detect(?:s|ed)|grew|isolated|positive for|showed|shows|confirm(?:s|ed))"
         rf"{_AFFIRMED}{{0,10}}\b{_MTB}",
     ),
     _sign(
@@ -247,7 +270,7 @@ SIGNS: tuple[Sign, ...] = (
         r"|\bpost-?bronchodilator FEV1/FVC\b(?: ratio)?(?: of| was| is|:)? ?(?:0?\.[0-6]\d?)\b",
         # An asthma's attack also hyperinflates and obstructs, cystic fibrosis's lungs too; a
         # consolidation is a pneumonia's, even in a COPD.
-        unless=r"(?i)\basthma\w*|\bcystic fibrosis\b|(?-i:\bCF\b)"
+        unless=r"(?i)\basthma\w*|\bcystic fibrosis\b|(?-i:\bCF\b)|\breactive airways?\b"
         r"|(?<!no )(?<!nil )(?<!without )(?<!no focal )\bconsolidat\w*",
     ),
     _sign(
@@ -258,9 +281,10 @@ SIGNS: tuple[Sign, ...] = (
         rf"|\b(?:{_SIDE}){_SINUS} (?:is |are |were |was )?(?:tender|tenderness)\b"
         r"|\btender (?:(?:left|right|L|R) )?(?:maxillary|frontal) (?:sinus\w*|area|region)\b"
         r"|\btender (?:(?:left|right|L|R) )?maxillae?\b",
-        # A chronic sinusitis (its months, its polyps), a broken cheekbone, a cellulitis or a
-        # dental abscess are tender there too.
+        # A chronic sinusitis (its months, its polyps), a broken cheekbone, a cellulitis, a
+        # dental abscess or caries, a migraine or a shingles are tender there too (an upper
+        # tooth's ache is a maxillary sinusitis's own).
         unless=r"(?i)\b(?:months|years|chronic\w*|polyps?|fractur\w*|trauma|assault\w*"
-        r"|cellulitis|abscess\w*)\b",
+        r"|cellulitis|abscess\w*|dental|caries|carious|migraine\w*|zoster|shingles)\b",
     ),
 )
