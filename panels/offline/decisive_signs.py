@@ -49,7 +49,7 @@ SIGNS: tuple[Sign, ...] = (
         # An asthma's attack is hyperresonant too, and an emphysema both sides, where a
         # pneumothorax is one side's.
         unless=r"(?i)(?<!no )(?<!nil )(?<!without )\basthma\w*"
-        r"|\bhyper-?resonan\w*(?: \w+){0,2} (?:bilaterally|throughout|on both sides)\b"
+        r"|\bhyper-?resonan\w*(?: \w+){0,2} (?:bilaterally|throughout|(?:on )?both sides)\b"
         r"|\b(?:bilateral(?:ly)?|both sides) hyper-?resonan",
     ),
     _sign(
@@ -78,7 +78,11 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Pericarditis",
         "a pericardial rub or PR depression",
+        # A friction rub over a lung's base or side is a pleural rub (a pneumonia's, an
+        # embolism's); a pericardial rub is heard at the sternal border.
         r"(?i)\bpericardial (?:friction )?rub\b|(?<!pleural )\bfriction rub\b"
+        r"(?![^.;\n]{0,40}\b(?:bases?|basal|lung|lower chest|lateral chest|axilla\w*"
+        r"|mid-?axillary|zones?|hemithorax)\b)"
         r"|\bPR[- ](?:segment )?depression\b|\bsaddle[- ]shaped ST\b",
     ),
     _sign(

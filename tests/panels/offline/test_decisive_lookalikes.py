@@ -91,6 +91,8 @@ def test_a_sign_not_positive_planned_past_or_a_relatives_is_not_stated(
         ("Raised ACE inhibitor dose last week, now a dry cough.", "Sarcoidosis"),
         ("Shoulder dislocation, reducible under sedation.", "Inguinal hernia"),
         ("Bat wing rash over her face, joint pains.", "Acute pulmonary edema"),
+        ("Friction rub over the right lower chest, pleuritic pain.", "Pericarditis"),
+        ("COPD, hyperresonant both sides, quiet chest.", "Spontaneous pneumothorax"),
         ("Decrement in urine output, creatinine rising.", "Myasthenia gravis"),
         ("Asthma attack with pneumomediastinum on CXR after coughing.", "Boerhaave"),
         ("Cavitating squamous cell carcinoma of the right upper lobe.", "Tuberculosis"),
@@ -138,6 +140,7 @@ def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
         ("Repetitive nerve stimulation shows a decrement.", "Myasthenia gravis"),
         ("Areflexic legs, ascending weakness.", "Guillain-Barré syndrome"),
         ("Adenosine terminated the tachycardia.", "PSVT"),
+        ("Scratchy friction rub at the left sternal border.", "Pericarditis"),
     ],
 )
 def test_the_sign_itself_is_still_stated(text: str, condition: str) -> None:
@@ -155,6 +158,11 @@ def named_by(kb: knowledge.KnowledgeBase, text: str) -> list[str | None]:
             "28F known asthmatic, 1 day of worsening wheeze and breathlessness, can't finish "
             "sentences. Hyperresonant chest, widespread wheeze, peak flow 35% of best.",
             "Spontaneous pneumothorax",
+        ),
+        (
+            "62M urosepsis, fever 39, rigors, troponin raised. Friction rub heard over the right "
+            "lower chest with pleuritic pain.",
+            "Pericarditis",
         ),
         (
             "66M, dental abscess, toothache for 4 days, swollen cheek. Tender over the left "
