@@ -39,18 +39,20 @@ HAEMOGLOBIN_G_L_ABOVE = 25.0  # a unitless haemoglobin above this is in g/L ("Hb
 _DENIED_BEFORE = re.compile(
     r"(?i)(?:\b(?:no|not|nil|without|negative for|absent|denies|sent for|send for|awaiting"
     r"|pending|requested|request|check for|to rule out|rule out|r/o|look(?:ing)? for"
-    r"|(?:to )?exclude|previous|prior|history of|h/o"
+    r"|(?:to )?exclude|previous|prior|history of|h/o|possible|possibly|query|suspected"
+    r"|no (?:\w+ )?evidence (?:of|for)"
     r"|(?:sputum|samples?|swabs?|bloods?|CT|CXR|X-ray|film) for)\b|\?)[^.;,\n]{0,12}$"
 )
 # After the sign, a result that is not positive or not yet known ("anti-dsDNA normal",
 # "IGRA borderline", "AFB to be sent", "lung mass?"), or the past ("5 years ago").
 _DENIED_AFTER = re.compile(
     r"(?i)^[^.;,\n]{0,12}?(?:\b(?:ruled out|excluded|absent|not|negative|neg|none|pending"
-    r"|awaited|requested|to be sent|to follow)\b|\?)"
+    r"|awaited|requested|to be sent|to follow|unlikely|vs|versus|could not be)\b|\?)"
     # "anti-dsDNA normal", not "hilar nodes with normal lungs".
     r"|^(?:(?!\b(?:with|and|but|or)\b)[^.;,\n]){0,12}?"
     r"\b(?:normal|equivocal|borderline|indeterminate|weakly)\b"
-    r"|^[^.;\n]{0,30}?\b(?:\d+|a few|several) (?:years?|months?|weeks?) ago\b"
+    r"|^[^.;\n]{0,30}?\b(?:(?:\d+|a few|several) (?:years?|months?|weeks?) ago|(?:has |have )?"
+    r"resolved|in (?:19|20)\d\d)\b"
 )
 # A relative's or a contact's sign ("his brother had TB confirmed by culture", "flu swab
 # positive in his wife"): a relative opens the sentence's clause before it, or the sign is
@@ -64,7 +66,8 @@ _RELATIVE_BEFORE = re.compile(
     r"(?:'s)? (?:had|has|was|with|who)\b[^.;\n]{0,60}$"
 )
 _IN_RELATIVE_AFTER = re.compile(
-    rf"(?i)^[^.;,\n]{{0,20}}?\b(?:in (?:his|her|their|a|the) {_RELATIVE}|{_RELATIVE} at home)\b"
+    rf"(?i)^[^.;,\n]{{0,20}}?\b(?:in (?:his|her|their|a|the) {_RELATIVE}|{_RELATIVE} at home"
+    r"|in (?:the|his|her) (?:care home|nursing home|household|family))\b"
 )
 
 
@@ -117,7 +120,15 @@ def denied(text: str, start: int, end: int) -> bool:
     return bool(
         _DENIED_BEFORE.search(text[max(0, start - 24) : start])
         or _DENIED_AFTER.search(text[end : end + 40])
-        or _RELATIVE_BEFORE.search(text[max(0, start - 80) : start])
+        or _anothers(text, start, end)
+    )
+
+
+def _anothers(text: str, start: int, end: int) -> bool:
+    """Whether the words of ``text`` from ``start`` to ``end`` are a relative's or a
+    contact's ("his brother had ...", "... in his wife")."""
+    return bool(
+        _RELATIVE_BEFORE.search(text[max(0, start - 80) : start])
         or _IN_RELATIVE_AFTER.search(text[end : end + 30])
     )
 
@@ -176,6 +187,8 @@ def _anaemia(text: str) -> str | None:
     if any(not denied(text, m.start(), m.end()) for m in causes):
         return None  # a bleed's or a named disease's low haemoglobin: that is the case
     for match in _HAEMOGLOBIN.finditer(text):
+        if _anothers(text, match.start(), match.end()):
+            continue  # "Hb 79 in her mother"
         value, unit = float(match.group(1)), (match.group(2) or "").lower()
         in_g_l = unit == "g/l" or (not unit and value > HAEMOGLOBIN_G_L_ABOVE)
         if value < (ANAEMIA_G_L if in_g_l else ANAEMIA_G_DL):

@@ -57,17 +57,18 @@ SIGNS: tuple[Sign, ...] = (
         "bilateral hilar lymphadenopathy, non-caseating granulomas or a raised ACE",
         r"(?i)\bbilateral hilar (?:lymph ?adenopathy|adenopathy|lymph nodes|nodes)\b|\bBHL\b"
         r"|\bnon-?caseating granulomas?\b|\blupus pernio\b"
-        r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b(?! inhibitor)"
+        r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b(?!-?i\b| inhibitor)"
         r"|\b(?-i:ACE)(?: level)? (?:is |was )?(?:raised|elevated|high)\b",
-        # A lymphoma's, a cancer's or a smear-positive tuberculosis's hilar nodes.
-        unless=r"(?i)(?<!no )\b(?:lymphoma|AFB|acid[- ]fast|metasta\w*|\w*carcinoma)\b",
+        # A lymphoma's, a cancer's, a smear-positive tuberculosis's or a dust's hilar nodes.
+        unless=r"(?i)(?<!no )\b(?:lymphoma|AFB|acid[- ]fast|metasta\w*|\w*carcinoma"
+        r"|silicosis|pneumoconiosis|berylli\w*)\b",
     ),
     _sign(
         "Inguinal hernia",
         "a reducible groin swelling with a cough impulse",
         r"(?i)\bcough impulse\b|\breducible\b",
         unless=r"(?i)\b(?:umbilic\w*|incisional|femoral|paraumbilical|epigastric hernia"
-        r"|dislocat\w*|fractur\w*|prolaps\w*|intussuscept\w*)\b",
+        r"|dislocat\w*|fractur\w*|prolaps\w*|intussuscept\w*|varicocele|varix)\b",
     ),
     _sign(
         "Acute otitis media",
@@ -91,7 +92,12 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bkerley\b|\bbat[- ]?wing\b(?! rash)|\bupper lobe (?:blood )?diversion\b",
     ),
     _sign(
-        "Atrial fibrillation", "an irregularly irregular rhythm", r"(?i)\birregularly irregular\b"
+        "Atrial fibrillation",
+        "an irregularly irregular rhythm",
+        r"(?i)\birregularly irregular\b",
+        # A multifocal atrial tachycardia or frequent ectopics are irregular too.
+        unless=r"(?i)(?<!no )\b(?:multifocal atrial|(?:frequent|multiple|multifocal) "
+        r"(?:atrial |ventricular )?(?:ectopics|extrasystoles|premature))",
     ),
     _sign(
         "PSVT",
@@ -124,20 +130,29 @@ SIGNS: tuple[Sign, ...] = (
         "Pulmonary embolism",
         "S1Q3T3, McConnell's sign or a filling defect on CT pulmonary angiography",
         r"(?i)\bS1 ?Q3 ?T3\b|\bMcConnell'?s?\b"
-        rf"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b{_AFFIRMED}{{0,50}}"
+        # (a CT asked "to look for filling defects" has not found them)
+        rf"|\b(?:CTPA|CT pulmonary angiogra\w*|pulmonary arter\w*)\b"
+        rf"(?:(?!\b(?:look|looking|requested|exclude)\b){_AFFIRMED}){{0,50}}"
         r"\bfilling defects?\b|\bfilling defects?\b[^.;\n]{0,30}\bpulmonary arter",
     ),
     _sign(
         "Bronchiectasis",
         "dilated bronchi or tram-track lines",
-        r"(?i)\btram[- ]?(?:track|line)s?\b|\bsignet[- ]ring\b|\bdilated bronchi\b"
+        r"(?i)\btram[- ]?(?:track|line)s?\b|\bsignet[- ]ring\b(?! cell)|\bdilated bronchi\b"
         r"|\bbronchial (?:wall )?dilatation\b",
+        # A glomerulonephritis's basement membrane and a Sturge-Weber's calcification are
+        # tram-tracks too.
+        unless=r"(?i)\b(?:glomerul\w*|MPGN|basement membrane|calcification|port[- ]wine"
+        r"|sturge\w*)\b",
     ),
     _sign(
         "Tuberculosis",
         "caseating granulomas, acid-fast bacilli or a positive interferon-gamma or Mantoux test",
         r"(?i)(?<!non-)\bcaseating granulom\w*|\bacid[- ]fast\b|\bAFB\b"
-        rf"|\b(?:quantiferon|IGRA|mantoux)\b{_AFFIRMED}{{0,12}}\bpositive\b",
+        rf"|\b(?:quantiferon|IGRA|mantoux)\b{_AFFIRMED}{{0,12}}\bpositive\b"
+        r"(?![^.;\n]{0,30}\bBCG\b)",  # a BCG makes a Mantoux positive
+        # A Nocardia is (weakly) acid-fast too.
+        unless=r"(?i)\bnocardia\w*|\bmodified acid",
     ),
     _sign(
         "Tuberculosis",
@@ -145,12 +160,18 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bcavitat\w*|\bcavitary\b",
         # A cavity with an air-fluid level is an abscess's.
         unless=r"(?i)\bair[- ]fluid level\b|\babscess\w*|\b\w*carcinoma\b|\bsquamous\b"
-        r"|\bmalignan\w*|\bneoplas\w*|\bmetasta\w*",
+        r"|\bmalignan\w*|\bneoplas\w*|\bmetasta\w*"
+        # A Klebsiella's or a Staphylococcus's pneumonia, septic emboli, a vasculitis.
+        r"|\bklebsiella\b|\bstaph\w*|\baureus\b|\bMRSA\b|\bemboli\b|\bvegetations?\b"
+        r"|\bGPA\b|\bpolyangiitis\b|\bwegener\w*|\bANCA\b",
     ),
     _sign(
         "Epiglottitis",
         "a thumb sign or a swollen cherry-red epiglottis",
         r"(?i)\bthumb(?:print)?[- ]sign\b|\b(?:swollen|cherry[- ]red|oedematous) epiglottis\b",
+        # An anaphylaxis's or an angioedema's swelling reaches the epiglottis too.
+        unless=r"(?i)(?<!no )\b(?:anaphyla\w*|angio-?o?edema|urticaria\w*"
+        r"|(?:swollen|swelling of the) (?:lips|tongue))",
     ),
     _sign("Croup", "a steeple sign or a Westley score", r"(?i)\bsteeple sign\b|\bWestley\b"),
     _sign(
@@ -158,7 +179,8 @@ SIGNS: tuple[Sign, ...] = (
         "consolidation on the chest X-ray or bronchial breathing",
         r"(?i)\bconsolidation\b|\bbronchial breathing\b|\blobe (?:dense )?opacit\w*"
         r"|\b(?:dense|lobar) opacit\w*",
-        unless=r"(?i)\bcavit\w*|\bacid[- ]fast\b|\bAFB\b|\bmass\b|\bspiculated\b",
+        unless=r"(?i)\bcavit\w*|\bacid[- ]fast\b|\bAFB\b|\bmass\b|\bspiculated\b"
+        r"|\b\w*carcinoma\b|\btumou?r\b|\bendobronchial\b|\bobstructing\b",
     ),
     _sign(
         "Guillain-Barré syndrome",
@@ -183,8 +205,10 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\b(?:RBBB|right bundle branch block)\b[^.;\n]{0,20}"
         r"\b(?:LAFB|left anterior fascicular)"
         r"|\bapical aneurysm\b|\bmega-?colon\b|\bmega-?o?esophagus\b",
-        # A colitis's toxic megacolon, Hirschsprung's, an infarct's aneurysm.
-        unless=r"(?i)\b(?:colitis|toxic|hirschsprung\w*|C\.? ?diff\w*|infarct\w*|STEMI)\b"
+        # A colitis's toxic megacolon, Hirschsprung's, an infarct's aneurysm, an ischaemic
+        # heart disease's conduction block.
+        unless=r"(?i)\b(?:colitis|toxic|hirschsprung\w*|C\.? ?diff\w*|infarct\w*|STEMI"
+        r"|isch(?:a)?emic heart disease|IHD)\b"
         r"|(?<!no )\bMI\b",
     ),
     _sign(
@@ -192,6 +216,8 @@ SIGNS: tuple[Sign, ...] = (
         "late gadolinium enhancement on cardiac MRI",
         r"(?i)\b(?:subepicardial|sub-epicardial|mid-?wall|patchy|non-?ischa?emic)\b[^.;\n]{0,30}"
         r"\b(?:late gadolinium enhancement|LGE)\b",
+        # A hypertrophic cardiomyopathy's, a sarcoid's or an amyloid's scar.
+        unless=r"(?i)\b(?:hypertroph\w*|HCM|sarcoid\w*|amyloid\w*)\b",
     ),
     _sign(
         "Pulmonary neoplasm",
