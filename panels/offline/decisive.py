@@ -41,7 +41,7 @@ _DENIED_BEFORE = re.compile(
     r"|pending|requested|request|check for|to rule out|rule out|r/o|look(?:ing)? for"
     r"|(?:to )?exclude|previous|prior|history of|h/o|possible|possibly|query|suspected"
     r"|no (?:\w+ )?evidence (?:of|for)"
-    r"|(?:sputum|samples?|swabs?|bloods?|CT|CXR|X-ray|film) for)\b|\?)[^.;,\n]{0,12}$"
+    r"|(?:sputum|samples?|swabs?|bloods?|CT|CXR|X-ray|film) for)\b|\?)[^.;,:\n]{0,12}$"
 )
 # After the sign, a result that is not positive or not yet known ("anti-dsDNA normal",
 # "IGRA borderline", "AFB to be sent", "lung mass?"), or the past ("5 years ago").

@@ -60,8 +60,8 @@ SIGNS: tuple[Sign, ...] = (
         r"|(?:raised|elevated|high) (?:serum )?(?-i:ACE)\b(?!-?i\b| inhibitor)"
         r"|\b(?-i:ACE)(?: level)? (?:is |was )?(?:raised|elevated|high)\b",
         # A lymphoma's, a cancer's, a smear-positive tuberculosis's or a dust's hilar nodes.
-        unless=r"(?i)(?<!no )\b(?:lymphoma|AFB|acid[- ]fast|metasta\w*|\w*carcinoma"
-        r"|silicosis|pneumoconiosis|berylli\w*)\b",
+        unless=r"(?i)(?<!no )\b(?:lymphoma|metasta\w*|\w*carcinoma|silicosis|pneumoconiosis"
+        r"|berylli\w*)\b|\b(?:AFB|acid[- ]fast)\b(?![^.;,\n]{0,20}\b(?:negative|neg|not|no)\b)",
     ),
     _sign(
         "Inguinal hernia",

@@ -168,6 +168,8 @@ def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
         ("CXR: right visceral pleural edge, no lung markings beyond.", "Spontaneous pneumothorax"),
         ("Hyperresonant left hemithorax, reduced breath sounds.", "Spontaneous pneumothorax"),
         ("CT: bilateral hilar lymphadenopathy.", "Sarcoidosis"),
+        ("CT: bilateral hilar lymphadenopathy. Sputum AFB negative x3.", "Sarcoidosis"),
+        ("Possible PTX: hyperresonant left chest.", "Spontaneous pneumothorax"),
         ("Serum ACE raised.", "Sarcoidosis"),
         ("Cavitating right upper lobe lesion.", "Tuberculosis"),
         ("Tender over both maxillary sinuses.", "Acute rhinosinusitis"),
