@@ -63,11 +63,16 @@ _RELATIVE = (
 )
 _RELATIVE_BEFORE = re.compile(
     rf"(?i)(?:^|[.;\n]\s*|\b(?:his|her|their|a|the patient's) ){_RELATIVE}\b"
-    r"(?:'s)? (?:had|has|was|with|who)\b[^.;\n]{0,60}$"
+    r"(?:'s)? (?!(?:has |had |have |was |who )?(?:noticed|seen|observed|heard|felt|brought"
+    r"|reports?|says?|said|thinks?|worried|concerned|told|is)\b)(?:had|has|was|with|who)\b"
+    # ... up to the patient's own words: a parent reports the child's signs ("mum has
+    # noticed her 4-month-old has a runny nose"), a wife her husband's.
+    r"(?:(?!\b(?:he|she|his|her|him|patient|baby|infant|child|son|daughter|old|noticed"
+    r"|reports?|says?|said|brought|worried|concerned)\b)[^.;\n]){0,60}$"
 )
 _IN_RELATIVE_AFTER = re.compile(
-    rf"(?i)^[^.;,\n]{{0,20}}?\b(?:in (?:his|her|their|a|the) {_RELATIVE}|{_RELATIVE} at home"
-    r"|in (?:the|his|her) (?:care home|nursing home|household|family))\b"
+    rf"(?i)^[^.;,\n]{{0,20}}?\b(?:(?:in|from) (?:his|her|their|a|the) {_RELATIVE}"
+    rf"|{_RELATIVE} at home|in (?:the|his|her) (?:care home|nursing home|household|family))\b"
 )
 
 

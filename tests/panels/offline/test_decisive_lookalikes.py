@@ -77,6 +77,7 @@ def conditions(text: str) -> list[str]:
         ("Pertussis PCR positive in her brother, she has a cough.", "Whooping cough"),
         ("Mother had sputum culture grew M. tuberculosis.", "Tuberculosis"),
         ("Hb 7.9 in her mother.", "Anemia"),
+        ("Sputum culture grew M. tuberculosis from his brother.", "Tuberculosis"),
         ("Influenza A PCR detected in the care home, patient swab pending.", "Influenza"),
     ],
 )
@@ -170,6 +171,12 @@ def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
         ("CT: bilateral hilar lymphadenopathy.", "Sarcoidosis"),
         ("CT: bilateral hilar lymphadenopathy. Sputum AFB negative x3.", "Sarcoidosis"),
         ("Possible PTX: hyperresonant left chest.", "Spontaneous pneumothorax"),
+        # A relative who reports the patient's sign, or whose own illness is named first.
+        ("Mum has noticed her 4-month-old has a runny nose, cough and wheeze.", "Bronchiolitis"),
+        ("Mum was worried: 5-month-old with a runny nose, cough and crackles.", "Bronchiolitis"),
+        ("Dad has brought his 6 month old with snuffles, cough and wheeze.", "Bronchiolitis"),
+        ("Mum has a cold; her 4-month-old has a runny nose, cough and wheeze.", "Bronchiolitis"),
+        ("His wife has noticed his pulse is irregularly irregular.", "Atrial fibrillation"),
         ("Serum ACE raised.", "Sarcoidosis"),
         ("Cavitating right upper lobe lesion.", "Tuberculosis"),
         ("Tender over both maxillary sinuses.", "Acute rhinosinusitis"),
