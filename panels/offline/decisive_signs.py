@@ -95,9 +95,9 @@ SIGNS: tuple[Sign, ...] = (
         "Atrial fibrillation",
         "an irregularly irregular rhythm",
         r"(?i)\birregularly irregular\b",
-        # A multifocal atrial tachycardia or frequent ectopics are irregular too.
-        unless=r"(?i)(?<!no )\b(?:multifocal atrial|(?:frequent|multiple|multifocal) "
-        r"(?:atrial |ventricular )?(?:ectopics|extrasystoles|premature))",
+        # A multifocal atrial tachycardia or a sinus rhythm's ectopics are irregular too.
+        unless=r"(?i)(?<!no )\bmultifocal atrial"
+        r"|\bsinus (?:rhythm|arrhythmia)\b[^.;\n]{0,30}\b(?:ectopics|extrasystoles|premature)",
     ),
     _sign(
         "PSVT",

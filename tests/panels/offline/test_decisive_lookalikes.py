@@ -187,6 +187,10 @@ def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
         ("Adenosine terminated the tachycardia.", "PSVT"),
         ("Scratchy friction rub at the left sternal border.", "Pericarditis"),
         ("Echo: LV apical aneurysm; coronary angiography normal.", "Chagas"),
+        (
+            "ECG irregularly irregular, no P waves, frequent ventricular ectopics.",
+            "Atrial fibrillation",
+        ),
         ("CXR: left lower lobe consolidation.", "Pneumonia"),
         ("Mantoux positive at 18 mm.", "Tuberculosis"),
     ],
