@@ -90,6 +90,9 @@ SIGNS: tuple[Sign, ...] = (
         "Acute pulmonary edema",
         "Kerley B lines, a bat-wing shadow or upper lobe diversion",
         r"(?i)\bkerley\b|\bbat[- ]?wing\b(?! rash)|\bupper lobe (?:blood )?diversion\b",
+        # A lymphangitis carcinomatosa's or an interstitial lung disease's septal lines.
+        unless=r"(?i)\blymphangitis\b|\bcarcinomatos\w*|\binterstitial lung disease\b"
+        r"|(?-i:\bILD\b)",
     ),
     _sign(
         "Atrial fibrillation",
@@ -105,6 +108,8 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bregular,? narrow[- ]complex\b|\bnarrow[- ]complex,? regular\b"
         rf"|\badenosine\b{_AFFIRMED}{{0,40}}"
         r"\b(?:terminat|revert|convert|restor|stopp)\w*",
+        # An atrial flutter's 2:1 block and a sinus tachycardia are regular and narrow too.
+        unless=r"(?i)(?<!no )(?<!not )\b(?:(?:atrial )?flutter|sinus tachycardia)\b",
     ),
     _sign(
         "SLE",
@@ -123,8 +128,10 @@ SIGNS: tuple[Sign, ...] = (
         "Boerhaave",
         "air in the mediastinum",
         r"(?i)\bpneumomediastinum\b|\bmediastinal (?:air|emphysema)\b|\bhamman'?s?\b",
-        # An asthma's attack can tear an alveolus into the mediastinum.
-        unless=r"(?i)(?<!no )(?<!nil )(?<!without )\basthma\w*",
+        # An asthma's attack, a cocaine's or a cannabis's inhalation, a trauma or a ventilator
+        # can tear an alveolus into the mediastinum.
+        unless=r"(?i)(?<!no )(?<!nil )(?<!without )\b(?:asthma\w*|cocaine|cannabis|trauma\w*"
+        r"|intubat\w*|ventilat\w*)",
     ),
     _sign(
         "Pulmonary embolism",
@@ -231,8 +238,10 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bpancreatic (?:head )?mass\b|\bmass in the (?:head of the )?pancreas\b"
         rf"|\bCourvoisier\b|\bCA ?19-?9\b{_AFFIRMED}{{0,20}}\b(?:raised|elevated|high|\d{{3,}})"
         r"|\bdouble[- ]duct\b",
-        # A cholangitis's or a stone's obstruction raises CA 19-9 too.
-        unless=r"(?i)\bcholangitis\b|\bcholedocholithiasis\b|(?<!no )\bgallstones?\b",
+        # A cholangitis's or a stone's obstruction raises CA 19-9 too; a pancreatitis makes
+        # an inflammatory mass.
+        unless=r"(?i)\bcholangitis\b|\bcholedocholithiasis\b|(?<!no )\bgallstones?\b"
+        r"|(?<!no )(?<!not )\b(?:pseudocyst|pancreatitis)\b",
     ),
     _sign(
         "GERD",
@@ -249,7 +258,7 @@ SIGNS: tuple[Sign, ...] = (
         "Influenza",
         "a positive influenza test",
         rf"(?i)\b(?:influenza|flu)(?: [AB])? (?:PCR|swab|antigen|test)\b{_AFFIRMED}{{0,12}}"
-        r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b",
+        r"\b(?:positive|detected)\b|\bpositive (?:for )?(?:flu|influenza)\b(?!-like)",
     ),
     _sign(
         "Ebola",
