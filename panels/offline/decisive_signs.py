@@ -44,7 +44,10 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Spontaneous pneumothorax",
         "a hyperresonant chest or a visible pleural edge",
-        r"(?i)\bhyper-?resonan(?:t|ce)\b|\b(?:visceral )?pleural (?:edge|line)\b"
+        # (a lung ultrasound's "pleural line" is the normal pleura's: only a visible or
+        # visceral one is a collapsed lung's edge)
+        r"(?i)\bhyper-?resonan(?:t|ce)\b|\b(?:visceral )?pleural edge\b"
+        r"|\b(?:visceral|visible) pleural line\b"
         r"|\b(?:absent|no) lung markings\b|\bdeep sulcus sign\b",
         # An asthma's attack is hyperresonant too, and an emphysema both sides, where a
         # pneumothorax is one side's.
@@ -176,9 +179,11 @@ SIGNS: tuple[Sign, ...] = (
         "Epiglottitis",
         "a thumb sign or a swollen cherry-red epiglottis",
         r"(?i)\bthumb(?:print)?[- ]sign\b|\b(?:swollen|cherry[- ]red|oedematous) epiglottis\b",
-        # An anaphylaxis's or an angioedema's swelling reaches the epiglottis too.
+        # An anaphylaxis's or an angioedema's swelling reaches the epiglottis too; a colon's
+        # thumbprinting is an ischaemic colitis's.
         unless=r"(?i)(?<!no )\b(?:anaphyla\w*|angio-?o?edema|urticaria\w*"
-        r"|(?:swollen|swelling of the) (?:lips|tongue))",
+        r"|(?:swollen|swelling of the) (?:lips|tongue))|\b(?:colitis|colon\w*|bowel|AXR"
+        r"|abdominal)\b",
     ),
     _sign("Croup", "a steeple sign or a Westley score", r"(?i)\bsteeple sign\b|\bWestley\b"),
     _sign(
