@@ -17,6 +17,7 @@ reader than the finding extractor. Pure: no Django.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -116,6 +117,10 @@ def stated(text: str) -> tuple[Stated, ...]:
     anaemia = _anaemia(text)
     if anaemia:
         found.append(Stated("Anemia", "a haemoglobin under 10 g/dL", anaemia))
+    for condition, words, read in _MORE:
+        quoted = read(text)
+        if quoted and not any(s.condition == condition for s in found):
+            found.append(Stated(condition, words, quoted))
     return tuple(found)
 
 
@@ -193,3 +198,53 @@ def supports(ranking: Ranking, text: str) -> str | None:
 
 def _display(ranking: Ranking, name: str) -> str:
     return next(c.display_name for c in ranking.conditions if c.name == name)
+
+
+# More signs: combinations of findings a function reads (each stated and not denied).
+
+# Urticaria or angioedema: the skin and mucosa of an allergic reaction.
+_URTICARIA = re.compile(
+    r"(?i)\b(?:urticari\w*|hives|welts|wheals|angio-?o?edema"
+    r"|(?:lips?|tongue)\b[^.;\n]{0,20}\b(?:swell\w*|swollen)"
+    r"|(?:swell\w*|swollen) (?:\w+ ){0,2}(?:lips?|tongue))\b"
+)
+# A measured blood pressure ("BP 78/40", "blood pressure falls from 128/80 to 70/40").
+_BLOOD_PRESSURE = re.compile(
+    r"(?i)\b(?:BP|blood pressure)\b[^.;\n]{0,30}?\b(\d{2,3}) ?/ ?(\d{2,3})\b(?! ?mg)"
+    r"(?:[^.;\n]{0,6}?\bto (\d{2,3}) ?/ ?(\d{2,3})\b)?"
+)
+_HYPOTENSIVE = re.compile(r"(?i)\bhypotensi\w*")
+# A systolic pressure below this is hypotension (World Allergy Organization: under 90 mmHg
+# in an adult).
+HYPOTENSION_SYSTOLIC = 90
+# The flushing and urticaria of histamine in spoiled fish: a scombroid poisoning's.
+_FISH = re.compile(r"(?i)\b(?:fish|tuna|mackerel|sardines?|mahi|scombr\w*)\b")
+
+
+def _low_pressure(text: str) -> str | None:
+    for match in _BLOOD_PRESSURE.finditer(text):
+        systolic = int(match.group(3) or match.group(1))
+        if systolic < HYPOTENSION_SYSTOLIC:
+            return match.group(0)
+    word = next(
+        (m for m in _HYPOTENSIVE.finditer(text) if not denied(text, m.start(), m.end())), None
+    )
+    return word.group(0) if word else None
+
+
+def _anaphylaxis(text: str) -> str | None:
+    """Urticaria or angioedema with a measured hypotension, each stated and not denied: the
+    World Allergy Organization's criterion of anaphylaxis (a questionnaire measures no blood
+    pressure). Not with spoiled fish: that is a scombroid poisoning's histamine."""
+    if _FISH.search(text):
+        return None
+    skin = next(
+        (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
+    )
+    low = _low_pressure(text) if skin else None
+    return f"{skin.group(0)}', '{low}" if skin and low else None
+
+
+_MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
+    ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
+)

@@ -1,0 +1,72 @@
+"""More decisive signs: combinations of findings a function reads (decisive.py, after
+``# More signs``). Invented notes (not from any evaluation set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from panels.offline import decisive, knowledge
+from panels.offline.member import default_members
+
+ANAPHYLAXIS = (
+    "34F stung by a bee on the arm 10 min ago. Generalised urticaria, lips swollen, throat "
+    "tight, wheeze, vomited once. BP 76/42, HR 128, SpO2 91% RA."
+)
+
+
+def _conditions(text: str) -> list[str]:
+    return [s.condition for s in decisive.stated(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ANAPHYLAXIS,
+        "Hives all over and tongue swelling after a penicillin injection; BP 82/50.",
+        "Urticarial rash and hypotensive after IV contrast.",
+        "Within minutes angioedema; blood pressure dropped from 130/85 to 74/40 mmHg.",
+    ],
+)
+def test_urticaria_or_angioedema_with_a_low_pressure_reads_as_anaphylaxis(text: str) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Anaphylaxis"]
+    assert signs[0].words == "urticaria or angioedema with a low blood pressure"
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Generalised urticaria and lip swelling after peanut. BP 124/78.",  # no hypotension
+        "No urticaria, no lip swelling. BP 78/40.",  # denied skin signs
+        "Urticaria after a wasp sting, not hypotensive.",  # denied hypotension
+        # Spoiled fish: a scombroid poisoning's histamine, not an allergy.
+        "Flushed with hives 20 min after eating tuna; BP 84/50.",
+        # A meningococcal septicaemia: a purpuric rash in shock.
+        "17M fever, neck stiffness and a non-blanching purpuric rash. BP 80/40.",
+        # An infected leg in septic shock: a swollen red leg is no angioedema.
+        "Hot red swollen L leg, fever 39. BP 84/46.",
+        # An ACE-inhibitor angioedema keeps its pressure.
+        "On ramipril, tongue and lip swelling for 4 h, no rash. BP 158/92.",
+    ],
+)
+def test_no_anaphylaxis_sign_without_both_or_for_a_look_alike(text: str) -> None:
+    assert "Anaphylaxis" not in _conditions(text)
+
+
+def test_a_note_of_anaphylaxis_with_a_low_pressure_reaches_consensus(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    members = default_members(kb)
+    proposed = [m.propose(ANAPHYLAXIS) for m in members]
+    named = [a for a in proposed if a.get("diagnosis") == "Anaphylaxis"]
+    assert len(named) >= 3, proposed
+    assert all("low blood pressure" in a["reasoning"] for a in named)
+
+
+def test_the_same_note_with_a_normal_pressure_is_not_named_on_the_sign(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    text = ANAPHYLAXIS.replace("BP 76/42", "BP 132/80")
+    for member in default_members(kb):
+        assert "low blood pressure" not in member.propose(text)["reasoning"]
