@@ -245,6 +245,47 @@ def _anaphylaxis(text: str) -> str | None:
     return f"{skin.group(0)}', '{low}" if skin and low else None
 
 
+# Laryngospasm at an anaesthetic's end: the airway shut (a stridor or no air moving) as the
+# tube or airway device comes out or the child wakes in recovery.
+_ANAESTHETIC_END = re.compile(
+    r"(?i)\b(?:extubat\w*|emergence|emerging|recovery (?:room|bay|area)|in recovery|PACU"
+    r"|airway device\b[^.;\n]{0,20}\bremoved|LMA\b[^.;\n]{0,20}\bremoved"
+    r"|laryngeal mask\b[^.;\n]{0,20}\bremoved)"
+)
+_AIRWAY_SHUT = re.compile(
+    r"(?i)\b(?:stridor|crowing|high[- ]pitched (?:\w+ ){0,2}(?:noise|sound|squeak\w*)"
+    r"|no air (?:movement|moved|entry)|no air at all|(?:complete|total) (?:upper )?airway "
+    r"obstruction|unable to (?:mask[- ])?ventilate|laryngospasm)\b"
+)
+# A wheeze or a rash under anaesthesia is a bronchospasm's or an anaphylaxis's; a stridor after
+# days on a ventilator is a laryngeal oedema's, and after neck surgery a nerve palsy's or a
+# haematoma's.
+_NOT_LARYNGOSPASM = re.compile(
+    r"(?i)\b(?:wheez\w*|urticari\w*|hives|rash|angio-?o?edema|bronchospasm)"
+)
+_AFTER_VENTILATION = re.compile(
+    r"(?i)\b(?:ICU|intensive care|ventilated for|intubated for|thyroidectomy|parathyroid\w*"
+    r"|neck (?:ha?ematoma|swelling)|vocal (?:cord|fold) (?:palsy|paralysis))\b"
+)
+
+
+def _laryngospasm(text: str) -> str | None:
+    """A shut airway (a stridor, a crowing, no air moving) at an anaesthetic's end, as the
+    airway comes out or the patient wakes, without a wheeze or a rash and not after days on
+    a ventilator or neck surgery: the laryngospasm of emergence (DDXPlus asks of no
+    anaesthetic)."""
+    if _AFTER_VENTILATION.search(text):
+        return None
+    if any(not denied(text, m.start(), m.end()) for m in _NOT_LARYNGOSPASM.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_ANAESTHETIC_END, _AIRWAY_SHUT)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
+    ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
 )

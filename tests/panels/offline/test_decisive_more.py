@@ -70,3 +70,52 @@ def test_the_same_note_with_a_normal_pressure_is_not_named_on_the_sign(
     text = ANAPHYLAXIS.replace("BP 76/42", "BP 132/80")
     for member in default_members(kb):
         assert "low blood pressure" not in member.propose(text)["reasoning"]
+
+
+LARYNGOSPASM = (
+    "Recovery note: 8F after grommet insertion under GA. As the laryngeal mask was removed she "
+    "gave a loud inspiratory stridor then silence, see-saw chest movement, sats 97% -> 80%. "
+    "Jaw thrust and CPAP with 100% O2, airway open within a minute, full recovery."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LARYNGOSPASM,
+        "Shortly after extubation: crowing inspiration then no air movement, sats falling.",
+        "5yo in PACU, sudden high-pitched noise on breathing in then unable to ventilate.",
+    ],
+)
+def test_a_shut_airway_at_an_anaesthetics_end_reads_as_laryngospasm(text: str) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Larygospasm"]
+    assert signs[0].words == "a shut airway at an anaesthetic's end"
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Extubated in theatre, awake, no stridor, sats 99% on air.",  # denied
+        # A croup: a stridor with no anaesthetic.
+        "2yo barking cough and inspiratory stridor since midnight, coryza, T 38.1.",
+        # A bronchospasm under anaesthesia: a wheeze.
+        "On emergence from GA, a high-pitched sound breathing out: widespread wheeze, sats 85%.",
+        # An anaphylaxis under anaesthesia: a rash.
+        "At extubation stridor, flushed urticarial rash over the chest, BP 70/40.",
+        # A laryngeal oedema after days on a ventilator.
+        "Extubated after 6 days ventilated for pneumonia on ICU; stridor an hour later.",
+        # A nerve palsy or haematoma after neck surgery.
+        "Day 0 after total thyroidectomy, in recovery: stridor, hoarse voice.",
+    ],
+)
+def test_no_laryngospasm_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Larygospasm" not in _conditions(text)
+
+
+def test_a_laryngospasm_at_emergence_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(LARYNGOSPASM) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Laryngospasm"]
+    assert len(named) >= 3, proposed
+    assert all("anaesthetic's end" in a["reasoning"] for a in named)
