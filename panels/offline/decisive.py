@@ -285,7 +285,41 @@ def _laryngospasm(text: str) -> str | None:
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+# A swelling of a limb with its local cause stated: a dihydropyridine calcium-channel blocker's
+# ankle oedema, a lymphoedema after lymph nodes were taken out, an insect sting's swelling.
+_SWELLING = re.compile(r"(?i)(?<!angio-)(?<!angio)\b(?:o?edema\w*|swell\w*|swollen|puffy|pitting)")
+_LOCAL_CAUSE = re.compile(
+    r"(?i)\b(?:amlodipine|nifedipine|felodipine|lercanidipine|lacidipine|nicardipine"
+    r"|lympho?edema|lymph (?:glands|nodes)\b[^.;\n]{0,30}\b(?:out|removed)\b"
+    r"|(?:axillary|inguinal|lymph node) (?:node )?(?:clearance|dissection)"
+    r"|stung|(?:bee|wasp|insect) (?:sting|bite)s?)\b"
+)
+# A heart's, a kidney's, a liver's or a pregnancy's oedema; a clot's or an infection's swollen
+# leg; an allergy's swelling.
+_SYSTEMIC_OR_INFLAMED = re.compile(
+    r"(?i)\b(?:breathless\w*|short of breath|SOB|dyspno?\w*|orthopno\w*|PND|crackles|creps"
+    r"|(?:raised|elevated) JVP|JVP (?:is )?(?:raised|elevated)|proteinuria|nephrotic|cirrho\w*"
+    r"|ascites|pregnan\w*|red|redness|erythema\w*|warm\w*|hot|(?<!non-)(?<!non)tender\w*"
+    r"|fever\w*|febrile|DVT|calf pain|urticari\w*|hives|wheez\w*)\b"
+)
+
+
+def _localized_edema(text: str) -> str | None:
+    """A swelling with its local cause stated (a calcium-channel blocker, a lymph-node
+    clearance, an insect sting), with no sign of a heart's, kidney's, liver's or pregnancy's
+    oedema, of a clot or an infection (redness, warmth, tenderness, fever) or of an allergy:
+    the localized oedema DDXPlus asks of, with the cause it does not ask of."""
+    if any(not denied(text, m.start(), m.end()) for m in _SYSTEMIC_OR_INFLAMED.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_SWELLING, _LOCAL_CAUSE)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
+    ("Localized edema", "a swelling with its local cause", _localized_edema),
 )

@@ -119,3 +119,56 @@ def test_a_laryngospasm_at_emergence_reaches_consensus(kb: knowledge.KnowledgeBa
     named = [a for a in proposed if a.get("diagnosis") == "Laryngospasm"]
     assert len(named) >= 3, proposed
     assert all("anaesthetic's end" in a["reasoning"] for a in named)
+
+
+LOCALIZED_EDEMA = (
+    "70F, ankles swollen and pitting by the evening for a month since nifedipine was started "
+    "for her BP. No SOB, can lie flat, calves soft and non-tender, no redness."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LOCALIZED_EDEMA,
+        "Since her axillary clearance the L arm is swollen and heavy, rings tight, not red.",
+        "Stung by a wasp on the back of the hand yesterday, the hand is puffy up to the wrist.",
+        "Known lymphoedema of the R leg after pelvic surgery, swelling worse this summer.",
+    ],
+)
+def test_a_swelling_with_its_local_cause_reads_as_localized_edema(text: str) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Localized edema"]
+    assert signs[0].words == "a swelling with its local cause"
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On amlodipine 10 mg. No ankle swelling.",  # denied
+        "Swollen ankles for a month, no new medicines.",  # no local cause stated
+        # A DVT: a swollen, tender, warm calf.
+        "On amlodipine. After a long flight the L calf is swollen, tender and warm.",
+        # A cellulitis after a sting: red, hot, febrile.
+        "Wasp sting on the forearm 2 days ago, now swollen, red and hot, T 38.4.",
+        # A heart failure on amlodipine: breathless, crackles.
+        "On amlodipine, ankles pitting to the knee, breathless lying flat, bibasal crackles.",
+        # An allergic reaction to a sting: hives and a wheeze.
+        "Stung by a bee, face swelling, hives on the trunk and a wheeze.",
+        # A nephrotic syndrome and a pre-eclampsia.
+        "On amlodipine, puffy eyes and ankles, urine dip protein 4+: proteinuria 6 g/day.",
+        "32 weeks pregnant, on nifedipine, swollen ankles and hands, BP 158/104.",
+    ],
+)
+def test_no_localized_edema_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Localized edema" not in _conditions(text)
+
+
+def test_a_drug_ankle_oedema_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(LOCALIZED_EDEMA) for m in default_members(kb)]
+    named = [
+        a for a in proposed if a.get("diagnosis") == kb.conditions["Localized edema"].display_name
+    ]
+    assert len(named) >= 3, proposed
+    assert all("local cause" in a["reasoning"] for a in named)
