@@ -318,8 +318,49 @@ def _localized_edema(text: str) -> str | None:
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+# A myocarditis: a raised troponin with normal coronary arteries and a globally (not
+# regionally) impaired left ventricle.
+_TROPONIN_RAISED = re.compile(
+    r"(?i)\b(?:troponin|trop|hs-?trop\w*|hs-?Tn[IT]|Tn[IT])\b"
+    r"(?![^.;\n]{0,20}\b(?:not|no|normal|negative|neg)\b)[^.;\n]{0,20}?"
+    r"(?:\b(?:raised|elevated|high|positive|rising)\b|\b\d,?\d{3}\b|\b[1-9]\d{2}\b)"
+)
+_NORMAL_CORONARIES = re.compile(
+    r"(?i)\b(?:coronar\w*|angiogra\w*)\b[^.;\n]{0,30}?\b(?:normal|unobstructed|unremarkable"
+    r"|no (?:significant )?(?:stenos\w*|disease|obstruct\w*|lesions?))\b"
+    r"|\b(?:normal|unobstructed|smooth) (?:epicardial )?coronar\w*"
+)
+_GLOBAL_LV = re.compile(
+    r"(?i)\bglobal(?:ly)? (?:\w+ ){0,3}(?:hypokines\w*|dysfunction|impair\w*|reduced)\b"
+)
+# A takotsubo's regional ballooning after a shock, a Chagas heart's apical aneurysm, a septic
+# heart's depression.
+_OTHER_MYOCARDIUM = re.compile(
+    r"(?i)\b(?:takotsubo|ballooning|apical aneurysm|seps[ie]s|septic|cocaine|amphetamine\w*)"
+)
+
+
+def _myocarditis(text: str) -> str | None:
+    """A raised troponin with normal coronary arteries and a globally impaired left
+    ventricle, each stated and not denied, and no takotsubo, Chagas aneurysm, sepsis or
+    stimulant named: a myocarditis's injury without an infarction's culprit artery (DDXPlus
+    measures no troponin and images no heart)."""
+    if _OTHER_MYOCARDIUM.search(text):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
     ("Localized edema", "a swelling with its local cause", _localized_edema),
+    (
+        "Myocarditis",
+        "a raised troponin with normal coronary arteries and a globally impaired ventricle",
+        _myocarditis,
+    ),
 )

@@ -172,3 +172,53 @@ def test_a_drug_ankle_oedema_reaches_consensus(kb: knowledge.KnowledgeBase) -> N
     ]
     assert len(named) >= 3, proposed
     assert all("local cause" in a["reasoning"] for a in named)
+
+
+MYOCARDITIS = (
+    "24M a week after a flu-like illness, chest ache, palpitations and breathless on the "
+    "stairs. Troponin T raised at 890. Echo: globally reduced LV function, EF 30%. Invasive "
+    "angiography: unobstructed coronary arteries."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        MYOCARDITIS,
+        "hs-TnI 2,300. Echo global hypokinesis. CT coronary angiogram normal.",
+    ],
+)
+def test_a_troponin_rise_with_normal_coronaries_and_a_global_lv_reads_as_myocarditis(
+    text: str,
+) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Myocarditis"]
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The troponin denied.
+        "Troponin not raised. Echo global hypokinesis. Normal coronary arteries.",
+        MYOCARDITIS.replace("Troponin T raised at 890", "Troponin normal"),
+        # An infarction: a culprit artery and a regional wall.
+        "Troponin 4,500. Echo: anterior hypokinesis. Angiogram: occluded LAD, stented.",
+        # A takotsubo: normal coronaries, but apical ballooning after a bereavement.
+        "Troponin raised. Normal coronaries. Echo: apical ballooning, global hypokinesis.",
+        # A septic heart.
+        "Septic shock from a urinary source; troponin 600, globally impaired LV, normal "
+        "coronary arteries.",
+        # A pulmonary embolism's strain: no coronaries imaged.
+        "Troponin mildly elevated. Echo: dilated RV, global LV function preserved.",
+    ],
+)
+def test_no_myocarditis_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Myocarditis" not in _conditions(text)
+
+
+def test_a_myocarditis_with_its_tests_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(MYOCARDITIS) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Myocarditis"]
+    assert len(named) >= 3, proposed
+    assert all("normal coronary arteries" in a["reasoning"] for a in named)
