@@ -354,6 +354,46 @@ def _myocarditis(text: str) -> str | None:
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+# A cough fracture of a fragile rib: thin bones, a cough and one tender spot on the chest wall,
+# without a fall or a blow.
+_FRAGILE_BONES = re.compile(
+    r"(?i)\b(?:osteopor\w*|osteopeni\w*|(?:thin|brittle|weak) bones|alendron\w*"
+    r"|bisphosphonates?|risedronate|zoledron\w*|denosumab|(?:long[- ]term )?steroids?"
+    r"|prednisolone)\b"
+)
+_POINT_TENDER = re.compile(
+    r"(?i)\b(?:point|focal|locali[sz]ed) tenderness\b"
+    r"|\btender (?:over|on) (?:a|the|one) (?:\w+ )?rib"
+    r"|\b(?:sore|tender|hurts|painful)\b[^.;\n]{0,15}\b(?:if|when) (?:I|you|he|she) "
+    r"(?:press|push|touch)\w*|\bput (?:my|a|her|his) finger (?:right )?on it\b"
+)
+_INJURY = re.compile(
+    r"(?i)\b(?:fall|fell|fallen|trauma\w*|injur\w*|accident|blow|hit|bump\w*|RTC|tackled?"
+    r"|assault\w*|kicked)\b"
+)
+_INJURY_DENIED = re.compile(r"(?i)\b(?:didn'?t|did not|never|no|not)\b[^.;,\n]{0,12}$")
+# A pneumonia's cough and pain: a fever or crackles.
+_CHEST_INFECTION = re.compile(r"(?i)\b(?:fever\w*|febrile|crackles|creps|consolidation|pyrexi\w*)")
+
+
+def _rib_fracture(text: str) -> str | None:
+    """Fragile bones (osteoporosis, a bisphosphonate, long-term steroids), a cough and one
+    tender spot on the chest wall, each stated and not denied, without a fall or blow stated
+    (a traumatic fracture is no spontaneous one) and without a fever or crackles (a
+    pneumonia's pleurisy): the cough fracture of an osteoporotic rib."""
+    for m in _INJURY.finditer(text):
+        before = text[max(0, m.start() - 24) : m.start()]
+        if not (_INJURY_DENIED.search(before) or denied(text, m.start(), m.end())):
+            return None
+    if any(not denied(text, m.start(), m.end()) for m in _CHEST_INFECTION.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_FRAGILE_BONES, _COUGH, _POINT_TENDER)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
@@ -362,5 +402,10 @@ _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
         "Myocarditis",
         "a raised troponin with normal coronary arteries and a globally impaired ventricle",
         _myocarditis,
+    ),
+    (
+        "Spontaneous rib fracture",
+        "a tender spot on the chest wall after a cough in fragile bones",
+        _rib_fracture,
     ),
 )

@@ -222,3 +222,54 @@ def test_a_myocarditis_with_its_tests_reaches_consensus(kb: knowledge.KnowledgeB
     named = [a for a in proposed if a.get("diagnosis") == "Myocarditis"]
     assert len(named) >= 3, proposed
     assert all("normal coronary arteries" in a["reasoning"] for a in named)
+
+
+RIB_FRACTURE = (
+    "81F with osteoporosis on alendronate, coughing for a week with a cold. Yesterday a sharp "
+    "pain in the L side of the chest during a coughing bout, worse on deep breaths; point "
+    "tenderness over the L 7th rib. No fall. Not short of breath."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        RIB_FRACTURE,
+        "On long-term prednisolone for COPD; since a cough it hurts when I press on one rib.",
+        "Thin bones, I never fell; after coughing my side is sore if I touch it.",
+    ],
+)
+def test_a_tender_rib_after_a_cough_in_fragile_bones_reads_as_a_rib_fracture(
+    text: str,
+) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Spontaneous rib fracture"]
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        RIB_FRACTURE.replace("point tenderness", "no tenderness"),  # denied
+        # A traumatic fracture: a fall.
+        "Osteoporosis. Fell in the bathroom onto the R side, now coughing hurts, tender when I "
+        "press the ribs.",
+        # A pneumonia: a cough with a fever and crackles.
+        "78M on steroids, productive cough, T 38.6, R basal crackles, chest wall sore when "
+        "you press it.",
+        # A costochondritis in a young adult: no fragile bones.
+        "26F sharp L chest pain for 3 days, worse with coughing, tender when I press on the "
+        "breastbone.",
+        # A pulmonary embolism's pleurisy: no tender spot.
+        "On steroids; cough and sudden sharp pleuritic pain after a long flight, calf swollen.",
+    ],
+)
+def test_no_rib_fracture_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Spontaneous rib fracture" not in _conditions(text)
+
+
+def test_a_cough_fracture_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(RIB_FRACTURE) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Spontaneous rib fracture"]
+    assert len(named) >= 3, proposed
+    assert all("fragile bones" in a["reasoning"] for a in named)
