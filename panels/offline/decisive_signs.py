@@ -211,4 +211,15 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\bskin[- ]prick\b[^.;\n]{0,25}\bpositive\b[^.;\n]{0,25}"
         r"\b(?:pollens?|grass\w*|tree|birch|dust|mites?|cats?|dogs?|mou?lds?|animal)\b",
     ),
+    # More signs
+    _sign(
+        "Pericarditis",
+        "a scratching sound a clinician heard with a stethoscope (a rub in lay words)",
+        r"(?i)\b(?:stethoscope|(?:doctor|GP|nurse|paramedic|medic|registrar)s?\b[^.;\n]{0,20}"
+        r"\b(?:heard|listened))\b(?:(?!\b(?:no|not|without)\b)[^.;\n]){0,40}"
+        r"\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b"
+        r"|\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b[^.;\n]{0,30}\bstethoscope\b",
+        # A pleural rub is the lungs' (a pneumonia's or an embolism's).
+        unless=r"(?i)\bpleur\w*|\blungs?\b",
+    ),
 )

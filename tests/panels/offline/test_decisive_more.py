@@ -273,3 +273,42 @@ def test_a_cough_fracture_reaches_consensus(kb: knowledge.KnowledgeBase) -> None
     named = [a for a in proposed if a.get("diagnosis") == "Spontaneous rib fracture"]
     assert len(named) >= 3, proposed
     assert all("fragile bones" in a["reasoning"] for a in named)
+
+
+PERICARDITIS = (
+    "I'm 29 and had flu last week. Now a sharp central chest pain, worse lying flat, better "
+    "sitting forward. The doctor listened with a stethoscope and heard a scratching sound."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PERICARDITIS,
+        "The GP heard a grating noise over my heart with her stethoscope.",
+    ],
+)
+def test_a_scratching_sound_a_clinician_heard_reads_as_a_pericardial_rub(text: str) -> None:
+    assert _conditions(text) == ["Pericarditis"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The doctor listened with a stethoscope: no scratching sound, heart sounds normal.",
+        # A pleural rub: the lungs'.
+        "Fever and cough; the doctor heard a scratching sound over my lungs.",
+        # The patient's own hearing of a creak: a pleurisy's or a rib's as much as a rub.
+        "I hear a scratching noise in my chest when I breathe in.",
+    ],
+)
+def test_no_lay_rub_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Pericarditis" not in _conditions(text)
+
+
+def test_a_lay_rub_with_a_pericarditis_pain_reaches_consensus(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    proposed = [m.propose(PERICARDITIS) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Pericarditis"]
+    assert len(named) >= 3, proposed
