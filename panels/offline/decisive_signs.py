@@ -222,4 +222,15 @@ SIGNS: tuple[Sign, ...] = (
         # A pleural rub is the lungs' (a pneumonia's or an embolism's).
         unless=r"(?i)\bpleur\w*|\blungs?\b",
     ),
+    _sign(
+        "Chagas",
+        "Romaña's sign, a painless swelling of one eye's lids",
+        r"(?i)\bRoma[nñ]a\b|\b(?:unilateral|one-sided)\b[^.;\n]{0,30}"
+        r"\b(?:periorbital|palpebral|eyelids?|eye ?lids?)\b[^.;\n]{0,12}\b(?:o?edema|swelling)"
+        r"|\bpainless (?:\w+ ){0,2}(?:swelling|o?edema) of (?:the|his|her|one) (?:right |left )?"
+        r"(?:eyelids?|eye ?lids?)\b",
+        # A periorbital cellulitis is tender and red; the knowledge base's Chagas needs its
+        # travel besides (``knowledge.REQUIRED``).
+        unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b",
+    ),
 )

@@ -312,3 +312,56 @@ def test_a_lay_rub_with_a_pericarditis_pain_reaches_consensus(
     proposed = [m.propose(PERICARDITIS) for m in default_members(kb)]
     named = [a for a in proposed if a.get("diagnosis") == "Pericarditis"]
     assert len(named) >= 3, proposed
+
+
+ACUTE_CHAGAS = (
+    "27F back 2 weeks from 3 months volunteering in rural Bolivia, slept in a mud house. A "
+    "week of fever and tiredness, and a painless swelling of the left eyelids. Exam: T 38.1, "
+    "unilateral periorbital oedema, a preauricular node."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Romaña sign on the R.",
+        "Unilateral painless eyelid swelling with conjunctivitis.",
+        "Painless violaceous swelling of the right eyelids.",
+    ],
+)
+def test_a_painless_swelling_of_one_eyes_lids_reads_as_romanas_sign(text: str) -> None:
+    assert _conditions(text) == ["Chagas"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No unilateral eyelid swelling.",  # denied
+        # A periorbital cellulitis: tender and red.
+        "Unilateral eyelid swelling, red and hot, tender, fever: periorbital cellulitis.",
+        # A nephrotic syndrome's puffy eyes: both sides.
+        "Puffy swelling of both eyelids in the mornings, frothy urine.",
+    ],
+)
+def test_no_romanas_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Chagas" not in _conditions(text)
+
+
+def test_romanas_sign_with_a_stay_in_south_america_reaches_consensus(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    proposed = [m.propose(ACUTE_CHAGAS) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Chagas"]
+    assert len(named) >= 3, proposed
+
+
+def test_romanas_sign_without_the_travel_chagas_requires_names_no_chagas(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    text = (
+        "27F, never been abroad. A week of fever and tiredness, and a painless swelling of the "
+        "left eyelids after a mosquito bite in the garden. Unilateral periorbital oedema."
+    )
+    assert _conditions(text) == ["Chagas"]  # the sign is read ...
+    named = [m.propose(text).get("diagnosis") for m in default_members(kb)]
+    assert "Chagas" not in named  # ... but cannot raise what the travel rules out
