@@ -394,6 +394,36 @@ def _rib_fracture(text: str) -> str | None:
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+# A groin lump's reducibility and cough impulse in lay words: it goes away lying down, it can
+# be pushed back in, it comes out or grows on coughing or straining.
+_GROIN = re.compile(r"(?i)\b(?:groin|inguinal)\b")
+_REDUCES = re.compile(
+    r"(?i)\b(?:goes|went|going) (?:away|down|back(?: in)?)\b[^.;\n]{0,10}\bwhen (?:I|he|she|you)"
+    r" (?:lie|lay|lies|am lying|is lying)\b|\bdisappears? (?:\w+ ){0,2}when (?:I|he|she|you)"
+    r" (?:lie|lay|lies)\b|\b(?:push|pushes|pop|pops|press|presses) (?:it|the lump|the swelling)"
+    r" back in\b|\b(?:bigger|larger|comes out|pops out|sticks out)\b[^.;\n]{0,25}\bwhen (?:I|he"
+    r"|she|you) (?:cough|strain|lift|stand)\w*"
+)
+# A saphena varix also empties lying down; the other hernias are not inguinal.
+_NOT_INGUINAL = re.compile(
+    r"(?i)\b(?:umbilic\w*|belly ?button|navel|incisional|femoral|paraumbilical|epigastric"
+    r"|varicose|varix)\b"
+)
+
+
+def _inguinal_hernia(text: str) -> str | None:
+    """A groin lump that goes away lying down, can be pushed back in, or comes out on a
+    cough or strain, in the patient's words (the reducible swelling with a cough impulse of
+    ``SIGNS``), with no other hernia or a saphena varix named."""
+    if _NOT_INGUINAL.search(text):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_GROIN, _REDUCES)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
@@ -407,5 +437,10 @@ _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
         "Spontaneous rib fracture",
         "a tender spot on the chest wall after a cough in fragile bones",
         _rib_fracture,
+    ),
+    (
+        "Inguinal hernia",
+        "a groin lump that goes away lying down or comes out on a cough",
+        _inguinal_hernia,
     ),
 )

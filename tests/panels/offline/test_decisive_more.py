@@ -365,3 +365,45 @@ def test_romanas_sign_without_the_travel_chagas_requires_names_no_chagas(
     assert _conditions(text) == ["Chagas"]  # the sign is read ...
     named = [m.propose(text).get("diagnosis") for m in default_members(kb)]
     assert "Chagas" not in named  # ... but cannot raise what the travel rules out
+
+
+INGUINAL_HERNIA = (
+    "I'm 58 and have had a soft lump in my left groin for 3 months. It gets bigger when I "
+    "cough or lift and goes away when I lie down. Aches by the evening."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        INGUINAL_HERNIA,
+        "Lump in the R groin, he can push it back in himself.",
+        "A swelling in my groin that pops out when I strain on the toilet.",
+    ],
+)
+def test_a_groin_lump_that_reduces_in_lay_words_reads_as_an_inguinal_hernia(text: str) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Inguinal hernia"]
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No groin swelling, nothing comes out when I cough.",  # denied
+        # An umbilical hernia: not the groin.
+        "A lump at my belly button that goes away when I lie down.",
+        # A lymph node in the groin: it stays.
+        "A tender pea-sized lump in my groin for two weeks, it does not change with coughing.",
+        # A saphena varix, which empties lying down too.
+        "Varicose veins; a soft lump in the groin that disappears when I lie down.",
+    ],
+)
+def test_no_lay_hernia_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Inguinal hernia" not in _conditions(text)
+
+
+def test_a_lay_inguinal_hernia_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(INGUINAL_HERNIA) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Inguinal hernia"]
+    assert len(named) >= 3, proposed
