@@ -233,4 +233,10 @@ SIGNS: tuple[Sign, ...] = (
         # travel besides (``knowledge.REQUIRED``).
         unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b",
     ),
+    _sign(
+        "Acute pulmonary edema",
+        "pink frothy sputum",
+        r"(?i)\b(?:pink,? (?:and )?frothy|frothy,? (?:and )?pink)\b[^.;\n]{0,12}"
+        r"\b(?:sputum|secretions|spit|phlegm|fluid)\b",
+    ),
 )

@@ -407,3 +407,40 @@ def test_a_lay_inguinal_hernia_reaches_consensus(kb: knowledge.KnowledgeBase) ->
     proposed = [m.propose(INGUINAL_HERNIA) for m in default_members(kb)]
     named = [a for a in proposed if a.get("diagnosis") == "Inguinal hernia"]
     assert len(named) >= 3, proposed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Coughing up pink frothy sputum since 4am.",
+        "Suction: frothy pink secretions from the airway.",
+    ],
+)
+def test_pink_frothy_sputum_reads_as_pulmonary_oedema(text: str) -> None:
+    assert _conditions(text) == ["Acute pulmonary edema"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No pink frothy sputum.",  # denied
+        # A tuberculosis's or an embolism's blood: not frothy and pink.
+        "Coughing up blood-streaked sputum for a month, night sweats.",
+        # A pneumonia's rusty sputum.
+        "Rusty coloured sputum, fever 39.",
+    ],
+)
+def test_no_frothy_sputum_sign_when_denied_or_for_another_sputum(text: str) -> None:
+    assert "Acute pulmonary edema" not in _conditions(text)
+
+
+def test_a_pulmonary_oedema_with_frothy_sputum_reaches_consensus(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    text = (
+        "81F, known heart failure, woke at 2am gasping, has to sit up to breathe, coughing "
+        "pink frothy sputum. RR 34, SpO2 84%, BP 188/104. Crackles to the mid zones."
+    )
+    proposed = [m.propose(text) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Acute pulmonary edema"]
+    assert len(named) >= 3, proposed
