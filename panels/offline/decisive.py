@@ -424,6 +424,40 @@ def _inguinal_hernia(text: str) -> str | None:
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+# Framingham's major criteria of a failing heart at the bedside: crackles in both lungs, a
+# raised JVP or a third heart sound, and a breathlessness lying flat.
+_BOTH_LUNGS_CRACKLE = re.compile(
+    r"(?i)\b(?:bilateral|bibasal|bibasilar|diffuse|widespread|both)\b[^.;\n]{0,30}"
+    r"\b(?:crackles|creps|crepitations|rales)\b|\b(?:crackles|creps|crepitations|rales)\b"
+    r"[^.;\n]{0,30}\b(?:bilaterally|both (?:lung )?(?:bases|sides|lungs|apices)|mid[- ]zones)"
+)
+_HEART_FILLING = re.compile(
+    r"(?i)\b(?:raised|elevated) JVP\b|\bJVP (?:is )?(?:raised|elevated|up)\b|\bS3\b"
+    r"|\bthird heart sound\b|\bgallop\b"
+)
+_LYING_FLAT = re.compile(
+    r"(?i)\borthopno\w*|\bPND\b|\bbolt upright\b|\b(?:can'?t|cannot|unable to) lie flat\b"
+)
+# A pneumonia's fever, an infarction's or a myocarditis's troponin, a COPD's lungs.
+_NOT_OEDEMA = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|consolidation|COPD)\b")
+
+
+def _pulmonary_oedema(text: str) -> str | None:
+    """Crackles in both lungs, a raised JVP or a third heart sound, and a breathlessness
+    lying flat, each stated and not denied (three of Framingham's major criteria), without
+    a fever, a consolidation, a COPD or a raised troponin: a cardiogenic pulmonary oedema."""
+    if any(
+        not denied(text, m.start(), m.end())
+        for m in (*_NOT_OEDEMA.finditer(text), *_TROPONIN_RAISED.finditer(text))
+    ):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
     ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
@@ -442,5 +476,10 @@ _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
         "Inguinal hernia",
         "a groin lump that goes away lying down or comes out on a cough",
         _inguinal_hernia,
+    ),
+    (
+        "Acute pulmonary edema",
+        "crackles in both lungs, a raised JVP or third heart sound and orthopnoea",
+        _pulmonary_oedema,
     ),
 )

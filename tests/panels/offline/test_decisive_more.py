@@ -444,3 +444,46 @@ def test_a_pulmonary_oedema_with_frothy_sputum_reaches_consensus(
     proposed = [m.propose(text) for m in default_members(kb)]
     named = [a for a in proposed if a.get("diagnosis") == "Acute pulmonary edema"]
     assert len(named) >= 3, proposed
+
+
+CARDIOGENIC_OEDEMA = (
+    "74M, known poor LV, acutely breathless since midnight, orthopnoeic. RR 32, SpO2 86%, "
+    "BP 176/98. Raised JVP, bibasal crackles to the mid zones. Apyrexial."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CARDIOGENIC_OEDEMA,
+        "Can't lie flat. S3 gallop, crackles both bases.",
+    ],
+)
+def test_framinghams_bedside_criteria_read_as_pulmonary_oedema(text: str) -> None:
+    signs = decisive.stated(text)
+    assert [s.condition for s in signs] == ["Acute pulmonary edema"]
+    assert all(words in text for words in signs[0].quoted.split("', '"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CARDIOGENIC_OEDEMA.replace("Raised JVP", "JVP not raised"),  # denied
+        # A pneumonia: crackles with a fever.
+        "Orthopnoea, bilateral crackles, raised JVP, T 38.9, fever for 3 days.",
+        # A COPD exacerbation with cor pulmonale.
+        "Known COPD, can't lie flat, raised JVP, bibasal crackles and wheeze.",
+        # A myocarditis's or an infarction's failing heart: the troponin.
+        "Orthopnoea, S3, bibasal crackles. Troponin 3,400.",
+        # A tamponade: a raised JVP with clear lungs.
+        "Can't lie flat, raised JVP, muffled heart sounds, chest clear.",
+    ],
+)
+def test_no_bedside_oedema_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Acute pulmonary edema" not in _conditions(text)
+
+
+def test_a_bedside_pulmonary_oedema_reaches_consensus(kb: knowledge.KnowledgeBase) -> None:
+    proposed = [m.propose(CARDIOGENIC_OEDEMA) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Acute pulmonary edema"]
+    assert len(named) >= 3, proposed
