@@ -239,4 +239,16 @@ SIGNS: tuple[Sign, ...] = (
         r"(?i)\b(?:pink,? (?:and )?frothy|frothy,? (?:and )?pink)\b[^.;\n]{0,12}"
         r"\b(?:sputum|secretions|spit|phlegm|fluid)\b",
     ),
+    _sign(
+        "Pulmonary embolism",
+        "an acutely strained right ventricle on echo: dilated, with a flattened septum",
+        r"(?i)\b(?:dilated|enlarged|distended) (?:right ventricle|RV)\b[^.;\n]{0,40}"
+        r"\b(?:septal (?:flattening|bowing)|flattened (?:interventricular )?septum|D-shaped)"
+        r"|\bRV (?:dilatation|dilation|strain)\b[^.;\n]{0,40}"
+        r"\b(?:septal (?:flattening|bowing)|flattened (?:interventricular )?septum|D-shaped)",
+        # A chronically loaded right heart (a pulmonary hypertension's, a COPD's) or an
+        # infarcted one (an inferior STEMI's) strains the same way.
+        unless=r"(?i)\bpulmonary (?:arterial )?hypertension\b|\bcor pulmonale\b|\bCOPD\b"
+        r"|\bemphysema\b|\binferior\b|\bSTEMI\b|\bST elevation\b|\bsleep apnoea\b",
+    ),
 )

@@ -487,3 +487,42 @@ def test_a_bedside_pulmonary_oedema_reaches_consensus(kb: knowledge.KnowledgeBas
     proposed = [m.propose(CARDIOGENIC_OEDEMA) for m in default_members(kb)]
     named = [a for a in proposed if a.get("diagnosis") == "Acute pulmonary edema"]
     assert len(named) >= 3, proposed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bedside echo: dilated RV with septal flattening.",
+        "Echo: RV dilatation, D-shaped LV.",
+    ],
+)
+def test_an_acutely_strained_right_ventricle_reads_as_pulmonary_embolism(text: str) -> None:
+    assert _conditions(text) == ["Pulmonary embolism"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Echo: no RV dilatation, no septal flattening.",  # denied
+        # A chronic pulmonary hypertension's or a COPD's right heart.
+        "Known pulmonary hypertension; echo dilated RV with septal flattening.",
+        "Severe COPD on home oxygen. Echo: dilated right ventricle, flattened septum.",
+        # A right ventricular infarction with an inferior STEMI.
+        "Inferior ST elevation; echo: dilated RV with septal bowing, hypotensive.",
+    ],
+)
+def test_no_right_heart_strain_sign_when_denied_or_for_a_look_alike(text: str) -> None:
+    assert "Pulmonary embolism" not in _conditions(text)
+
+
+def test_a_strained_right_heart_in_a_breathless_cancer_patient_reaches_consensus(
+    kb: knowledge.KnowledgeBase,
+) -> None:
+    text = (
+        "58F on chemotherapy for ovarian cancer, sudden breathlessness and a faint this "
+        "morning. HR 124, BP 92/58, SpO2 87%. Chest clear. Echo: dilated RV with septal "
+        "flattening."
+    )
+    proposed = [m.propose(text) for m in default_members(kb)]
+    named = [a for a in proposed if a.get("diagnosis") == "Pulmonary embolism"]
+    assert len(named) >= 3, proposed
