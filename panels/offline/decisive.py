@@ -213,11 +213,17 @@ _BLOOD_PRESSURE = re.compile(
     r"(?i)\b(?:BP|blood pressure)\b[^.;\n]{0,30}?\b(\d{2,3}) ?/ ?(\d{2,3})\b(?! ?mg)"
     r"(?:[^.;\n]{0,6}?\bto (\d{2,3}) ?/ ?(\d{2,3})\b)?"
 )
-_HYPOTENSIVE = re.compile(r"(?i)\bhypotensi\w*")
+# A low pressure named, or its end-organ signs (WAO: a collapse, a hypotonia, a syncope).
+_HYPOTENSIVE = re.compile(
+    r"(?i)\bhypotensi\w*|\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
+    r"|\b(?:fainted|passed out|lost consciousness)\b"
+)
 # A systolic pressure below this is hypotension (World Allergy Organization: under 90 mmHg
 # in an adult).
 HYPOTENSION_SYSTOLIC = 90
 # The flushing and urticaria of histamine in spoiled fish: a scombroid poisoning's.
+# A feverish child's hives and faint are an infection's (a viral rash, a febrile fit).
+_FEVERISH = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|temperature of)\b")
 _FISH = re.compile(r"(?i)\b(?:fish|tuna|mackerel|sardines?|mahi|scombr\w*)\b")
 
 
@@ -233,10 +239,13 @@ def _low_pressure(text: str) -> str | None:
 
 
 def _anaphylaxis(text: str) -> str | None:
-    """Urticaria or angioedema with a measured hypotension, each stated and not denied: the
-    World Allergy Organization's criterion of anaphylaxis (a questionnaire measures no blood
-    pressure). Not with spoiled fish: that is a scombroid poisoning's histamine."""
-    if _FISH.search(text):
+    """Urticaria or angioedema with a hypotension (measured, or its collapse), each stated
+    and not denied: the World Allergy Organization's criterion of anaphylaxis (a
+    questionnaire measures no blood pressure). Not with spoiled fish (a scombroid
+    poisoning's histamine) or a fever."""
+    if _FISH.search(text) or any(
+        not denied(text, m.start(), m.end()) for m in _FEVERISH.finditer(text)
+    ):
         return None
     skin = next(
         (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
@@ -459,7 +468,11 @@ def _pulmonary_oedema(text: str) -> str | None:
 
 
 _MORE: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
-    ("Anaphylaxis", "urticaria or angioedema with a low blood pressure", _anaphylaxis),
+    (
+        "Anaphylaxis",
+        "urticaria or angioedema with a low blood pressure or a collapse",
+        _anaphylaxis,
+    ),
     ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
     ("Localized edema", "a swelling with its local cause", _localized_edema),
     (

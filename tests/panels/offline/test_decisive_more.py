@@ -25,12 +25,15 @@ def _conditions(text: str) -> list[str]:
         "Hives all over and tongue swelling after a penicillin injection; BP 82/50.",
         "Urticarial rash and hypotensive after IV contrast.",
         "Within minutes angioedema; blood pressure dropped from 130/85 to 74/40 mmHg.",
+        # A collapse or a child gone floppy: WAO's end-organ signs of a low pressure.
+        "Hives all over after a cashew, then she collapsed in the kitchen.",
+        "4yo, lips swollen and welts everywhere after sesame, then went floppy and pale.",
     ],
 )
 def test_urticaria_or_angioedema_with_a_low_pressure_reads_as_anaphylaxis(text: str) -> None:
     signs = decisive.stated(text)
     assert [s.condition for s in signs] == ["Anaphylaxis"]
-    assert signs[0].words == "urticaria or angioedema with a low blood pressure"
+    assert signs[0].words == "urticaria or angioedema with a low blood pressure or a collapse"
     assert all(words in text for words in signs[0].quoted.split("', '"))
 
 
@@ -48,6 +51,11 @@ def test_urticaria_or_angioedema_with_a_low_pressure_reads_as_anaphylaxis(text: 
         "Hot red swollen L leg, fever 39. BP 84/46.",
         # An ACE-inhibitor angioedema keeps its pressure.
         "On ramipril, tongue and lip swelling for 4 h, no rash. BP 158/92.",
+        # Feeling faint is no collapse.
+        "Hives after a wasp sting and felt faint for a minute. BP 122/76.",
+        "Hives after peanut, did not collapse, not floppy.",  # denied
+        # A feverish child's viral hives and febrile fit.
+        "2yo fever 39.4 for 2 days, hives on the trunk, had a fit and went floppy for a minute.",
     ],
 )
 def test_no_anaphylaxis_sign_without_both_or_for_a_look_alike(text: str) -> None:
