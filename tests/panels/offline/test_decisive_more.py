@@ -1,5 +1,6 @@
-"""More decisive signs: combinations of findings a function reads (decisive.py, after
-``# More signs``). Invented notes (not from any evaluation set)."""
+"""More decisive signs: combinations of findings a function reads (decisive_more.py) and the
+signs under ``# More signs`` in decisive_signs.py. Invented notes (not from any evaluation
+set)."""
 
 from __future__ import annotations
 
