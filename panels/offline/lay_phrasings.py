@@ -450,5 +450,7 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"(?:red|flushed|scarlet|crimson)\b(?![^.;\n]{0,40}\bcough)",
         "facial flushing",
     ),
+    # "The worst pain of my life behind my eye": the pain is behind the eye.
+    (r"(?i)\b(pain|ache|headache) of (?:my|his|her|their|your) life\b", r"\1"),
 )
 LAY_PHRASINGS += AIRWAY_PHRASINGS

@@ -83,6 +83,23 @@ def test_no_eye_or_temple_pain_when_denied_or_not_a_pain(kb, text):
     assert not tokens & (EYES | TEMPLES), (text, tokens)
 
 
+def test_the_worst_pain_of_ones_life_is_read_at_its_place(kb):
+    tokens = extraction.read("The worst pain of her life behind her left eye.", kb=kb).tokens
+    assert {"E_53", "E_55_@_V_126"} <= tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Denies any pain of her life behind the eye.",  # denied
+        # A thunderclap headache: the head, not the eye.
+        "Sudden worst headache of my life at the back of my head, neck stiff.",
+    ],
+)
+def test_the_worst_pain_of_ones_life_reads_no_eye_pain_unless_placed_there(kb, text):
+    assert not extraction.read(text, kb=kb).tokens & EYES, text
+
+
 def test_an_eye_pain_stays_unweighed(kb):
     # An eye's own pain is a glaucoma's or an iritis's, outside the 49: still not weighed.
     reading = extraction.read("left eye pain and blurred vision", kb=kb)
