@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from panels.offline import literals
+from panels.offline.decisive_more import MORE
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
 
@@ -168,6 +169,10 @@ def stated(text: str) -> tuple[Stated, ...]:
     anaemia = _anaemia(text)
     if anaemia:
         found.append(Stated("Anemia", "a haemoglobin under 10 g/dL", anaemia))
+    for condition, words, read in MORE:
+        quoted = read(text, denied)
+        if quoted and not any(s.condition == condition for s in found):
+            found.append(Stated(condition, words, quoted))
     return tuple(found)
 
 

@@ -331,4 +331,44 @@ SIGNS: tuple[Sign, ...] = (
         unless=r"(?i)\b(?:months|years|chronic\w*|polyps?|fractur\w*|trauma|assault\w*"
         r"|cellulitis|abscess\w*|dental|caries|carious|migraine\w*|zoster|shingles)\b",
     ),
+    # More signs
+    _sign(
+        "Pericarditis",
+        "a scratching sound a clinician heard with a stethoscope (a rub in lay words)",
+        r"(?i)\b(?:stethoscope|(?:doctor|GP|nurse|paramedic|medic|registrar)s?\b[^.;\n]{0,20}"
+        r"\b(?:heard|listened))\b(?:(?!\b(?:no|not|without)\b)[^.;\n]){0,40}"
+        r"\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b"
+        r"|\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b[^.;\n]{0,30}\bstethoscope\b",
+        # A pleural rub is the lungs' (a pneumonia's or an embolism's).
+        unless=r"(?i)\bpleur\w*|\blungs?\b",
+    ),
+    _sign(
+        "Chagas",
+        "Romaña's sign, a painless swelling of one eye's lids",
+        r"(?i)\bRoma[nñ]a\b|\b(?:unilateral|one-sided)\b[^.;\n]{0,30}"
+        r"\b(?:periorbital|palpebral|eyelids?|eye ?lids?)\b[^.;\n]{0,12}\b(?:o?edema|swelling)"
+        r"|\bpainless (?:\w+ ){0,2}(?:swelling|o?edema) of (?:the|his|her|one) (?:right |left )?"
+        r"(?:eyelids?|eye ?lids?)\b",
+        # A periorbital cellulitis is tender and red; the knowledge base's Chagas needs its
+        # travel besides (``knowledge.REQUIRED``).
+        unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b",
+    ),
+    _sign(
+        "Acute pulmonary edema",
+        "pink frothy sputum",
+        r"(?i)\b(?:pink,? (?:and )?frothy|frothy,? (?:and )?pink)\b[^.;\n]{0,12}"
+        r"\b(?:sputum|secretions|spit|phlegm|fluid)\b",
+    ),
+    _sign(
+        "Pulmonary embolism",
+        "an acutely strained right ventricle on echo: dilated, with a flattened septum",
+        r"(?i)\b(?:dilated|enlarged|distended) (?:right ventricle|RV)\b[^.;\n]{0,40}"
+        r"\b(?:septal (?:flattening|bowing)|flattened (?:interventricular )?septum|D-shaped)"
+        r"|\bRV (?:dilatation|dilation|strain)\b[^.;\n]{0,40}"
+        r"\b(?:septal (?:flattening|bowing)|flattened (?:interventricular )?septum|D-shaped)",
+        # A chronically loaded right heart (a pulmonary hypertension's, a COPD's) or an
+        # infarcted one (an inferior STEMI's) strains the same way.
+        unless=r"(?i)\bpulmonary (?:arterial )?hypertension\b|\bcor pulmonale\b|\bCOPD\b"
+        r"|\bemphysema\b|\binferior\b|\bSTEMI\b|\bST elevation\b|\bsleep apnoea\b",
+    ),
 )

@@ -442,5 +442,15 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|\b(?i:no problems? with (?:my|his|her|their|the) bowels?)\b)",
         "; passing flatus",
     ),
+    # A face that flushes (E_92), said with a verb: "my face and neck went bright red",
+    # "her cheeks turned red". Not a face reddening with a cough (a whooping cough's fits).
+    (
+        r"(?i)\b(?:my|his|her|their|the|your) (?:face|cheeks)(?: and (?:neck|chest|ears))?"
+        r" (?:suddenly )?(?:went|turned|became|goes|turns) (?:bright |very |all )?"
+        r"(?:red|flushed|scarlet|crimson)\b(?![^.;\n]{0,40}\bcough)",
+        "facial flushing",
+    ),
+    # "The worst pain of my life behind my eye": the pain is behind the eye.
+    (r"(?i)\b(pain|ache|headache) of (?:my|his|her|their|your) life\b", r"\1"),
 )
 LAY_PHRASINGS += AIRWAY_PHRASINGS

@@ -62,12 +62,14 @@ _VITALS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# A place inside another's name is not that place: Papua New Guinea is no West Africa, New
+# Mexico no Central America, and a guinea pig no travel at all.
 _TRAVEL = re.compile(
     r"(?i)\b(?:"
     + "|".join(re.escape(c) for c in TRAVEL_CUES)
-    + r")\b[^.;\n]{0,40}?\b("
+    + r")\b[^.;\n]{0,40}?(?<!new )\b("
     + "|".join(re.escape(p) for places in TRAVEL_REGIONS.values() for p in places)
-    + r")\b"
+    + r")\b(?! pigs?\b)"
 )
 _REGION_OF = {p: v for v, places in TRAVEL_REGIONS.items() for p in places}
 # Contact with a case of a viral haemorrhagic fever (DDXPlus E_73: contact with Ebola).

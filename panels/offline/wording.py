@@ -361,6 +361,11 @@ PLACE_ALIASES: tuple[tuple[str, str], ...] = (
     ("epigastric", "epigastric region"),
     ("upper tummy", "epigastric region"),
     ("upper abdomen", "epigastric region"),
+    # A headache's places in clinical words: around the eye, over the temple.
+    ("periorbital", "eye"),
+    ("retro orbital", "eye"),
+    ("retroorbital", "eye"),
+    ("temporal", "temple"),
 )
 RADIATION_ALIASES: tuple[tuple[str, str], ...] = (
     ("back", "thoracic spine"),

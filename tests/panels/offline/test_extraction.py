@@ -157,6 +157,19 @@ def test_travel_and_contact_exposures_are_read_in_ordinary_words(kb):
 @pytest.mark.parametrize(
     "text",
     [
+        "Fever and bleeding gums after returning from Papua New Guinea.",
+        "Back from a conference in New Mexico with a fever.",
+        "Fever since the bite from her guinea pig last week.",
+    ],
+)
+def test_a_place_inside_another_name_is_no_travel_region(kb, text):
+    tokens = extraction.read(text, kb=kb).tokens
+    assert not {t for t in tokens if t.startswith("E_204_@_V_")} - {"E_204_@_V_10"}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "No travel to Liberia. Fever for 3 days.",
         "Denies recent travel to Mexico or Guinea.",
         "Never travelled to Bolivia; fever.",

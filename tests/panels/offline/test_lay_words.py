@@ -60,6 +60,9 @@ from tests.panels.offline.members import present
         ("nasal speech after talking for a while", "E_63"),
         # A scratchy painful throat is a sore throat.
         ("scratchy painful throat since Monday", "E_97"),
+        # A face that flushes, said with a verb.
+        ("After the curry my face and neck went bright red.", "E_92"),
+        ("Her cheeks suddenly turned red and hot.", "E_92"),
     ],
 )
 def test_a_lay_wording_reads_its_finding(kb, text, token):
@@ -86,6 +89,9 @@ def test_a_lay_wording_reads_its_finding(kb, text, token):
         ("I can open my mouth fine.", "E_205"),
         # Jaundiced eyes with an itchy skin are not itchy eyes.
         ("Yellow skin and eyes, itch all over.", "E_170"),
+        # A face reddening in a coughing fit (a whooping cough's) is no flush; nor a denied one.
+        ("His face turns red when he is coughing.", "E_92"),
+        ("My face did not go red, no rash.", "E_92"),
     ],
 )
 def test_a_lay_wording_does_not_read_a_neighbouring_finding(kb, text, token):

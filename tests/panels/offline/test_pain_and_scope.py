@@ -53,6 +53,59 @@ def test_a_pain_on_swallowing_is_a_painful_swallow(kb, text):
     assert "E_65" in extraction.read(text, kb=kb).tokens
 
 
+EYES, TEMPLES = {"E_55_@_V_125", "E_55_@_V_126"}, {"E_55_@_V_166", "E_55_@_V_167"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("severe periorbital pain for 40 minutes at a time", EYES),
+        ("a boring retro-orbital ache every night", EYES),
+        ("throbbing temporal pain on both sides", TEMPLES),
+        ("pain in the left temporal region", {"E_55_@_V_167"}),
+    ],
+)
+def test_a_headache_placed_in_clinical_words_is_read_at_the_eye_or_temple(kb, text, expected):
+    tokens = extraction.read(text, kb=kb).tokens
+    assert {"E_53"} | expected <= tokens, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No periorbital pain, no headache.",  # denied
+        "No temporal artery tenderness.",  # an artery, not a pain
+        "Temporal lobe seizure last year.",  # a lobe, not a pain
+    ],
+)
+def test_no_eye_or_temple_pain_when_denied_or_not_a_pain(kb, text):
+    tokens = extraction.read(text, kb=kb).tokens
+    assert not tokens & (EYES | TEMPLES), (text, tokens)
+
+
+def test_the_worst_pain_of_ones_life_is_read_at_its_place(kb):
+    tokens = extraction.read("The worst pain of her life behind her left eye.", kb=kb).tokens
+    assert {"E_53", "E_55_@_V_126"} <= tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Denies any pain of her life behind the eye.",  # denied
+        # A thunderclap headache: the head, not the eye.
+        "Sudden worst headache of my life at the back of my head, neck stiff.",
+    ],
+)
+def test_the_worst_pain_of_ones_life_reads_no_eye_pain_unless_placed_there(kb, text):
+    assert not extraction.read(text, kb=kb).tokens & EYES, text
+
+
+def test_an_eye_pain_stays_unweighed(kb):
+    # An eye's own pain is a glaucoma's or an iritis's, outside the 49: still not weighed.
+    reading = extraction.read("left eye pain and blurred vision", kb=kb)
+    assert not reading.tokens & EYES
+
+
 @pytest.mark.parametrize(
     "text",
     [

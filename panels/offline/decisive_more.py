@@ -1,0 +1,313 @@
+"""More decisive signs (:mod:`panels.offline.decisive`): combinations of findings that a
+function reads, each stated and not denied, that together point to one of the 49 conditions
+and that DDXPlus has no evidence for (a measured blood pressure, an anaesthetic's end, a
+troponin with normal coronaries, a drug's or a lymph-node clearance's oedema). Each reader
+takes the text and the denial test (``decisive.denied``) and returns the words it read, or
+None. Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# Whether a text's words from a start to an end are denied (``decisive.denied``).
+Denial = Callable[[str, int, int], bool]
+Reader = Callable[[str, Denial], str | None]
+
+_COUGH = re.compile(r"(?i)\bcough\w*")
+
+# Urticaria or angioedema: the skin and mucosa of an allergic reaction.
+_URTICARIA = re.compile(
+    r"(?i)\b(?:urticari\w*|hives|welts|wheals|angio-?o?edema"
+    r"|(?:lips?|tongue)\b[^.;\n]{0,20}\b(?:swell\w*|swollen)"
+    r"|(?:swell\w*|swollen) (?:\w+ ){0,2}(?:lips?|tongue))\b"
+)
+# A measured blood pressure ("BP 78/40", "blood pressure falls from 128/80 to 70/40").
+_BLOOD_PRESSURE = re.compile(
+    r"(?i)\b(?:BP|blood pressure)\b[^.;\n]{0,30}?\b(\d{2,3}) ?/ ?(\d{2,3})\b(?! ?mg)"
+    r"(?:[^.;\n]{0,6}?\bto (\d{2,3}) ?/ ?(\d{2,3})\b)?"
+)
+# A low pressure named, or its end-organ signs (WAO: a collapse, a hypotonia, a syncope).
+_HYPOTENSIVE = re.compile(
+    r"(?i)\bhypotensi\w*|\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
+    r"|\b(?:fainted|passed out|lost consciousness)\b"
+)
+# A systolic pressure below this is hypotension (World Allergy Organization: under 90 mmHg
+# in an adult).
+HYPOTENSION_SYSTOLIC = 90
+# The flushing and urticaria of histamine in spoiled fish: a scombroid poisoning's.
+# A feverish child's hives and faint are an infection's (a viral rash, a febrile fit).
+_FEVERISH = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|temperature of)\b")
+_FISH = re.compile(r"(?i)\b(?:fish|tuna|mackerel|sardines?|mahi|scombr\w*)\b")
+
+
+def _low_pressure(text: str, denied: Denial) -> str | None:
+    for match in _BLOOD_PRESSURE.finditer(text):
+        systolic = int(match.group(3) or match.group(1))
+        if systolic < HYPOTENSION_SYSTOLIC:
+            return match.group(0)
+    word = next(
+        (m for m in _HYPOTENSIVE.finditer(text) if not denied(text, m.start(), m.end())), None
+    )
+    return word.group(0) if word else None
+
+
+def _anaphylaxis(text: str, denied: Denial) -> str | None:
+    """Urticaria or angioedema with a hypotension (measured, or its collapse), each stated
+    and not denied: the World Allergy Organization's criterion of anaphylaxis (a
+    questionnaire measures no blood pressure). Not with spoiled fish (a scombroid
+    poisoning's histamine) or a fever."""
+    if _FISH.search(text) or any(
+        not denied(text, m.start(), m.end()) for m in _FEVERISH.finditer(text)
+    ):
+        return None
+    skin = next(
+        (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
+    )
+    low = _low_pressure(text, denied) if skin else None
+    return f"{skin.group(0)}', '{low}" if skin and low else None
+
+
+# Laryngospasm at an anaesthetic's end: the airway shut (a stridor or no air moving) as the
+# tube or airway device comes out or the child wakes in recovery.
+_ANAESTHETIC_END = re.compile(
+    r"(?i)\b(?:extubat\w*|emergence|emerging|recovery (?:room|bay|area)|in recovery|PACU"
+    r"|airway device\b[^.;\n]{0,20}\bremoved|LMA\b[^.;\n]{0,20}\bremoved"
+    r"|laryngeal mask\b[^.;\n]{0,20}\bremoved)"
+)
+_AIRWAY_SHUT = re.compile(
+    r"(?i)\b(?:stridor|crowing|high[- ]pitched (?:\w+ ){0,2}(?:noise|sound|squeak\w*)"
+    r"|no air (?:movement|moved|entry)|no air at all|(?:complete|total) (?:upper )?airway "
+    r"obstruction|unable to (?:mask[- ])?ventilate|laryngospasm)\b"
+)
+# A wheeze or a rash under anaesthesia is a bronchospasm's or an anaphylaxis's; a stridor after
+# days on a ventilator is a laryngeal oedema's, and after neck surgery a nerve palsy's or a
+# haematoma's.
+_NOT_LARYNGOSPASM = re.compile(
+    r"(?i)\b(?:wheez\w*|urticari\w*|hives|rash|angio-?o?edema|bronchospasm)"
+)
+_AFTER_VENTILATION = re.compile(
+    r"(?i)\b(?:ICU|intensive care|ventilated for|intubated for|thyroidectomy|parathyroid\w*"
+    r"|neck (?:ha?ematoma|swelling)|vocal (?:cord|fold) (?:palsy|paralysis))\b"
+)
+
+
+def _laryngospasm(text: str, denied: Denial) -> str | None:
+    """A shut airway (a stridor, a crowing, no air moving) at an anaesthetic's end, as the
+    airway comes out or the patient wakes, without a wheeze or a rash and not after days on
+    a ventilator or neck surgery: the laryngospasm of emergence (DDXPlus asks of no
+    anaesthetic)."""
+    if _AFTER_VENTILATION.search(text):
+        return None
+    if any(not denied(text, m.start(), m.end()) for m in _NOT_LARYNGOSPASM.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_ANAESTHETIC_END, _AIRWAY_SHUT)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+# A swelling of a limb with its local cause stated: a dihydropyridine calcium-channel blocker's
+# ankle oedema, a lymphoedema after lymph nodes were taken out, an insect sting's swelling.
+_SWELLING = re.compile(r"(?i)(?<!angio-)(?<!angio)\b(?:o?edema\w*|swell\w*|swollen|puffy|pitting)")
+_LOCAL_CAUSE = re.compile(
+    r"(?i)\b(?:amlodipine|nifedipine|felodipine|lercanidipine|lacidipine|nicardipine"
+    r"|lympho?edema|lymph (?:glands|nodes)\b[^.;\n]{0,30}\b(?:out|removed)\b"
+    r"|(?:axillary|inguinal|lymph node) (?:node )?(?:clearance|dissection)"
+    r"|stung|(?:bee|wasp|insect) (?:sting|bite)s?)\b"
+)
+# A heart's, a kidney's, a liver's or a pregnancy's oedema; a clot's or an infection's swollen
+# leg; an allergy's swelling.
+_SYSTEMIC_OR_INFLAMED = re.compile(
+    r"(?i)\b(?:breathless\w*|short of breath|SOB|dyspno?\w*|orthopno\w*|PND|crackles|creps"
+    r"|(?:raised|elevated) JVP|JVP (?:is )?(?:raised|elevated)|proteinuria|nephrotic|cirrho\w*"
+    r"|ascites|pregnan\w*|red|redness|erythema\w*|warm\w*|hot|(?<!non-)(?<!non)tender\w*"
+    r"|fever\w*|febrile|DVT|calf pain|urticari\w*|hives|wheez\w*)\b"
+)
+
+
+def _localized_edema(text: str, denied: Denial) -> str | None:
+    """A swelling with its local cause stated (a calcium-channel blocker, a lymph-node
+    clearance, an insect sting), with no sign of a heart's, kidney's, liver's or pregnancy's
+    oedema, of a clot or an infection (redness, warmth, tenderness, fever) or of an allergy:
+    the localized oedema DDXPlus asks of, with the cause it does not ask of."""
+    if any(not denied(text, m.start(), m.end()) for m in _SYSTEMIC_OR_INFLAMED.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_SWELLING, _LOCAL_CAUSE)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+# A myocarditis: a raised troponin with normal coronary arteries and a globally (not
+# regionally) impaired left ventricle.
+_TROPONIN_RAISED = re.compile(
+    r"(?i)\b(?:troponin|trop|hs-?trop\w*|hs-?Tn[IT]|Tn[IT])\b"
+    r"(?![^.;\n]{0,20}\b(?:not|no|normal|negative|neg)\b)[^.;\n]{0,20}?"
+    r"(?:\b(?:raised|elevated|high|positive|rising)\b|\b\d,?\d{3}\b|\b[1-9]\d{2}\b)"
+)
+_NORMAL_CORONARIES = re.compile(
+    r"(?i)\b(?:coronar\w*|angiogra\w*)\b[^.;\n]{0,30}?\b(?:normal|unobstructed|unremarkable"
+    r"|no (?:significant )?(?:stenos\w*|disease|obstruct\w*|lesions?))\b"
+    r"|\b(?:normal|unobstructed|smooth) (?:epicardial )?coronar\w*"
+)
+_GLOBAL_LV = re.compile(
+    r"(?i)\bglobal(?:ly)? (?:\w+ ){0,3}(?:hypokines\w*|dysfunction|impair\w*|reduced)\b"
+)
+# A takotsubo's regional ballooning after a shock, a Chagas heart's apical aneurysm, a septic
+# heart's depression.
+_OTHER_MYOCARDIUM = re.compile(
+    r"(?i)\b(?:takotsubo|ballooning|apical aneurysm|seps[ie]s|septic|cocaine|amphetamine\w*)"
+)
+
+
+def _myocarditis(text: str, denied: Denial) -> str | None:
+    """A raised troponin with normal coronary arteries and a globally impaired left
+    ventricle, each stated and not denied, and no takotsubo, Chagas aneurysm, sepsis or
+    stimulant named: a myocarditis's injury without an infarction's culprit artery (DDXPlus
+    measures no troponin and images no heart)."""
+    if _OTHER_MYOCARDIUM.search(text):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+# A cough fracture of a fragile rib: thin bones, a cough and one tender spot on the chest wall,
+# without a fall or a blow.
+_FRAGILE_BONES = re.compile(
+    r"(?i)\b(?:osteopor\w*|osteopeni\w*|(?:thin|brittle|weak) bones|alendron\w*"
+    r"|bisphosphonates?|risedronate|zoledron\w*|denosumab|(?:long[- ]term )?steroids?"
+    r"|prednisolone)\b"
+)
+_POINT_TENDER = re.compile(
+    r"(?i)\b(?:point|focal|locali[sz]ed) tenderness\b"
+    r"|\btender (?:over|on) (?:a|the|one) (?:\w+ )?rib"
+    r"|\b(?:sore|tender|hurts|painful)\b[^.;\n]{0,15}\b(?:if|when) (?:I|you|he|she) "
+    r"(?:press|push|touch)\w*|\bput (?:my|a|her|his) finger (?:right )?on it\b"
+)
+_INJURY = re.compile(
+    r"(?i)\b(?:fall|fell|fallen|trauma\w*|injur\w*|accident|blow|hit|bump\w*|RTC|tackled?"
+    r"|assault\w*|kicked)\b"
+)
+_INJURY_DENIED = re.compile(r"(?i)\b(?:didn'?t|did not|never|no|not)\b[^.;,\n]{0,12}$")
+# A pneumonia's cough and pain: a fever or crackles.
+_CHEST_INFECTION = re.compile(r"(?i)\b(?:fever\w*|febrile|crackles|creps|consolidation|pyrexi\w*)")
+
+
+def _rib_fracture(text: str, denied: Denial) -> str | None:
+    """Fragile bones (osteoporosis, a bisphosphonate, long-term steroids), a cough and one
+    tender spot on the chest wall, each stated and not denied, without a fall or blow stated
+    (a traumatic fracture is no spontaneous one) and without a fever or crackles (a
+    pneumonia's pleurisy): the cough fracture of an osteoporotic rib."""
+    for m in _INJURY.finditer(text):
+        before = text[max(0, m.start() - 24) : m.start()]
+        if not (_INJURY_DENIED.search(before) or denied(text, m.start(), m.end())):
+            return None
+    if any(not denied(text, m.start(), m.end()) for m in _CHEST_INFECTION.finditer(text)):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_FRAGILE_BONES, _COUGH, _POINT_TENDER)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+# A groin lump's reducibility and cough impulse in lay words: it goes away lying down, it can
+# be pushed back in, it comes out or grows on coughing or straining.
+_GROIN = re.compile(r"(?i)\b(?:groin|inguinal)\b")
+_REDUCES = re.compile(
+    r"(?i)\b(?:goes|went|going) (?:away|down|back(?: in)?)\b[^.;\n]{0,10}\bwhen (?:I|he|she|you)"
+    r" (?:lie|lay|lies|am lying|is lying)\b|\bdisappears? (?:\w+ ){0,2}when (?:I|he|she|you)"
+    r" (?:lie|lay|lies)\b|\b(?:push|pushes|pop|pops|press|presses) (?:it|the lump|the swelling)"
+    r" back in\b|\b(?:bigger|larger|comes out|pops out|sticks out)\b[^.;\n]{0,25}\bwhen (?:I|he"
+    r"|she|you) (?:cough|strain|lift|stand)\w*"
+)
+# A saphena varix also empties lying down; the other hernias are not inguinal.
+_NOT_INGUINAL = re.compile(
+    r"(?i)\b(?:umbilic\w*|belly ?button|navel|incisional|femoral|paraumbilical|epigastric"
+    r"|varicose|varix)\b"
+)
+
+
+def _inguinal_hernia(text: str, denied: Denial) -> str | None:
+    """A groin lump that goes away lying down, can be pushed back in, or comes out on a
+    cough or strain, in the patient's words (the reducible swelling with a cough impulse of
+    ``SIGNS``), with no other hernia or a saphena varix named."""
+    if _NOT_INGUINAL.search(text):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_GROIN, _REDUCES)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+# Framingham's major criteria of a failing heart at the bedside: crackles in both lungs, a
+# raised JVP or a third heart sound, and a breathlessness lying flat.
+_BOTH_LUNGS_CRACKLE = re.compile(
+    r"(?i)\b(?:bilateral|bibasal|bibasilar|diffuse|widespread|both)\b[^.;\n]{0,30}"
+    r"\b(?:crackles|creps|crepitations|rales)\b|\b(?:crackles|creps|crepitations|rales)\b"
+    r"[^.;\n]{0,30}\b(?:bilaterally|both (?:lung )?(?:bases|sides|lungs|apices)|mid[- ]zones)"
+)
+_HEART_FILLING = re.compile(
+    r"(?i)\b(?:raised|elevated) JVP\b|\bJVP (?:is )?(?:raised|elevated|up)\b|\bS3\b"
+    r"|\bthird heart sound\b|\bgallop\b"
+)
+_LYING_FLAT = re.compile(
+    r"(?i)\borthopno\w*|\bPND\b|\bbolt upright\b|\b(?:can'?t|cannot|unable to) lie flat\b"
+)
+# A pneumonia's fever, an infarction's or a myocarditis's troponin, a COPD's lungs.
+_NOT_OEDEMA = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|consolidation|COPD)\b")
+
+
+def _pulmonary_oedema(text: str, denied: Denial) -> str | None:
+    """Crackles in both lungs, a raised JVP or a third heart sound, and a breathlessness
+    lying flat, each stated and not denied (three of Framingham's major criteria), without
+    a fever, a consolidation, a COPD or a raised troponin: a cardiogenic pulmonary oedema."""
+    if any(
+        not denied(text, m.start(), m.end())
+        for m in (*_NOT_OEDEMA.finditer(text), *_TROPONIN_RAISED.finditer(text))
+    ):
+        return None
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in (_BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
+MORE: tuple[tuple[str, str, Reader], ...] = (
+    (
+        "Anaphylaxis",
+        "urticaria or angioedema with a low blood pressure or a collapse",
+        _anaphylaxis,
+    ),
+    ("Larygospasm", "a shut airway at an anaesthetic's end", _laryngospasm),
+    ("Localized edema", "a swelling with its local cause", _localized_edema),
+    (
+        "Myocarditis",
+        "a raised troponin with normal coronary arteries and a globally impaired ventricle",
+        _myocarditis,
+    ),
+    (
+        "Spontaneous rib fracture",
+        "a tender spot on the chest wall after a cough in fragile bones",
+        _rib_fracture,
+    ),
+    (
+        "Inguinal hernia",
+        "a groin lump that goes away lying down or comes out on a cough",
+        _inguinal_hernia,
+    ),
+    (
+        "Acute pulmonary edema",
+        "crackles in both lungs, a raised JVP or third heart sound and orthopnoea",
+        _pulmonary_oedema,
+    ),
+)
