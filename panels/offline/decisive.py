@@ -40,7 +40,7 @@ HAEMOGLOBIN_G_L_ABOVE = 25.0  # a unitless haemoglobin above this is in g/L ("Hb
 _DENIED_BEFORE = re.compile(
     r"(?i)(?:\b(?:no|not|nil|without|negative for|absent|denies|sent for|send for|awaiting"
     r"|pending|requested|request|check for|to rule out|rule out|r/o|look(?:ing)? for"
-    r"|(?:to )?exclude|previous|prior|history of|h/o|possible|possibly|query|suspected"
+    r"|(?:to )?exclude|possible|possibly|query|suspected"
     r"|no (?:\w+ )?evidence (?:of|for)"
     r"|(?:sputum|samples?|swabs?|bloods?|CT|CXR|X-ray|film) for)\b|\?)[^.;,:\n]{0,12}$"
 )
@@ -52,8 +52,14 @@ _DENIED_AFTER = re.compile(
     # "anti-dsDNA normal", not "hilar nodes with normal lungs".
     r"|^(?:(?!\b(?:with|and|but|or)\b)[^.;,\n]){0,12}?"
     r"\b(?:normal|equivocal|borderline|indeterminate|weakly)\b"
-    r"|^[^.;\n]{0,30}?\b(?:(?:\d+|a few|several) (?:years?|months?|weeks?) ago|(?:has |have )?"
-    r"resolved|in (?:19|20)\d\d)\b"
+)
+# A finding in the past ("previous consolidation", "irregularly irregular 5 years ago", "the
+# BHL seen in 2019 has resolved"): not for a cause, which is in the past by nature (an
+# amlodipine started 2 months ago, lymph glands taken out 2 years ago).
+_PAST_BEFORE = re.compile(r"(?i)\b(?:previous|prior|history of|h/o)\b[^.;,:\n]{0,12}$")
+_PAST_AFTER = re.compile(
+    r"(?i)^[^.;\n]{0,30}?\b(?:(?:\d+|a few|several) (?:years?|months?|weeks?) ago"
+    r"|(?:has |have )?resolved|in (?:19|20)\d\d)\b"
 )
 # A relative's or a contact's sign ("his brother had TB confirmed by culture", "flu swab
 # positive in his wife"): a relative opens the sentence's clause before it, or the sign is
@@ -130,6 +136,14 @@ def denied(text: str, start: int, end: int) -> bool:
     )
 
 
+def past(text: str, start: int, end: int) -> bool:
+    """Whether a finding, the words of ``text`` from ``start`` to ``end``, is in the past."""
+    return bool(
+        _PAST_BEFORE.search(text[max(0, start - 24) : start])
+        or _PAST_AFTER.search(text[end : end + 40])
+    )
+
+
 def _anothers(text: str, start: int, end: int) -> bool:
     """Whether the words of ``text`` from ``start`` to ``end`` are a relative's or a
     contact's ("his brother had ...", "... in his wife")."""
@@ -154,7 +168,7 @@ def stated(text: str) -> tuple[Stated, ...]:
         if sign.unless is not None and sign.unless.search(text):
             continue
         for match in sign.pattern.finditer(text):
-            if not denied(text, match.start(), match.end()):
+            if not (denied(text, *match.span()) or past(text, *match.span())):
                 found.append(Stated(sign.condition, sign.words, match.group(0)))
                 break
     infant = _bronchiolitis(text)
@@ -197,8 +211,8 @@ def _anaemia(text: str) -> str | None:
     if any(not denied(text, m.start(), m.end()) for m in causes):
         return None  # a bleed's or a named disease's low haemoglobin: that is the case
     for match in _HAEMOGLOBIN.finditer(text):
-        if _anothers(text, match.start(), match.end()):
-            continue  # "Hb 79 in her mother"
+        if _anothers(text, *match.span()) or past(text, *match.span()):
+            continue  # "Hb 79 in her mother", "Hb 85 3 years ago"
         value, unit = float(match.group(1)), (match.group(2) or "").lower()
         in_g_l = unit == "g/l" or (not unit and value > HAEMOGLOBIN_G_L_ABOVE)
         if value < (ANAEMIA_G_L if in_g_l else ANAEMIA_G_DL):
