@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from panels.offline import literals
-from panels.offline.decisive_more import MORE
+from panels.offline.decisive_more import MORE, all_stated, any_stated
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
 
@@ -195,20 +195,14 @@ def _bronchiolitis(text: str) -> str | None:
     NICE's clinical diagnosis of bronchiolitis (the knowledge base has one bronchiolitis row
     of 2,014, so no member learns it from the symptoms)."""
     age = _INFANT.search(text)
-    if age is None or any(not denied(text, m.start(), m.end()) for m in _CROUP.finditer(text)):
+    if age is None or any_stated(text, denied, _CROUP):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_CORYZA, _COUGH, _CHEST_SOUNDS)
-    ]
-    if any(m is None for m in found):
-        return None
-    return "', '".join([age.group(0), *(m.group(0) for m in found if m is not None)])
+    found = all_stated(text, denied, _CORYZA, _COUGH, _CHEST_SOUNDS)
+    return f"{age.group(0)}', '{found}" if found else None
 
 
 def _anaemia(text: str) -> str | None:
-    causes = (*_BLEEDING.finditer(text), *_ANAEMIA_CAUSE.finditer(text))
-    if any(not denied(text, m.start(), m.end()) for m in causes):
+    if any_stated(text, denied, _BLEEDING, _ANAEMIA_CAUSE):
         return None  # a bleed's or a named disease's low haemoglobin: that is the case
     for match in _HAEMOGLOBIN.finditer(text):
         if _anothers(text, *match.span()) or past(text, *match.span()):

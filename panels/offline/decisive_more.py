@@ -15,6 +15,24 @@ from collections.abc import Callable
 Denial = Callable[[str, int, int], bool]
 Reader = Callable[[str, Denial], str | None]
 
+
+def any_stated(text: str, denied: Denial, *patterns: re.Pattern[str]) -> bool:
+    """Whether ``text`` states the words of any of ``patterns`` without denying them."""
+    return any(
+        not denied(text, m.start(), m.end()) for words in patterns for m in words.finditer(text)
+    )
+
+
+def all_stated(text: str, denied: Denial, *patterns: re.Pattern[str]) -> str | None:
+    """The words of each of ``patterns`` as ``text`` first states them undenied, quoted
+    together; None when one of them is not stated (a sign that needs them all)."""
+    found = [
+        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
+        for words in patterns
+    ]
+    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+
+
 _COUGH = re.compile(r"(?i)\bcough\w*")
 
 # Urticaria or angioedema: the skin and mucosa of an allergic reaction.
@@ -58,9 +76,7 @@ def _anaphylaxis(text: str, denied: Denial) -> str | None:
     and not denied: the World Allergy Organization's criterion of anaphylaxis (a
     questionnaire measures no blood pressure). Not with spoiled fish (a scombroid
     poisoning's histamine) or a fever."""
-    if _FISH.search(text) or any(
-        not denied(text, m.start(), m.end()) for m in _FEVERISH.finditer(text)
-    ):
+    if _FISH.search(text) or any_stated(text, denied, _FEVERISH):
         return None
     skin = next(
         (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
@@ -100,13 +116,9 @@ def _laryngospasm(text: str, denied: Denial) -> str | None:
     anaesthetic)."""
     if _AFTER_VENTILATION.search(text):
         return None
-    if any(not denied(text, m.start(), m.end()) for m in _NOT_LARYNGOSPASM.finditer(text)):
+    if any_stated(text, denied, _NOT_LARYNGOSPASM):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_ANAESTHETIC_END, _AIRWAY_SHUT)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _ANAESTHETIC_END, _AIRWAY_SHUT)
 
 
 # A swelling of a limb with its local cause stated: a dihydropyridine calcium-channel blocker's
@@ -133,13 +145,9 @@ def _localized_edema(text: str, denied: Denial) -> str | None:
     clearance, an insect sting), with no sign of a heart's, kidney's, liver's or pregnancy's
     oedema, of a clot or an infection (redness, warmth, tenderness, fever) or of an allergy:
     the localized oedema DDXPlus asks of, with the cause it does not ask of."""
-    if any(not denied(text, m.start(), m.end()) for m in _SYSTEMIC_OR_INFLAMED.finditer(text)):
+    if any_stated(text, denied, _SYSTEMIC_OR_INFLAMED):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_SWELLING, _LOCAL_CAUSE)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _SWELLING, _LOCAL_CAUSE)
 
 
 # A myocarditis: a raised troponin with normal coronary arteries and a globally (not
@@ -171,11 +179,7 @@ def _myocarditis(text: str, denied: Denial) -> str | None:
     measures no troponin and images no heart)."""
     if _OTHER_MYOCARDIUM.search(text):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
 
 
 # A cough fracture of a fragile rib: thin bones, a cough and one tender spot on the chest wall,
@@ -209,13 +213,9 @@ def _rib_fracture(text: str, denied: Denial) -> str | None:
         before = text[max(0, m.start() - 24) : m.start()]
         if not (_INJURY_DENIED.search(before) or denied(text, m.start(), m.end())):
             return None
-    if any(not denied(text, m.start(), m.end()) for m in _CHEST_INFECTION.finditer(text)):
+    if any_stated(text, denied, _CHEST_INFECTION):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_FRAGILE_BONES, _COUGH, _POINT_TENDER)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _FRAGILE_BONES, _COUGH, _POINT_TENDER)
 
 
 # A groin lump's reducibility and cough impulse in lay words: it goes away lying down, it can
@@ -241,11 +241,7 @@ def _inguinal_hernia(text: str, denied: Denial) -> str | None:
     ``SIGNS``), with no other hernia or a saphena varix named."""
     if _NOT_INGUINAL.search(text):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_GROIN, _REDUCES)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _GROIN, _REDUCES)
 
 
 # Framingham's major criteria of a failing heart at the bedside: crackles in both lungs, a
@@ -270,16 +266,9 @@ def _pulmonary_oedema(text: str, denied: Denial) -> str | None:
     """Crackles in both lungs, a raised JVP or a third heart sound, and a breathlessness
     lying flat, each stated and not denied (three of Framingham's major criteria), without
     a fever, a consolidation, a COPD or a raised troponin: a cardiogenic pulmonary oedema."""
-    if any(
-        not denied(text, m.start(), m.end())
-        for m in (*_NOT_OEDEMA.finditer(text), *_TROPONIN_RAISED.finditer(text))
-    ):
+    if any_stated(text, denied, _NOT_OEDEMA, _TROPONIN_RAISED):
         return None
-    found = [
-        next((m for m in words.finditer(text) if not denied(text, m.start(), m.end())), None)
-        for words in (_BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
-    ]
-    return "', '".join(m.group(0) for m in found if m) if all(found) else None
+    return all_stated(text, denied, _BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
 
 
 MORE: tuple[tuple[str, str, Reader], ...] = (
