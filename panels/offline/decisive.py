@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from panels.offline import literals
-from panels.offline.decisive_more import MORE, all_stated, any_stated
+from panels.offline.decisive_more import COUGH, MORE, all_stated, any_stated
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
 
@@ -92,7 +92,6 @@ _INFANT = re.compile(
 # A croup's bark or stridor: its coryza, cough and wheeze are no bronchiolitis.
 _CROUP = re.compile(r"(?i)\b(?:bark\w*|stridor\w*|croup\w*)")
 _CORYZA = re.compile(r"(?i)\b(?:coryza\w*|runny nose|snuffl\w*|snotty|blocked nose|a cold)\b")
-_COUGH = re.compile(r"(?i)\bcough\w*")
 _CHEST_SOUNDS = re.compile(r"(?i)\b(?:crackles|creps|crepitations|wheez\w*)\b")
 _HAEMOGLOBIN = re.compile(
     r"(?i)\b(?:hb|hgb|haemoglobin|hemoglobin)\s*(?:[:=]|of|was|is)?\s*(\d+(?:\.\d+)?)"
@@ -197,7 +196,7 @@ def _bronchiolitis(text: str) -> str | None:
     age = _INFANT.search(text)
     if age is None or any_stated(text, denied, _CROUP):
         return None
-    found = all_stated(text, denied, _CORYZA, _COUGH, _CHEST_SOUNDS)
+    found = all_stated(text, denied, _CORYZA, COUGH, _CHEST_SOUNDS)
     return f"{age.group(0)}', '{found}" if found else None
 
 

@@ -33,7 +33,7 @@ def all_stated(text: str, denied: Denial, *patterns: re.Pattern[str]) -> str | N
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
-_COUGH = re.compile(r"(?i)\bcough\w*")
+COUGH = re.compile(r"(?i)\bcough\w*")
 
 # Urticaria or angioedema: the skin and mucosa of an allergic reaction.
 _URTICARIA = re.compile(
@@ -215,7 +215,7 @@ def _rib_fracture(text: str, denied: Denial) -> str | None:
             return None
     if any_stated(text, denied, _CHEST_INFECTION):
         return None
-    return all_stated(text, denied, _FRAGILE_BONES, _COUGH, _POINT_TENDER)
+    return all_stated(text, denied, _FRAGILE_BONES, COUGH, _POINT_TENDER)
 
 
 # A groin lump's reducibility and cough impulse in lay words: it goes away lying down, it can
