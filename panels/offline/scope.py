@@ -21,6 +21,11 @@ MIN_FINDINGS = 2
 # ("tired and dizzy" is two findings, and reads as anaemia to every method, but not clearly).
 FEW_FINDINGS = 3
 UNWEIGHED_SHARE = 0.4  # share of clinical words it cannot weigh at which it abstains
+# A decisive sign (``decisive``) weighs as this many findings against the clinical words a
+# member cannot weigh: an examination or test finding that points to one condition says more
+# than a questionnaire answer (chosen on the development pool, a development figure: 1 to 2
+# added 2 correct, 3 added 3, none wrong or out of scope decided).
+SIGN_FINDINGS = 2
 MIN_PROBABILITY = 0.5  # calibrated probability below which the best explanation is weak
 # The text classifier's own top probability below which its reading is weak: the text member
 # abstains below it, and its confidence map (``calibration.TEXT_ON_NOTES``) is fitted on the
@@ -99,14 +104,16 @@ def out_of_scope(
     """Why the case is outside what this member can judge, in words; None when it is not.
     A text member judges its reading by its own top score (``TEXT_MIN_SCORE``), any other
     by its calibrated ``probability``. ``signs``: the decisive signs it weighs
-    (``decisive.stated``), each counted as a finding."""
+    (``decisive.stated``), each counted as a finding, and as ``SIGN_FINDINGS`` against the
+    words it cannot weigh."""
     known = knowledge.findings_stated(ranking.features.values(), kb) + signs
+    weighed = known + (SIGN_FINDINGS - 1) * signs
     if reading.instruction:
         return "the text addresses the model with instructions instead of describing a patient."
     if not known and not reading.unweighed and not reading.absent and not reading.vitals:
         return "this does not read as a clinical case: I found no symptom, sign or history in it."
     unknown = len(reading.unweighed)
-    if unknown >= 2 and unknown / (unknown + known) >= UNWEIGHED_SHARE:
+    if unknown >= 2 and unknown / (unknown + weighed) >= UNWEIGHED_SHARE:
         return (
             "most of what the text says is outside my knowledge base of 49 conditions "
             f"({unknown} clinical words I cannot weigh against {known} "

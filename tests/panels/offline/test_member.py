@@ -240,6 +240,20 @@ def test_a_pain_and_its_place_are_one_finding_two_findings_suffice(kb):
     assert scope.out_of_scope(reading, two, 0.9, text_member=False, kb=kb) is None
 
 
+def test_a_decisive_sign_weighs_as_two_findings_against_words_outside_the_knowledge_base(kb):
+    reading = extraction.read("Fever. Proteinuria and splenomegaly. Anti-dsDNA positive.", kb=kb)
+    assert len(reading.unweighed) == 2
+    conditions = (kb.conditions["SLE"], kb.conditions["Pneumonia"])
+    two = scope.Ranking(conditions, (0.9, 0.1), {"E_91": "E_91", "E_53": "E_53"}, ())
+    without = scope.out_of_scope(reading, two, 0.9, text_member=False, kb=kb)
+    assert "outside my knowledge base" in str(without)  # 2 words against 2 findings
+    # With the sign: 2 words against 2 findings and a sign worth 2 (the message counts it once).
+    assert scope.out_of_scope(reading, two, 0.9, text_member=False, kb=kb, signs=1) is None
+    one = scope.Ranking(conditions, (0.9, 0.1), {"E_91": "E_91"}, ())
+    judged = scope.out_of_scope(reading, one, 0.9, text_member=False, kb=kb, signs=1)
+    assert "2 clinical words I cannot weigh against 2 findings I can" in str(judged)
+
+
 def _twin_ranking(kb: knowledge.KnowledgeBase, second: str) -> scope.Ranking:
     conditions = (kb.conditions["Chronic rhinosinusitis"], kb.conditions[second])
     return scope.Ranking(conditions, (0.8, 0.2), {"E_53": "E_53"}, ())
