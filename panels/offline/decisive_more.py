@@ -64,7 +64,11 @@ _FISH = re.compile(r"(?i)\b(?:fish|tuna|mackerel|sardines?|mahi|scombr\w*)\b")
 _OTHER_SHOCK = re.compile(
     r"(?i)\b(?:seps[ie]s|septic\w*|transfus\w*|vasovagal|needles?|venepuncture|on standing"
     r"|dehydrat\w*|diarrho?ea|heart block|brady\w*|hypoglyc\w*|long lie|hereditary"
-    r"|C1(?: esterase)?(?: inhibitor)?|ACE[- ]?i\w*|\w+pril|chronic (?:\w+ )?urticaria)\b"
+    r"|C1(?: esterase)?(?: inhibitor)?|ACE[- ]?i\w*|\w+pril|chronic (?:\w+ )?urticaria"
+    # A situational faint (straining on the toilet), a bleed's shock, an adrenal crisis, a
+    # mastocytosis.
+    r"|strain\w*|toilet|micturition|mela?ena|ha?ematemesis|bleed\w*|ha?emorrhag\w*"
+    r"|adrenal|Addison\w*|mastocytosis|urticaria pigmentosa|vancomycin|red man)\b"
 )
 
 
@@ -121,6 +125,9 @@ _OTHER_OBSTRUCTION = re.compile(
     r"(?i)\b(?:foreign body|choked|chok\w+ on|bronchoscop\w*|hoarse\w*|o?edema\w*|swell\w*"
     r"|swollen|ha?ematoma|blood (?:in|from) the (?:mouth|airway|throat)|bleed\w*|clots?"
     r"|tonsillectomy|epiglott\w*|drool\w*"
+    # A tongue fallen back in a drowsy patient (a snore); a vocal cords' palsy of a
+    # Parkinson's or a multiple system atrophy.
+    r"|snor\w*|tongue|Parkinson\w*|multiple system atrophy|MSA"
     r"|fever\w*|febrile)"
 )
 
@@ -159,7 +166,10 @@ _SYSTEMIC_OR_INFLAMED = re.compile(
     r"|BNP (?:of )?\d,?\d{3}|furosemide|frusemide|diuretics?|low albumin|hypoalbumin\w*"
     r"|liver disease|renal failure|kidney failure|dialysis|fluid overload\w*|overloaded"
     r"|thrombos[ie]s|thrombus|Doppler|immobil\w*|post-?op\w*|(?:knee|hip) (?:surgery|replacement)"
-    r"|recurren\w*|mass|compress\w*|throat|hoarse\w*|tongue|lips?|stridor|BP \d{2}/\d+)\b"
+    r"|recurren\w*|mass|compress\w*|throat|hoarse\w*|tongue|lips?|stridor|BP \d{2}/\d+"
+    # A thyroid's myxoedema; a Baker's cyst, an injury's bruise or haematoma.
+    r"|hypothyroid\w*|myxo?edema|TSH|Baker'?s|cysts?|ruptured|fall|fell|bruis\w*"
+    r"|ha?ematoma|injur\w*|sprain\w*)\b"
 )
 
 
@@ -194,10 +204,13 @@ _OTHER_MYOCARDIUM = re.compile(
     r"(?i)\b(?:takotsubo|ballooning|apical aneurysm|seps[ie]s|septic|cocaine|amphetamine\w*)"
 )
 # An infarction without obstruction (MINOCA), an amyloid's thick walls, an alcohol's or a
-# dilated cardiomyopathy, each stated and not denied ("no infarct on MRI" is a myocarditis's).
+# dilated cardiomyopathy, a seizure's, a cardioversion's, a phaeochromocytoma's or a
+# subarachnoid bleed's strained heart, each stated and not denied ("no infarct on MRI" is a
+# myocarditis's).
 _OTHER_CARDIOMYOPATHY = re.compile(
     r"(?i)\b(?:MINOCA|infarct\w*|amyloid\w*|thick\w* walls?|low voltage|alcohol\w*"
-    r"|dilated cardiomyopathy|DCM)"
+    r"|dilated cardiomyopathy|DCM|seizures?|cardiover\w*|DC shock|pha?eochromocytoma"
+    r"|subarachnoid|SAH)"
 )
 
 
@@ -235,7 +248,10 @@ _CHEST_INFECTION = re.compile(r"(?i)\b(?:fever\w*|febrile|crackles|creps|consoli
 # costochondritis or a shingles: the other tender chest walls after a cough.
 _OTHER_CHEST_WALL = re.compile(
     r"(?i)\b(?:myeloma|metasta\w*|lytic|cancer|carcinoma|malignan\w*|tumou?rs?|pneumothora\w*"
-    r"|costochondr\w*|Tietze\w*|shingles|zoster|vesicles?)"
+    r"|costochondr\w*|Tietze\w*|shingles|zoster|vesicles?"
+    # A CPR's sternum, an aortic dissection, a splenic rupture, an embolism's pleurisy, an
+    # asthma's attack.
+    r"|CPR|resuscitat\w*|stern\w*|dissect\w*|splen\w*|embol\w*|CTPA|wheez\w*|peak flow)"
 )
 
 
@@ -266,13 +282,13 @@ _REDUCES = re.compile(
 # A saphena varix also empties lying down; the other hernias are not inguinal.
 _NOT_INGUINAL = re.compile(
     r"(?i)\b(?:umbilic\w*|belly ?button|navel|incisional|femoral|paraumbilical|epigastric"
-    r"|varicose|varix)\b"
+    r"|varicose|varix|varicocele|bag of worms)\b"
 )
 # A groin's other lumps: a lymph node, an abscess, an aneurysm (pulsatile), a hydrocele, an
 # undescended testis.
 _OTHER_GROIN_LUMP = re.compile(
     r"(?i)\b(?:lymph\w*|nodes?|glands?|abscess\w*|pulsat\w*|aneurysms?|hydrocele"
-    r"|transillumin\w*|undescended|retractile|ectopic testis)\b"
+    r"|transillumin\w*|undescended|retractile|ectopic testis|torsion|lipoma|cysts?)\b"
 )
 
 
@@ -306,7 +322,10 @@ _NOT_OEDEMA = re.compile(
     # tamponade's right heart; a transfusion's overload; an infarction's failing heart.
     r"|pneumonia|purulent|green sputum|CRP|dialysis"
     r"|nephrotic|fluid overload\w*|overloaded|fibrosis|cor pulmonale|PE|embol\w*|CTPA"
-    r"|tamponade|pulsus paradoxus|transfus\w*|TACO|STEMI|ST elevation|infarct\w*)\b"
+    r"|tamponade|pulsus paradoxus|transfus\w*|TACO|STEMI|ST elevation|infarct\w*"
+    # A chest infection's sputum and temperature; an ARDS, a sepsis's fluids, an eclampsia.
+    r"|chest infection|(?:yellow|rusty) sputum|productive cough|temp\w* (?:of )?3[89]\S*"
+    r"|T 3[89]\S*|ARDS|seps[ie]s|septic|pre-?eclamp\w*|eclamp\w*)\b"
 )
 
 

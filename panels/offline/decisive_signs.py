@@ -340,9 +340,12 @@ SIGNS: tuple[Sign, ...] = (
         r"\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b"
         r"|\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b[^.;\n]{0,30}\bstethoscope\b",
         # A pleural rub is the lungs' (a pneumonia's or an embolism's); a creak over a joint,
-        # a belly or a broken rib is theirs.
+        # a belly or a broken rib is theirs, a bruit a carotid's, a click a valve's or a wire's
+        # (not the shoulder or the neck, where a pericarditis's pain goes).
         unless=r"(?i)\bpleur\w*|\blungs?\b|\bpneumonia\b|\bchest infection\b|\bknees?\b"
-        r"|\bjoints?\b|\bbelly\b|\babdom\w*|\btummy\b|\bperitoni\w*|\bribs?\b|\bfractur\w*",
+        r"|\bjoints?\b|\bbelly\b|\babdom\w*|\btummy\b|\bperitoni\w*|\bribs?\b|\bfractur\w*"
+        r"|\bhips?\b|\bcarotid\b|\bbruit\b|\bwires?\b|\bvalves?\b"
+        r"|\bprosthe\w*|\bcrepitus\b",
     ),
     _sign(
         "Chagas",
@@ -358,7 +361,8 @@ SIGNS: tuple[Sign, ...] = (
         unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b"
         r"|\b(?:sting|stung|itch\w*|dermatitis|allerg\w*|eye ?drops|punch\w*|black eye|trauma\w*"
         r"|injur\w*|blow|chalazi\w*|styes?|hordeol\w*|lump|thyroid|Graves|proptos\w*|bulging"
-        r"|abscess|dental|shingles|zoster)\b",
+        r"|abscess|dental|shingles|zoster|surgery|endophthalm\w*|mass|tumou?r\w*|nephrotic"
+        r"|frothy urine|proteinuria|sinusitis|nasal|discharge|sticky|cavernous|thrombos\w*)\b",
     ),
     _sign(
         "Acute pulmonary edema",
@@ -368,7 +372,8 @@ SIGNS: tuple[Sign, ...] = (
         # A non-cardiogenic oedema's froth: a drowning's, an opioid's or a salicylate's, an
         # altitude's, a smoke's.
         unless=r"(?i)(?<!no )\b(?:drown\w*|underwater|submer\w*|heroin|opioids?|opiates?|overdose"
-        r"|salicylates?|altitude|HAPE|smoke|inhal\w*)\b",
+        r"|salicylates?|altitude|HAPE|smoke|inhal\w*|subarachnoid|SAH|neurogenic"
+        r"|strangulat\w*|hanging|cancer|carcinoma|tumou?r)\b",
     ),
     _sign(
         "Pulmonary embolism",
@@ -385,6 +390,11 @@ SIGNS: tuple[Sign, ...] = (
         # septal defect's, a tricuspid valve's, a cardiomyopathy's).
         r"|\bchronic thromboembolic\b|\bCTEPH\b|\binterstitial\b|\bfibrosis\b|\bILD\b"
         r"|\bhome oxygen\b|\bfor years\b|\bseptal defect\b|\bASD\b|\btricuspid\b"
-        r"|\bcardiomyopathy\b|\bARVC\b|\barrhythmogenic\b|\bvolume (?:load|overload)\b",
+        r"|\bcardiomyopathy\b|\bARVC\b|\barrhythmogenic\b|\bvolume (?:load|overload)\b"
+        # A tamponade, a pulmonary stenosis, a ventilated lung, a sickle chest, a fat's or an
+        # amniotic fluid's embolism, a scleroderma's or a left heart's pulmonary pressure.
+        r"|\bpericardial effusion\b|\btamponade\b|\bpulmonary (?:valve )?stenosis\b"
+        r"|\bventilat\w*|\bARDS\b|\bacute chest\b|\bsickle\b|\bfat embol\w*|\bamniotic\b"
+        r"|\bsystemic sclerosis\b|\bscleroderma\b|\bmitral\b|\bleft heart failure\b",
     ),
 )
