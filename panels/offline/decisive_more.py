@@ -47,9 +47,19 @@ _BLOOD_PRESSURE = re.compile(
     r"(?:[^.;\n]{0,6}?\bto (\d{2,3}) ?/ ?(\d{2,3})\b)?"
 )
 # A low pressure named, or its end-organ signs (WAO: a collapse, a hypotonia, a syncope).
-_HYPOTENSIVE = re.compile(
-    r"(?i)\bhypotensi\w*|\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
+_HYPOTENSIVE = re.compile(r"(?i)\bhypotensi\w*")
+_COLLAPSE = re.compile(
+    r"(?i)\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
     r"|\b(?:fainted|passed out|lost consciousness)\b"
+)
+# A likely allergen (WAO's second criterion: after an exposure): a faint or a collapse beside
+# hives with none stated is as often a vasovagal's, a drug's or a heart's.
+_ALLERGEN = re.compile(
+    r"(?i)\b(?:stings?|stung|bites?|bitten|wasps?|bees?|hornets?|peanuts?|nuts?|cashews?"
+    r"|almonds?|walnuts?|hazelnuts?|pistachios?|sesame|shellfish|prawns?|shrimps?|crab|lobster"
+    r"|eggs?|milk|dairy|wheat|soya?|kiwi|latex|penicillin\w*|amoxicillin|co-amoxiclav"
+    r"|antibiotics?|cephalosporins?|contrast|injection|infusion|IV|vaccin\w*|jab|aspirin"
+    r"|ibuprofen|NSAIDs?|ana?esthetic|ate|eating|eaten|meal|food|allerg\w*)\b"
 )
 # A systolic pressure below this is hypotension (World Allergy Organization: under 90 mmHg
 # in an adult).
@@ -68,7 +78,10 @@ _OTHER_SHOCK = re.compile(
     # A situational faint (straining on the toilet), a bleed's shock, an adrenal crisis, a
     # mastocytosis.
     r"|strain\w*|toilet|micturition|mela?ena|ha?ematemesis|bleed\w*|ha?emorrhag\w*"
-    r"|adrenal|Addison\w*|mastocytosis|urticaria pigmentosa|vancomycin|red man)\b"
+    r"|adrenal|Addison\w*|mastocytosis|urticaria pigmentosa|vancomycin|red man"
+    # A heart's collapse (an infarction), a stimulant's heat, a pregnancy's supine fall in
+    # pressure beside its own itchy papules.
+    r"|ST elevation|STEMI|MI|infarct\w*|ecstasy|MDMA|cocaine|pregnan\w*|PUPPP|supine)\b"
 )
 
 
@@ -77,8 +90,15 @@ def _low_pressure(text: str, denied: Denial) -> str | None:
         systolic = int(match.group(3) or match.group(1))
         if systolic < HYPOTENSION_SYSTOLIC:
             return match.group(0)
+    words = (_HYPOTENSIVE, _COLLAPSE) if any_stated(text, denied, _ALLERGEN) else (_HYPOTENSIVE,)
     word = next(
-        (m for m in _HYPOTENSIVE.finditer(text) if not denied(text, m.start(), m.end())), None
+        (
+            m
+            for pattern in words
+            for m in pattern.finditer(text)
+            if not denied(text, m.start(), m.end())
+        ),
+        None,
     )
     return word.group(0) if word else None
 
@@ -127,7 +147,9 @@ _OTHER_OBSTRUCTION = re.compile(
     r"|tonsillectomy|epiglott\w*|drool\w*"
     # A tongue fallen back in a drowsy patient (a snore); a vocal cords' palsy of a
     # Parkinson's or a multiple system atrophy.
-    r"|snor\w*|tongue|Parkinson\w*|multiple system atrophy|MSA"
+    r"|snor\w*|tongue|Parkinson\w*|multiple system atrophy|MSA|recurrent laryngeal"
+    r"|nerve (?:injury|palsy|damage)|sleep apno?ea|OSA|aspirated (?:a |the )?(?:tooth|object)"
+    r"|tooth missing"
     r"|fever\w*|febrile)"
 )
 
@@ -169,7 +191,7 @@ _SYSTEMIC_OR_INFLAMED = re.compile(
     r"|recurren\w*|mass|compress\w*|throat|hoarse\w*|tongue|lips?|stridor|BP \d{2}/\d+"
     # A thyroid's myxoedema; a Baker's cyst, an injury's bruise or haematoma.
     r"|hypothyroid\w*|myxo?edema|TSH|Baker'?s|cysts?|ruptured|fall|fell|bruis\w*"
-    r"|ha?ematoma|injur\w*|sprain\w*)\b"
+    r"|ha?ematoma|injur\w*|sprain\w*|varicose|venous|ulcers?)\b"
 )
 
 
@@ -210,7 +232,7 @@ _OTHER_MYOCARDIUM = re.compile(
 _OTHER_CARDIOMYOPATHY = re.compile(
     r"(?i)\b(?:MINOCA|infarct\w*|amyloid\w*|thick\w* walls?|low voltage|alcohol\w*"
     r"|dilated cardiomyopathy|DCM|seizures?|cardiover\w*|DC shock|pha?eochromocytoma"
-    r"|subarachnoid|SAH)"
+    r"|subarachnoid|SAH|CKD|chronic kidney|dialysis|aortic stenosis|hypertrophic)"
 )
 
 
@@ -251,7 +273,8 @@ _OTHER_CHEST_WALL = re.compile(
     r"|costochondr\w*|Tietze\w*|shingles|zoster|vesicles?"
     # A CPR's sternum, an aortic dissection, a splenic rupture, an embolism's pleurisy, an
     # asthma's attack.
-    r"|CPR|resuscitat\w*|stern\w*|dissect\w*|splen\w*|embol\w*|CTPA|wheez\w*|peak flow)"
+    r"|CPR|resuscitat\w*|stern\w*|dissect\w*|splen\w*|embol\w*|CTPA|wheez\w*|peak flow"
+    r"|breast|lumps?|abscess\w*)"
 )
 
 
@@ -288,7 +311,7 @@ _NOT_INGUINAL = re.compile(
 # undescended testis.
 _OTHER_GROIN_LUMP = re.compile(
     r"(?i)\b(?:lymph\w*|nodes?|glands?|abscess\w*|pulsat\w*|aneurysms?|hydrocele"
-    r"|transillumin\w*|undescended|retractile|ectopic testis|torsion|lipoma|cysts?)\b"
+    r"|transillumin\w*|undescended|retractile|ectopic testis|torsion|lipoma|cysts?|cellulitis)\b"
 )
 
 
@@ -325,7 +348,9 @@ _NOT_OEDEMA = re.compile(
     r"|tamponade|pulsus paradoxus|transfus\w*|TACO|STEMI|ST elevation|infarct\w*"
     # A chest infection's sputum and temperature; an ARDS, a sepsis's fluids, an eclampsia.
     r"|chest infection|(?:yellow|rusty) sputum|productive cough|temp\w* (?:of )?3[89]\S*"
-    r"|T 3[89]\S*|ARDS|seps[ie]s|septic|pre-?eclamp\w*|eclamp\w*)\b"
+    r"|T 3[89]\S*|ARDS|seps[ie]s|septic|pre-?eclamp\w*|eclamp\w*"
+    # A kidney's acute failure, a cancer's lymphangitis or vena cava.
+    r"|AKI|acute kidney injury|anuri\w*|oliguri\w*|cancer|carcinoma|lymphangitis|SVC)\b"
 )
 
 

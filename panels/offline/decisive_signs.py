@@ -362,7 +362,8 @@ SIGNS: tuple[Sign, ...] = (
         r"|\b(?:sting|stung|itch\w*|dermatitis|allerg\w*|eye ?drops|punch\w*|black eye|trauma\w*"
         r"|injur\w*|blow|chalazi\w*|styes?|hordeol\w*|lump|thyroid|Graves|proptos\w*|bulging"
         r"|abscess|dental|shingles|zoster|surgery|endophthalm\w*|mass|tumou?r\w*|nephrotic"
-        r"|frothy urine|proteinuria|sinusitis|nasal|discharge|sticky|cavernous|thrombos\w*)\b",
+        r"|frothy urine|proteinuria|sinusitis|nasal|discharge|sticky|cavernous|thrombos\w*"
+        r"|filler|cosmetic|botox|Bell'?s|palsy)\b",
     ),
     _sign(
         "Acute pulmonary edema",
@@ -373,7 +374,7 @@ SIGNS: tuple[Sign, ...] = (
         # altitude's, a smoke's.
         unless=r"(?i)(?<!no )\b(?:drown\w*|underwater|submer\w*|heroin|opioids?|opiates?|overdose"
         r"|salicylates?|altitude|HAPE|smoke|inhal\w*|subarachnoid|SAH|neurogenic"
-        r"|strangulat\w*|hanging|cancer|carcinoma|tumou?r)\b",
+        r"|strangulat\w*|hanging|cancer|carcinoma|tumou?r|scuba|diving|dive|immersion)\b",
     ),
     _sign(
         "Pulmonary embolism",
@@ -395,6 +396,7 @@ SIGNS: tuple[Sign, ...] = (
         # amniotic fluid's embolism, a scleroderma's or a left heart's pulmonary pressure.
         r"|\bpericardial effusion\b|\btamponade\b|\bpulmonary (?:valve )?stenosis\b"
         r"|\bventilat\w*|\bARDS\b|\bacute chest\b|\bsickle\b|\bfat embol\w*|\bamniotic\b"
-        r"|\bsystemic sclerosis\b|\bscleroderma\b|\bmitral\b|\bleft heart failure\b",
+        r"|\bsystemic sclerosis\b|\bscleroderma\b|\bmitral\b|\bleft heart failure\b"
+        r"|\bVSD\b|\brepair\w*|\bpneumonectomy\b|\blobectomy\b",
     ),
 )
