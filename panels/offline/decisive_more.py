@@ -344,7 +344,7 @@ _NOT_OEDEMA = re.compile(
     # A pneumonia's sputum; a kidney's fluid overload; a lung fibrosis; an embolism's or a
     # tamponade's right heart; a transfusion's overload; an infarction's failing heart.
     r"|pneumonia|purulent|green sputum|CRP|dialysis"
-    r"|nephrotic|fluid overload\w*|overloaded|fibrosis|cor pulmonale|PE|embol\w*|CTPA"
+    r"|nephrotic|fluid overload\w*|overloaded|fibrosis|cor pulmonale|embol\w*|CTPA"
     r"|tamponade|pulsus paradoxus|transfus\w*|TACO|STEMI|ST elevation|infarct\w*"
     # A chest infection's sputum and temperature; an ARDS, a sepsis's fluids, an eclampsia.
     r"|chest infection|(?:yellow|rusty) sputum|productive cough|temp\w* (?:of )?3[89]\S*"

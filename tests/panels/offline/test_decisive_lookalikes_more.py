@@ -342,6 +342,8 @@ def test_the_panel_does_not_decide_a_look_alike_by_a_newer_sign(
             "Acute pulmonary edema",
         ),
         ("Coughing up pink frothy sputum since 4am, no overdose.", "Acute pulmonary edema"),
+        # "PE:" a physical examination, not an embolism.
+        ("PE: orthopnoea, raised JVP, bibasal crackles.", "Acute pulmonary edema"),
         (
             "Bedside echo: dilated RV with septal flattening, breathless since noon.",
             "Pulmonary embolism",
