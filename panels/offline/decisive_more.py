@@ -47,9 +47,19 @@ _BLOOD_PRESSURE = re.compile(
     r"(?:[^.;\n]{0,6}?\bto (\d{2,3}) ?/ ?(\d{2,3})\b)?"
 )
 # A low pressure named, or its end-organ signs (WAO: a collapse, a hypotonia, a syncope).
-_HYPOTENSIVE = re.compile(
-    r"(?i)\bhypotensi\w*|\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
+_HYPOTENSIVE = re.compile(r"(?i)\bhypotensi\w*")
+_COLLAPSE = re.compile(
+    r"(?i)\bcollaps\w*|\b(?:went|go|gone|became) floppy\b|\bsyncop\w*"
     r"|\b(?:fainted|passed out|lost consciousness)\b"
+)
+# A likely allergen (WAO's second criterion: after an exposure): a faint or a collapse beside
+# hives with none stated is as often a vasovagal's, a drug's or a heart's.
+_ALLERGEN = re.compile(
+    r"(?i)\b(?:stings?|stung|bites?|bitten|wasps?|bees?|hornets?|peanuts?|nuts?|cashews?"
+    r"|almonds?|walnuts?|hazelnuts?|pistachios?|sesame|shellfish|prawns?|shrimps?|crab|lobster"
+    r"|eggs?|milk|dairy|wheat|soya?|kiwi|latex|penicillin\w*|amoxicillin|co-amoxiclav"
+    r"|antibiotics?|cephalosporins?|contrast|injection|infusion|IV|vaccin\w*|jab|aspirin"
+    r"|ibuprofen|NSAIDs?|ana?esthetic|ate|eating|eaten|meal|food|allerg\w*)\b"
 )
 # A systolic pressure below this is hypotension (World Allergy Organization: under 90 mmHg
 # in an adult).
@@ -58,6 +68,21 @@ HYPOTENSION_SYSTOLIC = 90
 # A feverish child's hives and faint are an infection's (a viral rash, a febrile fit).
 _FEVERISH = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|temperature of)\b")
 _FISH = re.compile(r"(?i)\b(?:fish|tuna|mackerel|sardines?|mahi|scombr\w*)\b")
+# Another shock or faint beside an urticaria or a swelling: a sepsis's, a transfusion's, a
+# vasovagal's, a dehydration's, a heart block's, a hypoglycaemia's; and the angioedema that is
+# no allergy's (hereditary, an ACE inhibitor's) or a chronic urticaria's.
+_OTHER_SHOCK = re.compile(
+    r"(?i)\b(?:seps[ie]s|septic\w*|transfus\w*|vasovagal|needles?|venepuncture|on standing"
+    r"|dehydrat\w*|diarrho?ea|heart block|brady\w*|hypoglyc\w*|long lie|hereditary"
+    r"|C1(?: esterase)?(?: inhibitor)?|ACE[- ]?i\w*|\w+pril|chronic (?:\w+ )?urticaria"
+    # A situational faint (straining on the toilet), a bleed's shock, an adrenal crisis, a
+    # mastocytosis.
+    r"|strain\w*|toilet|micturition|mela?ena|ha?ematemesis|bleed\w*|ha?emorrhag\w*"
+    r"|adrenal|Addison\w*|mastocytosis|urticaria pigmentosa|vancomycin|red man"
+    # A heart's collapse (an infarction), a stimulant's heat, a pregnancy's supine fall in
+    # pressure beside its own itchy papules.
+    r"|ST elevation|STEMI|MI|infarct\w*|ecstasy|MDMA|cocaine|pregnan\w*|PUPPP|supine)\b"
+)
 
 
 def _low_pressure(text: str, denied: Denial) -> str | None:
@@ -65,8 +90,15 @@ def _low_pressure(text: str, denied: Denial) -> str | None:
         systolic = int(match.group(3) or match.group(1))
         if systolic < HYPOTENSION_SYSTOLIC:
             return match.group(0)
+    words = (_HYPOTENSIVE, _COLLAPSE) if any_stated(text, denied, _ALLERGEN) else (_HYPOTENSIVE,)
     word = next(
-        (m for m in _HYPOTENSIVE.finditer(text) if not denied(text, m.start(), m.end())), None
+        (
+            m
+            for pattern in words
+            for m in pattern.finditer(text)
+            if not denied(text, m.start(), m.end())
+        ),
+        None,
     )
     return word.group(0) if word else None
 
@@ -76,7 +108,7 @@ def _anaphylaxis(text: str, denied: Denial) -> str | None:
     and not denied: the World Allergy Organization's criterion of anaphylaxis (a
     questionnaire measures no blood pressure). Not with spoiled fish (a scombroid
     poisoning's histamine) or a fever."""
-    if _FISH.search(text) or any_stated(text, denied, _FEVERISH):
+    if _FISH.search(text) or any_stated(text, denied, _FEVERISH, _OTHER_SHOCK):
         return None
     skin = next(
         (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
@@ -107,6 +139,19 @@ _AFTER_VENTILATION = re.compile(
     r"(?i)\b(?:ICU|intensive care|ventilated for|intubated for|thyroidectomy|parathyroid\w*"
     r"|neck (?:ha?ematoma|swelling)|vocal (?:cord|fold) (?:palsy|paralysis))\b"
 )
+# A stridor of another obstruction: a foreign body, an airway's oedema or swelling (a hoarse
+# voice), a bleed or clot after tonsillectomy, an epiglottitis's fever and drooling.
+_OTHER_OBSTRUCTION = re.compile(
+    r"(?i)\b(?:foreign body|choked|chok\w+ on|bronchoscop\w*|hoarse\w*|o?edema\w*|swell\w*"
+    r"|swollen|ha?ematoma|blood (?:in|from) the (?:mouth|airway|throat)|bleed\w*|clots?"
+    r"|tonsillectomy|epiglott\w*|drool\w*"
+    # A tongue fallen back in a drowsy patient (a snore); a vocal cords' palsy of a
+    # Parkinson's or a multiple system atrophy.
+    r"|snor\w*|tongue|Parkinson\w*|multiple system atrophy|MSA|recurrent laryngeal"
+    r"|nerve (?:injury|palsy|damage)|sleep apno?ea|OSA|aspirated (?:a |the )?(?:tooth|object)"
+    r"|tooth missing"
+    r"|fever\w*|febrile)"
+)
 
 
 def _laryngospasm(text: str, denied: Denial) -> str | None:
@@ -116,7 +161,7 @@ def _laryngospasm(text: str, denied: Denial) -> str | None:
     anaesthetic)."""
     if _AFTER_VENTILATION.search(text):
         return None
-    if any_stated(text, denied, _NOT_LARYNGOSPASM):
+    if any_stated(text, denied, _NOT_LARYNGOSPASM, _OTHER_OBSTRUCTION):
         return None
     return all_stated(text, denied, _ANAESTHETIC_END, _AIRWAY_SHUT)
 
@@ -136,7 +181,17 @@ _SYSTEMIC_OR_INFLAMED = re.compile(
     r"(?i)\b(?:breathless\w*|short of breath|SOB|dyspno?\w*|orthopno\w*|PND|crackles|creps"
     r"|(?:raised|elevated) JVP|JVP (?:is )?(?:raised|elevated)|proteinuria|nephrotic|cirrho\w*"
     r"|ascites|pregnan\w*|red|redness|erythema\w*|warm\w*|hot|(?<!non-)(?<!non)tender\w*"
-    r"|fever\w*|febrile|DVT|calf pain|urticari\w*|hives|wheez\w*)\b"
+    r"|fever\w*|febrile|DVT|calf pain|urticari\w*|hives|wheez\w*"
+    # A failing heart, kidney or liver named; a clot after surgery or immobility; a cancer's
+    # mass pressing on a vein; a sting's swelling of the airway or a low pressure.
+    r"|heart failure|CCF|LVF|EF (?:[1-3]\d|4[0-4]) ?%|(?:raised|elevated|high) (?:BNP|creatinine)"
+    r"|BNP (?:of )?\d,?\d{3}|furosemide|frusemide|diuretics?|low albumin|hypoalbumin\w*"
+    r"|liver disease|renal failure|kidney failure|dialysis|fluid overload\w*|overloaded"
+    r"|thrombos[ie]s|thrombus|Doppler|immobil\w*|post-?op\w*|(?:knee|hip) (?:surgery|replacement)"
+    r"|recurren\w*|mass|compress\w*|throat|hoarse\w*|tongue|lips?|stridor|BP \d{2}/\d+"
+    # A thyroid's myxoedema; a Baker's cyst, an injury's bruise or haematoma.
+    r"|hypothyroid\w*|myxo?edema|TSH|Baker'?s|cysts?|ruptured|fall|fell|bruis\w*"
+    r"|ha?ematoma|injur\w*|sprain\w*|varicose|venous|ulcers?)\b"
 )
 
 
@@ -170,6 +225,15 @@ _GLOBAL_LV = re.compile(
 _OTHER_MYOCARDIUM = re.compile(
     r"(?i)\b(?:takotsubo|ballooning|apical aneurysm|seps[ie]s|septic|cocaine|amphetamine\w*)"
 )
+# An infarction without obstruction (MINOCA), an amyloid's thick walls, an alcohol's or a
+# dilated cardiomyopathy, a seizure's, a cardioversion's, a phaeochromocytoma's or a
+# subarachnoid bleed's strained heart, each stated and not denied ("no infarct on MRI" is a
+# myocarditis's).
+_OTHER_CARDIOMYOPATHY = re.compile(
+    r"(?i)\b(?:MINOCA|infarct\w*|amyloid\w*|thick\w* walls?|low voltage|alcohol\w*"
+    r"|dilated cardiomyopathy|DCM|seizures?|cardiover\w*|DC shock|pha?eochromocytoma"
+    r"|subarachnoid|SAH|CKD|chronic kidney|dialysis|aortic stenosis|hypertrophic)"
+)
 
 
 def _myocarditis(text: str, denied: Denial) -> str | None:
@@ -177,7 +241,7 @@ def _myocarditis(text: str, denied: Denial) -> str | None:
     ventricle, each stated and not denied, and no takotsubo, Chagas aneurysm, sepsis or
     stimulant named: a myocarditis's injury without an infarction's culprit artery (DDXPlus
     measures no troponin and images no heart)."""
-    if _OTHER_MYOCARDIUM.search(text):
+    if _OTHER_MYOCARDIUM.search(text) or any_stated(text, denied, _OTHER_CARDIOMYOPATHY):
         return None
     return all_stated(text, denied, _TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
 
@@ -202,6 +266,16 @@ _INJURY = re.compile(
 _INJURY_DENIED = re.compile(r"(?i)\b(?:didn'?t|did not|never|no|not)\b[^.;,\n]{0,12}$")
 # A pneumonia's cough and pain: a fever or crackles.
 _CHEST_INFECTION = re.compile(r"(?i)\b(?:fever\w*|febrile|crackles|creps|consolidation|pyrexi\w*)")
+# A cancer's rib (myeloma, a metastasis: a pathological fracture), a collapsed lung, a
+# costochondritis or a shingles: the other tender chest walls after a cough.
+_OTHER_CHEST_WALL = re.compile(
+    r"(?i)\b(?:myeloma|metasta\w*|lytic|cancer|carcinoma|malignan\w*|tumou?rs?|pneumothora\w*"
+    r"|costochondr\w*|Tietze\w*|shingles|zoster|vesicles?"
+    # A CPR's sternum, an aortic dissection, a splenic rupture, an embolism's pleurisy, an
+    # asthma's attack.
+    r"|CPR|resuscitat\w*|stern\w*|dissect\w*|splen\w*|embol\w*|CTPA|wheez\w*|peak flow"
+    r"|breast|lumps?|abscess\w*)"
+)
 
 
 def _rib_fracture(text: str, denied: Denial) -> str | None:
@@ -213,7 +287,7 @@ def _rib_fracture(text: str, denied: Denial) -> str | None:
         before = text[max(0, m.start() - 24) : m.start()]
         if not (_INJURY_DENIED.search(before) or denied(text, m.start(), m.end())):
             return None
-    if any_stated(text, denied, _CHEST_INFECTION):
+    if any_stated(text, denied, _CHEST_INFECTION, _OTHER_CHEST_WALL):
         return None
     return all_stated(text, denied, _FRAGILE_BONES, COUGH, _POINT_TENDER)
 
@@ -231,7 +305,13 @@ _REDUCES = re.compile(
 # A saphena varix also empties lying down; the other hernias are not inguinal.
 _NOT_INGUINAL = re.compile(
     r"(?i)\b(?:umbilic\w*|belly ?button|navel|incisional|femoral|paraumbilical|epigastric"
-    r"|varicose|varix)\b"
+    r"|varicose|varix|varicocele|bag of worms)\b"
+)
+# A groin's other lumps: a lymph node, an abscess, an aneurysm (pulsatile), a hydrocele, an
+# undescended testis.
+_OTHER_GROIN_LUMP = re.compile(
+    r"(?i)\b(?:lymph\w*|nodes?|glands?|abscess\w*|pulsat\w*|aneurysms?|hydrocele"
+    r"|transillumin\w*|undescended|retractile|ectopic testis|torsion|lipoma|cysts?|cellulitis)\b"
 )
 
 
@@ -239,7 +319,7 @@ def _inguinal_hernia(text: str, denied: Denial) -> str | None:
     """A groin lump that goes away lying down, can be pushed back in, or comes out on a
     cough or strain, in the patient's words (the reducible swelling with a cough impulse of
     ``SIGNS``), with no other hernia or a saphena varix named."""
-    if _NOT_INGUINAL.search(text):
+    if _NOT_INGUINAL.search(text) or any_stated(text, denied, _OTHER_GROIN_LUMP):
         return None
     return all_stated(text, denied, _GROIN, _REDUCES)
 
@@ -259,7 +339,19 @@ _LYING_FLAT = re.compile(
     r"(?i)\borthopno\w*|\bPND\b|\bbolt upright\b|\b(?:can'?t|cannot|unable to) lie flat\b"
 )
 # A pneumonia's fever, an infarction's or a myocarditis's troponin, a COPD's lungs.
-_NOT_OEDEMA = re.compile(r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|consolidation|COPD)\b")
+_NOT_OEDEMA = re.compile(
+    r"(?i)\b(?:fever\w*|febrile|pyrexi\w*|consolidation|COPD"
+    # A pneumonia's sputum; a kidney's fluid overload; a lung fibrosis; an embolism's or a
+    # tamponade's right heart; a transfusion's overload; an infarction's failing heart.
+    r"|pneumonia|purulent|green sputum|CRP|dialysis"
+    r"|nephrotic|fluid overload\w*|overloaded|fibrosis|cor pulmonale|embol\w*|CTPA"
+    r"|tamponade|pulsus paradoxus|transfus\w*|TACO|STEMI|ST elevation|infarct\w*"
+    # A chest infection's sputum and temperature; an ARDS, a sepsis's fluids, an eclampsia.
+    r"|chest infection|(?:yellow|rusty) sputum|productive cough|temp\w* (?:of )?3[89]\S*"
+    r"|T 3[89]\S*|ARDS|seps[ie]s|septic|pre-?eclamp\w*|eclamp\w*"
+    # A kidney's acute failure, a cancer's lymphangitis or vena cava.
+    r"|AKI|acute kidney injury|anuri\w*|oliguri\w*|cancer|carcinoma|lymphangitis|SVC)\b"
+)
 
 
 def _pulmonary_oedema(text: str, denied: Denial) -> str | None:

@@ -339,8 +339,13 @@ SIGNS: tuple[Sign, ...] = (
         r"\b(?:heard|listened))\b(?:(?!\b(?:no|not|without)\b)[^.;\n]){0,40}"
         r"\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b"
         r"|\b(?:scratch\w*|scraping|grating) (?:noise|sound)s?\b[^.;\n]{0,30}\bstethoscope\b",
-        # A pleural rub is the lungs' (a pneumonia's or an embolism's).
-        unless=r"(?i)\bpleur\w*|\blungs?\b",
+        # A pleural rub is the lungs' (a pneumonia's or an embolism's); a creak over a joint,
+        # a belly or a broken rib is theirs, a bruit a carotid's, a click a valve's or a wire's
+        # (not the shoulder or the neck, where a pericarditis's pain goes).
+        unless=r"(?i)\bpleur\w*|\blungs?\b|\bpneumonia\b|\bchest infection\b|\bknees?\b"
+        r"|\bjoints?\b|\bbelly\b|\babdom\w*|\btummy\b|\bperitoni\w*|\bribs?\b|\bfractur\w*"
+        r"|\bhips?\b|\bcarotid\b|\bbruit\b|\bwires?\b|\bvalves?\b"
+        r"|\bprosthe\w*|\bcrepitus\b",
     ),
     _sign(
         "Chagas",
@@ -351,13 +356,25 @@ SIGNS: tuple[Sign, ...] = (
         r"(?:eyelids?|eye ?lids?)\b",
         # A periorbital cellulitis is tender and red; the knowledge base's Chagas needs its
         # travel besides (``knowledge.REQUIRED``).
-        unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b",
+        # A sting's, an allergy's, an injury's, a stye's or a chalazion's, a thyroid eye's, an
+        # abscess's or a shingles's swollen lids are theirs.
+        unless=r"(?i)\bcellulitis\b|\b(?:tender|painful|red and hot|hot and red)\b"
+        r"|\b(?:sting|stung|itch\w*|dermatitis|allerg\w*|eye ?drops|punch\w*|black eye|trauma\w*"
+        r"|injur\w*|blow|chalazi\w*|styes?|hordeol\w*|lump|thyroid|Graves|proptos\w*|bulging"
+        r"|abscess|dental|shingles|zoster|surgery|endophthalm\w*|mass|tumou?r\w*|nephrotic"
+        r"|frothy urine|proteinuria|sinusitis|nasal|discharge|sticky|cavernous|thrombos\w*"
+        r"|filler|cosmetic|botox|Bell'?s|palsy)\b",
     ),
     _sign(
         "Acute pulmonary edema",
         "pink frothy sputum",
         r"(?i)\b(?:pink,? (?:and )?frothy|frothy,? (?:and )?pink)\b[^.;\n]{0,12}"
         r"\b(?:sputum|secretions|spit|phlegm|fluid)\b",
+        # A non-cardiogenic oedema's froth: a drowning's, an opioid's or a salicylate's, an
+        # altitude's, a smoke's.
+        unless=r"(?i)(?<!no )\b(?:drown\w*|underwater|submer\w*|heroin|opioids?|opiates?|overdose"
+        r"|salicylates?|altitude|HAPE|smoke|inhal\w*|subarachnoid|SAH|neurogenic"
+        r"|strangulat\w*|hanging|cancer|carcinoma|tumou?r|scuba|diving|dive|immersion)\b",
     ),
     _sign(
         "Pulmonary embolism",
@@ -369,6 +386,17 @@ SIGNS: tuple[Sign, ...] = (
         # A chronically loaded right heart (a pulmonary hypertension's, a COPD's) or an
         # infarcted one (an inferior STEMI's) strains the same way.
         unless=r"(?i)\bpulmonary (?:arterial )?hypertension\b|\bcor pulmonale\b|\bCOPD\b"
-        r"|\bemphysema\b|\binferior\b|\bSTEMI\b|\bST elevation\b|\bsleep apnoea\b",
+        r"|\bemphysema\b|\binferior\b|\bSTEMI\b|\bST elevation\b|\bsleep apnoea\b"
+        # A right heart long loaded (a chronic clot's, a fibrosis's), or diseased in itself (a
+        # septal defect's, a tricuspid valve's, a cardiomyopathy's).
+        r"|\bchronic thromboembolic\b|\bCTEPH\b|\binterstitial\b|\bfibrosis\b|\bILD\b"
+        r"|\bhome oxygen\b|\bfor years\b|\bseptal defect\b|\bASD\b|\btricuspid\b"
+        r"|\bcardiomyopathy\b|\bARVC\b|\barrhythmogenic\b|\bvolume (?:load|overload)\b"
+        # A tamponade, a pulmonary stenosis, a ventilated lung, a sickle chest, a fat's or an
+        # amniotic fluid's embolism, a scleroderma's or a left heart's pulmonary pressure.
+        r"|\bpericardial effusion\b|\btamponade\b|\bpulmonary (?:valve )?stenosis\b"
+        r"|\bventilat\w*|\bARDS\b|\bacute chest\b|\bsickle\b|\bfat embol\w*|\bamniotic\b"
+        r"|\bsystemic sclerosis\b|\bscleroderma\b|\bmitral\b|\bleft heart failure\b"
+        r"|\bVSD\b|\brepair\w*|\bpneumonectomy\b|\blobectomy\b",
     ),
 )
