@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from panels.offline import literals
-from panels.offline.decisive_more import COUGH, MORE, all_stated, any_stated
+from panels.offline.decisive_more import COUGH, MORE, all_stated, excluded
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
 
@@ -164,7 +164,7 @@ def stated(text: str) -> tuple[Stated, ...]:
     for sign, checked in zip(SIGNS, _CHECKED, strict=True):
         if any(s.condition == sign.condition for s in found) or not checked.may_match(folded):
             continue
-        if sign.unless is not None and sign.unless.search(text):
+        if sign.unless is not None and excluded(text, sign.unless):
             continue
         for match in sign.pattern.finditer(text):
             if not (denied(text, *match.span()) or past(text, *match.span())):
@@ -194,14 +194,14 @@ def _bronchiolitis(text: str) -> str | None:
     NICE's clinical diagnosis of bronchiolitis (the knowledge base has one bronchiolitis row
     of 2,014, so no member learns it from the symptoms)."""
     age = _INFANT.search(text)
-    if age is None or any_stated(text, denied, _CROUP):
+    if age is None or excluded(text, _CROUP):
         return None
     found = all_stated(text, denied, _CORYZA, COUGH, _CHEST_SOUNDS)
     return f"{age.group(0)}', '{found}" if found else None
 
 
 def _anaemia(text: str) -> str | None:
-    if any_stated(text, denied, _BLEEDING, _ANAEMIA_CAUSE):
+    if excluded(text, _BLEEDING, _ANAEMIA_CAUSE):
         return None  # a bleed's or a named disease's low haemoglobin: that is the case
     for match in _HAEMOGLOBIN.finditer(text):
         if _anothers(text, *match.span()) or past(text, *match.span()):

@@ -16,10 +16,35 @@ Denial = Callable[[str, int, int], bool]
 Reader = Callable[[str, Denial], str | None]
 
 
-def any_stated(text: str, denied: Denial, *patterns: re.Pattern[str]) -> bool:
-    """Whether ``text`` states the words of any of ``patterns`` without denying them."""
+# What silences an exclusion, a diagnosis that would explain a sign's findings otherwise: a
+# plain negation ("no heart failure", "DVT excluded", "BNP normal", "didn't fall"), or its
+# being a relative's. A hedge ("?DVT", "possible sepsis", "to exclude a PE", "Doppler
+# pending") leaves that diagnosis open, so it still excludes the sign.
+_NEGATED_BEFORE = re.compile(
+    r"(?i)\b(?:no|not|nil|without|negative for|absent|denies|denied|free of|never|didn'?t"
+    r"|did not|no (?:\w+ )?evidence (?:of|for))\b[^.;,:\n?]{0,12}$"
+)
+_NEGATED_AFTER = re.compile(
+    r"(?i)^[^.;,\n?]{0,12}?(?:\b(?:absent|negative|neg|none|normal)\b"
+    # "DVT excluded", not "DVT not excluded" or "a PE cannot be ruled out".
+    r"|(?<!not )(?<!be )(?<!been )\b(?:ruled out|excluded)\b"
+    r"|\bnot\b(?! (?:yet )?(?:be )?(?:excluded|ruled out))(?!\w))"
+)
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Whether the words of ``text`` from ``start`` to ``end`` are plainly negated."""
+    return bool(
+        _NEGATED_BEFORE.search(text[max(0, start - 24) : start])
+        or _NEGATED_AFTER.search(text[end : end + 40])
+    )
+
+
+def excluded(text: str, *patterns: re.Pattern[str]) -> bool:
+    """Whether ``text`` names the words of any of ``patterns`` (another diagnosis, another
+    cause) other than plainly negated: hedged or suspected, it still excludes a sign."""
     return any(
-        not denied(text, m.start(), m.end()) for words in patterns for m in words.finditer(text)
+        not negated(text, m.start(), m.end()) for words in patterns for m in words.finditer(text)
     )
 
 
@@ -90,7 +115,8 @@ def _low_pressure(text: str, denied: Denial) -> str | None:
         systolic = int(match.group(3) or match.group(1))
         if systolic < HYPOTENSION_SYSTOLIC:
             return match.group(0)
-    words = (_HYPOTENSIVE, _COLLAPSE) if any_stated(text, denied, _ALLERGEN) else (_HYPOTENSIVE,)
+    allergen = all_stated(text, denied, _ALLERGEN) is not None
+    words = (_HYPOTENSIVE, _COLLAPSE) if allergen else (_HYPOTENSIVE,)
     word = next(
         (
             m
@@ -108,7 +134,7 @@ def _anaphylaxis(text: str, denied: Denial) -> str | None:
     and not denied: the World Allergy Organization's criterion of anaphylaxis (a
     questionnaire measures no blood pressure). Not with spoiled fish (a scombroid
     poisoning's histamine) or a fever."""
-    if _FISH.search(text) or any_stated(text, denied, _FEVERISH, _OTHER_SHOCK):
+    if _FISH.search(text) or excluded(text, _FEVERISH, _OTHER_SHOCK):
         return None
     skin = next(
         (m for m in _URTICARIA.finditer(text) if not denied(text, m.start(), m.end())), None
@@ -161,7 +187,7 @@ def _laryngospasm(text: str, denied: Denial) -> str | None:
     anaesthetic)."""
     if _AFTER_VENTILATION.search(text):
         return None
-    if any_stated(text, denied, _NOT_LARYNGOSPASM, _OTHER_OBSTRUCTION):
+    if excluded(text, _NOT_LARYNGOSPASM, _OTHER_OBSTRUCTION):
         return None
     return all_stated(text, denied, _ANAESTHETIC_END, _AIRWAY_SHUT)
 
@@ -200,7 +226,7 @@ def _localized_edema(text: str, denied: Denial) -> str | None:
     clearance, an insect sting), with no sign of a heart's, kidney's, liver's or pregnancy's
     oedema, of a clot or an infection (redness, warmth, tenderness, fever) or of an allergy:
     the localized oedema DDXPlus asks of, with the cause it does not ask of."""
-    if any_stated(text, denied, _SYSTEMIC_OR_INFLAMED):
+    if excluded(text, _SYSTEMIC_OR_INFLAMED):
         return None
     return all_stated(text, denied, _SWELLING, _LOCAL_CAUSE)
 
@@ -241,7 +267,7 @@ def _myocarditis(text: str, denied: Denial) -> str | None:
     ventricle, each stated and not denied, and no takotsubo, Chagas aneurysm, sepsis or
     stimulant named: a myocarditis's injury without an infarction's culprit artery (DDXPlus
     measures no troponin and images no heart)."""
-    if _OTHER_MYOCARDIUM.search(text) or any_stated(text, denied, _OTHER_CARDIOMYOPATHY):
+    if _OTHER_MYOCARDIUM.search(text) or excluded(text, _OTHER_CARDIOMYOPATHY):
         return None
     return all_stated(text, denied, _TROPONIN_RAISED, _NORMAL_CORONARIES, _GLOBAL_LV)
 
@@ -263,7 +289,6 @@ _INJURY = re.compile(
     r"(?i)\b(?:fall|fell|fallen|trauma\w*|injur\w*|accident|blow|hit|bump\w*|RTC|tackled?"
     r"|assault\w*|kicked)\b"
 )
-_INJURY_DENIED = re.compile(r"(?i)\b(?:didn'?t|did not|never|no|not)\b[^.;,\n]{0,12}$")
 # A pneumonia's cough and pain: a fever or crackles.
 _CHEST_INFECTION = re.compile(r"(?i)\b(?:fever\w*|febrile|crackles|creps|consolidation|pyrexi\w*)")
 # A cancer's rib (myeloma, a metastasis: a pathological fracture), a collapsed lung, a
@@ -283,11 +308,7 @@ def _rib_fracture(text: str, denied: Denial) -> str | None:
     tender spot on the chest wall, each stated and not denied, without a fall or blow stated
     (a traumatic fracture is no spontaneous one) and without a fever or crackles (a
     pneumonia's pleurisy): the cough fracture of an osteoporotic rib."""
-    for m in _INJURY.finditer(text):
-        before = text[max(0, m.start() - 24) : m.start()]
-        if not (_INJURY_DENIED.search(before) or denied(text, m.start(), m.end())):
-            return None
-    if any_stated(text, denied, _CHEST_INFECTION, _OTHER_CHEST_WALL):
+    if excluded(text, _INJURY, _CHEST_INFECTION, _OTHER_CHEST_WALL):
         return None
     return all_stated(text, denied, _FRAGILE_BONES, COUGH, _POINT_TENDER)
 
@@ -319,7 +340,7 @@ def _inguinal_hernia(text: str, denied: Denial) -> str | None:
     """A groin lump that goes away lying down, can be pushed back in, or comes out on a
     cough or strain, in the patient's words (the reducible swelling with a cough impulse of
     ``SIGNS``), with no other hernia or a saphena varix named."""
-    if _NOT_INGUINAL.search(text) or any_stated(text, denied, _OTHER_GROIN_LUMP):
+    if _NOT_INGUINAL.search(text) or excluded(text, _OTHER_GROIN_LUMP):
         return None
     return all_stated(text, denied, _GROIN, _REDUCES)
 
@@ -358,7 +379,7 @@ def _pulmonary_oedema(text: str, denied: Denial) -> str | None:
     """Crackles in both lungs, a raised JVP or a third heart sound, and a breathlessness
     lying flat, each stated and not denied (three of Framingham's major criteria), without
     a fever, a consolidation, a COPD or a raised troponin: a cardiogenic pulmonary oedema."""
-    if any_stated(text, denied, _NOT_OEDEMA, _TROPONIN_RAISED):
+    if excluded(text, _NOT_OEDEMA, _TROPONIN_RAISED):
         return None
     return all_stated(text, denied, _BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
 

@@ -269,3 +269,36 @@ def test_anaphylaxis_reads_a_collapse_with_an_allergen_or_a_low_pressure(text: s
 def test_a_collapse_beside_hives_with_the_allergen_denied_is_no_anaphylaxis() -> None:
     text = "Hives on the legs, no new food or drugs, no stings; collapsed at the bus stop."
     assert "Anaphylaxis" not in [s.condition for s in decisive.stated(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        # Another diagnosis hedged ("?", possible, not excluded) is still open: it excludes.
+        ("Left ankle swollen since amlodipine was started. ?DVT.", "Localized edema"),
+        ("Swollen ankle since starting amlodipine; possible DVT.", "Localized edema"),
+        ("Swollen ankle since starting amlodipine; DVT not excluded.", "Localized edema"),
+        ("Hives all over after a cashew, BP 80/50, possible sepsis.", "Anaphylaxis"),
+        (
+            "Cough, osteoporosis on alendronate, tender over one rib, ?metastases.",
+            "Spontaneous rib fracture",
+        ),
+    ],
+)
+def test_a_hedged_other_diagnosis_still_excludes_the_sign(text: str, condition: str) -> None:
+    assert condition not in [s.condition for s in decisive.stated(text)], text
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("Swollen ankle since starting amlodipine; no DVT on Doppler.", "Localized edema"),
+        ("Swollen ankle since starting amlodipine; DVT excluded.", "Localized edema"),
+        (
+            "Cough, osteoporosis on alendronate, tender over one rib; didn't fall.",
+            "Spontaneous rib fracture",
+        ),
+    ],
+)
+def test_another_diagnosis_plainly_negated_does_not_exclude(text: str, condition: str) -> None:
+    assert condition in [s.condition for s in decisive.stated(text)], text
