@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from panels.offline import extraction, knowledge
+from panels.offline import decisive, extraction, knowledge
+from panels.offline.member import default_members
 
 
 def read_tokens(
@@ -16,3 +17,13 @@ def read_tokens(
 def present(text: str, kb: knowledge.KnowledgeBase) -> set[str]:
     """The finding tokens the reading of ``text`` states present."""
     return set(extraction.read(text, kb=kb).tokens)
+
+
+def signs_of(text: str) -> list[str]:
+    """The conditions whose decisive signs ``text`` states."""
+    return [s.condition for s in decisive.stated(text)]
+
+
+def named_by(kb: knowledge.KnowledgeBase, text: str) -> list[str | None]:
+    """The diagnosis each default member proposes for ``text`` (None where it abstains)."""
+    return [m.propose(text).get("diagnosis") for m in default_members(kb)]

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from panels.offline import decisive, knowledge
-from panels.offline.member import default_members
-
-
-def conditions(text: str) -> list[str]:
-    return [s.condition for s in decisive.stated(text)]
+from panels.offline import knowledge
+from tests.panels.offline.members import named_by, signs_of
 
 
 @pytest.mark.parametrize(
@@ -84,7 +80,7 @@ def conditions(text: str) -> list[str]:
 def test_a_sign_not_positive_planned_past_or_a_relatives_is_not_stated(
     text: str, condition: str
 ) -> None:
-    assert condition not in conditions(text), text
+    assert condition not in signs_of(text), text
 
 
 @pytest.mark.parametrize(
@@ -169,7 +165,7 @@ def test_a_sign_not_positive_planned_past_or_a_relatives_is_not_stated(
     ],
 )
 def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
-    assert condition not in conditions(text), text
+    assert condition not in signs_of(text), text
 
 
 @pytest.mark.parametrize(
@@ -210,11 +206,7 @@ def test_a_common_look_alike_states_no_sign(text: str, condition: str) -> None:
     ],
 )
 def test_the_sign_itself_is_still_stated(text: str, condition: str) -> None:
-    assert condition in conditions(text), text
-
-
-def named_by(kb: knowledge.KnowledgeBase, text: str) -> list[str | None]:
-    return [a.get("diagnosis") for a in (m.propose(text) for m in default_members(kb))]
+    assert condition in signs_of(text), text
 
 
 @pytest.mark.parametrize(
@@ -253,4 +245,4 @@ def test_the_panel_does_not_decide_a_look_alike_by_its_sign(
 def test_a_cause_in_the_past_still_reads(text: str) -> None:
     # The past denies a finding ("consolidation 5 years ago"), not a cause, which is past by
     # nature (a drug started, lymph nodes taken out).
-    assert "Localized edema" in conditions(text), text
+    assert "Localized edema" in signs_of(text), text

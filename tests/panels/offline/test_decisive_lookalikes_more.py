@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from panels.offline import decisive, knowledge
-from panels.offline.member import default_members
+from panels.offline import knowledge
+from tests.panels.offline.members import named_by, signs_of
 
 SEPTIC_SHOCK_RASH = (
     "68M septic shock from pneumonia, on piperacillin, urticarial rash on the trunk. "
@@ -144,164 +144,137 @@ SMOKE = "Smoke inhalation in a house fire, pink frothy secretions."
 SALICYLATE = "Salicylate overdose, pink frothy sputum, tinnitus."
 
 
-@pytest.mark.parametrize(
-    ("text", "condition"),
-    [
-        # Urticaria with a low pressure or a faint that is not an allergy's shock.
-        (SEPTIC_SHOCK_RASH, "Anaphylaxis"),
-        (TRANSFUSION_REACTION, "Anaphylaxis"),
-        (VASOVAGAL_WITH_HIVES, "Anaphylaxis"),
-        (HEART_BLOCK_IN_CHRONIC_URTICARIA, "Anaphylaxis"),
-        (ACE_INHIBITOR_ANGIOEDEMA_LONG_LIE, "Anaphylaxis"),
-        (DEHYDRATED_SYNCOPE, "Anaphylaxis"),
-        (HEREDITARY_ANGIOEDEMA, "Anaphylaxis"),
-        # A stridor at an anaesthetic's end that is no laryngospasm.
-        (FOREIGN_BODY, "Larygospasm"),
-        (INTUBATION_OEDEMA, "Larygospasm"),
-        (POST_TONSILLECTOMY_BLEED, "Larygospasm"),
-        (NECK_HAEMATOMA, "Larygospasm"),
-        (EPIGLOTTITIS, "Larygospasm"),
-        # A swelling with a calcium-channel blocker or a clearance whose cause is elsewhere.
-        (AMLODIPINE_HEART_FAILURE, "Localized edema"),
-        (ARM_DVT_AFTER_CLEARANCE, "Localized edema"),
-        (AMLODIPINE_LIVER, "Localized edema"),
-        (NIFEDIPINE_BNP, "Localized edema"),
-        (AMLODIPINE_CCF, "Localized edema"),
-        (STING_THROAT, "Localized edema"),
-        (AMLODIPINE_POST_OP_LEG, "Localized edema"),
-        (AMLODIPINE_DIALYSIS, "Localized edema"),
-        (NODE_DISSECTION_RECURRENCE, "Localized edema"),
-        # A troponin with normal coronaries and a global LV that is another heart disease.
-        (MINOCA, "Myocarditis"),
-        (AMYLOID, "Myocarditis"),
-        (ALCOHOLIC_CARDIOMYOPATHY, "Myocarditis"),
-        # A tender rib after a cough that is a cancer's, a collapsed lung's or a nerve's.
-        (MYELOMA_RIB, "Spontaneous rib fracture"),
-        (METASTATIC_RIB, "Spontaneous rib fracture"),
-        (PNEUMOTHORAX_IN_OSTEOPOROSIS, "Spontaneous rib fracture"),
-        (SHINGLES_ON_STEROIDS, "Spontaneous rib fracture"),
-        (TIETZE, "Spontaneous rib fracture"),
-        # A groin lump that changes with posture or a cough and is no inguinal hernia.
-        (PSOAS_ABSCESS, "Inguinal hernia"),
-        (GROIN_NODES, "Inguinal hernia"),
-        (HYDROCELE, "Inguinal hernia"),
-        (FALSE_ANEURYSM, "Inguinal hernia"),
-        (UNDESCENDED_TESTIS, "Inguinal hernia"),
-        # Crackles, a raised JVP and orthopnoea that are not a cardiogenic oedema alone.
-        (PNEUMONIA_IN_HEART_FAILURE, "Acute pulmonary edema"),
-        (RENAL_FLUID_OVERLOAD, "Acute pulmonary edema"),
-        (FIBROSIS_COR_PULMONALE, "Acute pulmonary edema"),
-        (MASSIVE_PE, "Acute pulmonary edema"),
-        (TAMPONADE, "Acute pulmonary edema"),
-        (NEPHROTIC, "Acute pulmonary edema"),
-        (TACO, "Acute pulmonary edema"),
-        (STEMI_FAILURE, "Acute pulmonary edema"),
-        # Pink frothy sputum of a non-cardiogenic oedema.
-        (DROWNING, "Acute pulmonary edema"),
-        (HEROIN, "Acute pulmonary edema"),
-        (ALTITUDE, "Acute pulmonary edema"),
-        (SMOKE, "Acute pulmonary edema"),
-        (SALICYLATE, "Acute pulmonary edema"),
-        # A scratching sound a clinician heard over something other than the heart.
-        (
-            "The doctor listened with a stethoscope and heard a scratching sound over my chest "
-            "after my rib fracture.",
-            "Pericarditis",
-        ),
-        (
-            "The nurse listened with a stethoscope and heard a grating sound over my knee.",
-            "Pericarditis",
-        ),
-        (
-            "The doctor heard a scratching sound with the stethoscope over my belly, peritonitis.",
-            "Pericarditis",
-        ),
-        (
-            "The doctor heard a scratching sound with the stethoscope, I have pneumonia, fever "
-            "and cough.",
-            "Pericarditis",
-        ),
-        # One eye's swollen lids that are an injury's, an allergy's, a lump's or a nerve's.
-        ("Unilateral eyelid swelling after a bee sting near the eye.", "Chagas"),
-        ("Unilateral eyelid oedema, itchy, after new eye drops: contact dermatitis.", "Chagas"),
-        ("Painless swelling of the right eyelid, a chalazion, a firm lump.", "Chagas"),
-        ("Unilateral periorbital swelling after a punch to the face, black eye.", "Chagas"),
-        (
-            "Painless swelling of the left eyelids with a bulging eye, thyroid eye disease.",
-            "Chagas",
-        ),
-        ("Unilateral periorbital swelling from a dental abscess.", "Chagas"),
-        ("Shingles on the forehead with unilateral eyelid swelling.", "Chagas"),
-        ("Painless swelling of her left eyelid, a stye.", "Chagas"),
-        # A dilated, septum-flattening right ventricle of a chronic load or its own disease.
-        (
-            "Chronic thromboembolic disease; echo: dilated RV with septal flattening, known for "
-            "years.",
-            "Pulmonary embolism",
-        ),
-        (
-            "Interstitial lung disease on home oxygen. Echo: dilated RV, D-shaped septum.",
-            "Pulmonary embolism",
-        ),
-        (
-            "Atrial septal defect: echo RV dilatation with septal flattening from volume load.",
-            "Pulmonary embolism",
-        ),
-        (
-            "Severe tricuspid regurgitation, echo dilated RV with flattened septum, pacemaker "
-            "lead.",
-            "Pulmonary embolism",
-        ),
-        (
-            "Arrhythmogenic right ventricular cardiomyopathy: echo dilated RV, septal bowing.",
-            "Pulmonary embolism",
-        ),
-    ],
+# Each look-alike and the sign it must not state.
+LOOKALIKES: list[tuple[str, str]] = [
+    # Urticaria with a low pressure or a faint that is not an allergy's shock.
+    (SEPTIC_SHOCK_RASH, "Anaphylaxis"),
+    (TRANSFUSION_REACTION, "Anaphylaxis"),
+    (VASOVAGAL_WITH_HIVES, "Anaphylaxis"),
+    (HEART_BLOCK_IN_CHRONIC_URTICARIA, "Anaphylaxis"),
+    (ACE_INHIBITOR_ANGIOEDEMA_LONG_LIE, "Anaphylaxis"),
+    (DEHYDRATED_SYNCOPE, "Anaphylaxis"),
+    (HEREDITARY_ANGIOEDEMA, "Anaphylaxis"),
+    # A stridor at an anaesthetic's end that is no laryngospasm.
+    (FOREIGN_BODY, "Larygospasm"),
+    (INTUBATION_OEDEMA, "Larygospasm"),
+    (POST_TONSILLECTOMY_BLEED, "Larygospasm"),
+    (NECK_HAEMATOMA, "Larygospasm"),
+    (EPIGLOTTITIS, "Larygospasm"),
+    # A swelling with a calcium-channel blocker or a clearance whose cause is elsewhere.
+    (AMLODIPINE_HEART_FAILURE, "Localized edema"),
+    (ARM_DVT_AFTER_CLEARANCE, "Localized edema"),
+    (AMLODIPINE_LIVER, "Localized edema"),
+    (NIFEDIPINE_BNP, "Localized edema"),
+    (AMLODIPINE_CCF, "Localized edema"),
+    (STING_THROAT, "Localized edema"),
+    (AMLODIPINE_POST_OP_LEG, "Localized edema"),
+    (AMLODIPINE_DIALYSIS, "Localized edema"),
+    (NODE_DISSECTION_RECURRENCE, "Localized edema"),
+    # A troponin with normal coronaries and a global LV that is another heart disease.
+    (MINOCA, "Myocarditis"),
+    (AMYLOID, "Myocarditis"),
+    (ALCOHOLIC_CARDIOMYOPATHY, "Myocarditis"),
+    # A tender rib after a cough that is a cancer's, a collapsed lung's or a nerve's.
+    (MYELOMA_RIB, "Spontaneous rib fracture"),
+    (METASTATIC_RIB, "Spontaneous rib fracture"),
+    (PNEUMOTHORAX_IN_OSTEOPOROSIS, "Spontaneous rib fracture"),
+    (SHINGLES_ON_STEROIDS, "Spontaneous rib fracture"),
+    (TIETZE, "Spontaneous rib fracture"),
+    # A groin lump that changes with posture or a cough and is no inguinal hernia.
+    (PSOAS_ABSCESS, "Inguinal hernia"),
+    (GROIN_NODES, "Inguinal hernia"),
+    (HYDROCELE, "Inguinal hernia"),
+    (FALSE_ANEURYSM, "Inguinal hernia"),
+    (UNDESCENDED_TESTIS, "Inguinal hernia"),
+    # Crackles, a raised JVP and orthopnoea that are not a cardiogenic oedema alone.
+    (PNEUMONIA_IN_HEART_FAILURE, "Acute pulmonary edema"),
+    (RENAL_FLUID_OVERLOAD, "Acute pulmonary edema"),
+    (FIBROSIS_COR_PULMONALE, "Acute pulmonary edema"),
+    (MASSIVE_PE, "Acute pulmonary edema"),
+    (TAMPONADE, "Acute pulmonary edema"),
+    (NEPHROTIC, "Acute pulmonary edema"),
+    (TACO, "Acute pulmonary edema"),
+    (STEMI_FAILURE, "Acute pulmonary edema"),
+    # Pink frothy sputum of a non-cardiogenic oedema.
+    (DROWNING, "Acute pulmonary edema"),
+    (HEROIN, "Acute pulmonary edema"),
+    (ALTITUDE, "Acute pulmonary edema"),
+    (SMOKE, "Acute pulmonary edema"),
+    (SALICYLATE, "Acute pulmonary edema"),
+    # A scratching sound a clinician heard over something other than the heart.
+    (
+        "The doctor listened with a stethoscope and heard a scratching sound over my chest "
+        "after my rib fracture.",
+        "Pericarditis",
+    ),
+    (
+        "The nurse listened with a stethoscope and heard a grating sound over my knee.",
+        "Pericarditis",
+    ),
+    (
+        "The doctor heard a scratching sound with the stethoscope over my belly, peritonitis.",
+        "Pericarditis",
+    ),
+    (
+        "The doctor heard a scratching sound with the stethoscope, I have pneumonia, fever "
+        "and cough.",
+        "Pericarditis",
+    ),
+    # One eye's swollen lids that are an injury's, an allergy's, a lump's or a nerve's.
+    ("Unilateral eyelid swelling after a bee sting near the eye.", "Chagas"),
+    ("Unilateral eyelid oedema, itchy, after new eye drops: contact dermatitis.", "Chagas"),
+    ("Painless swelling of the right eyelid, a chalazion, a firm lump.", "Chagas"),
+    ("Unilateral periorbital swelling after a punch to the face, black eye.", "Chagas"),
+    (
+        "Painless swelling of the left eyelids with a bulging eye, thyroid eye disease.",
+        "Chagas",
+    ),
+    ("Unilateral periorbital swelling from a dental abscess.", "Chagas"),
+    ("Shingles on the forehead with unilateral eyelid swelling.", "Chagas"),
+    ("Painless swelling of her left eyelid, a stye.", "Chagas"),
+    # A dilated, septum-flattening right ventricle of a chronic load or its own disease.
+    (
+        "Chronic thromboembolic disease; echo: dilated RV with septal flattening, known for years.",
+        "Pulmonary embolism",
+    ),
+    (
+        "Interstitial lung disease on home oxygen. Echo: dilated RV, D-shaped septum.",
+        "Pulmonary embolism",
+    ),
+    (
+        "Atrial septal defect: echo RV dilatation with septal flattening from volume load.",
+        "Pulmonary embolism",
+    ),
+    (
+        "Severe tricuspid regurgitation, echo dilated RV with flattened septum, pacemaker lead.",
+        "Pulmonary embolism",
+    ),
+    (
+        "Arrhythmogenic right ventricular cardiomyopathy: echo dilated RV, septal bowing.",
+        "Pulmonary embolism",
+    ),
+]
+# Look-alikes that the members decide on their symptoms alone, with no sign stated: the sign
+# is not to blame, and the panel test leaves them out (see the stop's closing note).
+DECIDED_ON_SYMPTOMS = frozenset(
+    {AMLODIPINE_HEART_FAILURE, NIFEDIPINE_BNP, AMLODIPINE_CCF, METASTATIC_RIB}
 )
+
+
+@pytest.mark.parametrize(("text", "condition"), LOOKALIKES)
 def test_a_common_look_alike_states_no_newer_sign(text: str, condition: str) -> None:
-    assert condition not in [s.condition for s in decisive.stated(text)], text
+    assert condition not in signs_of(text), text
 
 
 @pytest.mark.parametrize(
     ("text", "condition"),
-    [
-        (SEPTIC_SHOCK_RASH, "Anaphylaxis"),
-        (TRANSFUSION_REACTION, "Anaphylaxis"),
-        (VASOVAGAL_WITH_HIVES, "Anaphylaxis"),
-        (HEART_BLOCK_IN_CHRONIC_URTICARIA, "Anaphylaxis"),
-        (ACE_INHIBITOR_ANGIOEDEMA_LONG_LIE, "Anaphylaxis"),
-        (DEHYDRATED_SYNCOPE, "Anaphylaxis"),
-        (HEREDITARY_ANGIOEDEMA, "Anaphylaxis"),
-        (FOREIGN_BODY, "Larygospasm"),
-        (INTUBATION_OEDEMA, "Larygospasm"),
-        (POST_TONSILLECTOMY_BLEED, "Larygospasm"),
-        (NECK_HAEMATOMA, "Larygospasm"),
-        (EPIGLOTTITIS, "Larygospasm"),
-        (ARM_DVT_AFTER_CLEARANCE, "Localized edema"),
-        (AMLODIPINE_LIVER, "Localized edema"),
-        (STING_THROAT, "Localized edema"),
-        (AMLODIPINE_POST_OP_LEG, "Localized edema"),
-        (AMLODIPINE_DIALYSIS, "Localized edema"),
-        (PNEUMOTHORAX_IN_OSTEOPOROSIS, "Spontaneous rib fracture"),
-        (TIETZE, "Spontaneous rib fracture"),
-        (GROIN_NODES, "Inguinal hernia"),
-        (HYDROCELE, "Inguinal hernia"),
-        (FALSE_ANEURYSM, "Inguinal hernia"),
-        (UNDESCENDED_TESTIS, "Inguinal hernia"),
-        (PNEUMONIA_IN_HEART_FAILURE, "Acute pulmonary edema"),
-        (RENAL_FLUID_OVERLOAD, "Acute pulmonary edema"),
-        (MASSIVE_PE, "Acute pulmonary edema"),
-        (TAMPONADE, "Acute pulmonary edema"),
-        (TACO, "Acute pulmonary edema"),
-        (STEMI_FAILURE, "Acute pulmonary edema"),
-        (ALTITUDE, "Acute pulmonary edema"),
-    ],
+    [(t, c) for t, c in LOOKALIKES if t not in DECIDED_ON_SYMPTOMS],
 )
 def test_the_panel_does_not_decide_a_look_alike_by_a_newer_sign(
     kb: knowledge.KnowledgeBase, text: str, condition: str
 ) -> None:
     display = kb.conditions[condition].display_name
-    named = [m.propose(text).get("diagnosis") for m in default_members(kb)]
+    named = named_by(kb, text)
     assert named.count(display) < 3, named
 
 
@@ -353,4 +326,4 @@ def test_the_panel_does_not_decide_a_look_alike_by_a_newer_sign(
 def test_the_sign_is_stated_when_the_look_alikes_words_are_denied(
     text: str, condition: str
 ) -> None:
-    assert condition in [s.condition for s in decisive.stated(text)], text
+    assert condition in signs_of(text), text

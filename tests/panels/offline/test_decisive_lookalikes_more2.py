@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from panels.offline import decisive, knowledge
-from panels.offline.member import default_members
+from panels.offline import knowledge
+from tests.panels.offline.members import named_by, signs_of
 
 # A second round of look-alikes: fuller notes, of the kind the panel decides on.
 SECOND_ROUND = [
@@ -148,7 +148,7 @@ SECOND_ROUND = [
 
 @pytest.mark.parametrize(("text", "condition"), SECOND_ROUND)
 def test_a_second_round_look_alike_states_no_newer_sign(text: str, condition: str) -> None:
-    assert condition not in [s.condition for s in decisive.stated(text)], text
+    assert condition not in signs_of(text), text
 
 
 # The members name these two on their symptoms alone, the sign unstated (left alone here).
@@ -163,7 +163,7 @@ def test_the_panel_does_not_decide_a_second_round_look_alike_by_a_newer_sign(
     kb: knowledge.KnowledgeBase, text: str, condition: str
 ) -> None:
     display = kb.conditions[condition].display_name
-    named = [m.propose(text).get("diagnosis") for m in default_members(kb)]
+    named = named_by(kb, text)
     assert named.count(display) < 3, named
 
 
@@ -239,7 +239,7 @@ THIRD_ROUND = [
 
 @pytest.mark.parametrize(("text", "condition"), THIRD_ROUND)
 def test_a_third_round_look_alike_states_no_newer_sign(text: str, condition: str) -> None:
-    assert condition not in [s.condition for s in decisive.stated(text)], text
+    assert condition not in signs_of(text), text
 
 
 @pytest.mark.parametrize(("text", "condition"), THIRD_ROUND)
@@ -247,7 +247,7 @@ def test_the_panel_does_not_decide_a_third_round_look_alike_by_a_newer_sign(
     kb: knowledge.KnowledgeBase, text: str, condition: str
 ) -> None:
     display = kb.conditions[condition].display_name
-    named = [m.propose(text).get("diagnosis") for m in default_members(kb)]
+    named = named_by(kb, text)
     assert named.count(display) < 3, named
 
 
@@ -263,12 +263,12 @@ def test_the_panel_does_not_decide_a_third_round_look_alike_by_a_newer_sign(
     ],
 )
 def test_anaphylaxis_reads_a_collapse_with_an_allergen_or_a_low_pressure(text: str) -> None:
-    assert "Anaphylaxis" in [s.condition for s in decisive.stated(text)], text
+    assert "Anaphylaxis" in signs_of(text), text
 
 
 def test_a_collapse_beside_hives_with_the_allergen_denied_is_no_anaphylaxis() -> None:
     text = "Hives on the legs, no new food or drugs, no stings; collapsed at the bus stop."
-    assert "Anaphylaxis" not in [s.condition for s in decisive.stated(text)]
+    assert "Anaphylaxis" not in signs_of(text)
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_a_collapse_beside_hives_with_the_allergen_denied_is_no_anaphylaxis() ->
     ],
 )
 def test_a_hedged_other_diagnosis_still_excludes_the_sign(text: str, condition: str) -> None:
-    assert condition not in [s.condition for s in decisive.stated(text)], text
+    assert condition not in signs_of(text), text
 
 
 @pytest.mark.parametrize(
@@ -301,4 +301,4 @@ def test_a_hedged_other_diagnosis_still_excludes_the_sign(text: str, condition: 
     ],
 )
 def test_another_diagnosis_plainly_negated_does_not_exclude(text: str, condition: str) -> None:
-    assert condition in [s.condition for s in decisive.stated(text)], text
+    assert condition in signs_of(text), text
