@@ -52,8 +52,8 @@ def measure(layer: str) -> dict[str, float]:
     from django.contrib.auth.models import User
     from twisted.internet import reactor
 
-    from cases import deliberation, streaming
-    from cases.deliberation import DeltaCoalescer
+    from cases import deliberation, leases, streaming
+    from cases.deliberation import DeltaCoalescer, persistence
     from consensus_site.asgi import application
     from tests.factories import make_panel
 
@@ -76,8 +76,15 @@ def measure(layer: str) -> dict[str, float]:
         # runner does.
         return asyncio.run_coroutine_threadsafe(coro, server_loop).result()
 
+    owner = "bench:1:stream"
+    claims: dict[int, Any] = {}
+
     def new_deliberation() -> Any:
-        return deliberation.create("bench", panel=panel, submitted_by_id=user.pk)
+        # Claimed, so that its live text is written as a run writes it: under the lease,
+        # which each write checks (``leases.fence``).
+        d = deliberation.create("bench", panel=panel, submitted_by_id=user.pk)
+        claims[d.pk] = persistence.start(d.pk, owner).claim
+        return d
 
     writes = {"transactions": 0, "rows": 0}
     real_record = streaming.record
@@ -107,7 +114,8 @@ def measure(layer: str) -> dict[str, float]:
         async def provider() -> float:
             writes.update(transactions=0, rows=0)
             started = time.perf_counter()
-            await asyncio.gather(*(member(i) for i in range(MEMBERS)))
+            with leases.running_as(owner, claims[d.pk]):
+                await asyncio.gather(*(member(i) for i in range(MEMBERS)))
             return time.perf_counter() - started
 
         future = asyncio.run_coroutine_threadsafe(provider(), server_loop)
@@ -116,7 +124,8 @@ def measure(layer: str) -> dict[str, float]:
             events = await ws.events()
             now = time.perf_counter()
             for event in events:
-                delays += [now - emitted[t] for t in event["payload"]["text"].split()]
+                if event["type"] == "member.delta":  # not the run's own start events
+                    delays += [now - emitted[t] for t in event["payload"]["text"].split()]
         elapsed = future.result()
         ws.close()
         return delays, elapsed
