@@ -86,11 +86,18 @@ DISPLAY_NAMES = {"Larygospasm": "Laryngospasm"}
 # of a rare, travel- or contact-bound condition (contact with a case, or travel to where it
 # is endemic), and the chest pain that a Boerhaave rupture presents with (36 of its 38 DDXPlus
 # rows; without it, epigastric and other out-of-scope texts read as Boerhaave). A pain place
-# counts as its region (``stated``): any place in the chest states chest pain.
+# counts as its region (``stated``): any place in the chest states chest pain. Likewise the
+# exposure every one of the 61 rows of an initial HIV infection records (sex with an
+# HIV-positive partner, unprotected sex with several partners, a previous sexually
+# transmitted infection or injected drugs: without one, a febrile rash with nodes, a
+# thyrotoxic weight loss or a glandular fever read as HIV), and the dark-fleshed fish or
+# Swiss cheese of all 36 scombroid rows (which defines the poisoning).
 REQUIRED = {
     "Ebola": frozenset({"E_73", "E_204_@_V_1"}),
     "Chagas": frozenset({"E_204_@_V_3", "E_204_@_V_5"}),
     "Boerhaave": frozenset({"E_55_@_chest"}),
+    "HIV (initial infection)": frozenset({"E_189", "E_115", "E_27", "E_61"}),
+    "Scombroid food poisoning": frozenset({"E_187"}),
 }
 
 

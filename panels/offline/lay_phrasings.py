@@ -256,10 +256,13 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
         r"|their )?(?:(?:hard|soft) )?(?:palate|mouth|gums?|tongue|buccal mucosa|inner cheeks?)\b",
         "mouth ulcers",
     ),
-    # A rash's colour said before it ("a red, raised rash", "an erythematous rash").
+    # A rash's colour said before it ("a red, raised rash", "an erythematous rash"). Red is
+    # the colour DDXPlus gives lupus' rash alone, on the face: a red rash elsewhere (a tick
+    # bite's, a cellulitis') says no colour, lest every red rash read as lupus.
     (r"(?i)\berythematous(?=(?:,? [a-z]+){0,2} (?:rash|eruption|skin lesions?)\b)", "red"),
     (
-        r"(?i)(?<!no )(?<!without )\b(red|pink)(?:,? (?:raised|blotchy|itchy|scaly|flat|patchy"
+        r"(?i)(?<!no )(?<!without )\b(pink|red(?=[^.;\n]*\b(?:cheeks?|face|facial|nose|malar)\b))"
+        r"(?:,? (?:raised|blotchy|itchy|scaly|flat|patchy"
         r"|macular|papular|maculopapular|blanching|photosensitive|tender|painful|swollen"
         r"|skin|facial)){0,2} (?:rash|eruption|skin lesions?)\b",
         "(rash colour \\1) \\g<0>",

@@ -390,8 +390,6 @@ def _assess(member: Member, text: str) -> Assessment:
         reading, ranking, probability, text_member=text_member, kb=member.kb, signs=signs
     )
     if reason is None:
-        reason = scope.displaced(ranking, member.kb)
-    if reason is None:
         reason = confusions.reason(ranking, reading, text)
     support = None if text_member else decisive.supports(ranking, text)
     if reason is None and not text_member and support is None:

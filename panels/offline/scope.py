@@ -124,6 +124,8 @@ def out_of_scope(
             f"the text states only {known} finding{'s' if known != 1 else ''} my knowledge "
             f"base can weigh; I need at least {MIN_FINDINGS}."
         )
+    if ranking.displaced is not None:  # what the reading points to, not a weak runner-up
+        return displaced(ranking, kb)
     top = ranking.conditions[0].display_name
     if text_member:
         if ranking.probabilities[0] < TEXT_MIN_SCORE:
@@ -145,16 +147,18 @@ def without_unmet(
     ranking: Ranking, tokens: frozenset[str], kb: knowledge.KnowledgeBase
 ) -> tuple[Ranking, tuple[str, ...]]:
     """``ranking`` without the conditions whose required finding ``tokens`` do not state,
-    and the names of those among its first five."""
+    and the names of those among its first five. The rest keep the method's probabilities:
+    leaving out a condition the text gives no ground for must not make the others surer
+    (renormalised, once HIV was left out for want of an exposure, a falciparum malaria read
+    as influenza at 73 %)."""
     said = knowledge.stated(tokens, kb)
     pairs = zip(ranking.conditions, ranking.probabilities, strict=True)
     kept = [(c, p) for c, p in pairs if not knowledge.unmet(c, said)]
     excluded = tuple(c.display_name for c in ranking.conditions[:5] if knowledge.unmet(c, said))
-    total = sum(p for _, p in kept) or 1.0
     top = ranking.conditions[0]
     return Ranking(
         tuple(c for c, _ in kept),
-        tuple(p / total for _, p in kept),
+        tuple(p for _, p in kept),
         ranking.features,
         ranking.explanation,
         top if knowledge.unmet(top, said) else None,

@@ -24,9 +24,10 @@ RED = "E_130_@_V_157"
         ("O/E malar rash.", CHEEKS | {NOSE}),
         ("She has a butterfly rash.", CHEEKS | {NOSE}),
         ("Flat rash over the malar eminences.", CHEEKS),
-        # Its colour said before it.
-        ("A red rash on the forearm.", {RED, "E_133_@_V_27"}),
-        ("Red, raised, itchy rash on the thigh.", {RED, "E_129"}),
+        # Its colour said before it (red, DDXPlus' colour of lupus' rash alone, only on the
+        # face: test_exposures).
+        ("A red rash on the forearm.", {"E_129", "E_133_@_V_27"}),
+        ("Red, raised, itchy rash on the cheeks.", {RED, "E_129"}),
         ("erythematous rash over the malar area", CHEEKS | {RED}),
         ("A pink rash.", {"E_130_@_V_156"}),
         # Mouth ulcers wherever in the mouth, and in other words.
