@@ -13,6 +13,7 @@ is left out.
 
 from __future__ import annotations
 
+from panels.offline.exposures import EXPOSURES
 from panels.offline.lay_phrasings import LAY_PHRASINGS
 
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -150,70 +151,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "worse on coughing": ("E_221",),
     "worse when coughing": ("E_221",),
     "worse with coughing": ("E_221",),
-    # The exposures DDXPlus records for every initial HIV infection (``knowledge.REQUIRED``),
-    # in the words of a sexual-health or drug history.
-    "condomless": ("E_115",),
-    "unprotected intercourse": ("E_115",),
-    "unprotected sexual intercourse": ("E_115",),
-    "sex without a condom": ("E_115",),
-    "sex without condoms": ("E_115",),
-    "new sexual partner": ("E_115",),
-    "new sexual partners": ("E_115",),
-    "multiple partners": ("E_115",),
-    "several partners": ("E_115",),
-    "sex worker": ("E_115",),
-    "chemsex": ("E_115",),
-    "msm": ("E_115",),
-    "men who have sex with men": ("E_115",),
-    "sex with a man": ("E_115",),
-    "sex with men": ("E_115",),
-    "previous sti": ("E_27",),
-    "history of sti": ("E_27",),
-    "sexually transmitted infection": ("E_27",),
-    "previous chlamydia": ("E_27",),
-    "treated for chlamydia": ("E_27",),
-    "history of chlamydia": ("E_27",),
-    "previous gonorrhoea": ("E_27",),
-    "treated for gonorrhoea": ("E_27",),
-    "history of gonorrhoea": ("E_27",),
-    "previous gonorrhea": ("E_27",),
-    "treated for gonorrhea": ("E_27",),
-    "history of gonorrhea": ("E_27",),
-    "previous syphilis": ("E_27",),
-    "treated for syphilis": ("E_27",),
-    "history of syphilis": ("E_27",),
-    "genital herpes": ("E_27",),
-    "genital warts": ("E_27",),
-    "iv drug user": ("E_61",),
-    "injecting drug use": ("E_61",),
-    "injection drug use": ("E_61",),
-    "injects heroin": ("E_61",),
-    "pwid": ("E_61",),
-    "sharing needles": ("E_61",),
-    "shares needles": ("E_61",),
-    "shared needles": ("E_61",),
-    "hiv positive partner": ("E_189",),
-    "partner is hiv positive": ("E_189",),
-    "partner has hiv": ("E_189",),
-    "partner with hiv": ("E_189",),
-    "partner who has hiv": ("E_189",),
-    "partner living with hiv": ("E_189",),
-    # Dark-fleshed fish (scombroid): the fish as notes name it.
-    "tuna": ("E_187",),
-    "mackerel": ("E_187",),
-    "sardines": ("E_187",),
-    "swiss cheese": ("E_187",),
-    "dark fleshed fish": ("E_187",),
-    "mahi mahi": ("E_187",),
-    "mahi-mahi": ("E_187",),
-    "anchovies": ("E_187",),
-    "herring": ("E_187",),
-    "swordfish": ("E_187",),
-    "marlin": ("E_187",),
-    "bonito": ("E_187",),
-    "skipjack": ("E_187",),
-    "bluefish": ("E_187",),
-    "amberjack": ("E_187",),
     # A smell lost in part is a lost sense of smell.
     "reduced smell": ("E_103",),
     "reduced sense of smell": ("E_103",),
@@ -258,6 +195,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "disorientation": ("E_39",),
     "white as a sheet": ("E_154",),
 }
+FAMILIES.update(EXPOSURES)
 
 # Phrasings rewritten to a phrase the lexicon reads, after the shorthand (appended to
 # ``notes.SHORTHAND``): a finding said with a verb, a tense, a number or an order that no
