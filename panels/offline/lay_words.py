@@ -13,6 +13,7 @@ a stroke, a stiff neck in meningitis) are left out.
 from __future__ import annotations
 
 from panels.offline.lay_airway import AIRWAY_WORDS
+from panels.offline.lay_history import HISTORY_WORDS
 
 _NOSE = ("E_181",)
 _PURULENT = ("E_182",)
@@ -440,3 +441,4 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 LAY_WORDS.update(AIRWAY_WORDS)
+LAY_WORDS.update(HISTORY_WORDS)

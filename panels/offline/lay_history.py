@@ -1,0 +1,191 @@
+"""Lay wordings of the heart, effort, breathing, movement and risk-factor findings that
+:mod:`panels.offline.lay_words` misses: a heart that "goes very fast", chest pain brought on by
+a hill and gone on stopping, a baby's fast breathing and ribs pulling in, a dystonic tongue or
+neck, a voice that has gone, and the history a patient gives in their own words (cigarettes a
+day, high cholesterol or blood sugar, blood pressure tablets). Pure data, merged into
+``lay_words.LAY_WORDS`` (read, not written in the renderings), with the same rule: each entry
+is how patients, parents or clinicians generally say the finding, not a sentence lifted from
+a development case.
+"""
+
+from __future__ import annotations
+
+_PALPITATIONS = ("E_155",)
+_EFFORT = ("E_218",)  # worse on exertion and relieved by rest
+_BREATHLESS = ("E_66",)
+_TONGUE = ("E_168",)
+_NECK = ("E_192",)
+_VOICE = ("E_212",)
+_SMOKES = ("E_79",)
+_CHOLESTEROL = ("E_71",)
+_HYPERTENSION = ("E_104",)
+_DIABETES = ("E_69",)
+_APPETITE = ("E_32",)
+
+HISTORY_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "heart races",
+            "heart suddenly races",
+            "heart suddenly goes fast",
+            "heart suddenly goes very fast",
+            "heart raced",
+            "heart goes fast",
+            "heart goes very fast",
+            "heart goes really fast",
+            "heart going fast",
+            "heart going very fast",
+            "heart going really fast",
+            "heart was going fast",
+            "heart was going really fast",
+            "heart beats fast",
+            "heart beats very fast",
+            "heart is pounding",
+            "heart thumping",
+            "heart fluttering",
+            "heart flutters",
+            "heart skipping",
+            "heart skips",
+        ),
+        _PALPITATIONS,
+    ),
+    **dict.fromkeys(
+        (
+            "walk up the hill",
+            "walking up the hill",
+            "walk up a hill",
+            "walking up a hill",
+            "walk up hills",
+            "walking up hills",
+            "walk up the stairs",
+            "walking up the stairs",
+            "walk up stairs",
+            "walking up stairs",
+            "climb the stairs",
+            "climbing the stairs",
+            "walk fast",
+            "walking fast",
+            "walk quickly",
+            "hurrying",
+            "carrying shopping",
+            "carry the shopping",
+            "carrying the shopping",
+            "when i exert myself",
+            "with exertion",
+            "on effort",
+            "of stopping",
+            "on stopping",
+            "when i stop walking",
+            "if i stop walking",
+            "stop and rest",
+            "goes away with rest",
+            "settles with rest",
+            "after resting",
+        ),
+        _EFFORT,
+    ),
+    **dict.fromkeys(
+        (
+            "breathes fast",
+            "breathes very fast",
+            "breathes really fast",
+            "breathing very fast",
+            "ribs pulling in",
+            "ribs sucking in",
+            "chest sucking in",
+            "subcostal recession",
+            "intercostal recession",
+            "tracheal tug",
+            "nasal flaring",
+        ),
+        _BREATHLESS,
+    ),
+    **dict.fromkeys(
+        (
+            "tongue is pushing out",
+            "tongue pushing out",
+            "tongue sticking out",
+            "tongue sticks out",
+            "tongue keeps coming out",
+            "protruding tongue",
+            "tongue protrusion",
+        ),
+        _TONGUE,
+    ),
+    **dict.fromkeys(
+        (
+            "neck is pulled",
+            "neck pulled",
+            "neck is twisted",
+            "neck twisted",
+            "head pulled back",
+            "head turned to one side",
+            "torticollis",
+            "wry neck",
+        ),
+        _NECK,
+    ),
+    **dict.fromkeys(("voice has gone", "voice gone", "lost her voice", "lost his voice"), _VOICE),
+    **dict.fromkeys(
+        (
+            "i smoke",
+            "cigarettes a day",
+            "cigarettes per day",
+            "cigs a day",
+            "cigs per day",
+            "roll ups a day",
+        ),
+        _SMOKES,
+    ),
+    **dict.fromkeys(
+        (
+            "cholesterol is high",
+            "cholesterol was high",
+            "raised cholesterol",
+            "high lipids",
+            "raised lipids",
+            "dyslipidaemia",
+        ),
+        _CHOLESTEROL,
+    ),
+    **dict.fromkeys(
+        (
+            "blood pressure tablet",
+            "blood pressure tablets",
+            "blood pressure pills",
+            "blood pressure medication",
+            "blood pressure medicine",
+            "tablet for blood pressure",
+            "tablets for blood pressure",
+            "pills for blood pressure",
+            "medication for blood pressure",
+            "raised blood pressure",
+            "bp tablets",
+        ),
+        _HYPERTENSION,
+    ),
+    **dict.fromkeys(
+        (
+            "sugar is high",
+            "high blood sugar",
+            "blood sugar is high",
+            "raised blood sugar",
+            "sugar diabetes",
+        ),
+        _DIABETES,
+    ),
+    **dict.fromkeys(
+        (
+            "not feeding well",
+            "feeding poorly",
+            "feeding less",
+            "half her bottle",
+            "half his bottle",
+            "half of her bottle",
+            "half of his bottle",
+            "half her feeds",
+            "half his feeds",
+        ),
+        _APPETITE,
+    ),
+}
