@@ -1,11 +1,11 @@
 """Lay wordings of the heart, effort, breathing, movement and risk-factor findings that
-:mod:`panels.offline.lay_words` misses: a heart that "goes very fast", chest pain brought on by
-a hill and gone on stopping, a baby's fast breathing and ribs pulling in, a dystonic tongue or
-neck, a voice that has gone, and the history a patient gives in their own words (cigarettes a
-day, high cholesterol or blood sugar, blood pressure tablets). Pure data, merged into
-``lay_words.LAY_WORDS`` (read, not written in the renderings), with the same rule: each entry
-is how patients, parents or clinicians generally say the finding, not a sentence lifted from
-a development case.
+:mod:`panels.offline.lay_words` misses: a heart that "goes very fast", chest pain brought on
+by a hill and gone on stopping, a baby's fast breathing and ribs pulling in, a dystonic
+tongue or neck, a voice that has gone, a pain worse on moving, and the history a patient
+gives in their own words (cigarettes a day, high cholesterol or blood sugar, blood pressure
+or steroid tablets). Pure data, merged into ``lay_words.LAY_WORDS`` (read, not written in the
+renderings), with the same rule: each entry is how patients, parents or clinicians generally
+say the finding, not a sentence lifted from a development case.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ _CHOLESTEROL = ("E_71",)
 _HYPERTENSION = ("E_104",)
 _DIABETES = ("E_69",)
 _APPETITE = ("E_32",)
+_MOVEMENT = ("E_216",)  # pain worse with movement
+_STEROIDS = ("E_44",)
 
 HISTORY_WORDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
@@ -187,5 +189,32 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
             "half his feeds",
         ),
         _APPETITE,
+    ),
+    **dict.fromkeys(
+        (
+            "worse moving",
+            "worse on movement",
+            "worse with movement",
+            "worse when moving",
+            "worse when i move",
+            "hurts to move",
+            "painful to move",
+            "movement makes it worse",
+        ),
+        _MOVEMENT,
+    ),
+    # Corticosteroids taken, not given once (a dose in the emergency department is no habit).
+    **dict.fromkeys(
+        (
+            "long-term prednisolone",
+            "long term prednisolone",
+            "long-term steroids",
+            "long term steroids",
+            "on prednisolone",
+            "on prednisone",
+            "on steroids",
+            "steroid tablets",
+        ),
+        _STEROIDS,
     ),
 }

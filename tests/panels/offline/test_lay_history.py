@@ -27,6 +27,8 @@ from tests.panels.offline.members import present
         ("Takes blood pressure tablets.", "E_104"),
         ("The doctor said my sugar is high.", "E_69"),
         ("She only takes half her bottle.", "E_32"),
+        ("Sharp pain in the side, worse moving.", "E_216"),
+        ("On long-term prednisolone for arthritis.", "E_44"),
     ],
 )
 def test_a_lay_wording_reads_its_finding(kb, text, token):
@@ -47,3 +49,7 @@ def test_a_denied_lay_wording_is_read_absent(kb, text, token):
 
 def test_a_patient_who_does_not_smoke_is_not_read_as_smoking(kb):
     assert "E_79" not in present("I don't smoke, never have.", kb)
+
+
+def test_a_steroid_given_once_is_not_a_patient_on_steroids(kb):
+    assert "E_44" not in present("Given prednisolone 40 mg and nebulisers in the department.", kb)
