@@ -101,11 +101,15 @@ PSEUDO_NEGATIONS = (
     "without stopping",
     "without a rest",
     "without resting",
-    # "not herself since lunchtime": unwell, in the family's words.
+    # "not herself since lunchtime", "just not right": unwell, in the family's words.
     "not herself",
     "not himself",
     "not myself",
     "not themselves",
+    "not right",
+    "not quite right",
+    "not feeling right",
+    "not well",
     # "not just a cold" affirms the cold (negspacy lists "not only").
     "not just",
     # "no blood in the phlegm" denies the blood, not the phlegm.

@@ -23,6 +23,11 @@ _DIABETES = ("E_69",)
 _APPETITE = ("E_32",)
 _MOVEMENT = ("E_216",)  # pain worse with movement
 _STEROIDS = ("E_44",)
+_HAEMOPTYSIS = ("E_45",)
+_DRIP = ("E_182",)  # greenish or yellowish discharge, as post-nasal drip reads
+_SMELL = ("E_103",)
+_DROOLING = ("E_190",)
+_MUSCLES = ("E_144",)
 
 HISTORY_WORDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
@@ -127,7 +132,50 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
         ),
         _NECK,
     ),
-    **dict.fromkeys(("voice has gone", "voice gone", "lost her voice", "lost his voice"), _VOICE),
+    **dict.fromkeys(
+        (
+            "voice has gone",
+            "voice gone",
+            "lost her voice",
+            "lost his voice",
+            "hot potato voice",
+            "muffled voice",
+        ),
+        _VOICE,
+    ),
+    **dict.fromkeys(
+        (
+            "blood streaks",
+            "blood streaking",
+            "blood streaked",
+            "streaks of blood",
+            "flecks of blood",
+        ),
+        _HAEMOPTYSIS,
+    ),
+    **dict.fromkeys(
+        (
+            "dripping at the back of my throat",
+            "dripping down the back of my throat",
+            "drips down the back of my throat",
+        ),
+        _DRIP,
+    ),
+    **dict.fromkeys(("cant smell", "cant taste or smell"), _SMELL),
+    **dict.fromkeys(
+        (
+            "spitting into a cup",
+            "spitting out saliva",
+            "cannot swallow own saliva",
+            "cannot swallow her own saliva",
+            "cannot swallow his own saliva",
+            "unable to swallow own saliva",
+            "unable to swallow her saliva",
+            "unable to swallow his saliva",
+        ),
+        _DROOLING,
+    ),
+    **dict.fromkeys(("muscle pains", "aching muscles", "sore muscles"), _MUSCLES),
     **dict.fromkeys(
         (
             "i smoke",
@@ -187,6 +235,10 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
             "half of his bottle",
             "half her feeds",
             "half his feeds",
+            "half her usual bottles",
+            "half his usual bottles",
+            "half her usual feeds",
+            "half his usual feeds",
         ),
         _APPETITE,
     ),

@@ -29,6 +29,14 @@ from tests.panels.offline.members import present
         ("She only takes half her bottle.", "E_32"),
         ("Sharp pain in the side, worse moving.", "E_216"),
         ("On long-term prednisolone for arthritis.", "E_44"),
+        ("Two episodes of blood streaks in the phlegm.", "E_45"),
+        ("Muffled 'hot potato' voice since this morning.", "E_212"),
+        ("He is spitting into a cup, unable to swallow his saliva.", "E_190"),
+        ("I cant smell anything any more.", "E_103"),
+        ("Muscle pains all over.", "E_144"),
+        # "just not right" says the patient is unwell; it denies nothing after it.
+        ("Just not right since this morning, breathless and clammy.", "E_66"),
+        ("Not quite right today, nauseous.", "E_148"),
     ],
 )
 def test_a_lay_wording_reads_its_finding(kb, text, token):
@@ -40,6 +48,8 @@ def test_a_lay_wording_reads_its_finding(kb, text, token):
     [
         ("Denies palpitations, heart not racing.", "E_155"),
         ("No subcostal recession.", "E_66"),
+        ("No blood streaks.", "E_45"),
+        ("Can swallow her own saliva, no drooling.", "E_190"),
     ],
 )
 def test_a_denied_lay_wording_is_read_absent(kb, text, token):
