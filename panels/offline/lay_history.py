@@ -28,6 +28,8 @@ _DRIP = ("E_182",)  # greenish or yellowish discharge, as post-nasal drip reads
 _SMELL = ("E_103",)
 _DROOLING = ("E_190",)
 _MUSCLES = ("E_144",)
+_COUGH_UP = ("E_201", "E_77")  # a cough and its sputum
+_CHILLS = ("E_94",)
 
 HISTORY_WORDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
@@ -269,4 +271,29 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
         ),
         _STEROIDS,
     ),
+    **dict.fromkeys(
+        (
+            "coughing up green",
+            "coughing green",
+            "coughing thick green",
+            "coughing up thick green",
+            "coughing up yellow",
+            "coughing yellow",
+            "bringing up green",
+            "bringing up yellow",
+        ),
+        _COUGH_UP,
+    ),
+    **dict.fromkeys(("shaking chills", "the shakes"), _CHILLS),
+    **dict.fromkeys(("fever and shaking", "shaking with fever"), ("E_91", "E_94")),
 }
+
+# Patterns rewritten to a phrase the lexicon reads (appended to
+# ``lay_phrasings.LAY_PHRASINGS``): a chest that "hurts" on one side is a pain there.
+HISTORY_PHRASINGS: tuple[tuple[str, str], ...] = (
+    (
+        r"(?i)\bhurts? (?:on|in|at) (?:the )?((?:right|left) side of (?:his|her|my|the) chest"
+        r"|(?:his|her|my|the) chest)\b",
+        "pain in \\1",
+    ),
+)

@@ -8,6 +8,7 @@ patients or parents generally say the finding, not a sentence lifted from a deve
 from __future__ import annotations
 
 from panels.offline.lay_airway import AIRWAY_PHRASINGS
+from panels.offline.lay_history import HISTORY_PHRASINGS
 
 _BOUT = r"(?:fits?|spells?|bouts?|paroxysms?|attacks?|runs?)"
 # What a nose, eyes or chest commonly react to, and how that reaction is said.
@@ -457,3 +458,4 @@ LAY_PHRASINGS: tuple[tuple[str, str], ...] = (
     (r"(?i)\b(pain|ache|headache) of (?:my|his|her|their|your) life\b", r"\1"),
 )
 LAY_PHRASINGS += AIRWAY_PHRASINGS
+LAY_PHRASINGS += HISTORY_PHRASINGS

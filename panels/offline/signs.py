@@ -46,8 +46,10 @@ _VITALS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "oxygen saturation",
         re.compile(
-            r"(?i)\b(?:spo2|sao2|o2 sats?|sats?|saturations?|oxygen saturation|saturating)"
-            r"\s*[:=]?\s*(?:of |was |is )?"
+            r"(?i)\b(?:spo2|sao2|o2 sats?|sats?|saturations?|oxygen saturation|saturating"
+            # A patient's own meter: "the oxygen meter says 88", "oxygen level 91".
+            r"|oxygen levels?|(?:home )?oxygen (?:meter|monitor|reading)|pulse ox(?:imeter)?)"
+            r"\s*[:=]?\s*(?:of |was |is |says |reads |read |showed |shows )?"
             # "sats fell from 99% to 72%", "SpO2 dropped to 78%": the value it fell to.
             r"(?:(?:fell|dropped|dropping|falling|fallen|dipped|down)\s+(?:from\s+\d{2,3}\s*%?\s+)?"
             r"to\s+)?(\d{2,3})\s*%?"

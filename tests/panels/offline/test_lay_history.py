@@ -34,6 +34,10 @@ from tests.panels.offline.members import present
         ("He is spitting into a cup, unable to swallow his saliva.", "E_190"),
         ("I cant smell anything any more.", "E_103"),
         ("Muscle pains all over.", "E_144"),
+        ("He is coughing up thick green stuff.", "E_77"),
+        ("Two days of high fever and shaking.", "E_94"),
+        ("It hurts on the right side of his chest.", "E_55_@_V_55"),
+        ("The home oxygen meter says 88.", "E_66"),
         # "just not right" says the patient is unwell; it denies nothing after it.
         ("Just not right since this morning, breathless and clammy.", "E_66"),
         ("Not quite right today, nauseous.", "E_148"),
