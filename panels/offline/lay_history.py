@@ -30,6 +30,8 @@ _DROOLING = ("E_190",)
 _MUSCLES = ("E_144",)
 _COUGH_UP = ("E_201", "E_77")  # a cough and its sputum
 _CHILLS = ("E_94",)
+_OSTEOPOROSIS = ("E_153",)
+_DEEP_BREATH = ("E_220",)  # pain worse on deep breathing
 
 HISTORY_WORDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
@@ -254,6 +256,9 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
             "hurts to move",
             "painful to move",
             "movement makes it worse",
+            "turn in bed",
+            "turning in bed",
+            "turn over in bed",
         ),
         _MOVEMENT,
     ),
@@ -286,6 +291,10 @@ HISTORY_WORDS: dict[str, tuple[str, ...]] = {
     ),
     **dict.fromkeys(("shaking chills", "the shakes"), _CHILLS),
     **dict.fromkeys(("fever and shaking", "shaking with fever"), ("E_91", "E_94")),
+    **dict.fromkeys(("bone thinning", "thin bones", "brittle bones", "weak bones"), _OSTEOPOROSIS),
+    **dict.fromkeys(
+        ("when i breath deep", "when i breathe deep", "on breathing deep"), _DEEP_BREATH
+    ),
 }
 
 # Patterns rewritten to a phrase the lexicon reads (appended to

@@ -38,6 +38,9 @@ from tests.panels.offline.members import present
         ("Two days of high fever and shaking.", "E_94"),
         ("It hurts on the right side of his chest.", "E_55_@_V_55"),
         ("The home oxygen meter says 88.", "E_66"),
+        ("She has had bone thinning for years.", "E_153"),
+        ("It hurts when I breathe deep.", "E_220"),
+        ("Agony to turn over in bed.", "E_216"),
         # "just not right" says the patient is unwell; it denies nothing after it.
         ("Just not right since this morning, breathless and clammy.", "E_66"),
         ("Not quite right today, nauseous.", "E_148"),
