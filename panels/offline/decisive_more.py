@@ -384,6 +384,36 @@ def _pulmonary_oedema(text: str, denied: Denial) -> str | None:
     return all_stated(text, denied, _BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
 
 
+# Ebola by the WHO's suspected-case definition: a fever after an exposure to the virus (a
+# case or its body, care in an outbreak's treatment unit, a glove tear or needlestick there),
+# with the illness that follows (vomiting, diarrhoea, bleeding, aching muscles, a severe
+# headache). Not when another cause is found or named (malaria on a film, dengue, Lassa).
+_EBOLA_EXPOSURE = re.compile(
+    r"(?i)\b(?:(?:contact|cared for|nursed|treated)\b[^.;\n]{0,30}\b(?:ebola|ha?emorrhagic fever)"
+    r"|(?:ebola|ha?emorrhagic fever|outbreak)\b[^.;\n]{0,40}\b(?:treatment|isolation) "
+    r"(?:cent(?:re|er)|unit|ward)|(?:treatment|isolation) (?:cent(?:re|er)|unit|ward)\b"
+    r"[^.;\n]{0,60}\b(?:ebola|ha?emorrhagic fever|outbreak)"
+    r"|(?:wash\w*|prepar\w*|touch\w*) (?:the |his |her |a )?(?:body|bodies|corpse)"
+    r"|funeral\b[^.;\n]{0,60}\b(?:died|death)\b[^.;\n]{0,40}\b(?:bleed\w*|ha?emorrhag\w*))"
+)
+_EBOLA_ILLNESS = re.compile(
+    r"(?i)\b(?:vomit\w*|diarrho?ea|bleed\w*|oozing|bruis\w*|myalgia|muscle (?:aches?|pains?)"
+    r"|severe headache|hiccups?)\b"
+)
+_NOT_EBOLA = re.compile(
+    r"(?i)\b(?:plasmodium|falciparum|parasit\w*|malaria (?:film|smear|RDT|test)s? "
+    r"(?:is |was )?positive|dengue|NS1|Lassa|yellow fever|typhoid|rickettsi\w*)\b"
+)
+
+
+def _ebola(text: str, denied: Denial) -> str | None:
+    """A fever after an exposure to Ebola and its illness, each stated and not denied,
+    without another cause named (the WHO's suspected case)."""
+    if excluded(text, _NOT_EBOLA):
+        return None
+    return all_stated(text, denied, _EBOLA_EXPOSURE, _FEVERISH, _EBOLA_ILLNESS)
+
+
 MORE: tuple[tuple[str, str, Reader], ...] = (
     (
         "Anaphylaxis",
@@ -412,4 +442,5 @@ MORE: tuple[tuple[str, str, Reader], ...] = (
         "crackles in both lungs, a raised JVP or third heart sound and orthopnoea",
         _pulmonary_oedema,
     ),
+    ("Ebola", "a fever and its illness after an exposure to Ebola", _ebola),
 )
