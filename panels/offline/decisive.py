@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from panels.offline import literals
+from panels.offline.decisive_chronic import LONG_STANDING
 from panels.offline.decisive_more import COUGH, MORE, all_stated, excluded
 from panels.offline.decisive_signs import SIGNS
 from panels.offline.scope import Ranking
@@ -182,7 +183,7 @@ def stated(text: str) -> tuple[Stated, ...]:
     anaemia = _anaemia(text)
     if anaemia:
         found.append(Stated("Anemia", "a haemoglobin under 10 g/dL", anaemia))
-    for condition, words, read in MORE:
+    for condition, words, read in MORE + LONG_STANDING:
         quoted = read(text, denied)
         if quoted and not any(s.condition == condition for s in found):
             found.append(Stated(condition, words, quoted))

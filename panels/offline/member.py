@@ -400,7 +400,7 @@ def _assess(member: Member, text: str) -> Assessment:
         reason = corroboration.uncorroborated(member.kb, top, other, needed=needed)
         if reason is None:
             support = corroboration.close_note(member.kb, top.name, other)
-    if reason is None:
+    if reason is None and support is None:  # a decisive sign of the top sets it apart
         reason = scope.twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded, support)
 
