@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from panels.offline.decisive_more import COUGH, Denial, Reader, all_stated, excluded
+from panels.offline.decisive_more import COUGH, Reader, all_of
 
 _BLOCKED_OR_RUNNING = re.compile(
     r"(?i)\b(?:(?:blocked|stuffy|congested|obstructed) nose|nose (?:\w+ ){0,3}(?:blocked|stuffy"
@@ -40,15 +40,6 @@ _NOT_CHRONIC_SINUSITIS = re.compile(
 )
 
 
-def _chronic_rhinosinusitis(text: str, denied: Denial) -> str | None:
-    """A blocked or running nose with a facial pain or a lost smell, for twelve weeks or
-    more, each stated and not denied, without an allergy's season or trigger, a fever or a
-    one-sided nose."""
-    if excluded(text, _NOT_CHRONIC_SINUSITIS):
-        return None
-    return all_stated(text, denied, _BLOCKED_OR_RUNNING, _FACE_OR_SMELL, _TWELVE_WEEKS)
-
-
 _TWO_WEEKS = re.compile(
     r"(?i)\b(?:(?:[2-9]|1[0-9]|two|three|four|five|six|seven|eight|nine|ten|several|many) ?"
     r"(?:weeks?|wks?|/52)\b|(?:1[4-9]|[2-9][0-9]) ?days?\b|a fortnight|(?:a|one|\d+) ?"
@@ -65,14 +56,6 @@ _NOT_PERTUSSIS = re.compile(
     r"(?i)\b(?:foreign body|chok\w*|asthma\w*|wheez\w*|croup|bark\w*|stridor|\w+pril"
     r"|ACE[- ]?i\w*|cystic fibrosis|bronchiectasis)\b"
 )
-
-
-def _whooping_cough(text: str, denied: Denial) -> str | None:
-    """A cough of two weeks or more with paroxysms, a whoop or vomiting after coughing, each
-    stated and not denied, without a wheeze, a croup's bark or a cause of its own."""
-    if excluded(text, _NOT_PERTUSSIS):
-        return None
-    return all_stated(text, denied, COUGH, _TWO_WEEKS, _PAROXYSM_WHOOP_OR_VOMIT)
 
 
 _RACING_HEART = re.compile(
@@ -98,24 +81,22 @@ _NOT_PSVT = re.compile(
 )
 
 
-def _psvt(text: str, denied: Denial) -> str | None:
-    """A racing heart and a vagal manoeuvre that ends it, each stated and not denied,
-    without an irregular rhythm, a flutter, a sinus tachycardia or a thyroid."""
-    if excluded(text, _NOT_PSVT):
-        return None
-    return all_stated(text, denied, _RACING_HEART, _VAGAL_END)
-
-
 LONG_STANDING: tuple[tuple[str, str, Reader], ...] = (
     (
         "Chronic rhinosinusitis",
         "a blocked or running nose with a facial pain or a lost smell for twelve weeks or more",
-        _chronic_rhinosinusitis,
+        all_of(
+            _BLOCKED_OR_RUNNING, _FACE_OR_SMELL, _TWELVE_WEEKS, unless=(_NOT_CHRONIC_SINUSITIS,)
+        ),
     ),
     (
         "Whooping cough",
         "a cough of two weeks or more with paroxysms, a whoop or vomiting after it",
-        _whooping_cough,
+        all_of(COUGH, _TWO_WEEKS, _PAROXYSM_WHOOP_OR_VOMIT, unless=(_NOT_PERTUSSIS,)),
     ),
-    ("PSVT", "a racing heart ended by a vagal manoeuvre", _psvt),
+    (
+        "PSVT",
+        "a racing heart ended by a vagal manoeuvre",
+        all_of(_RACING_HEART, _VAGAL_END, unless=(_NOT_PSVT,)),
+    ),
 )

@@ -58,6 +58,18 @@ def all_stated(text: str, denied: Denial, *patterns: re.Pattern[str]) -> str | N
     return "', '".join(m.group(0) for m in found if m) if all(found) else None
 
 
+def all_of(*needed: re.Pattern[str], unless: tuple[re.Pattern[str], ...] = ()) -> Reader:
+    """A reader of a sign that needs each of ``needed`` stated and not denied, and none of
+    ``unless`` (what explains its findings otherwise) named other than plainly negated."""
+
+    def read(text: str, denied: Denial) -> str | None:
+        if unless and excluded(text, *unless):
+            return None
+        return all_stated(text, denied, *needed)
+
+    return read
+
+
 COUGH = re.compile(r"(?i)\bcough\w*")
 
 # Urticaria or angioedema: the skin and mucosa of an allergic reaction.
@@ -345,8 +357,10 @@ def _inguinal_hernia(text: str, denied: Denial) -> str | None:
     return all_stated(text, denied, _GROIN, _REDUCES)
 
 
-# Framingham's major criteria of a failing heart at the bedside: crackles in both lungs, a
-# raised JVP or a third heart sound, and a breathlessness lying flat.
+# A cardiogenic pulmonary oedema: three of Framingham's major criteria of a failing heart
+# at the bedside, crackles in both lungs, a raised JVP or a third heart sound, and a
+# breathlessness lying flat, each stated and not denied; not with a fever, a consolidation, a
+# COPD or a raised troponin (``_NOT_OEDEMA``, ``_TROPONIN_RAISED``).
 _BOTH_LUNGS_CRACKLE = re.compile(
     r"(?i)\b(?:bilateral|bibasal|bibasilar|diffuse|widespread|both)\b[^.;\n]{0,30}"
     r"\b(?:crackles|creps|crepitations|rales)\b|\b(?:crackles|creps|crepitations|rales)\b"
@@ -375,15 +389,6 @@ _NOT_OEDEMA = re.compile(
 )
 
 
-def _pulmonary_oedema(text: str, denied: Denial) -> str | None:
-    """Crackles in both lungs, a raised JVP or a third heart sound, and a breathlessness
-    lying flat, each stated and not denied (three of Framingham's major criteria), without
-    a fever, a consolidation, a COPD or a raised troponin: a cardiogenic pulmonary oedema."""
-    if excluded(text, _NOT_OEDEMA, _TROPONIN_RAISED):
-        return None
-    return all_stated(text, denied, _BOTH_LUNGS_CRACKLE, _HEART_FILLING, _LYING_FLAT)
-
-
 # Ebola by the WHO's suspected-case definition: a fever after an exposure to the virus (a
 # case or its body, care in an outbreak's treatment unit, a glove tear or needlestick there),
 # with the illness that follows (vomiting, diarrhoea, bleeding, aching muscles, a severe
@@ -404,14 +409,6 @@ _NOT_EBOLA = re.compile(
     r"(?i)\b(?:plasmodium|falciparum|parasit\w*|malaria (?:film|smear|RDT|test)s? "
     r"(?:is |was )?positive|dengue|NS1|Lassa|yellow fever|typhoid|rickettsi\w*)\b"
 )
-
-
-def _ebola(text: str, denied: Denial) -> str | None:
-    """A fever after an exposure to Ebola and its illness, each stated and not denied,
-    without another cause named (the WHO's suspected case)."""
-    if excluded(text, _NOT_EBOLA):
-        return None
-    return all_stated(text, denied, _EBOLA_EXPOSURE, _FEVERISH, _EBOLA_ILLNESS)
 
 
 MORE: tuple[tuple[str, str, Reader], ...] = (
@@ -440,7 +437,16 @@ MORE: tuple[tuple[str, str, Reader], ...] = (
     (
         "Acute pulmonary edema",
         "crackles in both lungs, a raised JVP or third heart sound and orthopnoea",
-        _pulmonary_oedema,
+        all_of(
+            _BOTH_LUNGS_CRACKLE,
+            _HEART_FILLING,
+            _LYING_FLAT,
+            unless=(_NOT_OEDEMA, _TROPONIN_RAISED),
+        ),
     ),
-    ("Ebola", "a fever and its illness after an exposure to Ebola", _ebola),
+    (
+        "Ebola",
+        "a fever and its illness after an exposure to Ebola",
+        all_of(_EBOLA_EXPOSURE, _FEVERISH, _EBOLA_ILLNESS, unless=(_NOT_EBOLA,)),
+    ),
 )

@@ -1,4 +1,4 @@
-"""Ebola's decisive sign (decisive_more._ebola): the WHO's suspected case, a fever and its
+"""Ebola's decisive sign (decisive_more.MORE): the WHO's suspected case, a fever and its
 illness after an exposure to the virus. Invented notes (not from any evaluation set)."""
 
 from __future__ import annotations
