@@ -391,8 +391,9 @@ def _assess(member: Member, text: str) -> Assessment:
     )
     if reason is None:
         reason = confusions.reason(ranking, reading, text)
-    support = None if text_member else decisive.supports(ranking, text)
-    if reason is None and not text_member and support is None:
+    sign = None if text_member else decisive.supports(ranking, text)
+    support = sign
+    if reason is None and not text_member and sign is None:
         other = member.corroboration(text, reading.tokens)
         few = knowledge.findings_stated(ranking.features.values(), member.kb) < scope.FEW_FINDINGS
         needed = scope.TEXT_MIN_SCORE if few else 0.0  # as sure as the text member must be alone
@@ -400,7 +401,7 @@ def _assess(member: Member, text: str) -> Assessment:
         reason = corroboration.uncorroborated(member.kb, top, other, needed=needed)
         if reason is None:
             support = corroboration.close_note(member.kb, top.name, other)
-    if reason is None and support is None:  # a decisive sign of the top sets it apart
+    if reason is None and sign is None:  # a decisive sign of the top sets it apart
         reason = scope.twins_apart(ranking, reading)
     return Assessment(reading, ranking, probability, reason, excluded, support)
 

@@ -308,6 +308,33 @@ def test_a_member_abstains_on_a_row_that_cannot_tell_the_twins_apart(
         assert "the text cannot tell" in str(answer["reasoning"])
 
 
+def test_a_classifier_that_ranks_the_top_close_behind_does_not_tell_twins_apart(
+    kb, monkeypatch, fresh_assessments
+):
+    # Only a decisive sign of the top sets twins apart; the text classifier's "close behind"
+    # corroborates the reading, it does not separate the twins.
+    twins = {"Acute rhinosinusitis", "Chronic rhinosinusitis"}
+    separating = set(kb.conditions["Acute rhinosinusitis"].findings) ^ set(
+        kb.conditions["Chronic rhinosinusitis"].findings
+    )
+    row = next(
+        r
+        for r in kb.rows
+        if r.pathology in twins and not {t.split("_@_")[0] for t in r.evidences} & separating
+    )
+    reasoner = member.Member(kb, seed=1, holdout=frozenset(), method="bayes")
+    text = knowledge.render_patient(row).replace(knowledge.QUESTIONNAIRE_COMPLETE, "")
+    top = reasoner.rank(text)[0].conditions[0].name
+    leading = (methods.Scored("URTI", 0.4), methods.Scored(top, 0.35))
+    behind = member.Corroboration("URTI", 0.4, 0.4 / 0.35, leading)
+    monkeypatch.setattr(member.Member, "corroboration", lambda *_: behind)
+    member._assess.cache_clear()
+    assessment = reasoner.assess(text)
+    assert assessment.corroborated_by is not None  # the close-behind note was made
+    assert assessment.abstain_because is not None
+    assert "the text cannot tell" in assessment.abstain_because
+
+
 def test_a_member_whose_reading_points_to_a_condition_it_may_not_name_does_not_name_the_next(
     kb,
 ):
