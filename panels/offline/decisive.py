@@ -216,8 +216,8 @@ def _anaemia(text: str) -> str | None:
 
 def weighed(ranking: Ranking, text: str) -> Ranking:
     """``ranking`` with each condition a stated sign points to made ``LIKELIHOOD_RATIO``
-    times likelier, renormalised and re-sorted, and a line saying so; ``ranking`` itself
-    when the text states no sign of a condition in it."""
+    times likelier, rescaled to the ranking's own total and re-sorted, and a line saying so;
+    ``ranking`` itself when the text states no sign of a condition in it."""
     signs = {s.condition: s for s in stated(text)}
     names = [c.name for c in ranking.conditions]
     if not signs.keys() & set(names):
@@ -226,7 +226,9 @@ def weighed(ranking: Ranking, text: str) -> Ranking:
         p * (LIKELIHOOD_RATIO if c.name in signs else 1.0)
         for c, p in zip(ranking.conditions, ranking.probabilities, strict=True)
     ]
-    total = sum(weights) or 1.0
+    # The ranking's own total: the conditions left out for want of what they require
+    # (``scope.without_unmet``) make no other surer here either.
+    total = (sum(weights) or 1.0) / (sum(ranking.probabilities) or 1.0)
     order = sorted(range(len(weights)), key=lambda i: -weights[i])
     lines = tuple(
         f"The text states {s.words} ('{s.quoted}'), an examination or test finding my "

@@ -141,7 +141,8 @@ def test_a_sign_makes_its_condition_likelier_and_says_so(kb: knowledge.Knowledge
     )
     weighed = decisive.weighed(ranking, "Hyperresonant on the left.")
     assert weighed.conditions[0].name == "Spontaneous pneumothorax"
-    assert sum(weighed.probabilities) == pytest.approx(1.0)
+    # The ranking keeps its own mass: what was left out of it stays left out, unspread.
+    assert sum(weighed.probabilities) == pytest.approx(sum(ranking.probabilities))
     odds = weighed.probabilities[0] / weighed.probabilities[1]
     assert odds == pytest.approx(decisive.LIKELIHOOD_RATIO * 0.001 / 0.7)
     assert "'Hyperresonant'" in weighed.explanation[-1]
