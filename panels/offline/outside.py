@@ -108,7 +108,8 @@ UNWEIGHED = frozenset(
         "hepatomegaly",
         "splenomegaly",
         # A bacterial tonsillitis', a glandular fever's and a quinsy's signs: none of the 49
-        # has them (DDXPlus' viral pharyngitis has no exudate, no spleen and no trismus).
+        # has them (DDXPlus' viral pharyngitis has no exudate and no spleen). Trismus is a
+        # finding of the knowledge base's (E_205), read as one.
         "exudate",
         "exudates",
         "exudative",
@@ -118,7 +119,6 @@ UNWEIGHED = frozenset(
         "spleen palpable",
         "atypical lymphocytes",
         "heterophile",
-        "trismus",
         "peritonsillar",
         "uvula deviated",
         "deviated uvula",

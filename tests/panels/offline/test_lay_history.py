@@ -41,6 +41,8 @@ from tests.panels.offline.members import present
         ("She has had bone thinning for years.", "E_153"),
         ("It hurts when I breathe deep.", "E_220"),
         ("Agony to turn over in bed.", "E_216"),
+        # Trismus is the knowledge base's finding, not one of the quinsy's unweighed words.
+        ("Trismus since this morning.", "E_205"),
         # "just not right" says the patient is unwell; it denies nothing after it.
         ("Just not right since this morning, breathless and clammy.", "E_66"),
         ("Not quite right today, nauseous.", "E_148"),
